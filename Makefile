@@ -1,0 +1,45 @@
+# Two set-up commands for a fresh clone: `make demo` and `make test` (README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export RCS_HOME ?= $(CURDIR)/data
+export DAGSTER_HOME ?= $(RCS_HOME)/dagster_home
+# Debian packages used by tests and reports: PDF page images, browser test, PostgreSQL test.
+SYSTEM_PACKAGES := poppler-utils fonts-dejavu-core
+
+.PHONY: demo test dev bench lint system-deps clean
+
+$(BIN)/rcs: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c requirements.lock -e '.[dev]'
+	@touch $@
+
+system-deps:
+	@bash scripts/system-deps.sh $(SYSTEM_PACKAGES)
+
+## make demo: synthetic 2015-16 tranche → every asset → PDFs; prints where they are.
+demo: $(BIN)/rcs system-deps
+	$(BIN)/rcs demo --home $(RCS_HOME)
+
+## make test: the whole suite (unit, pipeline, privacy, browser, PostgreSQL).
+test: $(BIN)/rcs system-deps
+	$(BIN)/ruff check rcs_pipeline assets tests benchmarks
+	$(BIN)/pytest -n 2 --dist loadgroup -q
+
+## make dev: the Dagster UI on http://127.0.0.1:3000 over the demo data.
+dev: $(BIN)/rcs
+	@test -f .env || $(BIN)/rcs demo --home $(RCS_HOME) --no-run
+	mkdir -p $(DAGSTER_HOME)
+	set -a; . ./.env; set +a; $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+## make bench: national-scale timings (prints figures; not part of the tests).
+bench: $(BIN)/rcs
+	$(BIN)/python benchmarks/run_all.py
+
+lint: $(BIN)/rcs
+	$(BIN)/ruff check rcs_pipeline assets tests benchmarks
+	$(BIN)/ruff format --check rcs_pipeline assets tests benchmarks
+
+clean:
+	rm -rf data .pytest_cache test-artifacts

@@ -1,0 +1,16 @@
+"""The code location: every zone module under assets/defs, plus the resources from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from assets.resources import default_resources
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Load each zone's assets, checks, sensors and schedules from assets/defs."""
+    zones = dg.load_from_defs_folder(path_within_project=Path(__file__).parent.parent)
+    return dg.Definitions.merge(zones, dg.Definitions(resources=default_resources()))
