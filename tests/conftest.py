@@ -1,0 +1,62 @@
+"""Shared fixtures: tiny synthetic deliveries generated once per worker, a fresh RCS_HOME per test."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+TINY_WAVE = "2015-16"
+TINY_COUNCILS = ("S12000005", "S12000040")
+TINY_SEED = 2015
+
+
+@pytest.fixture(scope="session")
+def tiny_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home holding the tiny synthetic landing folders and ground truth (never modified by tests)."""
+    from rcs_pipeline.synthetic import generate
+
+    home = tmp_path_factory.mktemp("tiny_source")
+    generate(home, scale="tiny", seed=TINY_SEED)
+    return home
+
+
+@pytest.fixture
+def tiny_home(tiny_source: Path, tmp_path: Path) -> Path:
+    """A fresh RCS_HOME for one test with a copy of the tiny deliveries (landing + ground truth)."""
+    home = tmp_path / "home"
+    for folder in ("landing", "synthetic_truth"):
+        if (tiny_source / folder).exists():
+            shutil.copytree(tiny_source / folder, home / folder)
+    return home
+
+
+@pytest.fixture
+def linkage_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A random 32-byte linkage key in RCS_LINKAGE_KEY for this test only."""
+    key = secrets.token_hex(32)
+    monkeypatch.setenv("RCS_LINKAGE_KEY", key)
+    return key
+
+
+@pytest.fixture
+def dagster_instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
+    """A real on-disk Dagster instance in the test's folder, with the tiny wave registered."""
+    dagster_home = tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    old = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            instance.add_dynamic_partitions("wave", [TINY_WAVE])
+            yield instance
+    finally:
+        if old is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = old
