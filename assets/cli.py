@@ -1,0 +1,191 @@
+"""The `rcs` command: a stable surface for people and scripts (synth, validate, run, demo)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+console = Console(stderr=False, highlight=False)
+
+
+def _home(value: str | None) -> Path:
+    """The RCS_HOME a command works on: --home, else $RCS_HOME, else ./data."""
+    return Path(value or os.environ.get("RCS_HOME") or "data").resolve()
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    """Write synthetic landing folders that follow the input contract."""
+    from rcs_pipeline.synthetic import generate
+
+    home = _home(args.home)
+    summary = generate(home, scale=args.scale, seed=args.seed)
+    console.print(f"synthetic {args.scale} data written under {home / 'landing'}")
+    for wave, la_code in summary.deliveries:
+        console.print(f"  {home / 'landing' / wave / la_code}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check one delivery folder against the input contract: exit 0 when valid, 2 with one line per problem."""
+    from rcs_pipeline.contract.validate import validate_delivery
+
+    folder = Path(args.delivery).resolve()
+    problems = validate_delivery(folder)
+    errors = [p for p in problems if getattr(p, "severity", "error") == "error"]
+    for problem in problems:
+        print(problem, file=sys.stderr if problem in errors else sys.stdout)
+    if errors:
+        print(f"{folder}: {len(errors)} problem(s); the delivery is rejected", file=sys.stderr)
+        return 2
+    print(f"{folder}: valid")
+    return 0
+
+
+def ensure_demo_key(env_file: Path) -> None:
+    """Give the demo a random linkage key in a git-ignored .env when none is set (nothing else does this)."""
+    if os.environ.get("RCS_LINKAGE_KEY"):
+        return
+    lines = env_file.read_text().splitlines() if env_file.exists() else []
+    for line in lines:
+        if line.startswith("RCS_LINKAGE_KEY="):
+            os.environ["RCS_LINKAGE_KEY"] = line.split("=", 1)[1].strip()
+            return
+    key = secrets.token_hex(32)
+    env_file.write_text("\n".join([*lines, f"RCS_LINKAGE_KEY={key}", ""]))
+    env_file.chmod(0o600)
+    os.environ["RCS_LINKAGE_KEY"] = key
+    console.print(f"created a random demo linkage key in {env_file} (git-ignored)")
+
+
+def _select(home: Path, waves: list[str] | None, councils: list[str] | None) -> list[tuple[str, str]]:
+    """The (wave, council) deliveries under home/landing that match the filters."""
+    from rcs_pipeline.paths import RcsHome
+
+    found = RcsHome(home).deliveries()
+    return [(w, la) for w, la in found if (not waves or w in waves) and (not councils or la in councils)]
+
+
+def run_pipeline(home: Path, deliveries: list[tuple[str, str]]) -> int:
+    """Materialise every asset for the deliveries with a progress display; exit 1 on any failure."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from assets.definitions import defs as load_defs
+    from assets.runner import RunOutcome, graph_stages, materialise
+
+    if not deliveries:
+        console.print(f"[red]no deliveries found under {home / 'landing'}[/red]")
+        return 1
+    defs = load_defs()
+    stages = graph_stages(defs)
+    waves = {w for w, _ in deliveries}
+    total = sum(len(waves) if s.wave_wide else len(deliveries) for s in stages)
+    outcomes: list[RunOutcome] = []
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("materialising", total=total)
+
+        def on_run(outcome: RunOutcome) -> None:
+            outcomes.append(outcome)
+            mark = "[green]ok[/green]" if outcome.success else "[red]FAILED[/red]"
+            progress.console.print(f"{mark} {outcome.partition}: {', '.join(outcome.keys)}")
+            for step, message in outcome.failures:
+                progress.console.print(f"    [red]{step}[/red]: {message}")
+            progress.update(task, advance=1, description=f"{outcome.partition}")
+
+        materialise(home, deliveries, defs=defs, on_run=on_run)
+    return _summarise(home, deliveries, outcomes)
+
+
+def _summarise(home: Path, deliveries: list[tuple[str, str]], outcomes: list) -> int:
+    """Print what was produced, checks passed and failed, and where the outputs are."""
+    from rcs_pipeline.paths import RcsHome
+
+    layout = RcsHome(home)
+    failed = [o for o in outcomes if not o.success]
+    checks_passed = sum(o.checks_passed for o in outcomes)
+    checks_failed = [c for o in outcomes for c in o.checks_failed]
+    console.rule("summary")
+    console.print(f"runs: {len(outcomes)} ({len(failed)} failed); asset checks passed: {checks_passed}, "
+                  f"failed: {len(checks_failed)}")
+    for name in checks_failed:
+        console.print(f"  [red]check failed[/red] {name}")
+    for wave, la_code in deliveries:
+        folder = layout.reports(wave, la_code)
+        pdfs = sorted(folder.rglob("*.pdf")) if folder.exists() else []
+        console.print(f"{wave} {la_code}: {len(pdfs)} PDF(s) in {folder}")
+        council = folder / "council_report.pdf"
+        if council.exists():
+            console.print(f"  council report: {council}")
+    console.print(f"Dagster instance: {layout.dagster_home()} (open the UI with `make dev`)")
+    for outcome in failed:
+        for step, message in outcome.failures:
+            console.print(f"[red]failed[/red] {outcome.partition} {step}: {message}")
+    return 1 if failed else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Materialise every asset for the selected partitions through Dagster, in process."""
+    home = _home(args.home)
+    return run_pipeline(home, _select(home, args.wave, args.la))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Synthesise the 2015-16 demo tranche and materialise everything; print where the PDFs are."""
+    from rcs_pipeline.synthetic import generate
+
+    home = _home(args.home)
+    ensure_demo_key(Path(args.env_file).resolve())
+    env_file = Path(args.env_file).resolve()
+    if not any(line.startswith("RCS_HOME=") for line in env_file.read_text().splitlines()):
+        with env_file.open("a") as handle:
+            handle.write(f"RCS_HOME={home}\n")
+    console.print(f"generating the synthetic demo tranche under {home}")
+    summary = generate(home, scale="demo", seed=args.seed)
+    if args.no_run:
+        return 0
+    return run_pipeline(home, list(summary.deliveries))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `rcs`."""
+    parser = argparse.ArgumentParser(prog="rcs", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    synth = sub.add_parser("synth", help="write synthetic landing folders")
+    synth.add_argument("--scale", choices=["tiny", "demo", "national"], default="tiny")
+    synth.add_argument("--home", required=True)
+    synth.add_argument("--seed", type=int, default=2015)
+    synth.set_defaults(func=cmd_synth)
+    validate = sub.add_parser("validate", help="check one delivery folder against the input contract")
+    validate.add_argument("delivery", help="RCS_HOME/landing/<wave>/<la_code>")
+    validate.set_defaults(func=cmd_validate)
+    run = sub.add_parser("run", help="materialise every asset for the selected partitions")
+    run.add_argument("--home")
+    run.add_argument("--wave", action="append", help="a wave such as 2015-16 (repeatable; default all)")
+    run.add_argument("--la", action="append", help="a council code such as S12000005 (repeatable; default all)")
+    run.set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo", help="synthesise the demo tranche and run everything")
+    demo.add_argument("--home")
+    demo.add_argument("--seed", type=int, default=2015)
+    demo.add_argument("--env-file", default=".env")
+    demo.add_argument("--no-run", action="store_true", help="only generate the data and the demo key")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `rcs` console script."""
+    from dotenv import load_dotenv
+
+    load_dotenv(".env", override=False)  # the same .env that `dagster dev` reads
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Materialise the whole graph in process, stage by stage, for `rcs run`, `rcs demo` and the pipeline tests.
+
+A Dagster run holds assets of one partitions definition, so the graph is cut into stages: a stage is a
+set of assets with the same partitions definition whose upstream assets all sit in earlier stages or in
+the stage itself. Wave × council stages run once per (wave, council); wave-wide stages once per wave.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from assets.partitions import partition_key, wave_council_partitions, waves_partitions
+from assets.resources import LinkageKey, RcsSettings
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Assets materialised together, once per partition of their partitions definition."""
+
+    keys: tuple[dg.AssetKey, ...]
+    wave_wide: bool
+
+
+@dataclass
+class RunOutcome:
+    """What one in-process run did: its partition, success, the failed steps and their messages."""
+
+    partition: str
+    keys: tuple[str, ...]
+    success: bool
+    run_id: str
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)
+
+
+def graph_stages(defs: dg.Definitions) -> list[Stage]:
+    """Cut the asset graph into stages of one partitions definition each, in dependency order."""
+    graph = defs.resolve_asset_graph()
+    keys = [k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable]
+    wide = {k: graph.get(k).partitions_def == waves_partitions for k in keys}
+    level: dict[dg.AssetKey, int] = {}
+
+    def level_of(key: dg.AssetKey) -> int:
+        if key not in level:
+            parents = [p for p in graph.get(key).parent_keys if p in wide]
+            level[key] = max((level_of(p) + (wide[p] != wide[key]) for p in parents), default=int(wide[key]))
+        return level[key]
+
+    for key in keys:
+        level_of(key)
+    stages = []
+    for n in sorted(set(level.values())):
+        members = tuple(sorted((k for k in keys if level[k] == n), key=lambda k: k.to_user_string()))
+        if members:
+            stages.append(Stage(members, wave_wide=wide[members[0]]))
+    return stages
+
+
+def run_resources(home: Path) -> dict[str, object]:
+    """Resources for an in-process run over `home`; the linkage key still comes from the environment."""
+    return {
+        "settings": RcsSettings(home=str(home)),
+        "linkage_key": LinkageKey(key=dg.EnvVar("RCS_LINKAGE_KEY")),
+    }
+
+
+def _failures(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
+    """(step, message) for every failed step of a run."""
+    found = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.step_failure_data.error
+            message = error.message.strip() if error else "failed"
+            user = event.step_failure_data.user_failure_data
+            if user and user.description:
+                message = user.description.strip()
+            found.append((event.step_key or "?", message))
+    return found
+
+
+def _check_results(result: dg.ExecuteInProcessResult) -> tuple[int, list[str]]:
+    """Count passed checks and name failed ones."""
+    passed, failed = 0, []
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if evaluation.passed:
+                passed += 1
+            else:
+                failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+    return passed, failed
+
+
+def materialise(
+    home: Path,
+    deliveries: Iterable[tuple[str, str]],
+    *,
+    defs: dg.Definitions | None = None,
+    instance: dg.DagsterInstance | None = None,
+    on_run: Callable[[RunOutcome], None] | None = None,
+    stop_on_failure: bool = False,
+) -> list[RunOutcome]:
+    """Materialise every asset for the given (wave, council) deliveries, stage by stage."""
+    from assets.definitions import defs as load_defs
+
+    defs = defs or load_defs()
+    deliveries = sorted(set(deliveries))
+    waves = sorted({wave for wave, _ in deliveries})
+    owned = instance is None
+    if owned:
+        os.environ.setdefault("DAGSTER_HOME", str(home / "dagster_home"))
+        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+        instance = dg.DagsterInstance.get()
+    known = set(instance.get_dynamic_partitions(waves_partitions.name))
+    if missing := [w for w in waves if w not in known]:
+        instance.add_dynamic_partitions(waves_partitions.name, missing)
+    everything = [*defs.assets, *(defs.asset_checks or [])]
+    resources = run_resources(home)
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    outcomes: list[RunOutcome] = []
+    failed_partitions: set[tuple[str, str]] = set()
+    try:
+        for stage in graph_stages(defs):
+            targets: list[tuple[str, object, tuple[str, str] | None]]
+            if stage.wave_wide:
+                targets = [(w, w, None) for w in waves]
+            else:
+                targets = [(f"{w}|{la}", partition_key(w, la), (w, la)) for w, la in deliveries]
+            for label, key, delivery in targets:
+                # A failed council stops its own later stages; the wave-wide comparator still runs over
+                # the councils that succeeded (its metadata lists which were included).
+                if delivery in failed_partitions:
+                    continue
+                result = dg.materialize(
+                    everything,
+                    selection=list(stage.keys),
+                    partition_key=str(key) if stage.wave_wide else key,
+                    instance=instance,
+                    resources=resources,
+                    raise_on_error=False,
+                    run_config=quiet,
+                    tags={"rcs/wave": label.split("|")[0], **({"rcs/la_code": delivery[1]} if delivery else {})},
+                )
+                passed, checks_failed = _check_results(result)
+                outcome = RunOutcome(
+                    partition=label,
+                    keys=tuple(k.to_user_string() for k in stage.keys),
+                    success=result.success,
+                    run_id=result.run_id,
+                    failures=_failures(result),
+                    checks_passed=passed,
+                    checks_failed=checks_failed,
+                )
+                outcomes.append(outcome)
+                if on_run:
+                    on_run(outcome)
+                if not outcome.success:
+                    if delivery:
+                        failed_partitions.add(delivery)
+                    else:
+                        failed_partitions.update((label, la) for w, la in deliveries if w == label)
+                    if stop_on_failure:
+                        return outcomes
+    finally:
+        if owned:
+            instance.dispose()
+    return outcomes
+
+
+__all__ = ["RunOutcome", "Stage", "graph_stages", "materialise", "wave_council_partitions"]
