@@ -1,0 +1,159 @@
+"""Render a Jinja2 report template to a tagged, reproducible PDF/UA file with the shared stylesheet.
+
+Every template extends `report_templates/base.html` (A4, running header with CPP and wave, page numbers,
+contents) and is styled by `report_templates/report.css`. The Jinja environment, the stylesheet and the
+font configuration are built once per process and reused, so a pool worker renders many reports
+without re-parsing fonts or CSS.
+
+Reproducibility: the PDF's creation and modification dates come from `SOURCE_DATE_EPOCH` (the
+reproducible-builds convention) or a fixed date, and its file identifier from `data_version`, so the
+same inputs and code give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from rcs_pipeline.paths import project_root, report_templates_dir
+from rcs_pipeline.storage import write_bytes_atomic
+
+STYLESHEET = "report.css"
+FIXED_EPOCH = 946684800
+"""2000-01-01T00:00:00Z: the document date when SOURCE_DATE_EPOCH is not set, fixed so re-renders are identical."""
+
+
+@cache
+def template_environment() -> jinja2.Environment:
+    """The Jinja2 environment over report_templates/ (autoescaped, strict about undefined names)."""
+    from rcs_pipeline.reports.formatting import register_filters
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(report_templates_dir()),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    register_filters(env)
+    return env
+
+
+@cache
+def _fonts_and_stylesheet() -> tuple[Any, Any]:
+    """One FontConfiguration and the parsed shared stylesheet, reused for every document of this process."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    css = CSS(filename=str(report_templates_dir() / STYLESHEET), font_config=fonts)
+    return fonts, css
+
+
+def warm_up() -> None:
+    """Build the environment, fonts and stylesheet now (a process-pool initializer)."""
+    template_environment()
+    _fonts_and_stylesheet()
+    code_version()
+
+
+@cache
+def code_version() -> str:
+    """`git describe` of the project when it is a checkout, else the installed package version."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--tags"],
+            cwd=project_root(), capture_output=True, text=True, timeout=10, check=True,
+        )
+        if out.stdout.strip():
+            return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        return metadata.version("rcs-pipeline")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def source_date_epoch() -> int:
+    """Seconds since 1970 to stamp into documents: SOURCE_DATE_EPOCH when set, else FIXED_EPOCH."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return int(epoch) if epoch.isdigit() else FIXED_EPOCH
+
+
+def document_date() -> str:
+    """The W3C date stamped into every PDF's metadata."""
+    return datetime.fromtimestamp(source_date_epoch(), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@contextmanager
+def _fixed_font_timestamps() -> Iterator[None]:
+    """Pin SOURCE_DATE_EPOCH while fonts are subset: fontTools otherwise stamps the clock into each font."""
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch())
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+def pdf_identifier(data_version: str, title: str) -> bytes:
+    """The PDF file identifier: 16 bytes derived from the data version and title (never random)."""
+    return hashlib.sha256(f"{data_version}\n{title}".encode()).hexdigest()[:32].encode()
+
+
+def render_html(template: str, context: dict[str, Any], *, title: str, lang: str, data_version: str) -> str:
+    """The HTML of one report: the template rendered with the context plus title, lang and versions."""
+    env = template_environment()
+    full = {
+        "code_version": code_version(),
+        "run_id": "",
+        "running_header": title,
+        "subtitle": "",
+        **context,
+        "title": title,
+        "lang": lang,
+        "data_version": data_version,
+        "created": document_date(),
+    }
+    return env.get_template(template).render(full)
+
+
+def render_pdf_bytes(template: str, context: dict[str, Any], *, title: str, lang: str = "en-GB",
+                     data_version: str) -> tuple[bytes, int]:
+    """The PDF bytes of one report and its page count (tagged PDF/UA-1, title and language set)."""
+    from weasyprint import HTML
+
+    fonts, css = _fonts_and_stylesheet()
+    html = render_html(template, context, title=title, lang=lang, data_version=data_version)
+    document = HTML(string=html, base_url=str(report_templates_dir())).render(
+        stylesheets=[css], font_config=fonts, pdf_variant="pdf/ua-1"
+    )
+    with _fixed_font_timestamps():
+        pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=pdf_identifier(data_version, title))
+    return pdf, len(document.pages)
+
+
+def render_pdf(template: str, context: dict[str, Any], out: Path, *, title: str, lang: str = "en-GB",
+               data_version: str) -> Path:
+    """Render `template` (which extends base.html) with `context` to the PDF `out`, atomically; return `out`.
+
+    Example: render_pdf("council_report.html", ctx, Path("r.pdf"), title="Fife wellbeing profile 2015-16",
+    data_version="3f2a…") writes a tagged A4 PDF whose metadata title, language and identifier are set.
+    """
+    pdf, _ = render_pdf_bytes(template, context, title=title, lang=lang, data_version=data_version)
+    write_bytes_atomic(out, pdf)
+    return out
