@@ -1,0 +1,174 @@
+"""The walking skeleton end to end: tiny synthetic deliveries → every zone → council PDFs, through Dagster.
+
+One module-scoped run of the whole graph for the tiny wave (two councils); each test reads what it wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import sqlite3
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+from pypdf import PdfReader
+
+from assets.runner import RunOutcome, materialise
+from rcs_pipeline.codelists import council_names
+from rcs_pipeline.paths import RcsHome
+from tests.conftest import TINY_COUNCILS, TINY_SEED, TINY_WAVE
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("whole_graph")]
+
+
+class TinyRun:
+    """A materialised tiny home: its layout, the run outcomes, the Dagster instance folder and the key."""
+
+    def __init__(self, home: Path, outcomes: list[RunOutcome], dagster_home: Path, key: str) -> None:
+        self.home, self.outcomes, self.dagster_home, self.key = home, outcomes, dagster_home, key
+        self.layout = RcsHome(home)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TinyRun]:
+    """Generate the tiny wave and materialise every asset for both councils in a real on-disk instance."""
+    from rcs_pipeline.synthetic import generate
+
+    home = tmp_path_factory.mktemp("whole_graph")
+    generate(home, scale="tiny", seed=TINY_SEED)
+    key = secrets.token_hex(32)
+    saved = {name: os.environ.get(name) for name in ("RCS_LINKAGE_KEY", "DAGSTER_HOME")}
+    os.environ["RCS_LINKAGE_KEY"] = key
+    dagster_home = home / "dagster_home"
+    dagster_home.mkdir()
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            outcomes = materialise(home, [(TINY_WAVE, la) for la in TINY_COUNCILS], instance=instance)
+        yield TinyRun(home, outcomes, dagster_home, key)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def test_every_run_succeeds(tiny_run: TinyRun) -> None:
+    """Every stage of every partition materialises and no asset check fails."""
+    failures = [(o.partition, o.failures) for o in tiny_run.outcomes if not o.success]
+    assert failures == []
+    assert [c for o in tiny_run.outcomes for c in o.checks_failed] == []
+    assert sum(o.checks_passed for o in tiny_run.outcomes) > 0
+
+
+@pytest.mark.parametrize("la_code", TINY_COUNCILS)
+def test_council_pdf_names_its_council_and_shows_numbers(tiny_run: TinyRun, la_code: str) -> None:
+    """The council report exists, names the council and wave, and prints real percentages."""
+    pdf = tiny_run.layout.reports(TINY_WAVE, la_code) / "council_report.pdf"
+    text = "\n".join(page.extract_text() or "" for page in PdfReader(pdf).pages)
+    assert council_names()[la_code] in text
+    assert TINY_WAVE in text
+    assert re.search(r"\b\d{1,3}%", text), "no percentage printed"
+
+
+def _identifier_values(home: Path) -> dict[str, set[str]]:
+    """Every pupil_ref, date_of_birth and postcode delivered in the tiny landing files (raw and normalised)."""
+    values: dict[str, set[str]] = {"pupil_ref": set(), "date_of_birth": set(), "postcode": set()}
+    for csv in (home / "landing").rglob("*.csv"):
+        frame = pl.read_csv(csv, infer_schema=False)
+        for column in values:
+            if column in frame.columns:
+                for value in frame[column].drop_nulls().to_list():
+                    value = value.strip()
+                    if len(value) >= 5:
+                        values[column].add(value)
+                        if column == "postcode":
+                            values[column].add(re.sub(r"\s+", "", value).upper())
+                            compact = re.sub(r"\s+", "", value).upper()
+                            values[column].add(f"{compact[:-3]} {compact[-3:]}")
+    return values
+
+
+def _texts_of(path: Path) -> Iterator[str]:
+    """The text a person or program could read out of a file: raw bytes, Parquet cells, PDF text, XLSX cells."""
+    raw = path.read_bytes()
+    yield raw.decode("utf-8", errors="ignore")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        frame = pl.read_parquet(path)
+        for column in frame.columns:
+            yield "\n".join(str(v) for v in frame[column].cast(pl.Utf8, strict=False).drop_nulls().to_list())
+    elif suffix == ".pdf":
+        reader = PdfReader(path)
+        yield "\n".join(page.extract_text() or "" for page in reader.pages)
+        yield str(reader.metadata)
+    elif suffix == ".xlsx":
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                yield archive.read(name).decode("utf-8", errors="ignore")
+    elif suffix in {".db", ".sqlite"} or path.name.endswith(".db"):
+        connection = sqlite3.connect(path)
+        try:
+            for (table,) in connection.execute("select name from sqlite_master where type='table'"):
+                for row in connection.execute(f'select * from "{table}"'):
+                    yield " ".join(str(v) for v in row)
+        finally:
+            connection.close()
+
+
+def _outside_identifier_areas(home: Path) -> list[Path]:
+    """Every file under RCS_HOME except landing, separation/identifiers and key_holder (Dagster's own included)."""
+    allowed = [home / area for area in RcsHome.IDENTIFIER_AREAS]
+    files = []
+    for path in home.rglob("*"):
+        if path.is_file() and not any(path.is_relative_to(area) for area in allowed):
+            files.append(path)
+    return files
+
+
+def test_identifier_canary_absent_outside_identifier_zones(tiny_run: TinyRun) -> None:
+    """No delivered pupil_ref, date of birth or postcode appears in any file outside the three zones.
+
+    Covers Parquet cells, PDF text and metadata, spreadsheets, GX Data Docs and Dagster's event log
+    (the instance's SQLite storage, which holds every log line and metadata entry of the runs).
+    """
+    canaries = _identifier_values(tiny_run.home)
+    assert all(canaries.values()), "the tiny data should carry identifiers to plant"
+    files = _outside_identifier_areas(tiny_run.home)
+    assert any(f.suffix == ".pdf" for f in files) and any(f.suffix == ".parquet" for f in files)
+    assert any(f.is_relative_to(tiny_run.dagster_home) for f in files), "the event log must be scanned too"
+    leaks = []
+    for path in files:
+        for text in _texts_of(path):
+            for column, values in canaries.items():
+                hits = [v for v in values if v in text]
+                if hits:
+                    leaks.append(f"{path.relative_to(tiny_run.home)}: {column} ({len(hits)} values)")
+    assert sorted(set(leaks)) == []
+
+
+def test_linkage_key_written_nowhere(tiny_run: TinyRun) -> None:
+    """The linkage key appears in no file under RCS_HOME, the Dagster instance included."""
+    leaks = [
+        str(path.relative_to(tiny_run.home))
+        for path in tiny_run.home.rglob("*")
+        if path.is_file() and any(tiny_run.key in text for text in _texts_of(path))
+    ]
+    assert leaks == []
+
+
+def test_zones_beyond_key_holder_hold_no_identifier_or_token_columns(tiny_run: TinyRun) -> None:
+    """Tables of the linkage, analysis, published and services zones have no identifier or token column."""
+    forbidden = {"pupil_ref", "date_of_birth", "birth_month", "postcode", "record_token"}
+    offenders = []
+    for zone in ("linkage", "analysis", "published", "services"):
+        for path in (tiny_run.home / zone).rglob("*.parquet"):
+            if columns := forbidden & set(pl.read_parquet_schema(path)):
+                offenders.append(f"{path.relative_to(tiny_run.home)}: {sorted(columns)}")
+    assert offenders == []
