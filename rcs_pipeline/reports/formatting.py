@@ -26,7 +26,9 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def format_value(value: Any, unit: str = "percent", *, suppressed: bool | None = None, symbol: str | None = None) -> str:
+def format_value(
+    value: Any, unit: str = "percent", *, suppressed: bool | None = None, symbol: str | None = None
+) -> str:
     """A published value as printed: '42%', '47.3', or '[c]' when suppressed / '[x]' when absent."""
     if suppressed:
         return SYMBOL_SUPPRESSED

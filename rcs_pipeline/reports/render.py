@@ -73,7 +73,11 @@ def code_version() -> str:
     try:
         out = subprocess.run(
             ["git", "describe", "--always", "--dirty", "--tags"],
-            cwd=project_root(), capture_output=True, text=True, timeout=10, check=True,
+            cwd=project_root(),
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         )
         if out.stdout.strip():
             return out.stdout.strip()
@@ -132,8 +136,9 @@ def render_html(template: str, context: dict[str, Any], *, title: str, lang: str
     return env.get_template(template).render(full)
 
 
-def render_pdf_bytes(template: str, context: dict[str, Any], *, title: str, lang: str = "en-GB",
-                     data_version: str) -> tuple[bytes, int]:
+def render_pdf_bytes(
+    template: str, context: dict[str, Any], *, title: str, lang: str = "en-GB", data_version: str
+) -> tuple[bytes, int]:
     """The PDF bytes of one report and its page count (tagged PDF/UA-1, title and language set)."""
     from weasyprint import HTML
 
@@ -147,8 +152,9 @@ def render_pdf_bytes(template: str, context: dict[str, Any], *, title: str, lang
     return pdf, len(document.pages)
 
 
-def render_pdf(template: str, context: dict[str, Any], out: Path, *, title: str, lang: str = "en-GB",
-               data_version: str) -> Path:
+def render_pdf(
+    template: str, context: dict[str, Any], out: Path, *, title: str, lang: str = "en-GB", data_version: str
+) -> Path:
     """Render `template` (which extends base.html) with `context` to the PDF `out`, atomically; return `out`.
 
     Example: render_pdf("council_report.html", ctx, Path("r.pdf"), title="Fife wellbeing profile 2015-16",
