@@ -13,6 +13,15 @@ wave_council_partitions = dg.MultiPartitionsDefinition({"wave": waves_partitions
 # Cross-council assets (the all-participating-councils comparator) take every council of one wave.
 wave_from_wave_council = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="wave")
 
+# Preferred for cross-council assets: stay partitioned by wave × council (so one delivery refreshes in one
+# run and the UI can launch it), but depend on every council's partition of the same wave.
+every_council_of_wave = dg.MultiPartitionMapping(
+    {
+        "wave": dg.DimensionPartitionMapping("wave", dg.IdentityPartitionMapping()),
+        "la_code": dg.DimensionPartitionMapping("la_code", dg.AllPartitionMapping()),
+    }
+)
+
 
 def wave_and_council(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> tuple[str, str]:
     """The (wave, la_code) of the partition being materialised."""

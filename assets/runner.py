@@ -1,8 +1,10 @@
 """Materialise the whole graph in process, stage by stage, for `rcs run`, `rcs demo` and the pipeline tests.
 
-A Dagster run holds assets of one partitions definition, so the graph is cut into stages: a stage is a
-set of assets with the same partitions definition whose upstream assets all sit in earlier stages or in
-the stage itself. Wave × council stages run once per (wave, council); wave-wide stages once per wave.
+A Dagster run holds assets of one partitions definition, and an asset that reads other councils'
+partitions (the all-councils comparator) must wait until every council has produced them. So the graph
+is cut into stages: a new stage starts wherever an asset depends on a parent through anything but the
+identity partition mapping. Wave × council stages run once per (wave, council); wave-wide stages once
+per wave.
 """
 
 from __future__ import annotations
@@ -46,10 +48,16 @@ def graph_stages(defs: dg.Definitions) -> list[Stage]:
     wide = {k: graph.get(k).partitions_def == waves_partitions for k in keys}
     level: dict[dg.AssetKey, int] = {}
 
+    def crosses(child: dg.AssetKey, parent: dg.AssetKey) -> bool:
+        """Whether the child reads partitions of the parent other than its own."""
+        if wide[child] != wide[parent]:
+            return True
+        return not isinstance(graph.get_partition_mapping(child, parent), dg.IdentityPartitionMapping)
+
     def level_of(key: dg.AssetKey) -> int:
         if key not in level:
             parents = [p for p in graph.get(key).parent_keys if p in wide]
-            level[key] = max((level_of(p) + (wide[p] != wide[key]) for p in parents), default=int(wide[key]))
+            level[key] = max((level_of(p) + crosses(key, p) for p in parents), default=int(wide[key]))
         return level[key]
 
     for key in keys:
