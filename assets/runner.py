@@ -63,10 +63,9 @@ def graph_stages(defs: dg.Definitions) -> list[Stage]:
     for key in keys:
         level_of(key)
     stages = []
-    for n in sorted(set(level.values())):
-        members = tuple(sorted((k for k in keys if level[k] == n), key=lambda k: k.to_user_string()))
-        if members:
-            stages.append(Stage(members, wave_wide=wide[members[0]]))
+    for n, is_wide in sorted({(level[k], wide[k]) for k in keys}):
+        members = [k for k in keys if level[k] == n and wide[k] == is_wide]
+        stages.append(Stage(tuple(sorted(members, key=lambda k: k.to_user_string())), wave_wide=is_wide))
     return stages
 
 
