@@ -1,0 +1,1 @@
+"""Key holder and linker: pseudonymous link ids, exact and probabilistic matching, the linked dataset, GUILD quality."""

@@ -1,0 +1,87 @@
+"""The secret linkage key and the keyed pseudonym (link id) it gives each pupil reference.
+
+Link ids are HMAC-SHA-256 of the normalised `pupil_ref` under a key of at least 32 random bytes, so nobody
+without the key can recompute or reverse them (DESIGN §4). By default the same child has the same link id
+in every wave (longitudinal); with per-wave keys the id is keyed by a wave key derived from the master key,
+so ids of different waves cannot be joined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+import polars as pl
+
+MIN_KEY_BYTES = 32
+MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_hex(32))"'
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+_WAVE_LABEL = b"rcs-pipeline wave key v1:"
+
+
+class LinkageKeyError(ValueError):
+    """The linkage key is missing or unusable; the message never contains the key or any part of it."""
+
+
+def decode_linkage_key(value: str | None) -> bytes:
+    """Validate RCS_LINKAGE_KEY (≥ 64 hex digits) and return its bytes; a clear error otherwise.
+
+    Example: decode_linkage_key("00" * 32) -> 32 zero bytes; decode_linkage_key("abc") raises LinkageKeyError.
+    """
+    how = f"Set RCS_LINKAGE_KEY to at least {2 * MIN_KEY_BYTES} hex digits, e.g. the output of {MAKE_A_KEY}"
+    if value is None or not str(value).strip():
+        raise LinkageKeyError(f"The linkage key RCS_LINKAGE_KEY is missing or empty. {how}.")
+    text = str(value).strip()
+    if not _HEX.match(text):
+        raise LinkageKeyError(f"The linkage key RCS_LINKAGE_KEY is not hexadecimal (only 0-9 and a-f allowed). {how}.")
+    if len(text) % 2:
+        raise LinkageKeyError(f"The linkage key RCS_LINKAGE_KEY has an odd number of hex digits. {how}.")
+    if len(text) < 2 * MIN_KEY_BYTES:
+        raise LinkageKeyError(
+            f"The linkage key RCS_LINKAGE_KEY is too short ({len(text) // 2} bytes; at least {MIN_KEY_BYTES} "
+            f"random bytes are needed). {how}."
+        )
+    return bytes.fromhex(text)
+
+
+def wave_key(master: bytes, wave: str) -> bytes:
+    """A per-wave key derived from the master key, so link ids of different waves cannot be joined."""
+    return hmac.new(master, _WAVE_LABEL + wave.encode("utf-8"), hashlib.sha256).digest()
+
+
+def linkage_secret(master: bytes, wave: str, *, per_wave: bool) -> bytes:
+    """The key link ids of `wave` are made with: the master key (longitudinal) or its wave key."""
+    return wave_key(master, wave) if per_wave else master
+
+
+def normalise_pupil_ref(value: str | None) -> str | None:
+    """Upper-case a pupil reference and drop every space; blank becomes None."""
+    if value is None:
+        return None
+    text = re.sub(r"\s+", "", str(value)).upper()
+    return text or None
+
+
+def link_id(pupil_ref: str, key: bytes) -> str:
+    """The link id of one pupil reference: hex HMAC-SHA-256 of the normalised reference under `key`."""
+    ref = normalise_pupil_ref(pupil_ref)
+    if ref is None:
+        raise ValueError("a link id needs a non-blank pupil reference")
+    return hmac.new(key, ref.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def link_ids(pupil_refs: pl.Series, key: bytes) -> pl.Series:
+    """Link ids of a column of pupil references (null stays null), for the key holder's batch work."""
+    digest = hashlib.sha256
+    template = hmac.new(key, digestmod=digest)
+    out: list[str | None] = []
+    for value in pupil_refs.to_list():
+        ref = normalise_pupil_ref(value)
+        if ref is None:
+            out.append(None)
+            continue
+        mac = template.copy()
+        mac.update(ref.encode("utf-8"))
+        out.append(mac.hexdigest())
+    return pl.Series("link_id", out, dtype=pl.String)

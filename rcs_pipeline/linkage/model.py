@@ -1,0 +1,32 @@
+"""The probabilistic matching model's fixed parameters, kept as data in matching.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+MATCH_FIELDS: tuple[str, ...] = ("birth_month", "sex", "seed_code", "stage")
+
+
+@dataclass(frozen=True)
+class MatchingModel:
+    """m probabilities per field, the 'possible match' floor, bounds on measured u, the in-pool prior."""
+
+    m_probabilities: dict[str, float]
+    possible_match: float
+    u_min: float
+    u_max: float
+    prior_in_pool: float
+
+
+@cache
+def matching_model() -> MatchingModel:
+    """The packaged model of matching.yaml."""
+    text = resources.files(__package__).joinpath("matching.yaml").read_text(encoding="utf-8")
+    raw = yaml.safe_load(text)
+    m = {field: float(raw["m_probabilities"][field]) for field in MATCH_FIELDS}
+    return MatchingModel(m, float(raw["possible_match"]), float(raw["u_min"]), float(raw["u_max"]),
+                         float(raw["prior_in_pool"]))
