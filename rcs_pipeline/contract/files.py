@@ -1,0 +1,121 @@
+"""Read one delivered file (CSV, XLSX or SPSS .sav) into an all-text frame with spreadsheet row numbers."""
+
+from __future__ import annotations
+
+import io
+import math
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from rcs_pipeline.contract.errors import Problem, problem
+
+SOURCE_ROW = "source_row"
+FORMATS = ("csv", "xlsx", "sav")
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be parsed at all; `problem` says why without quoting its content."""
+
+    def __init__(self, found: Problem) -> None:
+        self.problem = found
+        super().__init__(str(found))
+
+
+def read_text_frame(path: Path) -> tuple[pl.DataFrame, list[Problem]]:
+    """All cells as trimmed text (blank -> null), column names trimmed and lower-cased, plus `source_row`.
+
+    Row numbers are those a spreadsheet user sees: header = 1, first data row = 2. Fully blank rows are
+    dropped (their numbers are skipped). Raises UnreadableFile for an empty or unparsable file.
+    """
+    ext = path.suffix.lower().lstrip(".")
+    if path.stat().st_size == 0:
+        raise UnreadableFile(problem(path.name, None, (), "the file is empty (0 bytes)"))
+    readers = {"csv": _read_csv, "xlsx": _read_xlsx, "sav": _read_sav}
+    try:
+        frame = readers[ext](path)
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # parsers raise many types; the message may quote cells, so it is not passed on
+        raise UnreadableFile(problem(path.name, None, (), f"cannot be read as {_FORMAT_TEXT[ext]} ({type(exc).__name__})")) from None
+    return _tidy(frame, path.name)
+
+
+_FORMAT_TEXT = {
+    "csv": "CSV (UTF-8, comma-separated, header row)",
+    "xlsx": "an Excel workbook (first sheet, header in row 1)",
+    "sav": "an SPSS .sav file",
+}
+
+
+def _read_csv(path: Path) -> pl.DataFrame:
+    """CSV as text; a UTF-8 byte-order mark is tolerated, any other encoding is refused."""
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnreadableFile(problem(path.name, None, (), "is not UTF-8 text: save it as 'CSV UTF-8'")) from None
+    if not data.strip():
+        raise UnreadableFile(problem(path.name, None, (), "the file is empty (no header row)"))
+    return pl.read_csv(io.BytesIO(data), infer_schema=False, has_header=True, truncate_ragged_lines=False)
+
+
+def _read_xlsx(path: Path) -> pl.DataFrame:
+    """First sheet of a workbook, every cell as text (whole numbers without a decimal point)."""
+    import fastexcel
+
+    sheet = fastexcel.read_excel(path).load_sheet(0, dtypes="string")
+    return sheet.to_polars()
+
+
+def _read_sav(path: Path) -> pl.DataFrame:
+    """SPSS file, value labels ignored; numbers become text as a CSV would hold them."""
+    import pyreadstat
+
+    data, _meta = pyreadstat.read_sav(str(path), apply_value_formats=False, dates_as_pandas_datetime=False)
+    return pl.DataFrame({name: [_sav_cell(v) for v in data[name].tolist()] for name in data.columns},
+                        schema={name: pl.String for name in data.columns})
+
+
+def _sav_cell(value: object) -> str | None:
+    """One SPSS cell as CSV-like text: 3.0 -> '3', NaN -> None, dates in ISO form."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _tidy(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, list[Problem]]:
+    """Trim names and cells, blank -> null, number the rows, drop fully blank rows."""
+    problems: list[Problem] = []
+    names = [str(c).strip().lower() for c in frame.columns]
+    seen: set[str] = set()
+    keep: list[int] = []
+    for i, name in enumerate(names):
+        if not name or name.startswith("__unnamed") or name.startswith("unnamed"):
+            if frame.get_column(frame.columns[i]).null_count() < frame.height:
+                problems.append(problem(file, None, (), f"column {i + 1} holds data but has no name in the header row"))
+            continue
+        if name in seen:
+            problems.append(problem(file, name, (), "the column appears more than once in the header row "
+                                    "(names are compared ignoring case and spaces)"))
+            continue
+        seen.add(name)
+        keep.append(i)
+    frame = frame.select([pl.col(frame.columns[i]).cast(pl.String).alias(names[i]) for i in keep])
+    cells = [pl.col(c).str.strip_chars().replace("", None).alias(c) for c in frame.columns]
+    frame = frame.with_columns(cells).with_row_index(SOURCE_ROW, offset=2)
+    frame = frame.with_columns(pl.col(SOURCE_ROW).cast(pl.Int32))
+    if frame.width > 1:
+        frame = frame.filter(~pl.all_horizontal(pl.exclude(SOURCE_ROW).is_null()))
+    return frame, problems

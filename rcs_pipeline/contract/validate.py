@@ -1,0 +1,157 @@
+"""Validate a whole delivery folder: every file's own rules, then the rules that span files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+
+from rcs_pipeline.contract.errors import DeliveryError, Problem, problem
+from rcs_pipeline.contract.files import SOURCE_ROW
+from rcs_pipeline.contract.readers import ParsedDataset, missing_dataset_problem, parse_dataset
+from rcs_pipeline.contract.spec import delivery_rules, load_contract
+
+LA_CODE = re.compile(r"^S12\d{6}$")
+ROWS_FETCHED = 20
+
+
+def parse_delivery(folder: Path) -> tuple[dict[str, ParsedDataset], list[Problem]]:
+    """Read every dataset of a delivery once, and return them with every problem (file and cross-file)."""
+    rules = delivery_rules()
+    if not folder.is_dir():
+        return {}, [problem(folder.name, None, (), f"delivery folder {folder.name} does not exist")]
+    parsed = {name: parse_dataset(folder, name) for name in rules.datasets}
+    problems = [p for d in parsed.values() for p in d.problems]
+    problems.extend(_missing_datasets(parsed))
+    problems.extend(_stray_files(folder))
+    la_code = folder.name if LA_CODE.match(folder.name) else None
+    frames = {n: d.frame for n, d in parsed.items() if d.frame is not None}
+    problems.extend(_seed_code_problems(frames, parsed, la_code))
+    problems.extend(_roll_problems(frames, parsed))
+    problems.extend(_service_flag_problems(frames, parsed))
+    return parsed, problems
+
+
+def validate_delivery(folder: Path) -> list[Problem]:
+    """Every problem of the delivery in `folder` (errors and warnings), one per rule broken; [] when clean.
+
+    Example: validate_delivery(home / "landing" / "2015-16" / "S12000005") ->
+    [Problem("error", "admin_extract.csv", "pupil_ref", (14,), 1, "pupil_ref is not 10 characters [A-Z0-9]")]
+    """
+    return parse_delivery(folder)[1]
+
+
+def read_delivery(folder: Path) -> dict[str, ParsedDataset]:
+    """Every dataset of a valid delivery; raises DeliveryError with every problem when any is an error."""
+    parsed, problems = parse_delivery(folder)
+    if any(p.is_error for p in problems):
+        raise DeliveryError(problems)
+    return parsed
+
+
+def _missing_datasets(parsed: dict[str, ParsedDataset]) -> list[Problem]:
+    """Required datasets without a file, and no survey at all."""
+    specs = load_contract()
+    found = [missing_dataset_problem(n) for n, d in parsed.items() if not d.delivered and not specs[n].optional]
+    surveys = delivery_rules().surveys
+    if not any(parsed[s].delivered for s in surveys):
+        found.append(problem("(delivery)", None, (), f"no survey was delivered: expected at least one of "
+                             f"{', '.join(surveys)}"))
+    return found
+
+
+def _stray_files(folder: Path) -> list[Problem]:
+    """Files that belong to no dataset of the contract (a warning: they are ignored)."""
+    names = set(delivery_rules().datasets)
+    return [problem(p.name, None, (), "is not a dataset of the input contract; ignored", severity="warning")
+            for p in sorted(folder.iterdir())
+            if p.is_file() and not p.name.startswith(".") and p.stem.strip().lower() not in names]
+
+
+def _rows(frame: pl.DataFrame, mask: pl.Expr) -> tuple[list[int], int]:
+    """First spreadsheet rows where `mask` holds, and how many in all."""
+    rows = frame.filter(mask).get_column(SOURCE_ROW)
+    return rows.head(ROWS_FETCHED).to_list(), rows.len()
+
+
+def _counted(file: str, column: str | None, rows: tuple[list[int], int], message: str) -> Problem:
+    """A problem with its first rows and its true total."""
+    found = problem(file, column, rows[0], message)
+    return Problem(found.severity, found.file, found.column, found.rows, rows[1], found.message)
+
+
+def _seed_code_problems(frames: dict[str, pl.DataFrame], parsed: dict[str, ParsedDataset],
+                        la_code: str | None) -> list[Problem]:
+    """Seed codes missing from `schools`, and schools (or their use) belonging to another council."""
+    schools = frames.get("schools")
+    if schools is None:
+        return []
+    found: list[Problem] = []
+    file = parsed["schools"].file or "schools"
+    if la_code:
+        other = _rows(schools, pl.col("la_code").is_not_null() & (pl.col("la_code") != la_code))
+        if other[1]:
+            found.append(_counted(file, "la_code", other, f"school belongs to another council (this delivery is "
+                                  f"for {la_code})"))
+    known = schools.get_column("seed_code").drop_nulls()
+    own = schools.filter(pl.col("la_code") == la_code).get_column("seed_code") if la_code else known
+    for name in delivery_rules().seed_code_datasets:
+        frame = frames.get(name)
+        if frame is None or frame.is_empty():
+            continue
+        code = pl.col("seed_code")
+        absent = _rows(frame, code.is_not_null() & ~code.is_in(known.implode()))
+        if absent[1]:
+            found.append(_counted(parsed[name].file or name, "seed_code", absent,
+                                  f"seed_code is not in {file}"))
+        foreign = _rows(frame, code.is_in(known.implode()) & ~code.is_in(own.implode()))
+        if foreign[1]:
+            found.append(_counted(parsed[name].file or name, "seed_code", foreign,
+                                  f"seed_code belongs to a school of another council in {file} (this delivery is "
+                                  f"for {la_code})"))
+    return found
+
+
+def _roll_problems(frames: dict[str, pl.DataFrame], parsed: dict[str, ParsedDataset]) -> list[Problem]:
+    """Respondents per school x stage x sex that outnumber the pupils on the roll."""
+    roll = frames.get("school_roll")
+    if roll is None:
+        return []
+    keys = ["seed_code", "stage", "sex"]
+    pupils = roll.group_by(keys).agg(pl.col("pupils").sum())
+    found: list[Problem] = []
+    for name in delivery_rules().pupil_surveys:
+        survey = frames.get(name)
+        if survey is None or survey.is_empty():
+            continue
+        counts = (survey.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+                  .group_by(keys).agg(pl.len().alias("respondents"))
+                  .join(pupils, on=keys, how="left")
+                  .with_columns(pl.col("pupils").fill_null(0))
+                  .filter(pl.col("respondents") > pl.col("pupils"))
+                  .sort(keys))
+        if counts.is_empty():
+            continue
+        groups = "; ".join(f"{r['seed_code']} {r['stage']} {r['sex']}: {r['respondents']} respondents, roll "
+                           f"{r['pupils']}" for r in counts.head(3).iter_rows(named=True))
+        more = f" and {counts.height - 3} more groups" if counts.height > 3 else ""
+        rows = _rows(survey.join(counts.select(keys), on=keys, how="semi"), pl.lit(True))
+        found.append(_counted(parsed[name].file or name, None, rows,
+                              f"more respondents than pupils on the roll (school_roll) for school x stage x sex "
+                              f"({groups}{more})"))
+    return found
+
+
+def _service_flag_problems(frames: dict[str, pl.DataFrame], parsed: dict[str, ParsedDataset]) -> list[Problem]:
+    """Children marked not_in_receipt_of_services = Y who also hold a service flag."""
+    admin = frames.get("admin_extract")
+    if admin is None or admin.is_empty():
+        return []
+    flags = [f for f in delivery_rules().service_flags if f in admin.columns]
+    clash = _rows(admin, pl.col("not_in_receipt_of_services").fill_null(False)
+                  & pl.any_horizontal(pl.col(f).fill_null(False) for f in flags))
+    if not clash[1]:
+        return []
+    return [_counted(parsed["admin_extract"].file or "admin_extract", "not_in_receipt_of_services", clash,
+                     f"not_in_receipt_of_services is Y but a service flag is also Y ({', '.join(flags)})")]
