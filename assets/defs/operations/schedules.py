@@ -1,0 +1,39 @@
+"""The nightly wave refresh: re-run only partitions whose delivery, code or cross-council inputs changed."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.defs.operations.jobs import partition_refresh_job
+from assets.defs.operations.staleness import stale_partitions
+from assets.partitions import partition_key
+from assets.resources import RcsSettings
+from rcs_pipeline.deliveries import complete_deliveries
+
+
+@dg.schedule(
+    job=partition_refresh_job,
+    cron_schedule="30 1 * * *",
+    execution_timezone="Europe/London",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description=(
+        "Every night at 01:30 (UK time), re-materialise only the (wave, council) partitions whose delivery "
+        "changed, whose assets' code versions changed, or whose all-councils comparator is older than another "
+        "council's inputs. A quiet night requests nothing."
+    ),
+)
+def nightly_wave_refresh_schedule(
+    context: dg.ScheduleEvaluationContext, settings: RcsSettings
+) -> list[dg.RunRequest] | dg.SkipReason:
+    """One run request per stale partition, tagged with why."""
+    graph = context.repository_def.asset_graph
+    stale = stale_partitions(context.instance, graph, complete_deliveries(settings.layout()))
+    if not stale:
+        return dg.SkipReason("nothing changed since the last materialisations")
+    return [
+        dg.RunRequest(
+            partition_key=str(partition_key(s.wave, s.la_code)),
+            tags={"rcs/wave": s.wave, "rcs/la_code": s.la_code, "rcs/trigger": "nightly", "rcs/reason": s.reason},
+        )
+        for s in stale
+    ]
