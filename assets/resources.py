@@ -16,6 +16,8 @@ class RcsSettings(dg.ConfigurableResource):
     min_group: int = 20
     min_cell: int = 10
     match_threshold: float = 0.95
+    # Linkage: False = longitudinal link ids (same child, same id every wave); True = ids keyed per wave.
+    per_wave_link_ids: bool = False
 
     def layout(self) -> RcsHome:
         """The zone layout under this run's RCS_HOME."""
