@@ -1,0 +1,65 @@
+"""Spend against need from published council estimates; suppressed stays [c], absent is [x]."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from rcs_pipeline.services.need import spend_against_need
+from tests.services.registers import make_register
+
+
+def _published(*rows: tuple[str, str, float | None, int | None, bool]) -> pl.DataFrame:
+    """Published estimates rows (indicator, geography level, value, n, suppressed), breakdown all."""
+    return pl.DataFrame(
+        [{"indicator_id": i, "geography_level": g, "geography_code": "S12000005", "breakdown": "all",
+          "breakdown_value": "all", "unit": "percent", "n": n, "value": v, "ci_low": None, "ci_high": None,
+          "suppressed": s, "reason": "min_cell" if s else None} for i, g, v, n, s in rows],
+        schema={"indicator_id": pl.String, "geography_level": pl.String, "geography_code": pl.String,
+                "breakdown": pl.String, "breakdown_value": pl.String, "unit": pl.String, "n": pl.Int64,
+                "value": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64, "suppressed": pl.Boolean,
+                "reason": pl.String},
+    )
+
+
+@pytest.fixture
+def table() -> pl.DataFrame:
+    register = make_register(
+        {"domain": "family", "annual_spend_gbp": 600.0},
+        {"domain": "family", "annual_spend_gbp": 200.0},
+        {"domain": "peers", "annual_spend_gbp": 200.0},
+    )
+    published = _published(
+        ("sec_high_need_family", "council", 12.0, 300, False),
+        ("pri_high_need_family", "council", None, None, True),
+        ("sec_high_need_peers", "council", 0.0, 250, False),
+        ("sec_high_need_peers", "school", 40.0, 30, False),  # a school's figure is not the council's
+    )
+    return spend_against_need(register, published).to_pandas().set_index("domain")
+
+
+def test_share_of_spend_beside_share_with_high_need(table) -> None:
+    assert table.loc["family", "share_of_spend"] == pytest.approx(0.8)
+    assert table.loc["family", "services"] == 2
+    assert table.loc["family", "secondary_high_need_percent"] == 12.0
+    assert table.loc["family", "secondary_n"] == 300
+    assert table.loc["peers", "share_of_spend"] == pytest.approx(0.2)
+
+
+def test_suppressed_is_c_and_never_zero(table) -> None:
+    assert table.loc["family", "primary_symbol"] == "[c]"
+    assert pd_isna(table.loc["family", "primary_high_need_percent"])
+
+
+def test_published_zero_is_a_real_zero_and_absent_is_x(table) -> None:
+    assert table.loc["peers", "secondary_high_need_percent"] == 0.0
+    assert pd_isna(table.loc["peers", "secondary_symbol"])
+    assert table.loc["learning", "secondary_symbol"] == "[x]"
+    assert table.loc["learning", "share_of_spend"] == 0.0
+    assert list(table.index) == ["physical_health", "mental_wellbeing", "family", "peers", "learning", "local_area"]
+
+
+def pd_isna(value) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
