@@ -31,6 +31,7 @@ test: $(BIN)/rcs system-deps
 dev: $(BIN)/rcs
 	@test -f .env || $(BIN)/rcs demo --home $(RCS_HOME) --no-run
 	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || cp deploy/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	set -a; . ./.env; set +a; $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 ## make bench: national-scale timings (prints figures; not part of the tests).

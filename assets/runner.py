@@ -69,6 +69,19 @@ def graph_stages(defs: dg.Definitions) -> list[Stage]:
     return stages
 
 
+def prepare_dagster_home(dagster_home: Path) -> Path:
+    """Create the instance folder with the project's one-machine settings (deploy/dagster.yaml) if it has none."""
+    import shutil
+
+    from rcs_pipeline.paths import project_root
+
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    if not config.exists():
+        shutil.copyfile(project_root() / "deploy" / "dagster.yaml", config)
+    return dagster_home
+
+
 def run_resources(home: Path) -> dict[str, object]:
     """Resources for an in-process run over `home`; the linkage key still comes from the environment."""
     return {
@@ -122,7 +135,7 @@ def materialise(
     owned = instance is None
     if owned:
         os.environ.setdefault("DAGSTER_HOME", str(home / "dagster_home"))
-        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+        prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]))
         instance = dg.DagsterInstance.get()
     known = set(instance.get_dynamic_partitions(waves_partitions.name))
     if missing := [w for w in waves if w not in known]:
