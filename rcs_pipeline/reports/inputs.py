@@ -1,0 +1,190 @@
+"""The published (disclosure-controlled) tables a council's reports are made from, and their data version.
+
+Reports read nothing else: `published_*` tables of the council and wave, the wave-wide comparator, the
+previous wave's published estimates of the same council when there is one, and school and cluster
+NAMES from the landing `schools` table (names only, no statistics).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field, fields, replace
+
+import polars as pl
+
+from rcs_pipeline.paths import RcsHome
+
+ESTIMATE_SCHEMA: dict[str, pl.DataType] = {
+    "indicator_id": pl.String(),
+    "geography_level": pl.String(),
+    "geography_code": pl.String(),
+    "breakdown": pl.String(),
+    "breakdown_value": pl.String(),
+    "unit": pl.String(),
+    "n": pl.Int64(),
+    "value": pl.Float64(),
+    "ci_low": pl.Float64(),
+    "ci_high": pl.Float64(),
+    "suppressed": pl.Boolean(),
+    "reason": pl.String(),
+}
+THREE_CIRCLES_SCHEMA: dict[str, pl.DataType] = {
+    "geography_level": pl.String(),
+    "geography_code": pl.String(),
+    "breakdown": pl.String(),
+    "breakdown_value": pl.String(),
+    "need": pl.String(),
+    "service": pl.String(),
+    "circle": pl.String(),
+    "n": pl.Int64(),
+    "base": pl.Int64(),
+    "percent": pl.Float64(),
+    "suppressed": pl.Boolean(),
+    "reason": pl.String(),
+}
+LINKAGE_QUALITY_SCHEMA: dict[str, pl.DataType] = {
+    "instrument": pl.String(),
+    "breakdown": pl.String(),
+    "breakdown_value": pl.String(),
+    "measure": pl.String(),
+    "count": pl.Int64(),
+    "suppressed": pl.Boolean(),
+    "reason": pl.String(),
+}
+RESPONSE_RATES_SCHEMA: dict[str, pl.DataType] = {
+    "geography_level": pl.String(),
+    "geography_code": pl.String(),
+    "instrument": pl.String(),
+    "stage": pl.String(),
+    "sex": pl.String(),
+    "roll": pl.Int64(),
+    "respondents": pl.Int64(),
+    "response_rate": pl.Float64(),
+    "suppressed": pl.Boolean(),
+    "reason": pl.String(),
+}
+SCHOOLS_SCHEMA: dict[str, pl.DataType] = {
+    "seed_code": pl.String(),
+    "school_name": pl.String(),
+    "sector": pl.String(),
+    "asg_code": pl.String(),
+    "asg_name": pl.String(),
+}
+
+
+def empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """An empty frame with the given schema (a table that was not published, e.g. no previous wave)."""
+    return pl.DataFrame(schema=schema)
+
+
+def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """`frame` with exactly the schema's columns and types (extra columns dropped, missing ones null)."""
+    return frame.select(
+        [
+            (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+            for name, dtype in schema.items()
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class PublishedTables:
+    """Everything one council's reports of one wave may show."""
+
+    wave: str
+    la_code: str
+    estimates: pl.DataFrame
+    three_circles: pl.DataFrame
+    linkage_quality: pl.DataFrame
+    response_rates: pl.DataFrame
+    comparator: pl.DataFrame = field(default_factory=lambda: empty(ESTIMATE_SCHEMA))
+    previous: pl.DataFrame = field(default_factory=lambda: empty(ESTIMATE_SCHEMA))
+    previous_wave: str | None = None
+    schools: pl.DataFrame = field(default_factory=lambda: empty(SCHOOLS_SCHEMA))
+
+    def conformed(self) -> PublishedTables:
+        """The same tables reduced to the published contract's columns and types."""
+        return replace(
+            self,
+            estimates=conform(self.estimates, ESTIMATE_SCHEMA),
+            three_circles=conform(self.three_circles, THREE_CIRCLES_SCHEMA),
+            linkage_quality=conform(self.linkage_quality, LINKAGE_QUALITY_SCHEMA),
+            response_rates=conform(self.response_rates, RESPONSE_RATES_SCHEMA),
+            comparator=conform(self.comparator, ESTIMATE_SCHEMA),
+            previous=conform(self.previous, ESTIMATE_SCHEMA),
+            schools=conform(self.schools, SCHOOLS_SCHEMA),
+        )
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """The tables by name, in a fixed order."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), pl.DataFrame)
+        }
+
+
+def frame_digest(frame: pl.DataFrame) -> str:
+    """SHA-256 of a frame's content (column names, types and values in row order)."""
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, null_value="<null>")
+    header = ",".join(f"{name}:{dtype}" for name, dtype in frame.schema.items())
+    return hashlib.sha256(header.encode() + b"\n" + buffer.getvalue()).hexdigest()
+
+
+def data_version(frames: dict[str, pl.DataFrame], *extra: str) -> str:
+    """Hash of a set of published frames (and labels such as the wave): the report's data version."""
+    digest = hashlib.sha256()
+    for part in extra:
+        digest.update(part.encode() + b"\0")
+    for name in sorted(frames):
+        digest.update(name.encode() + b"=" + frame_digest(frames[name]).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def previous_wave_of(home: RcsHome, wave: str, la_code: str) -> str | None:
+    """The latest earlier wave with published estimates for this council, if any."""
+    folder = home.root / "published" / "published_estimates"
+    if not folder.exists():
+        return None
+    earlier = sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_dir() and p.name < wave and (p / f"{la_code}.parquet").exists()
+    )
+    return earlier[-1] if earlier else None
+
+
+def _read(path, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """A published table conformed to its schema, or an empty one when the file does not exist."""
+    return conform(pl.read_parquet(path), schema) if path.exists() else empty(schema)
+
+
+def load_published(home: RcsHome, wave: str, la_code: str) -> PublishedTables:
+    """Read one council's published tables for a wave (plus comparator, previous wave and school names)."""
+    previous = previous_wave_of(home, wave, la_code)
+    schools_path = home.table("landing", "schools", wave, la_code)
+    schools = _read(schools_path, SCHOOLS_SCHEMA)
+    return PublishedTables(
+        wave=wave,
+        la_code=la_code,
+        estimates=_read(home.table("published", "published_estimates", wave, la_code), ESTIMATE_SCHEMA),
+        three_circles=_read(
+            home.table("published", "published_three_circles", wave, la_code), THREE_CIRCLES_SCHEMA
+        ),
+        linkage_quality=_read(
+            home.table("published", "published_linkage_quality", wave, la_code), LINKAGE_QUALITY_SCHEMA
+        ),
+        response_rates=_read(
+            home.table("published", "published_response_rates", wave, la_code), RESPONSE_RATES_SCHEMA
+        ),
+        comparator=_read(home.table("published", "published_comparator_estimates", wave), ESTIMATE_SCHEMA),
+        previous=(
+            _read(home.table("published", "published_estimates", previous, la_code), ESTIMATE_SCHEMA)
+            if previous
+            else empty(ESTIMATE_SCHEMA)
+        ),
+        previous_wave=previous,
+        schools=schools,
+    )

@@ -1,0 +1,340 @@
+"""Published-like tables made up for developing, testing and benchmarking the reports.
+
+They follow docs/tables.md "disclosure" exactly (suppressed values null with `suppressed` and `reason`),
+with groups below `min_group` and cells below `min_cell` suppressed, so templates meet realistic gaps.
+They are not statistics of anyone: values are drawn at random around plausible levels.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import polars as pl
+
+from rcs_pipeline.reports.inputs import (
+    ESTIMATE_SCHEMA,
+    LINKAGE_QUALITY_SCHEMA,
+    RESPONSE_RATES_SCHEMA,
+    SCHOOLS_SCHEMA,
+    THREE_CIRCLES_SCHEMA,
+    PublishedTables,
+)
+
+PUPIL_STAGES = {"primary": ("P5", "P6", "P7"), "secondary": ("S1", "S2", "S3", "S4")}
+COUNCIL_BREAKDOWNS = {
+    "sex": ("F", "M"),
+    "simd_quintile": ("1", "2", "3", "4", "5"),
+    "urban_rural_2fold": ("urban", "rural"),
+    "urban_rural_8fold": ("1", "2", "3", "4", "5", "6", "7", "8"),
+    "fsm_p6plus": ("true", "false"),
+    "any_asn": ("true", "false"),
+    "looked_after_any": ("true", "false"),
+    "child_protection_register": ("true", "false"),
+}
+NEEDS = ("need_any", "need_sdq_high", "need_wemwbs_low")
+CIRCLES = ("need_with_service", "need_without_service", "service_without_need", "neither")
+
+
+@dataclass(frozen=True)
+class SampleIndicator:
+    """An indicator of the sample catalogue with its unit and instrument."""
+
+    indicator_id: str
+    unit: str
+    instrument: str
+
+
+def sample_indicators() -> list[SampleIndicator]:
+    """The sample catalogue's indicators (sample_catalogue.csv)."""
+    text = (
+        resources.files("rcs_pipeline.reports").joinpath("sample_catalogue.csv").read_text(encoding="utf-8")
+    )
+    return [
+        SampleIndicator(r["indicator_id"], r["unit"], r["instrument"])
+        for r in csv.DictReader(text.splitlines())
+    ]
+
+
+def sample_schools(la_code: str, n_clusters: int, rng: np.random.Generator) -> pl.DataFrame:
+    """A council's schools: clusters of one secondary and several feeder primaries, with made-up names."""
+    rows = []
+    base = int(la_code[-3:]) * 10_000
+    for c in range(n_clusters):
+        asg = f"{la_code[-2:]}{c + 1:02d}"
+        asg_name = f"Cluster {c + 1} ASG"
+        rows.append((f"{base + c * 100 + 1:07d}", f"Academy {c + 1}", "Secondary", asg, asg_name))
+        for p in range(int(rng.integers(3, 8))):
+            rows.append(
+                (f"{base + c * 100 + 10 + p:07d}", f"Primary {c + 1}-{p + 1}", "Primary", asg, asg_name)
+            )
+    return pl.DataFrame(rows, schema=SCHOOLS_SCHEMA, orient="row")
+
+
+def _suppress(n: int, p: float | None, unit: str, min_group: int, min_cell: int) -> str | None:
+    """The suppression reason a simple disclosure rule gives one estimate (None when publishable)."""
+    if n < min_group:
+        return "min_group"
+    if unit == "percent" and p is not None:
+        k = round(n * p)
+        if 0 < k < min_cell or 0 < n - k < min_cell:
+            return "min_cell"
+    return None
+
+
+def _estimate_row(
+    ident: SampleIndicator,
+    level: str,
+    code: str,
+    breakdown: str,
+    value: str,
+    n: int,
+    centre: float,
+    rng: np.random.Generator,
+    min_group: int,
+    min_cell: int,
+) -> dict:
+    """One published estimate row around `centre` (proportion 0–1 or mean) for a group of n."""
+    if ident.unit == "percent":
+        p = float(np.clip(centre + rng.normal(0, 0.06), 0.01, 0.99))
+        half = 1.96 * np.sqrt(p * (1 - p) / max(n, 1)) * 1.3
+        shown = (round(100 * p), round(100 * max(p - half, 0)), round(100 * min(p + half, 1)))
+    else:
+        p = None
+        mean = centre + rng.normal(0, 1.5)
+        half = 1.96 * 8.5 / np.sqrt(max(n, 1)) * 1.2
+        shown = (round(mean, 1), round(mean - half, 1), round(mean + half, 1))
+    reason = _suppress(n, p, ident.unit, min_group, min_cell)
+    out = {
+        "indicator_id": ident.indicator_id,
+        "geography_level": level,
+        "geography_code": code,
+        "breakdown": breakdown,
+        "breakdown_value": value,
+        "unit": ident.unit,
+    }
+    if reason:
+        return {
+            **out,
+            "n": None,
+            "value": None,
+            "ci_low": None,
+            "ci_high": None,
+            "suppressed": True,
+            "reason": reason,
+        }
+    return {
+        **out,
+        "n": n,
+        "value": float(shown[0]),
+        "ci_low": float(shown[1]),
+        "ci_high": float(shown[2]),
+        "suppressed": False,
+        "reason": None,
+    }
+
+
+def _centre(ident: SampleIndicator, base: dict[str, float]) -> float:
+    """A plausible level for an indicator (mean scores near their population means)."""
+    if ident.unit == "mean":
+        return 49.0 if "swemwbs" not in ident.indicator_id else 24.0
+    return base[ident.indicator_id]
+
+
+def sample_published(
+    wave: str,
+    la_code: str,
+    *,
+    n_clusters: int = 4,
+    seed: int = 2015,
+    min_group: int = 20,
+    min_cell: int = 10,
+    parent_survey: bool = True,
+) -> PublishedTables:
+    """A council's published-like tables for a wave: estimates, three circles, response and linkage rates."""
+    rng = np.random.default_rng([seed, int(la_code[-3:]), int(wave[:4])])
+    schools = sample_schools(la_code, n_clusters, rng)
+    indicators = [i for i in sample_indicators() if parent_survey or i.instrument != "parent"]
+    base = {i.indicator_id: float(rng.uniform(0.15, 0.85)) for i in indicators}
+    for band, level in zip(
+        ("close_to_average", "slightly_raised", "high", "very_high"), (0.72, 0.1, 0.08, 0.1), strict=True
+    ):
+        base[f"sdq_total_band4_{band}"] = level
+    respondents = {
+        row["seed_code"]: int(rng.integers(25, 140) if row["sector"] == "Secondary" else rng.integers(4, 60))
+        for row in schools.iter_rows(named=True)
+    }
+    sector = dict(zip(schools["seed_code"], schools["sector"], strict=True))
+    est, rr, circles = [], [], []
+    groups: list[tuple[str, str, int, dict[str, tuple[str, ...]]]] = []
+    total = sum(respondents.values())
+    groups.append(
+        (
+            "council",
+            la_code,
+            total,
+            {**COUNCIL_BREAKDOWNS, "stage": PUPIL_STAGES["primary"] + PUPIL_STAGES["secondary"]},
+        )
+    )
+    for asg, frame in schools.group_by("asg_code", maintain_order=True):
+        n = sum(respondents[s] for s in frame["seed_code"])
+        groups.append(
+            (
+                "cluster",
+                asg[0],
+                n,
+                {"sex": ("F", "M"), "stage": PUPIL_STAGES["primary"] + PUPIL_STAGES["secondary"]},
+            )
+        )
+    for seed_code, n in respondents.items():
+        stages = PUPIL_STAGES[sector[seed_code].lower()]
+        groups.append(("school", seed_code, n, {"sex": ("F", "M"), "stage": stages}))
+    for level, code, n, breakdowns in groups:
+        for ident in indicators:
+            n_ind = n if ident.instrument != "parent" else (max(n // 2, 1) if level == "council" else 0)
+            if n_ind == 0:
+                continue
+            centre = _centre(ident, base)
+            est.append(
+                _estimate_row(ident, level, code, "all", "all", n_ind, centre, rng, min_group, min_cell)
+            )
+            if ident.instrument == "parent":
+                continue
+            for breakdown, values in breakdowns.items():
+                shares = rng.dirichlet(np.full(len(values), 4.0))
+                for value, share in zip(values, shares, strict=True):
+                    est.append(
+                        _estimate_row(
+                            ident,
+                            level,
+                            code,
+                            breakdown,
+                            value,
+                            int(n * share),
+                            centre,
+                            rng,
+                            min_group,
+                            min_cell,
+                        )
+                    )
+        rr.extend(_response_rows(level, code, n, sector.get(code), rng, min_group))
+        circles.extend(_circle_rows(level, code, n, rng, min_group, min_cell))
+    estimates = pl.DataFrame(est, schema=ESTIMATE_SCHEMA)
+    comparator = pl.DataFrame(
+        [
+            _estimate_row(
+                i, "all_councils", "all", "all", "all", 20_000, _centre(i, base), rng, min_group, min_cell
+            )
+            for i in indicators
+        ],
+        schema=ESTIMATE_SCHEMA,
+    )
+    return PublishedTables(
+        wave=wave,
+        la_code=la_code,
+        estimates=estimates,
+        three_circles=pl.DataFrame(circles, schema=THREE_CIRCLES_SCHEMA),
+        linkage_quality=_linkage_rows(total, rng, min_cell),
+        response_rates=pl.DataFrame(rr, schema=RESPONSE_RATES_SCHEMA),
+        comparator=comparator,
+        schools=schools,
+    )
+
+
+def _response_rows(
+    level: str, code: str, n: int, sector: str | None, rng: np.random.Generator, min_group: int
+) -> list[dict]:
+    """Response-rate rows of one geography: totals and stage × sex cells, small cells suppressed."""
+    instruments = [sector.lower()] if sector in ("Primary", "Secondary") else ["primary", "secondary"]
+    rows = []
+    for instrument in instruments:
+        stages = PUPIL_STAGES[instrument]
+        share = n if len(instruments) == 1 else n // 2
+        cells = [("all", "all", share)]
+        for stage in stages:
+            for sex in ("F", "M"):
+                cells.append((stage, sex, max(share // (2 * len(stages)), 0)))
+            cells.append((stage, "all", max(share // len(stages), 0)))
+        for stage, sex, k in cells:
+            roll = int(k / rng.uniform(0.6, 0.9)) + 1
+            hidden = k < (min_group if stage == "all" and sex == "all" else 10) and level != "council"
+            rows.append(
+                {
+                    "geography_level": level,
+                    "geography_code": code,
+                    "instrument": instrument,
+                    "stage": stage,
+                    "sex": sex,
+                    "roll": None if hidden else roll,
+                    "respondents": None if hidden else k,
+                    "response_rate": None if hidden else float(round(100 * k / roll)),
+                    "suppressed": hidden,
+                    "reason": ("min_group" if stage == "all" else "min_cell") if hidden else None,
+                }
+            )
+    return rows
+
+
+def _circle_rows(
+    level: str, code: str, n: int, rng: np.random.Generator, min_group: int, min_cell: int
+) -> list[dict]:
+    """Three-circles rows of one geography (breakdown all): need × service_any × four circles."""
+    rows = []
+    for need in NEEDS:
+        shares = rng.dirichlet((2.0, 1.2, 2.5, 12.0))
+        counts = [int(n * s) for s in shares]
+        counts[-1] = n - sum(counts[:-1])
+        for circle, k in zip(CIRCLES, counts, strict=True):
+            reason = "min_group" if n < min_group else ("min_cell" if 0 < k < min_cell else None)
+            rows.append(
+                {
+                    "geography_level": level,
+                    "geography_code": code,
+                    "breakdown": "all",
+                    "breakdown_value": "all",
+                    "need": need,
+                    "service": "service_any",
+                    "circle": circle,
+                    "n": None if reason else k,
+                    "base": None if n < min_group else n,
+                    "percent": None if reason else float(round(100 * k / n)),
+                    "suppressed": reason is not None,
+                    "reason": reason,
+                }
+            )
+    return rows
+
+
+def _linkage_rows(total: int, rng: np.random.Generator, min_cell: int) -> pl.DataFrame:
+    """Linkage-quality counts per pupil instrument (breakdown all)."""
+    rows = []
+    for instrument in ("primary", "secondary"):
+        respondents = total // 2
+        linked = int(respondents * rng.uniform(0.85, 0.95))
+        exact = int(linked * 0.9)
+        measures = {
+            "respondents": respondents,
+            "linked": linked,
+            "linked_exact": exact,
+            "linked_probabilistic": linked - exact,
+            "unlinked_no_reference": (respondents - linked) // 2,
+            "unlinked_reference_not_in_extract": respondents - linked - (respondents - linked) // 2,
+            "unlinked_below_threshold": int(rng.integers(0, 9)),
+            "duplicate": 0,
+        }
+        for measure, count in measures.items():
+            hidden = 0 < count < min_cell
+            rows.append(
+                {
+                    "instrument": instrument,
+                    "breakdown": "all",
+                    "breakdown_value": "all",
+                    "measure": measure,
+                    "count": None if hidden else count,
+                    "suppressed": hidden,
+                    "reason": "min_cell" if hidden else None,
+                }
+            )
+    return pl.DataFrame(rows, schema=LINKAGE_QUALITY_SCHEMA)
