@@ -1,0 +1,125 @@
+"""Linkage zone (the eDRIS role): content joined through the link map; identifiers and tokens never enter."""
+
+
+import dagster as dg
+import polars as pl
+
+from assets.defs.separation.assets import content_path
+from assets.partitions import wave_and_council, wave_council_partitions
+from assets.resources import RcsSettings
+from assets.tables import write_table
+from rcs_pipeline.codelists import IDENTIFIER_COLUMNS
+from rcs_pipeline.linkage.linker import PARENT_SURVEYS, PUPIL_SURVEYS, linked_dataset
+from rcs_pipeline.linkage.matching import ADMIN, SURVEY_INSTRUMENTS
+from rcs_pipeline.linkage.quality import linkage_comparison as compare_linked
+from rcs_pipeline.linkage.quality import linkage_quality as quality_table
+from rcs_pipeline.linkage.quality import quality_summary
+from rcs_pipeline.paths import RcsHome
+from rcs_pipeline.storage.parquet import read_parquet
+
+UPSTREAM = ["link_map", "content_tables"]
+
+
+def _inputs(layout: RcsHome, wave: str, la_code: str) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+    """The link map and the content tables of one partition (the linker's whole view)."""
+    mapping = read_parquet(layout.table("key_holder", "link_map", wave, la_code))
+    content = {}
+    for dataset in (ADMIN, *SURVEY_INSTRUMENTS):
+        path = content_path(layout, dataset, wave, la_code)
+        if path.exists() or dataset == ADMIN:
+            content[dataset] = read_parquet(path)
+    return mapping, content
+
+
+def _link_metadata(frame: pl.DataFrame) -> dict[str, object]:
+    """Counts by method and reason and the link rate of a linked dataset."""
+    linked = frame.get_column("link_id").is_not_null().sum()
+    by_method = frame.group_by("link_method").len().rows()
+    by_reason = frame.filter(pl.col("unlinked_reason").is_not_null()).group_by("unlinked_reason").len().rows()
+    return {
+        "linked": int(linked),
+        "link_rate": round(linked / frame.height, 4) if frame.height else 0.0,
+        "by_method": dg.MetadataValue.json({str(m or "unlinked"): n for m, n in sorted(by_method, key=str)}),
+        "unlinked_by_reason": dg.MetadataValue.json(dict(sorted(by_reason))),
+    }
+
+
+def _write_linked(context: dg.AssetExecutionContext, settings: RcsSettings, name: str,
+                  datasets: tuple[str, ...]) -> dg.MaterializeResult:
+    """Build, write and describe one linked dataset."""
+    wave, la_code = wave_and_council(context)
+    layout = settings.layout()
+    mapping, content = _inputs(layout, wave, la_code)
+    frame = linked_dataset(mapping, content, datasets, wave, la_code)
+    return write_table(frame, layout.table("linkage", name, wave, la_code), preview=False, **_link_metadata(frame))
+
+
+@dg.asset(group_name="linkage", deps=UPSTREAM, partitions_def=wave_council_partitions, kinds={"polars", "parquet"},
+          code_version="1",
+          description="One row per pupil-survey respondent (secondary, primary; duplicates excluded) with link_id, "
+                      "link method/probability or unlinked reason, survey content and admin content. "
+                      "No identifier, no record token.")
+def linked_pupils(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+    """The linked pupil dataset handed to analysis."""
+    return _write_linked(context, settings, "linked_pupils", PUPIL_SURVEYS)
+
+
+@dg.asset(group_name="linkage", deps=UPSTREAM, partitions_def=wave_council_partitions, kinds={"polars", "parquet"},
+          code_version="1",
+          description="One row per parent-survey respondent (duplicates excluded), linked to the child's admin "
+                      "record where possible. No identifier, no record token.")
+def linked_parents(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+    """The linked parent dataset handed to analysis."""
+    return _write_linked(context, settings, "linked_parents", PARENT_SURVEYS)
+
+
+@dg.asset(group_name="linkage", deps=UPSTREAM, partitions_def=wave_council_partitions, kinds={"polars", "parquet"},
+          code_version="1",
+          description="GUILD linkage-quality counts: respondents, linked by method, unlinked by reason, by sex, "
+                      "stage and school; admin records and admin records linked by sex, stage, school, SIMD "
+                      "quintile, urban/rural and each admin flag. Unsuppressed: published via disclosure.")
+def linkage_quality(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+    """The GUILD count table of one partition."""
+    wave, la_code = wave_and_council(context)
+    layout = settings.layout()
+    mapping, content = _inputs(layout, wave, la_code)
+    table = quality_table(mapping, content)
+    return write_table(table, layout.table("linkage", "linkage_quality", wave, la_code), preview=False,
+                       summary=dg.MetadataValue.json(quality_summary(table)))
+
+
+@dg.asset(group_name="linkage", deps=["linked_pupils", "linked_parents"], partitions_def=wave_council_partitions,
+          kinds={"polars", "parquet"}, code_version="1",
+          description="Linked versus unlinked respondents: n and mean of SDQ scales, WEMWBS, SWEMWBS, life "
+                      "satisfaction and general health, per instrument (a check on linkage bias).")
+def linkage_comparison(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+    """Mean survey measures of linked and unlinked respondents."""
+    wave, la_code = wave_and_council(context)
+    layout = settings.layout()
+    linked = pl.concat([read_parquet(layout.table("linkage", name, wave, la_code))
+                        for name in ("linked_pupils", "linked_parents")], how="diagonal_relaxed")
+    table = compare_linked(linked)
+    return write_table(table, layout.table("linkage", "linkage_comparison", wave, la_code), preview=False,
+                       measures=table.get_column("measure").n_unique())
+
+
+@dg.asset_check(asset=linked_pupils, blocking=True,
+                description="The linked pupil dataset has no identifier and no record-token column.")
+def linked_pupils_no_identifiers(context: dg.AssetCheckExecutionContext, settings: RcsSettings) -> dg.AssetCheckResult:
+    """No identifier or token column reached the analysis hand-over."""
+    return _no_identifier_check(context, settings, "linked_pupils")
+
+
+@dg.asset_check(asset=linked_parents, blocking=True,
+                description="The linked parent dataset has no identifier and no record-token column.")
+def linked_parents_no_identifiers(context: dg.AssetCheckExecutionContext, settings: RcsSettings) -> dg.AssetCheckResult:
+    """No identifier or token column reached the analysis hand-over."""
+    return _no_identifier_check(context, settings, "linked_parents")
+
+
+def _no_identifier_check(context: dg.AssetCheckExecutionContext, settings: RcsSettings, name: str) -> dg.AssetCheckResult:
+    """Pass when the table's columns include no identifier and no record token."""
+    wave, la_code = wave_and_council(context)
+    columns = pl.read_parquet_schema(settings.layout().table("linkage", name, wave, la_code))
+    forbidden = sorted(set(columns) & {*IDENTIFIER_COLUMNS, "record_token"})
+    return dg.AssetCheckResult(passed=not forbidden, metadata={"forbidden_columns": ", ".join(forbidden) or "none"})

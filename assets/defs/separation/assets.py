@@ -1,0 +1,73 @@
+"""Separation zone: split each landing table into an identifier table and a content table at the door."""
+
+
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from assets.partitions import wave_and_council, wave_council_partitions
+from assets.resources import RcsSettings
+from rcs_pipeline.paths import RcsHome
+from rcs_pipeline.separation import SEPARATED_DATASETS, separate
+from rcs_pipeline.storage import write_parquet_atomic
+from rcs_pipeline.storage.parquet import read_parquet
+
+LANDING_ASSETS = [dg.AssetKey(d) for d in SEPARATED_DATASETS]
+
+
+def identifier_path(layout: RcsHome, dataset: str, wave: str, la_code: str) -> Path:
+    """Where separation writes a dataset's identifier table."""
+    return layout.table("separation", f"identifiers/{dataset}", wave, la_code)
+
+
+def content_path(layout: RcsHome, dataset: str, wave: str, la_code: str) -> Path:
+    """Where separation writes a dataset's content table."""
+    return layout.table("separation", f"content/{dataset}", wave, la_code)
+
+
+def _schema(frame: pl.DataFrame) -> str:
+    """Column names of a table, for metadata (names only, never values)."""
+    return ", ".join(frame.columns)
+
+
+@dg.multi_asset(
+    name="separate_deliveries",
+    specs=[
+        dg.AssetSpec(
+            "identifier_tables", group_name="separation", deps=LANDING_ASSETS, kinds={"polars", "parquet"},
+            description="Per dataset: random record token + identifier columns + the quasi-identifiers and "
+                        "paradata the key holder matches on (separation/identifiers/<dataset>/...). "
+                        "Read only by the key holder.",
+            code_version="1",
+        ),
+        dg.AssetSpec(
+            "content_tables", group_name="separation", deps=LANDING_ASSETS, kinds={"polars", "parquet"},
+            description="Per dataset: the same random record token + every non-identifier column "
+                        "(separation/content/<dataset>/...). Read only by the linker.",
+            code_version="1",
+        ),
+    ],
+    partitions_def=wave_council_partitions,
+)
+def separate_deliveries(context: dg.AssetExecutionContext, settings: RcsSettings):
+    """Split survey and admin landing tables into identifier and content tables joined by random tokens."""
+    wave, la_code = wave_and_council(context)
+    layout = settings.layout()
+    id_meta: dict[str, object] = {}
+    content_meta: dict[str, object] = {}
+    for dataset in SEPARATED_DATASETS:
+        source = layout.table("landing", dataset, wave, la_code)
+        if not source.exists() and dataset != "admin_extract":
+            context.log.info(f"{dataset}: no landing table for this partition; nothing to separate")
+            continue
+        identifiers, content = separate(read_parquet(source), dataset)
+        write_parquet_atomic(identifiers, identifier_path(layout, dataset, wave, la_code))
+        write_parquet_atomic(content, content_path(layout, dataset, wave, la_code))
+        id_meta[f"{dataset}/rows"] = identifiers.height
+        id_meta[f"{dataset}/columns"] = _schema(identifiers)
+        content_meta[f"{dataset}/rows"] = content.height
+        content_meta[f"{dataset}/columns"] = _schema(content)
+    total = sum(v for k, v in id_meta.items() if k.endswith("/rows"))
+    yield dg.MaterializeResult(asset_key="identifier_tables", metadata={"dagster/row_count": total, **id_meta})
+    yield dg.MaterializeResult(asset_key="content_tables", metadata={"dagster/row_count": total, **content_meta})
