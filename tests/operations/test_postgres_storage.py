@@ -80,12 +80,13 @@ def test_tiny_partition_runs_with_postgres_storage(
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         outcomes = materialise(tiny_home, [(TINY_WAVE, TINY_COUNCILS[0])], instance=instance)
     assert outcomes and all(o.success for o in outcomes), [o.failures for o in outcomes if not o.success]
-    with psycopg2.connect(host="127.0.0.1", port=postgres_port, user="dagster", dbname="dagster") as conn:
-        with conn.cursor() as cursor:
-            cursor.execute("select count(*) from runs where status = 'SUCCESS'")
-            successes = cursor.fetchone()[0]
-            cursor.execute("select count(*) from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION'")
-            materialisations = cursor.fetchone()[0]
+    connection = psycopg2.connect(host="127.0.0.1", port=postgres_port, user="dagster", dbname="dagster")
+    with connection, connection.cursor() as cursor:
+        cursor.execute("select count(*) from runs where status = 'SUCCESS'")
+        successes = cursor.fetchone()[0]
+        cursor.execute("select count(*) from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION'")
+        materialisations = cursor.fetchone()[0]
+    connection.close()
     assert successes == len(outcomes)
     assert materialisations > 0
     assert not list(dagster_home.rglob("*.db")), "run and event storage should not fall back to SQLite"
