@@ -58,9 +58,15 @@ def _typed(col: ColumnSpec) -> pl.Expr:
         return raw.str.to_uppercase()
     if col.kind == "postcode":
         squeezed = raw.str.replace_all(r"\s+", "").str.to_uppercase()
-        return pl.when(squeezed.str.contains(POSTCODE)).then(
-            pl.concat_str([squeezed.str.slice(0, squeezed.str.len_chars() - 3), pl.lit(" "), squeezed.str.slice(-3)])
-        ).otherwise(squeezed)
+        return (
+            pl.when(squeezed.str.contains(POSTCODE))
+            .then(
+                pl.concat_str(
+                    [squeezed.str.slice(0, squeezed.str.len_chars() - 3), pl.lit(" "), squeezed.str.slice(-3)]
+                )
+            )
+            .otherwise(squeezed)
+        )
     if col.kind == "date":
         return raw.str.replace(r" 00:00:00$", "").str.to_date("%Y-%m-%d", strict=False)
     if col.kind == "yesno":
@@ -91,8 +97,13 @@ def _rules(col: ColumnSpec) -> list[Rule]:
     if col.not_null:
         found.append(Rule("blank", raw.is_null(), "is blank; a value is required"))
     if col.kind == "pupil_ref" and col.checked:
-        found.append(Rule("format", present & ~raw.str.to_uppercase().str.contains(PUPIL_REF),
-                          "is not 10 characters [A-Z0-9]"))
+        found.append(
+            Rule(
+                "format",
+                present & ~raw.str.to_uppercase().str.contains(PUPIL_REF),
+                "is not 10 characters [A-Z0-9]",
+            )
+        )
     elif col.kind == "seed_code":
         found.append(Rule("format", present & ~raw.str.contains(SEED_CODE), "is not a 7-digit SEED code"))
     elif col.kind == "month":
@@ -106,16 +117,31 @@ def _rules(col: ColumnSpec) -> list[Rule]:
         found.append(Rule("format", present & ~squeezed.str.contains(POSTCODE), "is not a UK postcode"))
     elif col.kind == "yesno":
         low = raw.str.to_lowercase()
-        found.append(Rule("code", present & ~low.is_in([*rules.yes, *rules.no]),
-                          "is not Y or N (Yes/No, 1/0, TRUE/FALSE tolerated)"))
+        found.append(
+            Rule(
+                "code",
+                present & ~low.is_in([*rules.yes, *rules.no]),
+                "is not Y or N (Yes/No, 1/0, TRUE/FALSE tolerated)",
+            )
+        )
     elif col.kind == "code":
-        found.append(Rule("code", present & ~raw.str.to_lowercase().is_in([c.lower() for c in col.codes]),
-                          _code_expectation(col)))
+        found.append(
+            Rule(
+                "code",
+                present & ~raw.str.to_lowercase().is_in([c.lower() for c in col.codes]),
+                _code_expectation(col),
+            )
+        )
     elif col.kind == "code_list":
         codes = raw.str.split(";").list.eval(pl.element().str.strip_chars().str.to_uppercase())
         unknown = codes.list.eval(pl.element().filter((pl.element() != "") & ~pl.element().is_in(col.codes)))
-        found.append(Rule("code", present & (unknown.list.len() > 0),
-                          f"holds a code not in the {col.codes_name} list ({', '.join(col.codes)}), ';'-separated"))
+        found.append(
+            Rule(
+                "code",
+                present & (unknown.list.len() > 0),
+                f"holds a code not in the {col.codes_name} list ({', '.join(col.codes)}), ';'-separated",
+            )
+        )
     elif col.kind in ("item", "integer"):
         value = raw.cast(pl.Int64, strict=False)
         allowed = value.is_between(col.min, col.max) if col.max is not None else value >= col.min
@@ -131,7 +157,9 @@ def _rules(col: ColumnSpec) -> list[Rule]:
         found.append(Rule("format", present & ~raw.str.contains(col.pattern), f"is not {col.pattern_text}"))
     if col.unique:
         key = raw.str.to_uppercase() if col.kind == "pupil_ref" else raw
-        found.append(Rule("duplicate", present & key.is_duplicated(), "appears more than once; it must be unique"))
+        found.append(
+            Rule("duplicate", present & key.is_duplicated(), "appears more than once; it must be unique")
+        )
     return found
 
 
@@ -143,8 +171,10 @@ def _code_expectation(col: ColumnSpec) -> str:
 def _range_expectation(col: ColumnSpec) -> str:
     """What an item or whole-number column may hold."""
     if col.kind == "item":
-        return (f"is not a code {int(col.min)}-{int(col.max)}, -9 or blank (not answered), -8 (don't know) "
-                "or -7 (not asked)")
+        return (
+            f"is not a code {int(col.min)}-{int(col.max)}, -9 or blank (not answered), -8 (don't know) "
+            "or -7 (not asked)"
+        )
     upper = f"-{int(col.max)}" if col.max is not None else " or more"
     return f"is not a whole number {int(col.min)}{upper}"
 
@@ -153,7 +183,9 @@ def normalise(text: pl.DataFrame, spec: DatasetSpec, file: str) -> tuple[pl.Data
     """Typed landing table of one dataset (contract order, `source_row` first) and every cell problem found."""
     present = [c for c in spec.columns if c.name in text.columns]
     checks = {f"{c.name}\x00{r.name}": (c, r) for c in present for r in _rules(c)}
-    flagged = text.select(pl.col(SOURCE_ROW), *(r.bad.fill_null(False).alias(k) for k, (_c, r) in checks.items()))
+    flagged = text.select(
+        pl.col(SOURCE_ROW), *(r.bad.fill_null(False).alias(k) for k, (_c, r) in checks.items())
+    )
     hits = flagged.select(pl.exclude(SOURCE_ROW).sum()).row(0, named=True)
     problems: list[Problem] = []
     for key, count in hits.items():
@@ -169,8 +201,12 @@ def normalise(text: pl.DataFrame, spec: DatasetSpec, file: str) -> tuple[pl.Data
     problems.extend(_unique_together(text, spec, file))
     typed = text.select(
         pl.col(SOURCE_ROW),
-        *(_typed(c).cast(output_dtype(c)).alias(c.name) if c in present else pl.lit(None, output_dtype(c)).alias(c.name)
-          for c in spec.columns),
+        *(
+            _typed(c).cast(output_dtype(c)).alias(c.name)
+            if c in present
+            else pl.lit(None, output_dtype(c)).alias(c.name)
+            for c in spec.columns
+        ),
     )
     return typed, problems
 
@@ -189,5 +225,14 @@ def _unique_together(text: pl.DataFrame, spec: DatasetSpec, file: str) -> list[P
     dupes = text.filter(pl.struct(keys).is_duplicated()).get_column(SOURCE_ROW)
     if dupes.is_empty():
         return []
-    return [_counted(problem(file, None, dupes.head(20).to_list(),
-                             f"{' x '.join(cols)} appears more than once; each combination must be unique"), dupes.len())]
+    return [
+        _counted(
+            problem(
+                file,
+                None,
+                dupes.head(20).to_list(),
+                f"{' x '.join(cols)} appears more than once; each combination must be unique",
+            ),
+            dupes.len(),
+        )
+    ]

@@ -45,7 +45,9 @@ def _rows_text(rows: Sequence[int], total: int) -> str:
     return f"{label} {shown}" + (f" and {more} more" if more > 0 else "")
 
 
-def problem(file: str, column: str | None, rows: Sequence[int], message: str, *, severity: str = "error") -> Problem:
+def problem(
+    file: str, column: str | None, rows: Sequence[int], message: str, *, severity: str = "error"
+) -> Problem:
     """A Problem keeping the first few of `rows` (sorted) and their total count."""
     ordered = sorted(rows)
     return Problem(severity, file, column, tuple(ordered[:ROWS_SHOWN]), len(ordered), message)

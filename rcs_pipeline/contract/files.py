@@ -38,7 +38,9 @@ def read_text_frame(path: Path) -> tuple[pl.DataFrame, list[Problem]]:
     except UnreadableFile:
         raise
     except Exception as exc:  # parsers raise many types; the message may quote cells, so it is not passed on
-        raise UnreadableFile(problem(path.name, None, (), f"cannot be read as {_FORMAT_TEXT[ext]} ({type(exc).__name__})")) from None
+        raise UnreadableFile(
+            problem(path.name, None, (), f"cannot be read as {_FORMAT_TEXT[ext]} ({type(exc).__name__})")
+        ) from None
     return _tidy(frame, path.name)
 
 
@@ -57,7 +59,9 @@ def _read_csv(path: Path) -> pl.DataFrame:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        raise UnreadableFile(problem(path.name, None, (), "is not UTF-8 text: save it as 'CSV UTF-8'")) from None
+        raise UnreadableFile(
+            problem(path.name, None, (), "is not UTF-8 text: save it as 'CSV UTF-8'")
+        ) from None
     if not data.strip():
         raise UnreadableFile(problem(path.name, None, (), "the file is empty (no header row)"))
     return pl.read_csv(io.BytesIO(data), infer_schema=False, has_header=True, truncate_ragged_lines=False)
@@ -76,8 +80,10 @@ def _read_sav(path: Path) -> pl.DataFrame:
     import pyreadstat
 
     data, _meta = pyreadstat.read_sav(str(path), apply_value_formats=False, dates_as_pandas_datetime=False)
-    return pl.DataFrame({name: [_sav_cell(v) for v in data[name].tolist()] for name in data.columns},
-                        schema={name: pl.String for name in data.columns})
+    return pl.DataFrame(
+        {name: [_sav_cell(v) for v in data[name].tolist()] for name in data.columns},
+        schema={name: pl.String for name in data.columns},
+    )
 
 
 def _sav_cell(value: object) -> str | None:
@@ -104,11 +110,20 @@ def _tidy(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, list[Problem]]:
     for i, name in enumerate(names):
         if not name or name.startswith("__unnamed") or name.startswith("unnamed"):
             if frame.get_column(frame.columns[i]).null_count() < frame.height:
-                problems.append(problem(file, None, (), f"column {i + 1} holds data but has no name in the header row"))
+                problems.append(
+                    problem(file, None, (), f"column {i + 1} holds data but has no name in the header row")
+                )
             continue
         if name in seen:
-            problems.append(problem(file, name, (), "the column appears more than once in the header row "
-                                    "(names are compared ignoring case and spaces)"))
+            problems.append(
+                problem(
+                    file,
+                    name,
+                    (),
+                    "the column appears more than once in the header row "
+                    "(names are compared ignoring case and spaces)",
+                )
+            )
             continue
         seen.add(name)
         keep.append(i)

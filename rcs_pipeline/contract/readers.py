@@ -43,14 +43,36 @@ def parse_dataset(folder: Path, dataset: str) -> ParsedDataset:
         return ParsedDataset(dataset, None, None)
     if len(files) > 1:
         names = ", ".join(p.name for p in files)
-        return ParsedDataset(dataset, files[0].name, None, [problem(
-            files[0].name, None, (), f"{len(files)} files for the dataset {dataset} ({names}): deliver exactly one")])
+        return ParsedDataset(
+            dataset,
+            files[0].name,
+            None,
+            [
+                problem(
+                    files[0].name,
+                    None,
+                    (),
+                    f"{len(files)} files for the dataset {dataset} ({names}): deliver exactly one",
+                )
+            ],
+        )
     path = files[0]
     ext = path.suffix.lower().lstrip(".")
     if ext not in spec.formats:
         allowed = ", ".join(f".{f}" for f in spec.formats)
-        return ParsedDataset(dataset, path.name, None, [problem(
-            path.name, None, (), f"{dataset} must be delivered as {allowed}, not .{ext or '(no extension)'}")])
+        return ParsedDataset(
+            dataset,
+            path.name,
+            None,
+            [
+                problem(
+                    path.name,
+                    None,
+                    (),
+                    f"{dataset} must be delivered as {allowed}, not .{ext or '(no extension)'}",
+                )
+            ],
+        )
     try:
         text, problems = read_text_frame(path)
     except UnreadableFile as exc:
@@ -71,8 +93,15 @@ def _header_problems(text: pl.DataFrame, spec: DatasetSpec, file: str) -> list[P
     unknown = [c for c in text.columns if c != "source_row" and c not in spec.column_names]
     for name in unknown:
         if spec.strict_columns:
-            found.append(problem(file, name, (), f"unknown column: {spec.name} may hold only the agreed "
-                                 "columns; remove it and deliver again"))
+            found.append(
+                problem(
+                    file,
+                    name,
+                    (),
+                    f"unknown column: {spec.name} may hold only the agreed "
+                    "columns; remove it and deliver again",
+                )
+            )
         else:
             found.append(problem(file, name, (), "unknown column, ignored", severity="warning"))
     return found
@@ -98,8 +127,12 @@ def read_dataset(delivery_folder: Path, dataset: str) -> pl.DataFrame:
 def missing_dataset_problem(dataset: str) -> Problem:
     """The problem of a required dataset with no file."""
     formats = ", ".join(f".{f}" for f in dataset_spec(dataset).formats)
-    return problem(f"{dataset}.*", None, (), f"required dataset {dataset} was not delivered (expected {dataset} "
-                   f"as {formats})")
+    return problem(
+        f"{dataset}.*",
+        None,
+        (),
+        f"required dataset {dataset} was not delivered (expected {dataset} as {formats})",
+    )
 
 
 __all__ = ["FORMATS", "ParsedDataset", "dataset_files", "parse_dataset", "read_dataset"]

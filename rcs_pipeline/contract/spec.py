@@ -9,8 +9,20 @@ from typing import Any
 
 import yaml
 
-KINDS = ("text", "pupil_ref", "month", "date", "postcode", "seed_code", "code", "code_list", "yesno",
-         "item", "integer", "number")
+KINDS = (
+    "text",
+    "pupil_ref",
+    "month",
+    "date",
+    "postcode",
+    "seed_code",
+    "code",
+    "code_list",
+    "yesno",
+    "item",
+    "integer",
+    "number",
+)
 
 
 @dataclass(frozen=True)
@@ -94,10 +106,15 @@ def delivery_rules() -> DeliveryRules:
     """The delivery-level rules of the contract."""
     raw = _read_yaml("delivery.yaml")
     return DeliveryRules(
-        datasets=tuple(raw["datasets"]), surveys=tuple(raw["surveys"]), pupil_surveys=tuple(raw["pupil_surveys"]),
-        seed_code_datasets=tuple(raw["seed_code_datasets"]), service_flags=tuple(raw["service_flags"]),
-        yes=tuple(str(v) for v in raw["yes_values"]), no=tuple(str(v) for v in raw["no_values"]),
-        item_missing=int(raw["item_missing"]), item_special=tuple(int(v) for v in raw["item_special"]),
+        datasets=tuple(raw["datasets"]),
+        surveys=tuple(raw["surveys"]),
+        pupil_surveys=tuple(raw["pupil_surveys"]),
+        seed_code_datasets=tuple(raw["seed_code_datasets"]),
+        service_flags=tuple(raw["service_flags"]),
+        yes=tuple(str(v) for v in raw["yes_values"]),
+        no=tuple(str(v) for v in raw["no_values"]),
+        item_missing=int(raw["item_missing"]),
+        item_special=tuple(int(v) for v in raw["item_special"]),
     )
 
 
@@ -127,9 +144,13 @@ def load_contract() -> dict[str, DatasetSpec]:
     for name in delivery_rules().datasets:
         raw = _read_yaml("datasets", f"{name}.yaml")
         specs[name] = DatasetSpec(
-            name=raw["dataset"], columns=_columns(raw["columns"]), formats=tuple(raw["formats"]),
-            optional=bool(raw.get("optional", False)), strict_columns=bool(raw.get("strict_columns", False)),
-            instrument=raw.get("instrument", ""), unique_together=tuple(raw.get("unique_together", ())),
+            name=raw["dataset"],
+            columns=_columns(raw["columns"]),
+            formats=tuple(raw["formats"]),
+            optional=bool(raw.get("optional", False)),
+            strict_columns=bool(raw.get("strict_columns", False)),
+            instrument=raw.get("instrument", ""),
+            unique_together=tuple(raw.get("unique_together", ())),
         )
     return specs
 

@@ -26,7 +26,7 @@ def parse_delivery(folder: Path) -> tuple[dict[str, ParsedDataset], list[Problem
     problems.extend(_missing_datasets(parsed))
     problems.extend(_stray_files(folder))
     la_code = folder.name if LA_CODE.match(folder.name) else None
-    frames = {n: d.frame for n, d in parsed.items() if d.frame is not None}
+    frames = {n: d.frame for n, d in parsed.items() if _usable(d)}
     problems.extend(_seed_code_problems(frames, parsed, la_code))
     problems.extend(_roll_problems(frames, parsed))
     problems.extend(_service_flag_problems(frames, parsed))
@@ -50,23 +50,42 @@ def read_delivery(folder: Path) -> dict[str, ParsedDataset]:
     return parsed
 
 
+def _usable(parsed: ParsedDataset) -> bool:
+    """A dataset the cross-file rules can use: read, with a header holding every contract column."""
+    return parsed.frame is not None and not any(
+        p.is_error and (p.column is None or p.message.startswith("required column"))
+        for p in parsed.problems
+        if not p.rows
+    )
+
+
 def _missing_datasets(parsed: dict[str, ParsedDataset]) -> list[Problem]:
     """Required datasets without a file, and no survey at all."""
     specs = load_contract()
-    found = [missing_dataset_problem(n) for n, d in parsed.items() if not d.delivered and not specs[n].optional]
+    found = [
+        missing_dataset_problem(n) for n, d in parsed.items() if not d.delivered and not specs[n].optional
+    ]
     surveys = delivery_rules().surveys
     if not any(parsed[s].delivered for s in surveys):
-        found.append(problem("(delivery)", None, (), f"no survey was delivered: expected at least one of "
-                             f"{', '.join(surveys)}"))
+        found.append(
+            problem(
+                "(delivery)",
+                None,
+                (),
+                f"no survey was delivered: expected at least one of {', '.join(surveys)}",
+            )
+        )
     return found
 
 
 def _stray_files(folder: Path) -> list[Problem]:
     """Files that belong to no dataset of the contract (a warning: they are ignored)."""
     names = set(delivery_rules().datasets)
-    return [problem(p.name, None, (), "is not a dataset of the input contract; ignored", severity="warning")
-            for p in sorted(folder.iterdir())
-            if p.is_file() and not p.name.startswith(".") and p.stem.strip().lower() not in names]
+    return [
+        problem(p.name, None, (), "is not a dataset of the input contract; ignored", severity="warning")
+        for p in sorted(folder.iterdir())
+        if p.is_file() and not p.name.startswith(".") and p.stem.strip().lower() not in names
+    ]
 
 
 def _rows(frame: pl.DataFrame, mask: pl.Expr) -> tuple[list[int], int]:
@@ -81,8 +100,9 @@ def _counted(file: str, column: str | None, rows: tuple[list[int], int], message
     return Problem(found.severity, found.file, found.column, found.rows, rows[1], found.message)
 
 
-def _seed_code_problems(frames: dict[str, pl.DataFrame], parsed: dict[str, ParsedDataset],
-                        la_code: str | None) -> list[Problem]:
+def _seed_code_problems(
+    frames: dict[str, pl.DataFrame], parsed: dict[str, ParsedDataset], la_code: str | None
+) -> list[Problem]:
     """Seed codes missing from `schools`, and schools (or their use) belonging to another council."""
     schools = frames.get("schools")
     if schools is None:
@@ -92,8 +112,14 @@ def _seed_code_problems(frames: dict[str, pl.DataFrame], parsed: dict[str, Parse
     if la_code:
         other = _rows(schools, pl.col("la_code").is_not_null() & (pl.col("la_code") != la_code))
         if other[1]:
-            found.append(_counted(file, "la_code", other, f"school belongs to another council (this delivery is "
-                                  f"for {la_code})"))
+            found.append(
+                _counted(
+                    file,
+                    "la_code",
+                    other,
+                    f"school belongs to another council (this delivery is for {la_code})",
+                )
+            )
     known = schools.get_column("seed_code").drop_nulls()
     own = schools.filter(pl.col("la_code") == la_code).get_column("seed_code") if la_code else known
     for name in delivery_rules().seed_code_datasets:
@@ -103,13 +129,20 @@ def _seed_code_problems(frames: dict[str, pl.DataFrame], parsed: dict[str, Parse
         code = pl.col("seed_code")
         absent = _rows(frame, code.is_not_null() & ~code.is_in(known.implode()))
         if absent[1]:
-            found.append(_counted(parsed[name].file or name, "seed_code", absent,
-                                  f"seed_code is not in {file}"))
+            found.append(
+                _counted(parsed[name].file or name, "seed_code", absent, f"seed_code is not in {file}")
+            )
         foreign = _rows(frame, code.is_in(known.implode()) & ~code.is_in(own.implode()))
         if foreign[1]:
-            found.append(_counted(parsed[name].file or name, "seed_code", foreign,
-                                  f"seed_code belongs to a school of another council in {file} (this delivery is "
-                                  f"for {la_code})"))
+            found.append(
+                _counted(
+                    parsed[name].file or name,
+                    "seed_code",
+                    foreign,
+                    f"seed_code belongs to a school of another council in {file} (this delivery is "
+                    f"for {la_code})",
+                )
+            )
     return found
 
 
@@ -125,33 +158,56 @@ def _roll_problems(frames: dict[str, pl.DataFrame], parsed: dict[str, ParsedData
         survey = frames.get(name)
         if survey is None or survey.is_empty():
             continue
-        counts = (survey.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
-                  .group_by(keys).agg(pl.len().alias("respondents"))
-                  .join(pupils, on=keys, how="left")
-                  .with_columns(pl.col("pupils").fill_null(0))
-                  .filter(pl.col("respondents") > pl.col("pupils"))
-                  .sort(keys))
+        on_roll = pl.col("seed_code").is_in(pupils.get_column("seed_code").implode())
+        counts = (
+            survey.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys) & on_roll)
+            .group_by(keys)
+            .agg(pl.len().alias("respondents"))
+            .join(pupils, on=keys, how="left")
+            .with_columns(pl.col("pupils").fill_null(0))
+            .filter(pl.col("respondents") > pl.col("pupils"))
+            .sort(keys)
+        )
         if counts.is_empty():
             continue
-        groups = "; ".join(f"{r['seed_code']} {r['stage']} {r['sex']}: {r['respondents']} respondents, roll "
-                           f"{r['pupils']}" for r in counts.head(3).iter_rows(named=True))
+        groups = "; ".join(
+            f"{r['seed_code']} {r['stage']} {r['sex']}: respondents {r['respondents']} > roll {r['pupils']}"
+            for r in counts.head(3).iter_rows(named=True)
+        )
         more = f" and {counts.height - 3} more groups" if counts.height > 3 else ""
         rows = _rows(survey.join(counts.select(keys), on=keys, how="semi"), pl.lit(True))
-        found.append(_counted(parsed[name].file or name, None, rows,
-                              f"more respondents than pupils on the roll (school_roll) for school x stage x sex "
-                              f"({groups}{more})"))
+        found.append(
+            _counted(
+                parsed[name].file or name,
+                None,
+                rows,
+                f"more respondents than pupils on the roll (school_roll) for school x stage x sex "
+                f"({groups}{more})",
+            )
+        )
     return found
 
 
-def _service_flag_problems(frames: dict[str, pl.DataFrame], parsed: dict[str, ParsedDataset]) -> list[Problem]:
+def _service_flag_problems(
+    frames: dict[str, pl.DataFrame], parsed: dict[str, ParsedDataset]
+) -> list[Problem]:
     """Children marked not_in_receipt_of_services = Y who also hold a service flag."""
     admin = frames.get("admin_extract")
     if admin is None or admin.is_empty():
         return []
     flags = [f for f in delivery_rules().service_flags if f in admin.columns]
-    clash = _rows(admin, pl.col("not_in_receipt_of_services").fill_null(False)
-                  & pl.any_horizontal(pl.col(f).fill_null(False) for f in flags))
+    clash = _rows(
+        admin,
+        pl.col("not_in_receipt_of_services").fill_null(False)
+        & pl.any_horizontal(pl.col(f).fill_null(False) for f in flags),
+    )
     if not clash[1]:
         return []
-    return [_counted(parsed["admin_extract"].file or "admin_extract", "not_in_receipt_of_services", clash,
-                     f"not_in_receipt_of_services is Y but a service flag is also Y ({', '.join(flags)})")]
+    return [
+        _counted(
+            parsed["admin_extract"].file or "admin_extract",
+            "not_in_receipt_of_services",
+            clash,
+            f"not_in_receipt_of_services is Y but a service flag is also Y ({', '.join(flags)})",
+        )
+    ]
