@@ -1,12 +1,13 @@
 """Probabilistic matching of survey rows without a usable pupil reference, scored by Splink on DuckDB.
 
-Fields compared (exact agreement; null = no evidence): birth month, sex, school and stage. m probabilities
-are fixed (matching.yaml); u probabilities are measured on each run's data as the chance that a random
-survey row and a random candidate agree. Splink gives each blocked pair its Bayes factor (the prior is set
-neutral, 0.5, so Splink's match weight is exactly log2 of the Bayes factor). The match probability of a
-candidate is then the posterior that it is the row's record, given that the row has one record in the pool
-with probability π (uniform over the pool) and the Bayes factors of every pool record (the denominator is
-summed over all pool records, including pairs outside the blocking, by value pattern).
+Fields compared: birth month (same month, one month out, or different), sex, school and stage (same or
+different); a missing value is no evidence either way. m probabilities are fixed (matching.yaml); u
+probabilities are measured on each run's data as the chance that a random survey row and a random candidate
+agree at that level. Splink scores each blocked pair (pairs agreeing on birth month, or on school and sex)
+and, with its prior set neutral (0.5), its match weight is exactly log2 of the pair's Bayes factor. The
+match probability of a candidate is the posterior that it is the row's record, given that the row has one
+record in the pool with probability π (uniform over the pool) and the Bayes factors of every pool record:
+the denominator is summed over all pool records, including pairs outside the blocking, by value pattern.
 """
 
 from __future__ import annotations
@@ -17,74 +18,115 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
+from rcs_pipeline.linkage.model import LEVELS, MATCH_FIELDS, matching_model
+
 if TYPE_CHECKING:
     from splink import SettingsCreator
 
-from rcs_pipeline.linkage.model import MATCH_FIELDS, matching_model
-
-CANDIDATE_COLUMNS = ("record_token", *MATCH_FIELDS)
+MONTH_INDEX = "birth_month_n"
+CANDIDATE_COLUMNS = ("record_token", *MATCH_FIELDS, MONTH_INDEX)
 PAIR_SCHEMA = {"survey_token": pl.String, "admin_token": pl.String, "bayes_factor": pl.Float64}
+FieldModel = dict[str, tuple[float, float]]
+"""level → (m, u) of one field; `disagree` included."""
 
 
-def chance_agreement(survey: pl.DataFrame, pool: pl.DataFrame, field: str) -> float:
-    """u probability of `field`: share of (survey, pool) pairs, both known, that agree by chance."""
-    s = survey.get_column(field).drop_nulls().value_counts(name="n_s")
-    p = pool.get_column(field).drop_nulls().value_counts(name="n_p")
-    n_pairs = s["n_s"].sum() * p["n_p"].sum()
+def with_month_index(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add the birth month as a month count (year × 12 + month), so 'one month out' is a difference of 1."""
+    parts = pl.col("birth_month").str.split_exact("-", 1)
+    index = parts.struct.field("field_0").cast(pl.Int32, strict=False) * 12 + parts.struct.field("field_1").cast(
+        pl.Int32, strict=False)
+    return frame.with_columns(index.alias(MONTH_INDEX))
+
+
+def level_of(field: str, left: str, right: str) -> pl.Expr:
+    """The agreement level of `field` between columns `left` and `right` (null when either is missing)."""
+    if field == "birth_month":
+        a, b = pl.col(f"{left}{MONTH_INDEX}"), pl.col(f"{right}{MONTH_INDEX}")
+        return (pl.when(a.is_null() | b.is_null()).then(None).when(a == b).then(pl.lit("exact"))
+                .when((a - b).abs() == 1).then(pl.lit("adjacent")).otherwise(pl.lit("disagree")))
+    a, b = pl.col(f"{left}{field}"), pl.col(f"{right}{field}")
+    return pl.when(a.is_null() | b.is_null()).then(None).when(a == b).then(pl.lit("exact")).otherwise(pl.lit("disagree"))
+
+
+def _pattern_pairs(survey: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
+    """Distinct survey value patterns × distinct pool patterns with the pool pattern's count (`n_pool`)."""
+    columns = [*MATCH_FIELDS, MONTH_INDEX]
+    patterns = survey.select(columns).unique().rename({c: f"s_{c}" for c in columns})
+    pool_patterns = pool.group_by(columns).len("n_pool").rename({c: f"p_{c}" for c in columns})
+    return patterns.join(pool_patterns, how="cross")
+
+
+def field_probabilities(survey: pl.DataFrame, pool: pl.DataFrame) -> dict[str, FieldModel]:
+    """(m, u) of every level of every field for this run; u measured over all (survey, pool) pairs."""
     model = matching_model()
-    if not n_pairs:
-        return model.u_max
-    agree = s.join(p, on=field).select((pl.col("n_s") * pl.col("n_p")).sum()).item()
-    return min(max(agree / n_pairs, model.u_min), model.u_max)
+    pairs = _weighted_pattern_pairs(survey, pool)
+    out: dict[str, FieldModel] = {}
+    for field in MATCH_FIELDS:
+        levels = pairs.select(level_of(field, "s_", "p_").alias("level"), "n_pool")
+        counts = dict(levels.drop_nulls("level").group_by("level").agg(pl.col("n_pool").sum()).rows())
+        known = sum(counts.values())
+        fm: FieldModel = {}
+        for level in LEVELS[field]:
+            share = counts.get(level, 0) / known if known else model.u_max
+            fm[level] = (model.m_probabilities[field][level], min(max(share, model.u_min), model.u_max))
+        m_rest = 1 - sum(m for m, _ in fm.values())
+        u_rest = max(1 - sum(u for _, u in fm.values()), model.u_min)
+        fm["disagree"] = (m_rest, u_rest)
+        out[field] = fm
+    return out
 
 
-def field_probabilities(survey: pl.DataFrame, pool: pl.DataFrame) -> dict[str, tuple[float, float]]:
-    """(m, u) per compared field for this run."""
-    model = matching_model()
-    return {f: (model.m_probabilities[f], chance_agreement(survey, pool, f)) for f in MATCH_FIELDS}
+def _weighted_pattern_pairs(survey: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
+    """Pattern pairs weighted by how many survey rows share the survey pattern (for u on rows, not patterns)."""
+    columns = [*MATCH_FIELDS, MONTH_INDEX]
+    patterns = survey.group_by(columns).len("n_survey").rename({c: f"s_{c}" for c in columns})
+    pool_patterns = pool.group_by(columns).len("n_pool").rename({c: f"p_{c}" for c in columns})
+    return patterns.join(pool_patterns, how="cross").with_columns(pl.col("n_pool") * pl.col("n_survey"))
 
 
-def _field_factor(field: str, m: float, u: float) -> pl.Expr:
-    """Bayes factor of one field for a pair: m/u if both agree, (1-m)/(1-u) if they differ, 1 if either is missing."""
-    left, right = pl.col(field), pl.col(f"{field}_pool")
-    return (
-        pl.when(left.is_null() | right.is_null()).then(1.0)
-        .when(left == right).then(m / u)
-        .otherwise((1 - m) / (1 - u))
-    )
+def bayes_factor(mu: dict[str, FieldModel], left: str, right: str) -> pl.Expr:
+    """Product over fields of m/u at each pair's level (1 for a missing value)."""
+    factor = pl.lit(1.0)
+    for field, levels in mu.items():
+        level = level_of(field, left, right)
+        expr = pl.when(level.is_null()).then(1.0)
+        for name, (m, u) in levels.items():
+            expr = expr.when(level == name).then(m / u)
+        factor = factor * expr.otherwise(1.0)
+    return factor
 
 
-def pool_evidence(survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, tuple[float, float]]) -> pl.DataFrame:
-    """Sum of the Bayes factors of every pool record against each survey row (survey_token, bf_total).
-
-    Computed over distinct value patterns (few), so the posterior's denominator counts every candidate,
-    including the pairs the blocking never scored.
-    """
-    fields = list(MATCH_FIELDS)
-    patterns = survey.select(fields).unique()
-    pool_patterns = pool.group_by(fields).len("n_pool").rename({f: f"{f}_pool" for f in fields})
-    bf = pl.lit(1.0)
-    for field, (m, u) in mu.items():
-        bf = bf * _field_factor(field, m, u)
+def pool_evidence(survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldModel]) -> pl.DataFrame:
+    """Sum of the Bayes factors of every pool record against each survey row: survey_token, bf_total."""
+    columns = [*MATCH_FIELDS, MONTH_INDEX]
     totals = (
-        patterns.join(pool_patterns, how="cross")
-        .group_by(fields)
-        .agg((bf * pl.col("n_pool")).sum().alias("bf_total"))
+        _pattern_pairs(survey, pool)
+        .group_by([f"s_{c}" for c in columns])
+        .agg((bayes_factor(mu, "s_", "p_") * pl.col("n_pool")).sum().alias("bf_total"))
+        .rename({f"s_{c}": c for c in columns})
     )
-    return survey.join(totals, on=fields, how="left", nulls_equal=True).select(
+    return survey.join(totals, on=columns, how="left", nulls_equal=True).select(
         pl.col("record_token").alias("survey_token"), "bf_total"
     )
 
 
-def _settings(mu: dict[str, tuple[float, float]]) -> SettingsCreator:
-    """The Splink model: one exact comparison per field with fixed m and measured u, neutral prior."""
+def _settings(mu: dict[str, FieldModel]) -> SettingsCreator:
+    """The Splink model: one comparison per field with fixed m and measured u, neutral prior."""
+    import splink.comparison_level_library as cll
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
-    comparisons = [
-        cl.ExactMatch(field).configure(m_probabilities=[m, 1 - m], u_probabilities=[u, 1 - u])
-        for field, (m, u) in mu.items()
-    ]
+    comparisons = []
+    for field, levels in mu.items():
+        column = MONTH_INDEX if field == "birth_month" else field
+        created = [cll.NullLevel(column), cll.ExactMatchLevel(column).configure(
+            m_probability=levels["exact"][0], u_probability=levels["exact"][1])]
+        if "adjacent" in levels:
+            created.append(cll.AbsoluteDifferenceLevel(column, 1).configure(
+                m_probability=levels["adjacent"][0], u_probability=levels["adjacent"][1]))
+        created.append(cll.ElseLevel().configure(m_probability=levels["disagree"][0],
+                                                 u_probability=levels["disagree"][1]))
+        comparisons.append(cl.CustomComparison(created, output_column_name=field))
     return SettingsCreator(
         link_type="link_only",
         unique_id_column_name="record_token",
@@ -96,7 +138,7 @@ def _settings(mu: dict[str, tuple[float, float]]) -> SettingsCreator:
     )
 
 
-def score_pairs(survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, tuple[float, float]]) -> pl.DataFrame:
+def score_pairs(survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldModel]) -> pl.DataFrame:
     """Every blocked (survey, pool) pair with its Bayes factor from Splink: survey_token, admin_token, bayes_factor."""
     if survey.is_empty() or pool.is_empty():
         return pl.DataFrame(schema=PAIR_SCHEMA)
@@ -141,10 +183,9 @@ def best_candidates(pairs: pl.DataFrame) -> pl.DataFrame:
 
 def score_candidates(survey: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
     """Each survey row's best candidate in the pool and its match probability: survey_token, admin_token, p."""
+    survey, pool = with_month_index(survey), with_month_index(pool)
     mu = field_probabilities(survey, pool)
     pairs = score_pairs(survey, pool, mu)
     evidence = pool_evidence(survey, pool, mu)
     posterior = posterior_probabilities(pairs, evidence, survey.height, pool.height)
     return best_candidates(posterior)
-
-
