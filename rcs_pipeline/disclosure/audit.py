@@ -1,0 +1,244 @@
+"""The attacker audit of DESIGN §8: the interval each suppressed count can be narrowed to, by linear programming.
+
+The attacker knows every published count exactly (a rounded percentage with its base is treated as
+revealing its numerator exactly, which can only over-protect), every relation of the CountSystem, that
+counts are ≥ 0, that a numerator is ≤ its base and a respondent count ≤ the public roll. For each
+suppressed count x (and, when both are suppressed, the complement base − x) the audit solves
+min x and max x over that polytope (integer relaxation, scipy linprog with HiGHS).
+
+Criterion: with lo = ⌈min⌉ and hi = ⌊max⌋ the attacker learns x ∈ {lo, …, hi}. The count is protected
+when hi − lo ≥ min_cell, i.e. at least min_cell + 1 values stay possible (the narrowest interval the rules
+themselves leave: two suppressed cells under a published total of min_cell). An interval of {0} alone
+(hi = 0) passes: it says no child in the group is counted, which the rules allow to be published.
+
+Speed: the relations split into independent components (connected through suppressed variables only);
+a few sweep objectives give feasible points that already certify most intervals as wide enough, and the
+remaining exact optimisations are stacked one per component into a single sparse LP per round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
+
+from rcs_pipeline.disclosure.system import CountSystem
+
+TOLERANCE = 1e-6
+SWEEPS = 6
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A suppressed count (or complement) that the attacker can pin down to fewer than min_cell + 1 values."""
+
+    var: int
+    kind: str  # 'count' or 'complement'
+    low: int
+    high: int
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """What the audit checked and found; `passed` when no failures."""
+
+    cells_checked: int
+    intervals_checked: int
+    narrowest: float | None  # narrowest proven width (certified widths are lower bounds)
+    lp_solves: int
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """No suppressed count can be recovered to within min_cell."""
+        return not self.failures
+
+
+def attacker_intervals(system: CountSystem, hidden: np.ndarray, min_cell: int) -> AuditResult:
+    """Audit every hidden variable of `system` under the published relations; see the module docstring."""
+    columns = np.flatnonzero(hidden)
+    if columns.size == 0:
+        return AuditResult(0, 0, None, 0)
+    problem = _Problem.build(system, hidden, columns)
+    objectives = _objectives(system, hidden, columns)
+    tracker = _Tracker(objectives, problem.truth, min_cell)
+    solves = 0
+    for sweep in range(SWEEPS):
+        tracker.observe(problem.solve(_sweep_vector(columns.size, sweep), problem.all_rows, problem.all_cols))
+        solves += 1
+    solves += _exact_rounds(problem, tracker)
+    return tracker.result(columns, solves)
+
+
+@dataclass
+class _Problem:
+    """The LP over hidden variables only: equalities, inequalities, bounds and the component of each variable."""
+
+    a_eq: sp.csr_matrix
+    b_eq: np.ndarray
+    a_ub: sp.csr_matrix
+    b_ub: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    truth: np.ndarray
+    component: np.ndarray
+    eq_component: np.ndarray
+    ub_component: np.ndarray
+
+    @property
+    def all_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.arange(self.a_eq.shape[0]), np.arange(self.a_ub.shape[0])
+
+    @property
+    def all_cols(self) -> np.ndarray:
+        return np.arange(self.truth.size)
+
+    @classmethod
+    def build(cls, system: CountSystem, hidden: np.ndarray, columns: np.ndarray) -> _Problem:
+        """Fix published variables at their values and keep the relations that touch a hidden one."""
+        index = np.full(system.size, -1, np.int64)
+        index[columns] = np.arange(columns.size)
+        a = system.equalities.tocsc()
+        a_hidden = a[:, columns].tocsr()
+        b = system.rhs - a[:, ~hidden] @ system.values[~hidden].astype(float)
+        keep = np.flatnonzero(np.diff(a_hidden.indptr) > 0)
+        a_eq, b_eq = a_hidden[keep], b[keep]
+        truth = system.values[columns].astype(float)
+        lower = np.zeros(columns.size)
+        cap = float(system.values.sum() + 10 * max(int(system.values.max(initial=0)), 1) + 1_000)
+        upper = np.minimum(system.upper[columns], cap)
+        part, whole = system.at_most[:, 0], system.at_most[:, 1]
+        both = hidden[part] & hidden[whole]
+        only_part = hidden[part] & ~hidden[whole]
+        only_whole = ~hidden[part] & hidden[whole]
+        np.minimum.at(upper, index[part[only_part]], system.values[whole[only_part]].astype(float))
+        np.maximum.at(lower, index[whole[only_whole]], system.values[part[only_whole]].astype(float))
+        k = int(both.sum())
+        rows = np.repeat(np.arange(k), 2)
+        cols = np.column_stack([index[part[both]], index[whole[both]]]).ravel()
+        a_ub = sp.csr_matrix((np.tile([1.0, -1.0], k), (rows, cols)), shape=(k, columns.size))
+        pattern = sp.vstack([abs(a_eq), abs(a_ub)]).tocsr()
+        link = (pattern.T @ pattern).tocsr()
+        _, component = connected_components(link, directed=False)
+        return cls(a_eq, b_eq, a_ub, np.zeros(k), lower, upper, truth, component,
+                   _row_component(a_eq, component), _row_component(a_ub, component))
+
+    def solve(self, cost: np.ndarray, rows: tuple[np.ndarray, np.ndarray], cols: np.ndarray) -> np.ndarray:
+        """Minimise cost·x over the sub-problem on `cols` (rows restricted likewise); x on every column."""
+        eq_rows, ub_rows = rows
+        a_eq = self.a_eq[eq_rows][:, cols] if eq_rows.size else None
+        a_ub = self.a_ub[ub_rows][:, cols] if ub_rows.size else None
+        result = linprog(cost[cols], A_eq=a_eq, b_eq=self.b_eq[eq_rows] if eq_rows.size else None,
+                         A_ub=a_ub, b_ub=self.b_ub[ub_rows] if ub_rows.size else None,
+                         bounds=np.column_stack([self.lower[cols], self.upper[cols]]), method="highs")
+        if result.status != 0:
+            raise RuntimeError(f"attacker LP failed ({result.message}); the true counts must be feasible")
+        x = self.truth.copy()
+        x[cols] = result.x
+        return x
+
+
+def _row_component(matrix: sp.csr_matrix, component: np.ndarray) -> np.ndarray:
+    """Component of each row (rows touch one component by construction)."""
+    first = matrix.indices[matrix.indptr[:-1]] if matrix.shape[0] else np.zeros(0, np.int64)
+    return component[first] if first.size else np.zeros(0, np.int64)
+
+
+@dataclass(frozen=True)
+class _Objectives:
+    """Rows over hidden variables, the system variable each protects, and its kind."""
+
+    matrix: sp.csr_matrix
+    owner: np.ndarray
+    kinds: np.ndarray
+
+
+def _objectives(system: CountSystem, hidden: np.ndarray, columns: np.ndarray) -> _Objectives:
+    """One row per protected quantity: each hidden count, and whole − part when both are hidden."""
+    index = np.full(system.size, -1, np.int64)
+    index[columns] = np.arange(columns.size)
+    part, whole = system.complements[:, 0], system.complements[:, 1]
+    both = hidden[part] & hidden[whole]
+    k = int(both.sum())
+    units = sp.identity(columns.size, format="csr")
+    comp = sp.csr_matrix((np.tile([-1.0, 1.0], k), (np.repeat(np.arange(k), 2),
+                                                     np.column_stack([index[part[both]], index[whole[both]]]).ravel())),
+                         shape=(k, columns.size))
+    return _Objectives(sp.vstack([units, comp]).tocsr(), np.concatenate([columns, part[both]]),
+                       np.array(["count"] * columns.size + ["complement"] * k))
+
+
+def _sweep_vector(size: int, sweep: int) -> np.ndarray:
+    """Deterministic ± patterns (and all +1 / all −1) that push many variables to their extremes at once."""
+    if sweep < 2:
+        return np.full(size, 1.0 if sweep == 0 else -1.0)
+    bits = ((np.arange(size, dtype=np.uint64) * np.uint64(2654435761) + np.uint64(sweep * 40503)) >> np.uint64(7))
+    return np.where(bits & np.uint64(1), 1.0, -1.0)
+
+
+class _Tracker:
+    """Observed (feasible) and proven (optimal) ranges of every objective."""
+
+    def __init__(self, objectives: _Objectives, truth: np.ndarray, min_cell: int) -> None:
+        self.objectives = objectives.matrix
+        self.owner, self.kinds = objectives.owner, objectives.kinds
+        self.min_cell = min_cell
+        start = self.objectives @ truth
+        self.seen_low, self.seen_high = start.copy(), start.copy()
+        self.exact_low = np.zeros(start.size, bool)
+        self.exact_high = np.zeros(start.size, bool)
+
+    def observe(self, x: np.ndarray) -> None:
+        """Widen observed ranges with a feasible point."""
+        values = self.objectives @ x
+        np.minimum(self.seen_low, values, out=self.seen_low)
+        np.maximum(self.seen_high, values, out=self.seen_high)
+
+    def certified(self) -> np.ndarray:
+        """Objectives whose observed integer range already spans min_cell."""
+        return self._width() >= self.min_cell
+
+    def _width(self) -> np.ndarray:
+        return np.floor(self.seen_high + TOLERANCE) - np.ceil(self.seen_low - TOLERANCE)
+
+    def pending(self) -> tuple[np.ndarray, np.ndarray]:
+        """Objectives still needing an exact max and an exact min."""
+        open_ = ~self.certified()
+        return np.flatnonzero(open_ & ~self.exact_high), np.flatnonzero(open_ & ~self.exact_low)
+
+    def result(self, columns: np.ndarray, solves: int) -> AuditResult:
+        """Failures are exact intervals narrower than min_cell that are not the zero interval."""
+        width = self._width()
+        high = np.floor(self.seen_high + TOLERANCE)
+        low = np.ceil(self.seen_low - TOLERANCE)
+        failed = np.flatnonzero((width < self.min_cell) & (high > 0))
+        failures = [Failure(int(self.owner[i]), str(self.kinds[i]), int(low[i]), int(high[i])) for i in failed]
+        return AuditResult(int(columns.size), int(width.size), float(width.min()) if width.size else None,
+                           solves, failures)
+
+
+def _exact_rounds(problem: _Problem, tracker: _Tracker) -> int:
+    """Optimise each uncertified objective exactly, one per component per stacked LP."""
+    solves = 0
+    obj_component = problem.component[tracker.objectives.indices[tracker.objectives.indptr[:-1]]]
+    for sign, exact in ((-1.0, tracker.exact_high), (1.0, tracker.exact_low)):
+        while True:
+            todo = tracker.pending()[0 if sign < 0 else 1]
+            if todo.size == 0:
+                break
+            # the first pending objective of each component
+            _, first = np.unique(obj_component[todo], return_index=True)
+            chosen = todo[first]
+            comps = obj_component[chosen]
+            cost = sign * np.asarray(tracker.objectives[chosen].sum(axis=0)).ravel()
+            cols = np.flatnonzero(np.isin(problem.component, comps))
+            rows = (np.flatnonzero(np.isin(problem.eq_component, comps)),
+                    np.flatnonzero(np.isin(problem.ub_component, comps)))
+            x = problem.solve(cost, rows, cols)
+            solves += 1
+            tracker.observe(x)
+            exact[chosen] = True
+    return solves

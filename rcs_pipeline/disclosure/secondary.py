@@ -1,0 +1,113 @@
+"""Secondary suppression: hide further counts until no suppressed count is pinned by a published relation.
+
+The classic iterative method: while some relation (parent = Σ children, or two tables counting the same
+children) has exactly one hidden variable, that variable is recoverable from the others, so hide the
+cheapest other variable of the relation (lowest geography level, then smallest count, then first in the
+table: deterministic). Then the attacker audit (audit.py) looks at the combinations this local rule
+cannot see, and `protect` hides one more cheap neighbour of each cell it finds too narrow, until it passes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from rcs_pipeline.disclosure.audit import AuditResult, attacker_intervals
+from rcs_pipeline.disclosure.system import CountSystem
+
+
+def cost_order(system: CountSystem) -> np.ndarray:
+    """Position of each variable in the cheapest-first order (rank, then value, then id)."""
+    order = np.lexsort((np.arange(system.size), system.values, system.rank))
+    position = np.empty(system.size, np.int64)
+    position[order] = np.arange(system.size)
+    return position
+
+
+def close_couples(system: CountSystem, hidden: np.ndarray) -> np.ndarray:
+    """Hide what a hidden variable carries (a hidden base hides its numerator and percentages)."""
+    hidden = hidden.copy()
+    first, second = system.couples[:, 0], system.couples[:, 1]
+    while True:
+        newly = hidden[first] & ~hidden[second]
+        if not newly.any():
+            return hidden
+        hidden[second[newly]] = True
+
+
+def suppress_secondary(system: CountSystem, hidden: np.ndarray) -> np.ndarray:
+    """Hide the cheapest other member of every relation with exactly one hidden member, until stable.
+
+    Example: a cluster of two schools with the cluster total published: if school A (n=12) is hidden, the
+    relation cluster = A + B has one hidden member, so B (the cheapest other member at school level) is
+    hidden too.
+    """
+    hidden = close_couples(system, hidden)
+    pattern = _pattern(system.equalities)
+    position = cost_order(system)
+    hideable = ~system.frozen
+    while True:
+        counts = pattern @ hidden.astype(np.int64)
+        flagged = np.flatnonzero(counts == 1)
+        changed = False
+        for eq in flagged:
+            members = pattern.indices[pattern.indptr[eq] : pattern.indptr[eq + 1]]
+            if hidden[members].sum() != 1:
+                continue
+            candidates = members[~hidden[members] & hideable[members]]
+            if candidates.size == 0:
+                continue  # nothing hideable here: the audit reports the cell
+            hidden[candidates[np.argmin(position[candidates])]] = True
+            hidden = close_couples(system, hidden)
+            changed = True
+        if not changed:
+            return hidden
+
+
+def _pattern(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """0/1 membership matrix of the non-zero coefficients, rows sorted."""
+    pattern = matrix.copy()
+    pattern.eliminate_zeros()
+    pattern.data = np.ones_like(pattern.data)
+    pattern.sort_indices()
+    return pattern.astype(np.int64).tocsr()
+
+
+def repair_choices(system: CountSystem, hidden: np.ndarray, failing: np.ndarray) -> np.ndarray:
+    """For each failing hidden variable, the cheapest hideable published variable sharing a relation with it."""
+    pattern = _pattern(system.equalities)
+    by_var = pattern.T.tocsr()
+    position = cost_order(system)
+    picks: set[int] = set()
+    for var in np.unique(failing):
+        frontier, seen = np.array([var]), {int(var)}
+        while frontier.size:
+            eqs = np.unique(np.concatenate([by_var.indices[by_var.indptr[v]:by_var.indptr[v + 1]] for v in frontier]))
+            members = (np.unique(np.concatenate([pattern.indices[pattern.indptr[e]:pattern.indptr[e + 1]]
+                                                 for e in eqs])) if eqs.size else np.zeros(0, np.int64))
+            candidates = members[~hidden[members] & ~system.frozen[members]]
+            if candidates.size:
+                picks.add(int(candidates[np.argmin(position[candidates])]))
+                break
+            # Every neighbour is already hidden: widen the search through them (one relation further).
+            frontier = np.array([m for m in members if int(m) not in seen], dtype=np.int64)
+            seen.update(int(m) for m in frontier)
+    return np.array(sorted(picks), dtype=np.int64)
+
+
+def protect(
+    system: CountSystem, primary: np.ndarray, min_cell: int, max_rounds: int = 50
+) -> tuple[np.ndarray, AuditResult]:
+    """Primary mask → final hidden mask: secondary suppression, then audit-driven repair until it passes."""
+    hidden = suppress_secondary(system, primary)
+    for _ in range(max_rounds):
+        result = attacker_intervals(system, hidden, min_cell)
+        if result.passed:
+            return hidden, result
+        picks = repair_choices(system, hidden, np.array([f.var for f in result.failures], np.int64))
+        if picks.size == 0:
+            return hidden, result
+        hidden = hidden.copy()
+        hidden[picks] = True
+        hidden = suppress_secondary(system, hidden)
+    return hidden, attacker_intervals(system, hidden, min_cell)

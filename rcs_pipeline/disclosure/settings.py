@@ -1,0 +1,48 @@
+"""Disclosure-control settings and rule text, kept as data in rules.yaml and read by one loader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+@cache
+def load_rules() -> dict[str, Any]:
+    """The packaged rules.yaml: defaults, rule text, geography ranks and the relations the audit assumes."""
+    text = resources.files(__package__).joinpath("rules.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@dataclass(frozen=True)
+class DisclosureSettings:
+    """The two thresholds of DESIGN §8 for one run."""
+
+    min_group: int = 20
+    min_cell: int = 10
+
+    def __post_init__(self) -> None:
+        if self.min_cell < 1 or self.min_group < 1:
+            raise ValueError(f"min_group and min_cell must be ≥ 1, got {self.min_group} and {self.min_cell}")
+
+    @classmethod
+    def defaults(cls) -> DisclosureSettings:
+        """The programme's defaults from rules.yaml."""
+        return cls(**load_rules()["defaults"])
+
+    def rule_text(self) -> dict[str, str]:
+        """The suppression rules in plain words, with this run's thresholds filled in."""
+        values = {
+            "min_group": self.min_group,
+            "min_cell": self.min_cell,
+            "min_cell_less_one": self.min_cell - 1,
+        }
+        return {name: text.format(**values) for name, text in load_rules()["rule_text"].items()}
+
+
+def geography_rank() -> dict[str, int]:
+    """Suppression cost rank of each geography level (lower levels are cheaper to suppress)."""
+    return dict(load_rules()["geography_rank"])
