@@ -1,0 +1,19 @@
+"""Design-based estimates, need-versus-services circles, response rates, comparator and trend (DESIGN §7)."""
+
+from rcs_pipeline.estimates.survey_estimates import (
+    ESTIMATE_SCHEMA,
+    IndicatorColumnError,
+    estimate_comparator,
+    estimate_indicators,
+    indicator_types,
+    school_rolls,
+)
+
+__all__ = [
+    "ESTIMATE_SCHEMA",
+    "IndicatorColumnError",
+    "estimate_comparator",
+    "estimate_indicators",
+    "indicator_types",
+    "school_rolls",
+]
