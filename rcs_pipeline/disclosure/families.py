@@ -242,18 +242,10 @@ def link_linkage_to_response(builder: SystemBuilder, lq: pl.DataFrame, rr: pl.Da
     """Linkage-quality respondents and council response_rates respondents count the same children."""
     if lq.is_empty() or rr.is_empty():
         return
-    council = rr.filter(pl.col("geography_level") == "council").select("instrument", "stage", "sex", "var")
-    for breakdown, cols in load_rules()["linkage_response_links"].items():
+    for breakdown, spec in load_rules()["linkage_response_links"].items():
         rows = lq.filter((pl.col("measure") == "respondents") & (pl.col("breakdown") == breakdown))
-        rows = rows.with_columns(
-            **{
-                col: (pl.col("breakdown_value") if spec == "value" else pl.lit(spec))
-                for col, spec in cols.items()
-            }
-        )
-        builder.add_relations(
-            identity_terms(
-                rows.select("instrument", "stage", "sex", "var"), council, on=["instrument", "stage", "sex"]
-            ),
-            exact_only=True,
-        )
+        rows = rows.with_columns(**{
+            col: (pl.col("breakdown_value") if value == "value" else pl.lit(value)) for col, value in spec.items()})
+        keys = ["instrument", *spec]
+        builder.add_relations(identity_terms(rows.select([*keys, "var"]), rr.select([*keys, "var"]), on=keys),
+                              exact_only=True)

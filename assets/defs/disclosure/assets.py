@@ -1,0 +1,156 @@
+"""Publishable (disclosure-controlled) tables of each (wave, council) and of the wave-wide comparator.
+
+The four council tables are suppressed together (secondary suppression crosses tables), so one
+multi-asset writes them; its blocking checks re-read the files as written and re-run the attacker audit.
+"""
+
+
+from typing import Any
+
+import dagster as dg
+import polars as pl
+
+from assets.partitions import (
+    wave_and_council,
+    wave_council_partitions,
+    wave_from_wave_council,
+    waves_partitions,
+)
+from assets.resources import RcsSettings
+from assets.tables import table_metadata
+from rcs_pipeline.disclosure import CouncilTables, DisclosureSettings, audit_published, protect_council
+from rcs_pipeline.disclosure.audit import AuditResult
+from rcs_pipeline.disclosure.comparator import protect_comparator
+from rcs_pipeline.disclosure.protect import TABLES, Protection
+from rcs_pipeline.disclosure.schemas import conform
+from rcs_pipeline.paths import RcsHome
+from rcs_pipeline.storage import write_parquet_atomic
+from rcs_pipeline.storage.parquet import read_parquet
+
+GROUP = "disclosure"
+CODE_VERSION = "disclosure-1"
+KINDS = {"polars", "scipy", "parquet"}
+SOURCES = {"estimates": "analysis", "three_circles": "analysis", "response_rates": "analysis",
+           "linkage_quality": "linkage"}
+PUBLISHED = [f"published_{name}" for name in TABLES]
+AUDITED = PUBLISHED
+
+
+def disclosure_settings(settings: RcsSettings) -> DisclosureSettings:
+    """The run's thresholds from the settings resource."""
+    return DisclosureSettings(min_group=settings.min_group, min_cell=settings.min_cell)
+
+
+def read_council_tables(home: RcsHome, wave: str, la_code: str) -> CouncilTables:
+    """The unsuppressed upstream tables of one partition, conformed to docs/tables.md."""
+    frames = {name: conform(read_parquet(home.table(zone, name, wave, la_code)), name)
+              for name, zone in SOURCES.items()}
+    return CouncilTables(**frames)
+
+
+def read_schools(home: RcsHome, wave: str, la_code: str) -> pl.DataFrame:
+    """The public schools list (names and clusters only; no statistics) for the hierarchy."""
+    return read_parquet(home.table("landing", "schools", wave, la_code)).select("seed_code", "asg_code")
+
+
+def settings_table(rules: DisclosureSettings) -> pl.DataFrame:
+    """One row: thresholds and rule text, for reports' methods annexes."""
+    text = rules.rule_text()
+    return pl.DataFrame({"min_group": [rules.min_group], "min_cell": [rules.min_cell],
+                         **{f"rule_{name}": [value] for name, value in text.items()}})
+
+
+def audit_metadata(audit: AuditResult, breaches: int) -> dict[str, Any]:
+    """Findings of the attacker audit for Dagster metadata (no identifiers: counts and widths only)."""
+    return {
+        "cells_checked": audit.cells_checked,
+        "intervals_checked": audit.intervals_checked,
+        "narrowest_interval": audit.narrowest if audit.narrowest is not None else -1.0,
+        "failures": len(audit.failures),
+        "primary_rule_breaches": breaches,
+        "lp_solves": audit.lp_solves,
+        "first_failures": dg.MetadataValue.json([f.__dict__ for f in audit.failures[:20]]),
+    }
+
+
+def protection_metadata(result: Protection, rules: DisclosureSettings, table: str) -> dict[str, Any]:
+    """Suppression shares per geography level, counts hidden, thresholds and rule text."""
+    return {
+        "min_group": rules.min_group,
+        "min_cell": rules.min_cell,
+        "rules": dg.MetadataValue.json(rules.rule_text()),
+        "suppressed_share_by_level": dg.MetadataValue.json(result.shares.get(table, {})),
+        "suppressed_rows": int(result.published[table]["suppressed"].sum() or 0),
+        "counts_hidden": result.hidden,
+        "counts_hidden_by_primary_rules": result.primary_hidden,
+        "counts_in_wave_system": result.variables,
+    }
+
+
+@dg.multi_asset(
+    specs=[
+        *[dg.AssetSpec(name, group_name=GROUP, kinds=KINDS, partitions_def=wave_council_partitions,
+                       code_version=CODE_VERSION, deps=[*SOURCES, "schools"],
+                       description=f"Disclosure-controlled {name.removeprefix('published_')} (DESIGN §8): "
+                                   "suppressed values null, `suppressed` and `reason` set, display rounding.")
+          for name in PUBLISHED],
+        dg.AssetSpec("disclosure_settings", group_name=GROUP, kinds={"parquet"},
+                     partitions_def=wave_council_partitions, code_version=CODE_VERSION,
+                     description="The run's min_group and min_cell with the rule text, for methods annexes."),
+    ],
+    check_specs=[dg.AssetCheckSpec(f"{name}_audit", asset=name, blocking=True,
+                                   description="Attacker LP audit of the tables as written: every suppressed count "
+                                               "keeps an interval ≥ min_cell; no published cell breaks a primary rule.")
+                 for name in AUDITED],
+    can_subset=False,
+)
+def publish_council_tables(context: dg.AssetExecutionContext, settings: RcsSettings):
+    """Suppress (primary, secondary, audit-driven repair), write the published tables, then audit the files."""
+    wave, la_code = wave_and_council(context)
+    home, rules = settings.layout(), disclosure_settings(settings)
+    tables, schools = read_council_tables(home, wave, la_code), read_schools(home, wave, la_code)
+    result = protect_council(tables, schools, la_code, rules)
+    for name in PUBLISHED:
+        frame = result.published[name]
+        yield _materialise(home, name, wave, la_code, frame, protection_metadata(result, rules, name))
+    yield _materialise(home, "disclosure_settings", wave, la_code, settings_table(rules), {})
+    written = {name: read_parquet(home.table("published", name, wave, la_code)) for name in PUBLISHED}
+    audit, breaches = audit_published(tables, schools, la_code, rules, written)
+    for name in AUDITED:
+        yield dg.AssetCheckResult(asset_key=name, check_name=f"{name}_audit",
+                                  passed=audit.passed and breaches == 0, metadata=audit_metadata(audit, breaches))
+
+
+def _materialise(home: RcsHome, name: str, wave: str, la_code: str | None, frame: pl.DataFrame,
+                 extra: dict[str, Any]) -> dg.MaterializeResult:
+    """Write one published table and describe it."""
+    path = home.table("published", name, wave, la_code)
+    write_parquet_atomic(frame, path)
+    return dg.MaterializeResult(asset_key=name, metadata={**table_metadata(frame, path), **extra})
+
+
+@dg.asset(
+    group_name=GROUP, kinds=KINDS, partitions_def=waves_partitions, code_version=CODE_VERSION,
+    deps=["comparator_estimates", dg.AssetDep("estimates", partition_mapping=wave_from_wave_council),
+          dg.AssetDep("published_estimates", partition_mapping=wave_from_wave_council)],
+    check_specs=[dg.AssetCheckSpec("published_comparator_estimates_audit", asset="published_comparator_estimates",
+                                   blocking=True, description="Attacker LP audit of the comparator with every "
+                                   "council's published council-level estimates.")],
+    description="Disclosure-controlled all-councils comparator: a cell over a suppressed council cell is "
+                "suppressed, comparator breakdowns protected, then audited.",
+)
+def published_comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSettings):
+    """Suppress and publish the wave-wide comparator."""
+    wave = context.partition_key
+    home, rules = settings.layout(), disclosure_settings(settings)
+    comparator = conform(read_parquet(home.table("analysis", "comparator_estimates", wave)), "estimates")
+    councils = {}
+    for path in home.wave_tables("analysis", "estimates", wave):
+        la_code = path.stem
+        councils[la_code] = (conform(read_parquet(path), "estimates"),
+                             read_parquet(home.table("published", "published_estimates", wave, la_code)))
+    result = protect_comparator(comparator, councils, rules)
+    name = "published_comparator_estimates"
+    yield _materialise(home, name, wave, None, result.published[name], protection_metadata(result, rules, name))
+    yield dg.AssetCheckResult(check_name=f"{name}_audit", passed=result.audit.passed and result.primary_breaches == 0,
+                              metadata=audit_metadata(result.audit, result.primary_breaches))
