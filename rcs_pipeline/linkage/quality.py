@@ -161,7 +161,7 @@ def linkage_comparison(linked: pl.DataFrame) -> pl.DataFrame:
         grid = pl.DataFrame({"measure": [c for c in measures.columns if c != "group"]}).join(
             pl.DataFrame({"group": ["linked", "unlinked"]}), how="cross"
         )
-        stats = long.group_by("measure", "group").agg(pl.len().alias("n"), pl.col("value").cast(pl.Float64).mean())
+        stats = long.group_by("measure", "group").agg(pl.len().alias("n"), pl.col("value").cast(pl.Float64).mean().alias("mean"))
         parts.append(grid.join(stats, on=["measure", "group"], how="left").with_columns(
             pl.lit(instrument).alias("instrument"), pl.col("n").fill_null(0)
         ))
