@@ -14,6 +14,7 @@ from rcs_pipeline.contract.spec import delivery_rules, load_contract
 
 LA_CODE = re.compile(r"^S12\d{6}$")
 ROWS_FETCHED = 20
+KEYS = ["seed_code", "stage", "sex"]
 
 
 def parse_delivery(folder: Path) -> tuple[dict[str, ParsedDataset], list[Problem]]:
@@ -147,45 +148,58 @@ def _seed_code_problems(
 
 
 def _roll_problems(frames: dict[str, pl.DataFrame], parsed: dict[str, ParsedDataset]) -> list[Problem]:
-    """Respondents per school x stage x sex that outnumber the pupils on the roll."""
+    """Respondents that outnumber the pupils on the roll, per school x stage x sex and per school x stage.
+
+    The census records most pupils as M or F while a pupil may answer X (another way / prefer not to say),
+    so a sex the roll does not list for that school and stage is compared only within the stage total.
+    """
     roll = frames.get("school_roll")
     if roll is None:
         return []
-    keys = ["seed_code", "stage", "sex"]
-    pupils = roll.group_by(keys).agg(pl.col("pupils").sum())
+    by_sex = roll.group_by(KEYS).agg(pl.col("pupils").sum())
+    by_stage = roll.group_by(KEYS[:2]).agg(pl.col("pupils").sum())
     found: list[Problem] = []
     for name in delivery_rules().pupil_surveys:
         survey = frames.get(name)
         if survey is None or survey.is_empty():
             continue
-        on_roll = pl.col("seed_code").is_in(pupils.get_column("seed_code").implode())
-        counts = (
-            survey.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys) & on_roll)
-            .group_by(keys)
-            .agg(pl.len().alias("respondents"))
-            .join(pupils, on=keys, how="left")
-            .with_columns(pl.col("pupils").fill_null(0))
-            .filter(pl.col("respondents") > pl.col("pupils"))
-            .sort(keys)
-        )
-        if counts.is_empty():
+        on_roll = survey.filter(pl.col("seed_code").is_in(by_stage.get_column("seed_code").implode()))
+        over = pl.concat(
+            [
+                _over_roll(on_roll, by_sex, KEYS, how="inner"),
+                _over_roll(on_roll, by_stage, KEYS[:2], how="left")
+                .with_columns(sex=pl.lit("all"))
+                .select(*KEYS, "respondents", "pupils"),
+            ],
+            how="vertical_relaxed",
+        ).sort(KEYS)
+        if over.is_empty():
             continue
         groups = "; ".join(
             f"{r['seed_code']} {r['stage']} {r['sex']}: respondents {r['respondents']} > roll {r['pupils']}"
-            for r in counts.head(3).iter_rows(named=True)
+            for r in over.head(3).iter_rows(named=True)
         )
-        more = f" and {counts.height - 3} more groups" if counts.height > 3 else ""
-        rows = _rows(survey.join(counts.select(keys), on=keys, how="semi"), pl.lit(True))
-        found.append(
-            _counted(
-                parsed[name].file or name,
-                None,
-                rows,
-                f"more respondents than pupils on the roll (school_roll) for school x stage x sex "
-                f"({groups}{more})",
-            )
+        more = f" and {over.height - 3} more groups" if over.height > 3 else ""
+        bad = on_roll.join(over.filter(pl.col("sex") != "all").select(KEYS), on=KEYS, how="semi")
+        bad_stage = on_roll.join(
+            over.filter(pl.col("sex") == "all").select(KEYS[:2]), on=KEYS[:2], how="semi"
         )
+        rows = _rows(pl.concat([bad, bad_stage]).unique(SOURCE_ROW).sort(SOURCE_ROW), pl.lit(True))
+        message = f"more respondents than pupils on the roll (school_roll) for school x stage x sex ({groups}{more})"
+        found.append(_counted(parsed[name].file or name, None, rows, message))
     return found
+
+
+def _over_roll(survey: pl.DataFrame, roll: pl.DataFrame, keys: list[str], how: str) -> pl.DataFrame:
+    """Groups of `keys` whose respondents exceed the roll (a group missing from the roll counts as 0 for 'left')."""
+    counts = survey.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys)).group_by(keys)
+    return (
+        counts.agg(pl.len().alias("respondents"))
+        .join(roll, on=keys, how=how)
+        .with_columns(pl.col("pupils").fill_null(0))
+        .filter(pl.col("respondents") > pl.col("pupils"))
+        .select(*keys, pl.col("respondents").cast(pl.Int64), pl.col("pupils").cast(pl.Int64))
+    )
 
 
 def _service_flag_problems(

@@ -1,0 +1,1 @@
+"""Landing zone: every delivery read strictly against the input contract before anything is written."""
