@@ -16,7 +16,7 @@ LINKAGE_KEYS = ["instrument", "breakdown", "breakdown_value", "measure"]
 def round_half_up(value: pl.Expr, decimals: int) -> pl.Expr:
     """Round half away from zero (the GSS convention), not to even; a tiny epsilon absorbs binary noise."""
     scale = 10.0**decimals
-    return value.sign() * ((value.abs() * scale + 0.5 + 1e-9).floor() / scale)
+    return (value.sign() * ((value.abs() * scale + 0.5 + 1e-9).floor() / scale)).round(decimals)
 
 
 def display(value: pl.Expr, unit: pl.Expr) -> pl.Expr:

@@ -167,10 +167,28 @@ def hierarchy_terms(frame: pl.DataFrame, geography: pl.DataFrame, on: list[str])
 
     `geography` maps (geography_level, geography_code) to (parent_level, parent_code).
     """
-    children = frame.join(geography, on=["geography_level", "geography_code"], how="inner")
+    children = frame.join(nearest_parents(geography, frame), on=["geography_level", "geography_code"], how="inner")
     parents = frame.rename({"geography_level": "parent_level", "geography_code": "parent_code"})
     keys = [*on, "parent_level", "parent_code"]
     return sum_terms(parents, children, on=keys, by=keys)
+
+
+def nearest_parents(geography: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """Each geography's nearest ancestor that the table has rows for (a table without cluster rows still lets
+    an attacker add its schools up to the council)."""
+    geo = ["geography_level", "geography_code"]
+    present = frame.select(geo).unique().rename({"geography_level": "parent_level", "geography_code": "parent_code"})
+    links = geography.select([*geo, "parent_level", "parent_code"])
+    step = links.rename({"geography_level": "parent_level", "geography_code": "parent_code",
+                         "parent_level": "next_level", "parent_code": "next_code"})
+    for _ in range(3):  # school → cluster → council → all councils
+        missing = links.join(present, on=["parent_level", "parent_code"], how="anti")
+        lifted = missing.join(step, on=["parent_level", "parent_code"], how="inner").select(
+            *geo, pl.col("next_level").alias("parent_level"), pl.col("next_code").alias("parent_code"))
+        if lifted.is_empty():
+            break
+        links = pl.concat([links.join(missing.select(geo), on=geo, how="anti"), lifted])
+    return links.join(present, on=["parent_level", "parent_code"], how="semi")
 
 
 def identity_terms(left: pl.DataFrame, right: pl.DataFrame, on: list[str]) -> pl.DataFrame:
