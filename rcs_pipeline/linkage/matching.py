@@ -52,7 +52,8 @@ def standardise_survey(identifiers: pl.DataFrame) -> pl.DataFrame:
         "record_token",
         _normalised_ref(),
         pl.col("birth_month").cast(pl.String),
-        pl.col(sex).cast(pl.String).alias("sex"),
+        # `X` (another way / prefer not to say) is no evidence against an M/F council record.
+        pl.when(pl.col(sex).cast(pl.String).is_in(["M", "F"])).then(pl.col(sex).cast(pl.String)).alias("sex"),
         pl.col("seed_code").cast(pl.String),
         (pl.col("stage") if "stage" in cols else pl.lit(None)).cast(pl.String).alias("stage"),
         (pl.col("answered_items") if "answered_items" in cols else pl.lit(0)).cast(pl.Int32).alias("answered_items"),

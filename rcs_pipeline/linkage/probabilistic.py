@@ -8,6 +8,8 @@ and, with its prior set neutral (0.5), its match weight is exactly log2 of the p
 match probability of a candidate is the posterior that it is the row's record, given that the row has one
 record in the pool with probability π (uniform over the pool) and the Bayes factors of every pool record:
 the denominator is summed over all pool records, including pairs outside the blocking, by value pattern.
+One refinement for one-to-one linkage: a record that is clearly another row's (mutual best, strictly better
+fit) is taken out of a row's competitors, and the posteriors recomputed once.
 """
 
 from __future__ import annotations
@@ -166,13 +168,42 @@ def posterior_probabilities(pairs: pl.DataFrame, evidence: pl.DataFrame, n_rows:
     """Match probability of each pair: posterior that the candidate is the row's record among all pool records.
 
     With prior π that the row's record is in the pool (uniform over its n records) and Bayes factors BF,
-    P(candidate j) = (π/n)·BF_j / ((π/n)·Σ_k BF_k + 1 − π).
+    P(candidate j) = (π/n)·BF_j / ((π/n)·Σ_k BF_k + 1 − π). Returns the pairs with `match_probability`.
     """
     prior_in_pool = matching_model().prior_in_pool * min(1.0, n_pool / max(n_rows, 1))
     per_record = prior_in_pool / n_pool if n_pool else 0.0
     scored = pairs.join(evidence, on="survey_token", how="left")
     probability = per_record * pl.col("bayes_factor") / (per_record * pl.col("bf_total") + (1 - prior_in_pool))
-    return scored.select("survey_token", "admin_token", probability.clip(0.0, 1.0).alias("match_probability"))
+    return scored.with_columns(probability.clip(0.0, 1.0).alias("match_probability"))
+
+
+def claimed_elsewhere(scored: pl.DataFrame) -> pl.DataFrame:
+    """Pairs (row, record) whose record is the mutual best match of another row that fits it strictly better.
+
+    One admin record belongs to one child: when record a is row B's best candidate, B is a's best row, and B
+    fits a strictly better than row A does, a is no longer a competitor of A. Exact ties (twins with the same
+    details) are never taken out, so they stay ambiguous.
+    """
+    best_of_row = scored.sort("match_probability", descending=True).group_by("survey_token").first()
+    best_of_record = scored.sort("match_probability", descending=True).group_by("admin_token").first()
+    mutual = best_of_row.join(best_of_record.select("admin_token", pl.col("survey_token").alias("record_best")),
+                              on="admin_token").filter(pl.col("survey_token") == pl.col("record_best"))
+    owners = mutual.select("admin_token", pl.col("survey_token").alias("owner"), pl.col("match_probability").alias("p_owner"))
+    return scored.join(owners, on="admin_token").filter(
+        pl.col("owner") != pl.col("survey_token"), pl.col("p_owner") > pl.col("match_probability")
+    ).select("survey_token", "admin_token", "bayes_factor")
+
+
+def exclusive_probabilities(scored: pl.DataFrame, n_rows: int, n_pool: int) -> pl.DataFrame:
+    """Posteriors recomputed with records claimed elsewhere taken out of each row's competitors (one round)."""
+    taken = claimed_elsewhere(scored)
+    reduced = taken.group_by("survey_token").agg(pl.col("bayes_factor").sum().alias("bf_taken"))
+    evidence = scored.select("survey_token", "bf_total").unique().join(reduced, on="survey_token", how="left").select(
+        "survey_token", (pl.col("bf_total") - pl.col("bf_taken").fill_null(0.0)).alias("bf_total")
+    )
+    remaining = scored.join(taken, on=["survey_token", "admin_token"], how="anti").select(
+        "survey_token", "admin_token", "bayes_factor")
+    return posterior_probabilities(remaining, evidence, n_rows, n_pool)
 
 
 def best_candidates(pairs: pl.DataFrame) -> pl.DataFrame:
@@ -187,5 +218,6 @@ def score_candidates(survey: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
     mu = field_probabilities(survey, pool)
     pairs = score_pairs(survey, pool, mu)
     evidence = pool_evidence(survey, pool, mu)
-    posterior = posterior_probabilities(pairs, evidence, survey.height, pool.height)
-    return best_candidates(posterior)
+    first = posterior_probabilities(pairs, evidence, survey.height, pool.height)
+    posterior = exclusive_probabilities(first, survey.height, pool.height)
+    return best_candidates(posterior.select("survey_token", "admin_token", "match_probability"))
