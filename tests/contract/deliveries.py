@@ -194,7 +194,7 @@ def write_table(folder: Path, dataset: str, table: dict[str, list[str]], fmt: st
             if c.startswith(("sdq", "wemwbs", "swemwbs"))
             or dataset_spec(dataset).column(c).kind in ("item", "integer")
         ]
-        frame = frame.with_columns(pl.col(numeric).cast(pl.Float64))
+        frame = frame.with_columns(pl.col(numeric).replace("", None).cast(pl.Float64))
         pyreadstat.write_sav(frame.to_pandas(), str(path))
     return path
 
