@@ -96,7 +96,11 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
-            message = error.message.strip() if error else "failed"
+            while error is not None and error.cause is not None and "DagsterExecutionStepExecutionError" in (
+                error.cls_name or ""
+            ):
+                error = error.cause  # the wrapper says only "error occurred while executing op"; show the cause
+            message = f"{error.cls_name}: {error.message.strip()}" if error else "failed"
             user = event.step_failure_data.user_failure_data
             if user and user.description:
                 message = user.description.strip()
