@@ -25,13 +25,13 @@ def previous_wave(waves: Iterable[str], wave: str) -> str | None:
 
 def with_comparator(estimates: pl.DataFrame, comparator: pl.DataFrame) -> pl.DataFrame:
     """Add `comparator_n`, `comparator_estimate`, `comparator_ci_low`, `comparator_ci_high` by indicator × group."""
-    right = comparator.select(
-        *MATCH_KEYS, *(pl.col(c).alias(f"comparator_{c}") for c in CARRIED)
-    )
+    right = comparator.select(*MATCH_KEYS, *(pl.col(c).alias(f"comparator_{c}") for c in CARRIED))
     return estimates.join(right, on=MATCH_KEYS, how="left", nulls_equal=False)
 
 
-def with_previous_wave(estimates: pl.DataFrame, previous: pl.DataFrame | None, wave: str | None) -> pl.DataFrame:
+def with_previous_wave(
+    estimates: pl.DataFrame, previous: pl.DataFrame | None, wave: str | None
+) -> pl.DataFrame:
     """Add `previous_wave`, `previous_n`, `previous_estimate`, `previous_ci_low`, `previous_ci_high`.
 
     Rows match on the full domain key (same indicator, geography and group); a school or cluster that did
@@ -53,6 +53,8 @@ def with_previous_wave(estimates: pl.DataFrame, previous: pl.DataFrame | None, w
     return joined.with_columns(
         pl.when(pl.col("previous_n").is_not_null()).then(pl.lit(wave)).alias("previous_wave"),
         (pl.col("estimate") - pl.col("previous_estimate")).alias("change"),
-        ((pl.col("ci_low") <= pl.col("previous_ci_high")) & (pl.col("previous_ci_low") <= pl.col("ci_high")))
-        .alias("ci_overlap"),
+        (
+            (pl.col("ci_low") <= pl.col("previous_ci_high"))
+            & (pl.col("previous_ci_low") <= pl.col("ci_high"))
+        ).alias("ci_overlap"),
     ).select(*estimates.columns, "previous_wave", *names, "change", "ci_overlap")

@@ -23,7 +23,11 @@ RESPONSE_RATES_SCHEMA: dict[str, pl.DataType] = {
 }
 GEOGRAPHIES: dict[str, str] = {"council": "la_code", "cluster": "asg_code", "school": "seed_code"}
 SPLITS: tuple[tuple[str, ...], ...] = (
-    (), ("instrument",), ("instrument", "stage"), ("instrument", "sex"), ("instrument", "stage", "sex"),
+    (),
+    ("instrument",),
+    ("instrument", "stage"),
+    ("instrument", "sex"),
+    ("instrument", "stage", "sex"),
 )
 
 
@@ -32,7 +36,9 @@ def _counts_sql(source: str, measure: str) -> str:
     sets = [f"({', '.join([key, *split])})" for key in GEOGRAPHIES.values() for split in SPLITS]
     level = " ".join(f"WHEN GROUPING({key}) = 0 THEN '{lvl}'" for lvl, key in GEOGRAPHIES.items())
     code = " ".join(f"WHEN GROUPING({key}) = 0 THEN {key}" for key in GEOGRAPHIES.values())
-    dims = ", ".join(f"CASE WHEN GROUPING({d}) = 0 THEN {d} ELSE 'all' END AS {d}" for d in ("instrument", "stage", "sex"))
+    dims = ", ".join(
+        f"CASE WHEN GROUPING({d}) = 0 THEN {d} ELSE 'all' END AS {d}" for d in ("instrument", "stage", "sex")
+    )
     return f"""SELECT CASE {level} END AS geography_level, CASE {code} END AS geography_code, {dims},
                       SUM({measure}) AS value
                FROM {source} GROUP BY GROUPING SETS ({", ".join(sets)})"""
@@ -48,7 +54,9 @@ def response_rates(pupils: pl.DataFrame, schools: pl.DataFrame, school_roll: pl.
         .join(instruments, on="stage", how="inner")
         .join(schools.select("seed_code", "la_code", "asg_code"), on="seed_code", how="left")
     )
-    respondents = pupils.select("la_code", "asg_code", "seed_code", "instrument", "stage", "sex", one=pl.lit(1))
+    respondents = pupils.select(
+        "la_code", "asg_code", "seed_code", "instrument", "stage", "sex", one=pl.lit(1)
+    )
     con = duckdb.connect(":memory:")
     try:
         con.sql("SET threads = 1")
@@ -64,4 +72,6 @@ def response_rates(pupils: pl.DataFrame, schools: pl.DataFrame, school_roll: pl.
         """).pl()
     finally:
         con.close()
-    return out.cast(RESPONSE_RATES_SCHEMA).sort(["geography_level", "geography_code", "instrument", "stage", "sex"])
+    return out.cast(RESPONSE_RATES_SCHEMA).sort(
+        ["geography_level", "geography_code", "instrument", "stage", "sex"]
+    )

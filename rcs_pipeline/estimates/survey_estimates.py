@@ -86,7 +86,8 @@ def estimate_indicators(
     """Estimates of every indicator × geography level × breakdown group, each council its own design.
 
     `pupils` may hold one or several councils (each is a stratum of its own design); `rolls`
-    (seed_code, roll) is needed for school intervals. Add `'all_councils'` to `levels` for the
+    (seed_code, roll) gives the finite population correction of the school designs (a school missing
+    from it gets no interval); `rolls=None` means no correction (parents, whose population is unknown). Add `'all_councils'` to `levels` for the
     comparator over every council in `pupils` (councils as strata of one design).
     """
     _check_columns(pupils, types)
@@ -95,13 +96,11 @@ def estimate_indicators(
     con = connect(threads)
     try:
         con.register("pupils", pupils.select(required_columns(types)))
-        con.register(
-            "school_rolls",
-            rolls if rolls is not None else pl.DataFrame(schema={"seed_code": pl.String, "roll": pl.Float64}),
-        )
+        if rolls is not None:
+            con.register("school_rolls", rolls.select("seed_code", pl.col("roll").cast(pl.Float64)))
         unit_sums(con, types)
         design_units(con)
-        raw = domain_estimates(con, levels).pl()
+        raw = domain_estimates(con, levels, fpc=rolls is not None).pl()
     finally:
         con.close()
     proportions = [i for i, t in types.items() if t == "proportion"]

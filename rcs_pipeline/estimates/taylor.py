@@ -64,9 +64,22 @@ def cluster_design_sql(level: str) -> str:
     """
 
 
-def school_design_sql() -> str:
-    """SQL of the school estimates: pupils as units, finite population correction from the roll."""
+def school_design_sql(fpc: bool = True) -> str:
+    """SQL of the school estimates: pupils as units, finite population correction from the roll.
+
+    Without `fpc` (parents: no population count is delivered) the units are taken with replacement
+    (R: svydesign(ids=~1, weights=~weight)) and no roll is needed.
+    """
     ratio = "(s.swy / s.sw)"
+    if not fpc:
+        return f"""
+        SELECT 'school' AS geography_level, s.seed_code AS geography_code, s.breakdown, s.breakdown_value,
+               s.indicator_id, s.n, s.n_positive, {ratio} AS estimate,
+               CASE WHEN u.n_units >= 2 THEN u.n_units / (u.n_units - 1.0) * GREATEST(
+                   (s.sw2y2 - 2 * {ratio} * s.sw2y + {ratio} * {ratio} * s.sw2) / (s.sw * s.sw), 0.0) END AS var,
+               s.n - 1 AS df, CASE WHEN u.n_units < 2 THEN 'single_psu' END AS var_status
+        FROM unit_sums s JOIN school_units u USING (seed_code)
+        """
     sum_z2 = f"(s.sw2y2 - 2 * {ratio} * s.sw2y + {ratio} * {ratio} * s.sw2) / (s.sw * s.sw)"
     return f"""
         SELECT 'school' AS geography_level, s.seed_code AS geography_code, s.breakdown, s.breakdown_value,
@@ -82,7 +95,9 @@ def school_design_sql() -> str:
     """
 
 
-def domain_estimates(con: duckdb.DuckDBPyConnection, levels: tuple[str, ...]) -> duckdb.DuckDBPyRelation:
+def domain_estimates(
+    con: duckdb.DuckDBPyConnection, levels: tuple[str, ...], fpc: bool = True
+) -> duckdb.DuckDBPyRelation:
     """Union of the domain estimates (n, n_positive, estimate, var, df, var_status) of `levels`."""
-    parts = [school_design_sql() if level == "school" else cluster_design_sql(level) for level in levels]
+    parts = [school_design_sql(fpc) if level == "school" else cluster_design_sql(level) for level in levels]
     return con.sql(" UNION ALL ".join(f"({p})" for p in parts))

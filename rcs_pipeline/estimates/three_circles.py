@@ -52,7 +52,9 @@ def _grouping_sets() -> str:
 def _pair_aggregates(k: int, need: str, service: str) -> str:
     """Counts of the four circles and the base of one need × service pair (columns c<k>_<circle>, c<k>_base)."""
     n, s = f'"{need}"', f'"{service}"'
-    parts = [f"COUNT(*) FILTER ({rule.format(need=n, service=s)}) AS c{k}_{name}" for name, rule in CIRCLES.items()]
+    parts = [
+        f"COUNT(*) FILTER ({rule.format(need=n, service=s)}) AS c{k}_{name}" for name, rule in CIRCLES.items()
+    ]
     parts.append(f"COUNT(*) FILTER ({n} IS NOT NULL AND {s} IS NOT NULL) AS c{k}_base")
     return ", ".join(parts)
 
@@ -69,7 +71,9 @@ def three_circles(pupils: pl.DataFrame, needs: Sequence[str], services: Sequence
     con = duckdb.connect(":memory:")
     try:
         con.sql("SET threads = 1")
-        con.register("pupils", pupils.select("la_code", "asg_code", "seed_code", *BREAKDOWNS, *needs, *services))
+        con.register(
+            "pupils", pupils.select("la_code", "asg_code", "seed_code", *BREAKDOWNS, *needs, *services)
+        )
         con.sql(f"""CREATE TEMP TABLE wide AS
             WITH p AS (SELECT la_code, asg_code, seed_code, {breakdown_projection_sql()}, {flags} FROM pupils)
             SELECT CASE {level} END AS geography_level, CASE {code} END AS geography_code,
@@ -87,8 +91,14 @@ def three_circles(pupils: pl.DataFrame, needs: Sequence[str], services: Sequence
     finally:
         con.close()
     circle_order = pl.Enum(list(CIRCLES))
-    return (
-        out.cast(THREE_CIRCLES_SCHEMA)
-        .sort(["geography_level", "geography_code", "breakdown", "breakdown_value", "need", "service",
-               pl.col("circle").cast(circle_order)])
+    return out.cast(THREE_CIRCLES_SCHEMA).sort(
+        [
+            "geography_level",
+            "geography_code",
+            "breakdown",
+            "breakdown_value",
+            "need",
+            "service",
+            pl.col("circle").cast(circle_order),
+        ]
     )

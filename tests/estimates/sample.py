@@ -27,25 +27,27 @@ def clustered_sample(seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]:
             looked_after = None if rng.random() < 0.15 else bool(rng.random() < 0.3)
             stage = "S1" if rng.random() < 0.5 else "S2"
             happy = None if rng.random() < 0.1 else float(rng.random() < 0.35 + 0.08 * simd)
-            rows.append({
-                "la_code": la_code, "asg_code": asg_code, "seed_code": seed_code,
-                "response_id": f"{seed_code}-{i}",
-                "weight": float(np.round(rng.uniform(1.0, 4.0), 3)),
-                "sex": None if rng.random() < 0.07 else ("F" if rng.random() < 0.5 else "M"),
-                "stage": stage,
-                "simd_quintile": simd,
-                "urban_rural_8fold": int(rng.integers(1, 9)),
-                "urban_rural_2fold": "urban" if rng.random() < 0.6 else "rural",
-                "fsm_p6plus": bool(rng.random() < 0.2),
-                "any_asn": bool(rng.random() < 0.25),
-                "looked_after_any": looked_after,
-                "child_protection_register": None if looked_after is None else bool(rng.random() < 0.1),
-                "ind_happy": happy,
-                "ind_wellbeing": None if rng.random() < 0.12 else float(rng.integers(14, 71)),
-                "ind_rare": float(rng.random() < 0.06),
-            })
+            rows.append(
+                {
+                    "la_code": la_code,
+                    "asg_code": asg_code,
+                    "seed_code": seed_code,
+                    "response_id": f"{seed_code}-{i}",
+                    "weight": float(np.round(rng.uniform(1.0, 4.0), 3)),
+                    "sex": None if rng.random() < 0.07 else ("F" if rng.random() < 0.5 else "M"),
+                    "stage": stage,
+                    "simd_quintile": simd,
+                    "urban_rural_8fold": int(rng.integers(1, 9)),
+                    "urban_rural_2fold": "urban" if rng.random() < 0.6 else "rural",
+                    "fsm_p6plus": bool(rng.random() < 0.2),
+                    "any_asn": bool(rng.random() < 0.25),
+                    "looked_after_any": looked_after,
+                    "child_protection_register": None if looked_after is None else bool(rng.random() < 0.1),
+                    "ind_happy": happy,
+                    "ind_wellbeing": None if rng.random() < 0.12 else float(rng.integers(14, 71)),
+                    "ind_rare": float(rng.random() < 0.06),
+                }
+            )
     frame = pl.DataFrame(rows, schema_overrides={"simd_quintile": pl.Int8, "urban_rural_8fold": pl.Int8})
-    rolls = pl.DataFrame(
-        {"seed_code": list(SCHOOLS), "roll": [float(v[3]) for v in SCHOOLS.values()]}
-    )
+    rolls = pl.DataFrame({"seed_code": list(SCHOOLS), "roll": [float(v[3]) for v in SCHOOLS.values()]})
     return frame, rolls

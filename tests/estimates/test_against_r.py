@@ -21,11 +21,20 @@ def _r_reference(tmp_path: Path, pupils: pl.DataFrame, rolls: pl.DataFrame) -> p
     """Run survey_reference.R on the sample and read its estimates back."""
     pupils.write_csv(tmp_path / "pupils.csv")
     rolls.write_csv(tmp_path / "rolls.csv")
-    pl.DataFrame({"indicator_id": list(TYPES), "type": list(TYPES.values())}).write_csv(tmp_path / "types.csv")
+    pl.DataFrame({"indicator_id": list(TYPES), "type": list(TYPES.values())}).write_csv(
+        tmp_path / "types.csv"
+    )
     out = tmp_path / "r.csv"
     subprocess.run(
-        ["Rscript", str(R_SCRIPT), *(str(tmp_path / f) for f in ("pupils.csv", "rolls.csv", "types.csv")), str(out)],
-        check=True, capture_output=True, timeout=120,
+        [
+            "Rscript",
+            str(R_SCRIPT),
+            *(str(tmp_path / f) for f in ("pupils.csv", "rolls.csv", "types.csv")),
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     return pl.read_csv(out, schema_overrides={k: pl.String for k in KEYS})
 
@@ -92,7 +101,9 @@ def test_df_one_logit_interval(compared: pl.DataFrame) -> None:
     """With df = 1 a proportion's interval is the exact logit t interval on R's SE (t₀.₉₇₅,₁ = 12.7062047)."""
     import math
 
-    rows = compared.filter((pl.col("df") == 1) & pl.col("ci_low").is_not_null() & pl.col("n_positive").is_not_null())
+    rows = compared.filter(
+        (pl.col("df") == 1) & pl.col("ci_low").is_not_null() & pl.col("n_positive").is_not_null()
+    )
     assert rows.height > 10
     for p, se_r, low, high in rows.select("estimate", "se_r", "ci_low", "ci_high").iter_rows():
         half = 12.706204736174698 * se_r / (p * (1 - p))

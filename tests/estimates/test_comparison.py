@@ -8,10 +8,19 @@ from rcs_pipeline.estimates.comparison import previous_wave, with_comparator, wi
 
 
 def _est(level: str, code: str, estimate: float, low: float, high: float) -> pl.DataFrame:
-    return pl.DataFrame({
-        "indicator_id": ["x"], "geography_level": [level], "geography_code": [code], "breakdown": ["all"],
-        "breakdown_value": ["all"], "n": [100], "estimate": [estimate], "ci_low": [low], "ci_high": [high],
-    })
+    return pl.DataFrame(
+        {
+            "indicator_id": ["x"],
+            "geography_level": [level],
+            "geography_code": [code],
+            "breakdown": ["all"],
+            "breakdown_value": ["all"],
+            "n": [100],
+            "estimate": [estimate],
+            "ci_low": [low],
+            "ci_high": [high],
+        }
+    )
 
 
 def test_previous_wave_is_latest_earlier() -> None:

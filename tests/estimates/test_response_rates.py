@@ -7,20 +7,36 @@ import polars as pl
 from rcs_pipeline.estimates.response_rates import response_rates
 
 SCHOOLS = pl.DataFrame({"seed_code": ["A", "B"], "la_code": ["S12000005"] * 2, "asg_code": ["X", "X"]})
-ROLL = pl.DataFrame({
-    "seed_code": ["A", "A", "A", "B", "B"], "stage": ["P5", "P5", "P4", "S1", "S1"],
-    "sex": ["F", "M", "F", "F", "M"], "pupils": [10, 12, 30, 50, 40],
-})
-PUPILS = pl.DataFrame({
-    "la_code": ["S12000005"] * 5, "asg_code": ["X"] * 5, "seed_code": ["A", "A", "B", "B", "B"],
-    "instrument": ["primary", "primary", "secondary", "secondary", "secondary"],
-    "stage": ["P5", "P5", "S1", "S1", "S1"], "sex": ["F", None, "F", "F", "M"],
-})
+ROLL = pl.DataFrame(
+    {
+        "seed_code": ["A", "A", "A", "B", "B"],
+        "stage": ["P5", "P5", "P4", "S1", "S1"],
+        "sex": ["F", "M", "F", "F", "M"],
+        "pupils": [10, 12, 30, 50, 40],
+    }
+)
+PUPILS = pl.DataFrame(
+    {
+        "la_code": ["S12000005"] * 5,
+        "asg_code": ["X"] * 5,
+        "seed_code": ["A", "A", "B", "B", "B"],
+        "instrument": ["primary", "primary", "secondary", "secondary", "secondary"],
+        "stage": ["P5", "P5", "S1", "S1", "S1"],
+        "sex": ["F", None, "F", "F", "M"],
+    }
+)
 
 
-def _get(table: pl.DataFrame, level: str, code: str, instrument: str, stage: str, sex: str) -> tuple[int, int]:
-    row = table.filter((pl.col("geography_level") == level) & (pl.col("geography_code") == code)
-                       & (pl.col("instrument") == instrument) & (pl.col("stage") == stage) & (pl.col("sex") == sex))
+def _get(
+    table: pl.DataFrame, level: str, code: str, instrument: str, stage: str, sex: str
+) -> tuple[int, int]:
+    row = table.filter(
+        (pl.col("geography_level") == level)
+        & (pl.col("geography_code") == code)
+        & (pl.col("instrument") == instrument)
+        & (pl.col("stage") == stage)
+        & (pl.col("sex") == sex)
+    )
     assert row.height == 1
     return row["roll"].item(), row["respondents"].item()
 

@@ -17,11 +17,20 @@ def _pupils(rows: list[tuple[str, str, str, float, float | None]], **extra: list
     n = len(rows)
     frame = pl.DataFrame(
         {
-            "la_code": [r[0] for r in rows], "asg_code": [r[1] for r in rows], "seed_code": [r[2] for r in rows],
-            "weight": [r[3] for r in rows], "ind_x": [r[4] for r in rows],
-            "sex": ["F"] * n, "stage": ["S1"] * n, "simd_quintile": [1] * n, "urban_rural_8fold": [1] * n,
-            "urban_rural_2fold": ["urban"] * n, "fsm_p6plus": [False] * n, "any_asn": [False] * n,
-            "looked_after_any": [False] * n, "child_protection_register": [False] * n,
+            "la_code": [r[0] for r in rows],
+            "asg_code": [r[1] for r in rows],
+            "seed_code": [r[2] for r in rows],
+            "weight": [r[3] for r in rows],
+            "ind_x": [r[4] for r in rows],
+            "sex": ["F"] * n,
+            "stage": ["S1"] * n,
+            "simd_quintile": [1] * n,
+            "urban_rural_8fold": [1] * n,
+            "urban_rural_2fold": ["urban"] * n,
+            "fsm_p6plus": [False] * n,
+            "any_asn": [False] * n,
+            "looked_after_any": [False] * n,
+            "child_protection_register": [False] * n,
         },
         schema_overrides={"simd_quintile": pl.Int8, "urban_rural_8fold": pl.Int8, "ind_x": pl.Float64},
     )
@@ -29,16 +38,21 @@ def _pupils(rows: list[tuple[str, str, str, float, float | None]], **extra: list
 
 
 COUNCIL = [  # school A: (1, 1), (1, 0); B: (2, 1); C: (1, 0), (1, missing). Clusters X = {A, B}, Y = {C}.
-    ("S12000005", "X", "A", 1.0, 1.0), ("S12000005", "X", "A", 1.0, 0.0), ("S12000005", "X", "B", 2.0, 1.0),
-    ("S12000005", "Y", "C", 1.0, 0.0), ("S12000005", "Y", "C", 1.0, None),
+    ("S12000005", "X", "A", 1.0, 1.0),
+    ("S12000005", "X", "A", 1.0, 0.0),
+    ("S12000005", "X", "B", 2.0, 1.0),
+    ("S12000005", "Y", "C", 1.0, 0.0),
+    ("S12000005", "Y", "C", 1.0, None),
 ]
 
 
 def _row(est: pl.DataFrame, level: str, code: str, breakdown: str = "all", value: str = "all") -> dict:
     """The single estimate row of one domain."""
     rows = est.filter(
-        (pl.col("geography_level") == level) & (pl.col("geography_code") == code)
-        & (pl.col("breakdown") == breakdown) & (pl.col("breakdown_value") == value)
+        (pl.col("geography_level") == level)
+        & (pl.col("geography_code") == code)
+        & (pl.col("breakdown") == breakdown)
+        & (pl.col("breakdown_value") == value)
     )
     assert rows.height == 1
     return rows.row(0, named=True)
@@ -78,8 +92,13 @@ def test_cluster_is_a_domain_of_the_council_design() -> None:
 
 def test_school_mean_with_finite_population_correction() -> None:
     """Weights 2, 3 (values 10, 20) and 5 (missing), roll 10: R = 16, Σz² = 11.52, v = 0.7 · 3/2 · 11.52."""
-    pupils = _pupils([("S12000005", "X", "A", 2.0, 10.0), ("S12000005", "X", "A", 3.0, 20.0),
-                      ("S12000005", "X", "A", 5.0, None)])
+    pupils = _pupils(
+        [
+            ("S12000005", "X", "A", 2.0, 10.0),
+            ("S12000005", "X", "A", 3.0, 20.0),
+            ("S12000005", "X", "A", 5.0, None),
+        ]
+    )
     rolls = pl.DataFrame({"seed_code": ["A"], "roll": [10.0]})
     row = _row(estimate_indicators(pupils, {"x": "mean"}, rolls), "school", "A")
     assert row["estimate"] == pytest.approx(16.0, abs=1e-12)
@@ -94,8 +113,17 @@ def test_edge_cases_give_documented_statuses() -> None:
     rolls = pl.DataFrame({"seed_code": ["D"], "roll": [1.0]})
     est = estimate_indicators(pupils, {"x": "proportion"}, rolls)
     council = _row(est, "council", "S12000040")
-    assert (council["estimate"], council["se"], council["ci_low"], council["ci_status"]) == (0.0, None, None, "single_psu")
+    assert (council["estimate"], council["se"], council["ci_low"], council["ci_status"]) == (
+        0.0,
+        None,
+        None,
+        "single_psu",
+    )
     assert _row(est, "school", "D")["ci_status"] == "no_roll"
+    assert (
+        _row(estimate_indicators(pupils, {"x": "proportion"}, rolls.clear()), "school", "D")["ci_status"]
+        == "no_roll"
+    )
     rolls = pl.DataFrame({"seed_code": ["D"], "roll": [30.0]})
     zero = _row(estimate_indicators(pupils, {"x": "proportion"}, rolls), "school", "D")
     assert (zero["estimate"], zero["n"], zero["se"], zero["ci_low"]) == (0.0, 2, 0.0, None)
@@ -124,8 +152,14 @@ def test_breakdown_values_are_text() -> None:
 
 def test_comparator_uses_councils_as_strata() -> None:
     """Two councils: the comparator pools them (strata), each council keeps its own design."""
-    other = [("S12000040", "W", "E", 1.0, 1.0), ("S12000040", "W", "F", 3.0, 1.0), ("S12000040", "W", "F", 1.0, 0.0)]
-    est = estimate_indicators(_pupils(COUNCIL + other), {"x": "proportion"}, levels=("council", "all_councils"))
+    other = [
+        ("S12000040", "W", "E", 1.0, 1.0),
+        ("S12000040", "W", "F", 3.0, 1.0),
+        ("S12000040", "W", "F", 1.0, 0.0),
+    ]
+    est = estimate_indicators(
+        _pupils(COUNCIL + other), {"x": "proportion"}, levels=("council", "all_councils")
+    )
     pooled = _row(est, "all_councils", "all")
     assert pooled["estimate"] == pytest.approx((3 + 4) / (5 + 5), abs=1e-12)
     assert pooled["df"] == 5 - 2
@@ -146,6 +180,26 @@ def test_catalogue_types_and_school_rolls() -> None:
     assert indicator_types(cat) == {"a": "proportion", "b": "mean"}
     with pytest.raises(ValueError, match="type"):
         indicator_types(pl.DataFrame({"indicator_id": ["a"], "type": ["ratio"]}))
-    roll = pl.DataFrame({"seed_code": ["A", "A", "A", "B"], "stage": ["P4", "P5", "P7", "S2"],
-                         "sex": ["F", "F", "M", "M"], "pupils": [10, 12, 13, 40]})
+    roll = pl.DataFrame(
+        {
+            "seed_code": ["A", "A", "A", "B"],
+            "stage": ["P4", "P5", "P7", "S2"],
+            "sex": ["F", "F", "M", "M"],
+            "pupils": [10, 12, 13, 40],
+        }
+    )
     assert school_rolls(roll).to_dict(as_series=False) == {"seed_code": ["A", "B"], "roll": [25.0, 40.0]}
+
+
+def test_school_without_roll_is_with_replacement() -> None:
+    """rolls=None (parents): v = n/(n − 1) · Σz² with no correction; same numbers as above without 0.7."""
+    pupils = _pupils(
+        [
+            ("S12000005", "X", "A", 2.0, 10.0),
+            ("S12000005", "X", "A", 3.0, 20.0),
+            ("S12000005", "X", "A", 5.0, None),
+        ]
+    )
+    row = _row(estimate_indicators(pupils, {"x": "mean"}, None), "school", "A")
+    assert row["se"] == pytest.approx(math.sqrt(1.5 * 11.52), abs=1e-12)
+    assert row["ci_status"] is None
