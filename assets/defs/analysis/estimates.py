@@ -1,0 +1,229 @@
+"""Analysis zone, statistics half: design-based estimates, three circles, response rates, comparator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import polars as pl
+
+from assets.partitions import (
+    wave_and_council,
+    wave_council_partitions,
+    wave_from_wave_council,
+    waves_partitions,
+)
+from assets.resources import RcsSettings
+from assets.tables import write_table
+from rcs_pipeline.estimates import estimate_comparator, estimate_indicators, indicator_types, school_rolls
+from rcs_pipeline.estimates.response_rates import response_rates as count_response_rates
+from rcs_pipeline.estimates.three_circles import three_circles as count_three_circles
+from rcs_pipeline.indicators import load_catalogue
+from rcs_pipeline.storage.parquet import read_parquet
+
+CODE_VERSION = "1"
+HEADLINE_INDICATORS = 6
+
+
+def _types_present(frame: pl.DataFrame) -> dict[str, str]:
+    """Catalogue types of the indicators that have an `ind_<id>` column in `frame`."""
+    return {i: t for i, t in indicator_types(load_catalogue()).items() if f"ind_{i}" in frame.columns}
+
+
+def _parent_scores(path: Path) -> pl.DataFrame | None:
+    """The partition's parent_scores when it has been materialised with rows (the parent survey is optional)."""
+    if not path.exists():
+        return None
+    frame = pl.read_parquet(path)
+    return frame if frame.height else None
+
+
+def _summary(est: pl.DataFrame, min_group: int) -> dict[str, Any]:
+    """Metadata: indicators, geographies, share of intervals computed, why others were not, headline figures."""
+    council = est.filter(
+        pl.col("geography_level").is_in(["council", "all_councils"])
+        & (pl.col("breakdown") == "all")
+        & (pl.col("n") >= min_group)
+    ).sort("indicator_id")
+    headline = {
+        r["indicator_id"]: {"n": r["n"], "estimate": round(r["estimate"], 4)}
+        for r in council.head(HEADLINE_INDICATORS).iter_rows(named=True)
+    }
+    levels = est.group_by("geography_level").agg(pl.col("geography_code").n_unique()).sort("geography_level")
+    reasons = est["ci_status"].drop_nulls().value_counts().sort("ci_status")
+    return {
+        "indicators": est["indicator_id"].n_unique(),
+        "geographies": dg.MetadataValue.json(dict(levels.rows())),
+        "share_ci_computed": round(float(est["ci_low"].is_not_null().mean()), 4) if est.height else None,
+        "ci_not_computed": dg.MetadataValue.json(dict(reasons.rows())),
+        "headline_all_respondents": dg.MetadataValue.json(headline),
+    }
+
+
+@dg.asset(
+    group_name="analysis",
+    deps=["pupil_scores", "parent_scores", "schools", "school_roll"],
+    partitions_def=wave_council_partitions,
+    kinds={"duckdb", "polars", "parquet"},
+    code_version=CODE_VERSION,
+    description="Every indicator × council/cluster/school × breakdown: unweighted n, weighted estimate and 95% CI "
+    "by Taylor linearisation (schools as clusters; logit interval for proportions), as R's survey package "
+    "(docs/methods/estimates.md). Pupil indicators from pupil_scores, parent indicators from parent_scores.",
+)
+def estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+    """Estimate every catalogue indicator of the partition under its council's design."""
+    wave, la_code = wave_and_council(context)
+    layout = settings.layout()
+    pupils = read_parquet(layout.table("analysis", "pupil_scores", wave, la_code))
+    rolls = school_rolls(read_parquet(layout.table("landing", "school_roll", wave, la_code)))
+    parts = [estimate_indicators(pupils, _types_present(pupils), rolls)]
+    parents = _parent_scores(layout.table("analysis", "parent_scores", wave, la_code))
+    if parents is not None:
+        parts.append(estimate_indicators(parents, _types_present(parents), None))
+    est = pl.concat(parts).sort(
+        ["indicator_id", "geography_level", "geography_code", "breakdown", "breakdown_value"]
+    )
+    context.log.info(f"{est.height} estimates for {est['indicator_id'].n_unique()} indicators")
+    return write_table(
+        est,
+        layout.table("analysis", "estimates", wave, la_code),
+        preview=False,
+        **_summary(est, settings.min_group),
+    )
+
+
+@dg.asset_check(
+    asset=estimates,
+    blocking=True,
+    description="Every interval contains its estimate, proportions and their intervals lie in [0, 1], and a "
+    "missing interval always carries its documented reason (ci_status).",
+)
+def estimates_intervals_are_coherent(
+    context: dg.AssetCheckExecutionContext, settings: RcsSettings
+) -> dg.AssetCheckResult:
+    """A broken interval is a bug in the method, not in the data: stop before anything is published."""
+    wave, la_code = wave_and_council(context)
+    est = read_parquet(settings.layout().table("analysis", "estimates", wave, la_code))
+    tol = 1e-9
+    outside = est.filter(
+        pl.col("ci_low").is_not_null()
+        & ((pl.col("ci_low") > pl.col("estimate") + tol) | (pl.col("ci_high") < pl.col("estimate") - tol))
+    ).height
+    props = est.filter(pl.col("n_positive").is_not_null())
+    out_of_range = props.filter(
+        (pl.col("estimate") < 0) | (pl.col("estimate") > 1) | (pl.col("ci_low") < 0) | (pl.col("ci_high") > 1)
+    ).height
+    unexplained = est.filter(pl.col("ci_low").is_null() & pl.col("ci_status").is_null()).height
+    return dg.AssetCheckResult(
+        passed=outside == 0 and out_of_range == 0 and unexplained == 0,
+        metadata={
+            "estimate_outside_ci": outside,
+            "proportion_out_of_range": out_of_range,
+            "missing_ci_unexplained": unexplained,
+        },
+    )
+
+
+@dg.asset(
+    group_name="analysis",
+    deps=["pupil_scores"],
+    partitions_def=wave_council_partitions,
+    kinds={"duckdb", "polars", "parquet"},
+    code_version=CODE_VERSION,
+    description="Need versus services (three circles): for every need flag × service flag, unweighted counts of "
+    "need with service, need without, service without need and neither, by council/cluster/school × breakdown.",
+)
+def three_circles(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+    """Count the circles of every need × service pair of the partition's pupils."""
+    wave, la_code = wave_and_council(context)
+    layout = settings.layout()
+    pupils = read_parquet(layout.table("analysis", "pupil_scores", wave, la_code))
+    needs = [c for c in pupils.columns if c.startswith("need_")]
+    services = [c for c in pupils.columns if c.startswith("service_")]
+    table = count_three_circles(pupils, needs, services)
+    council = table.filter(
+        (pl.col("geography_level") == "council")
+        & (pl.col("breakdown") == "all")
+        & (pl.col("need") == "need_any")
+        & (pl.col("service") == "service_any")
+    )
+    return write_table(
+        table,
+        layout.table("analysis", "three_circles", wave, la_code),
+        preview=False,
+        needs=len(needs),
+        services=len(services),
+        council_need_any_vs_service_any=dg.MetadataValue.json(
+            {c: {"n": n, "base": b} for c, n, b in council.select("circle", "n", "base").iter_rows()}
+        ),
+    )
+
+
+@dg.asset(
+    group_name="analysis",
+    deps=["pupil_scores", "schools", "school_roll"],
+    partitions_def=wave_council_partitions,
+    kinds={"duckdb", "polars", "parquet"},
+    code_version=CODE_VERSION,
+    description="Respondents against the school roll of the surveyed stages by council/cluster/school × "
+    "instrument × stage × sex, with totals ('all').",
+)
+def response_rates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+    """Count respondents and roll per geography, instrument, stage and sex."""
+    wave, la_code = wave_and_council(context)
+    layout = settings.layout()
+    table = count_response_rates(
+        read_parquet(layout.table("analysis", "pupil_scores", wave, la_code)),
+        read_parquet(layout.table("landing", "schools", wave, la_code)),
+        read_parquet(layout.table("landing", "school_roll", wave, la_code)),
+    )
+    totals = table.filter(
+        (pl.col("geography_level") == "council") & (pl.col("stage") == "all") & (pl.col("sex") == "all")
+    )
+    rates = {
+        i: round(r / roll, 4) if roll else None
+        for i, roll, r in totals.select("instrument", "roll", "respondents").iter_rows()
+    }
+    return write_table(
+        table,
+        layout.table("analysis", "response_rates", wave, la_code),
+        preview=False,
+        council_response_rate=dg.MetadataValue.json(rates),
+    )
+
+
+@dg.asset(
+    group_name="analysis",
+    deps=[
+        dg.AssetDep("pupil_scores", partition_mapping=wave_from_wave_council),
+        dg.AssetDep("parent_scores", partition_mapping=wave_from_wave_council),
+    ],
+    partitions_def=waves_partitions,
+    kinds={"duckdb", "polars", "parquet"},
+    code_version=CODE_VERSION,
+    description="The all-participating-councils comparator of a wave: every indicator × breakdown over every "
+    "council's respondents as one design (councils as strata, schools as clusters). Wave-wide.",
+)
+def comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+    """Estimate every indicator over all councils of the wave."""
+    wave = context.partition_key
+    layout = settings.layout()
+    parts, councils = [], {}
+    for table in ("pupil_scores", "parent_scores"):
+        paths = layout.wave_tables("analysis", table, wave)
+        frames = [f for f in (pl.read_parquet(p) for p in paths) if f.height]
+        councils[table] = len(paths)
+        if frames:
+            pupils = pl.concat(frames, how="diagonal_relaxed")
+            parts.append(estimate_comparator(pupils, _types_present(pupils)))
+    if not parts:
+        raise dg.Failure(f"no pupil_scores for wave {wave}: materialise the councils' pupil_scores first")
+    est = pl.concat(parts).sort(["indicator_id", "breakdown", "breakdown_value"])
+    return write_table(
+        est,
+        layout.table("analysis", "comparator_estimates", wave),
+        preview=False,
+        councils=dg.MetadataValue.json(councils),
+        **_summary(est, settings.min_group),
+    )

@@ -1,0 +1,138 @@
+"""Analysis zone (the ScotCen role), per-respondent half: scores, weights, indicators, need and service flags."""
+
+import dagster as dg
+import polars as pl
+
+from assets.partitions import wave_and_council, wave_council_partitions
+from assets.resources import RcsSettings
+from assets.tables import write_table
+from rcs_pipeline.paths import RcsHome
+from rcs_pipeline.scoring.score_tables import INSTRUMENT_STAGES, score_parents, score_pupils
+from rcs_pipeline.storage.parquet import read_parquet
+from rcs_pipeline.weights import covered_roll
+
+WEIGHT_TOLERANCE = 1e-6
+
+
+def _read(layout: RcsHome, zone: str, name: str, wave: str, la_code: str) -> pl.DataFrame:
+    """One upstream table of the partition."""
+    return read_parquet(layout.table(zone, name, wave, la_code))
+
+
+def _roll_by_instrument(scores: pl.DataFrame, roll: pl.DataFrame) -> dict[str, dict[str, float]]:
+    """Per instrument: respondents, weight sum and the roll of the covered schools (what weights must sum to)."""
+    summary = {}
+    for instrument, stages in INSTRUMENT_STAGES.items():
+        ours = scores.filter(pl.col("instrument") == instrument)
+        if ours.height:
+            summary[instrument] = {
+                "respondents": ours.height,
+                "weight_sum": round(float(ours["weight"].sum()), 6),
+                "covered_roll": covered_roll(ours, roll.filter(pl.col("stage").is_in(stages))),
+                "unweighted": int(ours["weight"].null_count()),
+            }
+    return summary
+
+
+def _share(frame: pl.DataFrame, column: str) -> float | None:
+    """Share of known values that are true (None when none is known)."""
+    known = frame[column].drop_nulls()
+    return round(float(known.cast(pl.Float64).mean()), 4) if known.len() else None
+
+
+def _mean(frame: pl.DataFrame, column: str) -> float | None:
+    """Unweighted mean of a score (None when none is scored)."""
+    values = frame[column].drop_nulls()
+    return round(float(values.cast(pl.Float64).mean()), 3) if values.len() else None
+
+
+@dg.asset(
+    group_name="analysis",
+    deps=["linked_pupils", "schools", "school_roll"],
+    partitions_def=wave_council_partitions,
+    kinds={"polars", "parquet"},
+    code_version="1",
+    description="One row per pupil-survey respondent: post-stratification weight, breakdowns (SIMD quintile, "
+    "urban/rural, FSM P6+, ASN, looked after, child protection), SDQ scores and bands, WEMWBS, one ind_<id> "
+    "column per catalogue indicator, need and service flags (docs/tables.md, analysis).",
+)
+def pupil_scores(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+    """Score, weight and flag every pupil respondent of the partition."""
+    wave, la_code = wave_and_council(context)
+    layout = settings.layout()
+    roll = _read(layout, "landing", "school_roll", wave, la_code)
+    scores = score_pupils(
+        _read(layout, "linkage", "linked_pupils", wave, la_code),
+        _read(layout, "landing", "schools", wave, la_code),
+        roll,
+    )
+    weights = _roll_by_instrument(scores, roll)
+    levels = dict(scores.group_by("weight_level").len().sort("weight_level", nulls_last=True).rows())
+    return write_table(
+        scores,
+        layout.table("analysis", "pupil_scores", wave, la_code),
+        preview=False,
+        respondents=scores.height,
+        respondents_by_instrument=dg.MetadataValue.json(
+            dict(scores.group_by("instrument").len().sort("instrument").rows())
+        ),
+        linked=int(scores["link_id"].is_not_null().sum()),
+        mean_sdq_total=_mean(scores, "sdq_total"),
+        mean_wemwbs=_mean(scores, "wemwbs"),
+        share_need_sdq_high=_share(scores, "need_sdq_high"),
+        share_need_any=_share(scores, "need_any"),
+        share_service_any=_share(scores, "service_any"),
+        weights_vs_roll=dg.MetadataValue.json(weights),
+        weight_levels=dg.MetadataValue.json({str(k): v for k, v in levels.items()}),
+    )
+
+
+@dg.asset_check(
+    asset=pupil_scores,
+    blocking=True,
+    description="For each pupil survey, the weights sum to the roll of the schools with respondents and every "
+    "respondent of a school on the roll has a weight.",
+)
+def pupil_scores_weights_match_roll(
+    context: dg.AssetCheckExecutionContext, settings: RcsSettings
+) -> dg.AssetCheckResult:
+    """Weights reproduce the covered roll (post-stratification sums by construction; a mismatch is a bug)."""
+    wave, la_code = wave_and_council(context)
+    layout = settings.layout()
+    scores = _read(layout, "analysis", "pupil_scores", wave, la_code)
+    summary = _roll_by_instrument(scores, _read(layout, "landing", "school_roll", wave, la_code))
+    passed = all(
+        abs(s["weight_sum"] - s["covered_roll"]) <= WEIGHT_TOLERANCE * max(1, s["covered_roll"])
+        for s in summary.values()
+    )
+    return dg.AssetCheckResult(passed=passed, metadata={"weights_vs_roll": dg.MetadataValue.json(summary)})
+
+
+@dg.asset(
+    group_name="analysis",
+    deps=["linked_parents", "schools"],
+    partitions_def=wave_council_partitions,
+    kinds={"polars", "parquet"},
+    code_version="1",
+    description="One row per parent-survey respondent: child's SDQ (parent report) scores and bands (4+), the "
+    "parent's SWEMWBS raw and metric score, ind_<id> for parent indicators, need and service flags. Weight 1.",
+)
+def parent_scores(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+    """Score and flag every parent respondent of the partition."""
+    wave, la_code = wave_and_council(context)
+    layout = settings.layout()
+    scores = score_parents(
+        _read(layout, "linkage", "linked_parents", wave, la_code),
+        _read(layout, "landing", "schools", wave, la_code),
+    )
+    return write_table(
+        scores,
+        layout.table("analysis", "parent_scores", wave, la_code),
+        preview=False,
+        respondents=scores.height,
+        linked=int(scores["link_id"].is_not_null().sum()),
+        mean_sdq_p_total=_mean(scores, "sdq_p_total"),
+        mean_swemwbs_metric=_mean(scores, "swemwbs_metric"),
+        share_need_sdq_high=_share(scores, "need_sdq_high"),
+        share_need_any=_share(scores, "need_any"),
+    )
