@@ -100,7 +100,7 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
                 error.cls_name or ""
             ):
                 error = error.cause  # the wrapper says only "error occurred while executing op"; show the cause
-            message = f"{error.cls_name}: {error.message.strip()}" if error else "failed"
+            message = error.message.strip() if error else "failed"
             user = event.step_failure_data.user_failure_data
             if user and user.description:
                 message = user.description.strip()
