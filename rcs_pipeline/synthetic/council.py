@@ -57,33 +57,49 @@ def _fieldwork_dates(n: int, year: int, rng: np.random.Generator) -> np.ndarray:
     end = np.datetime64(f"{year}-08", "M") + np.timedelta64(last, "M")
     span = int((end.astype("datetime64[D]") - start.astype("datetime64[D]")).astype(int))
     days = start.astype("datetime64[D]") + rng.integers(0, span, n).astype("timedelta64[D]")
-    return np.busday_offset(days, 0, roll="backward")
+    return np.busday_offset(days, 0, roll="forward", holidays=_school_holidays(year))
 
 
-def _completed_on(school: np.ndarray, school_dates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _school_holidays(year: int) -> np.ndarray:
+    """The Christmas break, when no school surveys run."""
+    return np.arange(np.datetime64(f"{year}-12-21"), np.datetime64(f"{year + 1}-01-06"))
+
+
+def _completed_on(school: np.ndarray, school_dates: np.ndarray, year: int, rng: np.random.Generator) -> np.ndarray:
     """Most pupils answer on their school's survey day; a fifth catch up within two weeks."""
     late = rng.random(school.size) < 0.2
     extra = np.where(late, rng.integers(1, 10, school.size), 0)
-    return np.busday_offset(school_dates[school], extra, roll="forward")
+    return np.busday_offset(school_dates[school], extra, roll="forward", holidays=_school_holidays(year))
 
 
-def _survey_refs(refs: np.ndarray, eligible: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _survey_refs(refs: pl.Series, eligible: np.ndarray, rng: np.random.Generator) -> tuple[pl.Series, pl.Series]:
     """The references as typed in a survey, and their status (`ok`, `blank`, `mistyped`)."""
-    n = refs.size
+    n = refs.len()
     u = rng.random(n)
-    status = np.full(n, "ok", dtype=object)
-    status[eligible & (u < REF_NOISE["blank"])] = "blank"
-    mis = eligible & (u >= REF_NOISE["blank"]) & (u < REF_NOISE["blank"] + REF_NOISE["mistyped"])
-    status[mis] = "mistyped"
-    typed = refs.astype(object).copy()
-    typed[mis] = mistype(refs[mis], rng)
-    fmt = (status == "ok") & (rng.random(n) < REF_NOISE["formatting"])
+    blank = eligible & (u < REF_NOISE["blank"])
+    mis = eligible & ~blank & (u < REF_NOISE["blank"] + REF_NOISE["mistyped"])
+    fmt = ~blank & ~mis & (rng.random(n) < REF_NOISE["formatting"])
     lower = fmt & (rng.random(n) < 0.5)
-    typed[lower] = np.char.lower(refs[lower].astype(str))
-    padded = fmt & ~lower
-    typed[padded] = np.char.add(" ", refs[padded].astype(str))
-    typed[status == "blank"] = None
-    return typed, status.astype(str)
+    wrong = np.flatnonzero(mis)
+    typed = refs.scatter(wrong, mistype(refs.gather(wrong), rng)) if wrong.size else refs
+    typed = pl.DataFrame({"ref": typed, "blank": blank, "lower": lower, "padded": fmt & ~lower}).select(
+        pl.when("blank").then(None)
+        .when("lower").then(pl.col("ref").str.to_lowercase())
+        .when("padded").then(pl.lit(" ") + pl.col("ref"))
+        .otherwise("ref").alias("pupil_ref")
+    ).to_series()
+    status = _lookup(("ok", "blank", "mistyped"), np.where(blank, 1, np.where(mis, 2, 0)))
+    return typed, status
+
+
+def _lookup(labels: tuple[str | None, ...] | np.ndarray, index: np.ndarray) -> pl.Series:
+    """Text labels picked by an integer index (fast: no per-row Python objects)."""
+    return pl.Series(list(labels), dtype=pl.String).gather(index)
+
+
+def _dates(values: np.ndarray, fmt: str = "%Y-%m-%d") -> pl.Series:
+    """datetime64 values as ISO text."""
+    return pl.Series(values.astype("datetime64[D]")).dt.strftime(fmt)
 
 
 def _age_years(dob: np.ndarray, on: np.ndarray) -> np.ndarray:
@@ -94,17 +110,14 @@ def _age_years(dob: np.ndarray, on: np.ndarray) -> np.ndarray:
     return years - (day_on < day_born)
 
 
-def _text(values: np.ndarray) -> pl.Series:
-    """An object array of text and None as a String series."""
-    return pl.Series([None if v is None else str(v) for v in values], dtype=pl.String)
-
-
-def _yn(values: np.ndarray) -> np.ndarray:
-    return np.where(values, "Y", "N")
+def _sex_codes(male: np.ndarray, p_x: float, p_blank: float, rng: np.random.Generator) -> np.ndarray:
+    """Index into ("F", "M", "X", None): the roll's sex, a few X (another way) and a few blank."""
+    u = rng.random(male.size)
+    return np.where(u < p_x, 2, np.where(u < p_x + p_blank, 3, male.astype(np.int64)))
 
 
 def _pupil_survey(people: pl.DataFrame, instrument: str, schools: SchoolTable, school_dates: np.ndarray,
-                  rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
+                  year: int, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One pupil survey file and its truth rows; about 0.5% of children answered twice."""
     dup = np.flatnonzero(rng.random(people.height) < DUPLICATE_SHARE)
     rows = pl.concat([people, people[dup]])
@@ -114,24 +127,22 @@ def _pupil_survey(people: pl.DataFrame, instrument: str, schools: SchoolTable, s
     answers = {k: np.concatenate([v, v[dup]]) for k, v in answers.items()}
     items = with_nonresponse(answers, rng, extra_skip=np.where(is_dup, 0.25, 0.0))
     school = rows["school"].to_numpy()
-    completed = _completed_on(school, school_dates, rng)
-    completed[is_dup] = np.busday_offset(completed[is_dup], rng.integers(1, 10, dup.size), roll="forward")
+    completed = _completed_on(school, school_dates, year, rng)
+    completed[is_dup] = np.busday_offset(completed[is_dup], rng.integers(1, 10, dup.size), roll="forward",
+                                         holidays=_school_holidays(year))
     in_pair = np.isin(rows["child_id"].to_numpy(), people["child_id"].to_numpy()[dup])
-    typed, status = _survey_refs(rows["pupil_ref"].to_numpy(), ~in_pair, rng)
+    typed, status = _survey_refs(rows["pupil_ref"], ~in_pair, rng)
     off = (rng.random(n) < REF_NOISE["birth_month_off"]) & ~in_pair
     birth_month = format_birth_month(rows["dob"].to_numpy(), off, rng)
-    sex = np.where(rows["male"].to_numpy(), "M", "F").astype(object)
-    u = rng.random(n)
-    sex[u < SURVEY_SEX_X[instrument]] = "X"
-    sex[(u >= SURVEY_SEX_X[instrument]) & (u < SURVEY_SEX_X[instrument] + SURVEY_SEX_BLANK)] = None
+    sex = _sex_codes(rows["male"].to_numpy(), SURVEY_SEX_X[instrument], SURVEY_SEX_BLANK, rng)
     sex[is_dup] = sex[np.searchsorted(people["child_id"].to_numpy(), rows["child_id"].to_numpy()[is_dup])]
     head = pl.DataFrame({
-        "pupil_ref": _text(typed),
+        "pupil_ref": typed,
         "birth_month": birth_month,
-        "seed_code": schools.seed_code[school],
-        "stage": np.array(STAGES)[rows["stage_index"].to_numpy()],
-        "sex": _text(sex),
-        "completed_on": completed.astype(str),
+        "seed_code": _lookup(schools.seed_code, school),
+        "stage": _lookup(STAGES, rows["stage_index"].to_numpy()),
+        "sex": _lookup(("F", "M", "X", None), sex),
+        "completed_on": _dates(completed),
     })
     body = pl.concat([head, items], how="horizontal")
     truth = pl.DataFrame({
@@ -148,8 +159,9 @@ def _order_rows(body: pl.DataFrame, truth: pl.DataFrame, dataset: str,
                 rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Shuffle rows, number them as the contractor does, and record the file row in the truth."""
     perm = rng.permutation(body.height)
-    ids = np.array([f"{PREFIX[dataset]}{i + 1:06d}" for i in range(body.height)])
-    body = pl.concat([pl.DataFrame({"response_id": ids}), body[perm]], how="horizontal")
+    ids = (pl.lit(PREFIX[dataset]) + pl.int_range(1, body.height + 1).cast(pl.String).str.zfill(6))
+    ids = pl.select(ids.alias("response_id")).to_series() if body.height else pl.Series("response_id", [], pl.String)
+    body = pl.concat([ids.to_frame(), body[perm]], how="horizontal")
     truth = truth[perm].with_columns(
         pl.lit(dataset).alias("dataset"),
         pl.Series("response_id", ids),
@@ -186,19 +198,18 @@ def _parent_survey(parents: pl.DataFrame, schools: SchoolTable,
     """The parent survey file and its truth rows; no reference for children not yet at school."""
     n = parents.height
     at_school = parents["school"].to_numpy() >= 0
-    typed, status = _survey_refs(parents["pupil_ref"].to_numpy(), at_school, rng)
-    typed[~at_school] = None
-    status = np.where(at_school, status, "blank")
+    typed, status = _survey_refs(parents["pupil_ref"], at_school, rng)
+    typed = typed.scatter(np.flatnonzero(~at_school), None)
+    status = status.scatter(np.flatnonzero(~at_school), "blank")
     off = rng.random(n) < REF_NOISE["birth_month_off"]
-    sex = np.where(parents["male"].to_numpy(), "M", "F").astype(object)
-    sex[rng.random(n) < SURVEY_SEX_BLANK] = None
-    seed = np.where(at_school, schools.seed_code[np.maximum(parents["school"].to_numpy(), 0)], None)
+    sex = _sex_codes(parents["male"].to_numpy(), 0.0, SURVEY_SEX_BLANK, rng)
+    school = parents["school"].to_numpy()
     head = pl.DataFrame({
-        "pupil_ref": _text(typed),
+        "pupil_ref": typed,
         "birth_month": format_birth_month(parents["dob"].to_numpy(), off, rng),
-        "child_sex": _text(sex),
+        "child_sex": _lookup(("F", "M", "X", None), sex),
         "child_age": parents["child_age"],
-        "seed_code": _text(seed),
+        "seed_code": _lookup((*schools.seed_code, None), np.where(school >= 0, school, schools.seed_code.size)),
     })
     items = with_nonresponse(parent_answers(parents, rng), rng)
     truth = pl.DataFrame({
@@ -232,29 +243,30 @@ def _admin_extract(children: pl.DataFrame, schools: SchoolTable, profile: Counci
     male = np.where(flipped, ~male, male)
     differs = (school != children["school"].to_numpy()) | restaged | flipped
 
-    districts = np.array(profile.postcode_districts)
-    own = np.where(rng.random(n) < 0.8, schools.district[school], rng.integers(0, districts.size, n))
+    districts = profile.postcode_districts
+    own = np.where(rng.random(n) < 0.8, schools.district[school], rng.integers(0, len(districts), n))
     flags = {c: children[c].to_numpy() for c in SERVICE_YN_COLUMNS}
     any_service = np.logical_or.reduce(list(flags.values())) | children["asn_types"].is_not_null().to_numpy()
+    yn = {c: flags[c] for c in SERVICE_YN_COLUMNS} | {"not_in_receipt_of_services": ~any_service}
     frame = pl.DataFrame({
         "pupil_ref": children["pupil_ref"],
-        "date_of_birth": children["dob"].to_numpy().astype(str),
-        "postcode": postcodes(districts[own], rng),
-        "seed_code": schools.seed_code[school],
-        "stage": np.array(STAGES)[stage],
-        "sex": np.where(male, "M", "F"),
-        "not_in_receipt_of_services": _yn(~any_service),
-        **{c: _yn(flags[c]) for c in LOOKED_AFTER_COLUMNS},
-        "child_protection_register": _yn(flags["child_protection_register"]),
-        "complex_support_plan": _yn(flags["complex_support_plan"]),
-        "individualised_education_plan": _yn(flags["individualised_education_plan"]),
+        "date_of_birth": _dates(children["dob"].to_numpy()),
+        "postcode": postcodes(districts, own, rng),
+        "seed_code": _lookup(schools.seed_code, school),
+        "stage": _lookup(STAGES, stage),
+        "sex": _lookup(("F", "M"), male.astype(np.int64)),
+        "not_in_receipt_of_services": yn["not_in_receipt_of_services"],
+        **{c: yn[c] for c in LOOKED_AFTER_COLUMNS},
+        "child_protection_register": yn["child_protection_register"],
+        "complex_support_plan": yn["complex_support_plan"],
+        "individualised_education_plan": yn["individualised_education_plan"],
         "asn_types": children["asn_types"],
-        "free_school_meals": _yn(flags["free_school_meals"]),
-        "throughcare_aftercare": _yn(flags["throughcare_aftercare"]),
-        "looking_for_prospective_adopters": _yn(flags["looking_for_prospective_adopters"]),
+        "free_school_meals": yn["free_school_meals"],
+        "throughcare_aftercare": yn["throughcare_aftercare"],
+        "looking_for_prospective_adopters": yn["looking_for_prospective_adopters"],
         "simd_decile": children["simd_decile"],
         "urban_rural_8fold": children["urban_rural_8fold"],
-    })
+    }).with_columns(pl.when(pl.col(c)).then(pl.lit("Y")).otherwise(pl.lit("N")).alias(c) for c in yn)
     # The council lists its extract by school and stage; within that, in no meaningful order.
     order = pl.DataFrame({"seed_code": frame["seed_code"], "stage": frame["stage"],
                           "shuffle": rng.permutation(n), "row": np.arange(n)}).sort("seed_code", "stage", "shuffle")
@@ -297,8 +309,8 @@ def synthesise_council(profile: CouncilProfile, council_number: int, wave: str, 
         pl.Series("dob", dates[0]), pl.Series("child_age", np.clip(age, 0, 8).astype(np.int8)),
     )
     refs = pupil_refs(school.size + n_parents, rng)
-    pupils = pupils.with_columns(pl.Series("pupil_ref", refs[: school.size]))
-    parents = parents.with_columns(pl.Series("pupil_ref", refs[school.size:]))
+    pupils = pupils.with_columns(refs.slice(0, school.size).alias("pupil_ref"))
+    parents = parents.with_columns(refs.slice(school.size).alias("pupil_ref"))
 
     school_dates = _fieldwork_dates(schools.sector.size, year, rng)
     respondents = pupils.filter(pl.Series(responded))
@@ -306,7 +318,7 @@ def synthesise_council(profile: CouncilProfile, council_number: int, wave: str, 
     truths = []
     for instrument, secondary in (("secondary", True), ("primary", False)):
         people = respondents.filter((pl.col("stage_index") >= 7) == secondary)
-        frames[f"{instrument}_survey"], truth = _pupil_survey(people, instrument, schools, school_dates, rng)
+        frames[f"{instrument}_survey"], truth = _pupil_survey(people, instrument, schools, school_dates, year, rng)
         truths.append(truth)
     frames["parent_survey"], truth = _parent_survey(parents, schools, rng)
     truths.append(truth)

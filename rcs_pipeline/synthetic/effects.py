@@ -91,18 +91,18 @@ SERVICE_FLAG_COLUMNS: tuple[str, ...] = (
 
 # Latent difficulty: shifts in SD units. SIMD enters as slope * (decile - 5.5): negative = worse when deprived.
 DIFFICULTY_EFFECTS: dict[str, float] = {
-    "looked_after": 0.90,
+    "looked_after": 0.75,
     "child_protection_register": 0.60,
     "asn": 0.45,
     "free_school_meals": 0.15,
     "special_school": 0.40,
-    "simd_per_decile": -0.06,
+    "simd_per_decile": -0.05,
 }
 
 # Latent wellbeing (drives WEMWBS, life satisfaction, health): its own SIMD gradient on top of difficulty's.
 WELLBEING_EFFECTS: dict[str, float] = {
     "difficulty": -0.55,
-    "simd_per_decile": 0.06,
+    "simd_per_decile": 0.03,
     "female": -0.25,
     "stage_per_year": -0.06,
 }

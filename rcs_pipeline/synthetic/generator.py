@@ -59,11 +59,12 @@ def truth_path(home: Path, wave: str, la_code: str) -> Path:
     return Path(home) / "synthetic_truth" / wave / f"{la_code}.parquet"
 
 
-def generate(home: Path, scale: str = "tiny", seed: int = 2015) -> SyntheticSummary:
-    """Write the scale's CSV deliveries under `home/landing/<wave>/<la_code>/` and their ground truth.
+def generate(home: Path, scale: str = "tiny", seed: int = 2015, fmt: str = "csv") -> SyntheticSummary:
+    """Write the scale's deliveries under `home/landing/<wave>/<la_code>/` and their ground truth.
 
     Deterministic: the same scale and seed give byte-identical CSV files. Each council draws from its own
     random stream (seed, council number), so a council's data do not depend on which others are generated.
+    `fmt` "xlsx" or "sav" writes the same frames in those formats (see `write_delivery`).
     Example: generate(Path("/tmp/rcs"), "tiny") writes two councils of wave 2015-16.
     """
     spec = load_scale(scale)
@@ -77,7 +78,7 @@ def generate(home: Path, scale: str = "tiny", seed: int = 2015) -> SyntheticSumm
                                       np.random.default_rng([seed, number]))
         frames = delivery.frames | _services_frames(
             profile.la_code, delivery.roll_total, np.random.default_rng([seed, number, SERVICES_STREAM]))
-        write_delivery(frames, layout.delivery(spec.wave, profile.la_code), "csv")
+        write_delivery(frames, layout.delivery(spec.wave, profile.la_code), fmt)
         write_parquet_atomic(delivery.truth, truth_path(layout.root, spec.wave, profile.la_code))
         key = (spec.wave, profile.la_code)
         deliveries.append(key)

@@ -67,13 +67,14 @@ def _asn_types(asn: np.ndarray, looked_after: np.ndarray, rng: np.random.Generat
     chosen = rng.random((n, len(ASN_CODES))) < weights * 0.6
     chosen[np.arange(n), main] = True
     chosen &= asn[:, None]
-    lac = asn & looked_after
-    frame = pl.DataFrame({code: chosen[:, i] for i, code in enumerate(ASN_CODES)} | {"LAC": lac})
-    codes = sorted([*ASN_CODES, "LAC"])
-    joined = frame.select(
-        pl.concat_list([pl.when(pl.col(c)).then(pl.lit(c)) for c in codes]).list.drop_nulls().list.join(";")
-    ).to_series()
-    return joined.replace("", None).alias("asn_types")
+    codes = [*ASN_CODES, "LAC"]
+    chosen = np.column_stack([chosen, asn & looked_after])
+    order = np.argsort(codes)  # codes joined in alphabetical order
+    bits = (chosen[:, order].astype(np.uint64) << np.arange(len(codes), dtype=np.uint64)).sum(axis=1)
+    combos, inverse = np.unique(bits, return_inverse=True)
+    sorted_codes = [codes[i] for i in order]
+    text = [";".join(c for j, c in enumerate(sorted_codes) if int(combo) >> j & 1) or None for combo in combos]
+    return pl.Series("asn_types", text, dtype=pl.String).gather(inverse)
 
 
 def draw_traits(
@@ -86,7 +87,7 @@ def draw_traits(
 ) -> pl.DataFrame:
     """Area, admin flags and latent scores of children at the given schools (school -1 = none, stage -1 = pre-school)."""
     n = school.size
-    simd = np.clip(np.rint(schools.simd_mean[school] + rng.normal(0, 1.8, n)), 1, 10).astype(np.int64)
+    simd = np.clip(np.rint(schools.simd_mean[school] + rng.normal(0, 2.3, n)), 1, 10).astype(np.int64)
     urban_probs = np.array(settings()["urban_profiles"][profile.urban_profile])
     own_urban = rng.choice(8, size=n, p=urban_probs) + 1
     urban = np.where(rng.random(n) < 0.85, schools.urban[school], own_urban)

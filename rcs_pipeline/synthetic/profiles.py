@@ -40,26 +40,28 @@ class Scale:
     parent_fraction: float
 
 
-def _read_text(name: str) -> str:
-    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+def load_yaml(name: str) -> Any:
+    """A YAML data file of this package (C loader when available: the files are read on every run)."""
+    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @cache
 def settings() -> dict[str, Any]:
     """The parsed scales.yaml (scales, urban profiles, stage sizes, fieldwork window)."""
-    return yaml.safe_load(_read_text("scales.yaml"))
+    return load_yaml("scales.yaml")
 
 
 @cache
 def item_specs() -> dict[str, Any]:
     """The parsed items.yaml: how every survey item is drawn from the latents."""
-    return yaml.safe_load(_read_text("items.yaml"))
+    return load_yaml("items.yaml")
 
 
 @cache
 def council_profiles() -> dict[str, CouncilProfile]:
     """All 32 council profiles from councils.yaml, keyed by la_code."""
-    rows = yaml.safe_load(_read_text("councils.yaml"))["councils"]
+    rows = load_yaml("councils.yaml")["councils"]
     return {
         row["la_code"]: CouncilProfile(
             la_code=str(row["la_code"]),

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import polars as pl
-import yaml
 
-from rcs_pipeline.synthetic.profiles import STAGES, CouncilProfile, settings
+from rcs_pipeline.synthetic.profiles import STAGES, CouncilProfile, load_yaml, settings
 
 SECTOR_PRIMARY, SECTOR_SECONDARY, SECTOR_SPECIAL = 0, 1, 2
 SECTOR_NAMES = ("Primary", "Secondary", "Special")
@@ -35,8 +33,7 @@ class SchoolTable:
 
 @cache
 def _name_parts() -> dict[str, list[str]]:
-    text = resources.files(__package__).joinpath("school_names.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_yaml("school_names.yaml")
 
 
 def _place_names(count: int, rng: np.random.Generator) -> list[str]:
@@ -66,7 +63,7 @@ def build_schools(profile: CouncilProfile, council_number: int, rng: np.random.G
         [np.arange(n_sec), rng.permutation(np.arange(n_pri) % n_sec), np.arange(n_spe) % n_sec]
     )
     urban_probs = np.array(settings()["urban_profiles"][profile.urban_profile])
-    asg_simd = np.clip(profile.simd_mean + rng.normal(0, 1.3, n_sec), 1.5, 9.5)
+    asg_simd = np.clip(profile.simd_mean + rng.normal(0, 1.5, n_sec), 1.5, 9.5)
     asg_urban = rng.choice(8, size=n_sec, p=urban_probs) + 1
     simd = np.clip(
         asg_simd[asg] + np.where(sectors == SECTOR_PRIMARY, rng.normal(0, 1.0, asg.size), 0.0), 1.2, 9.8
