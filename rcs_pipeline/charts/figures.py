@@ -1,13 +1,16 @@
-"""The report charts: dot plots with 95% intervals by group, and 100% stacked bars; alt text from the data.
+"""The report charts: dot plots with 95% intervals by group (one or more panels), and 100% stacked bars.
 
 A suppressed value is never drawn: its place shows `[c]`. A stacked bar with any suppressed part is not
-drawn at all (its gap would reveal the withheld share) and says so.
+drawn at all (its gap would reveal the withheld share) and says so. Alt text is written from the data.
+Fixed margins (no constrained layout) keep a chart at a few tens of milliseconds.
 """
 
 from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
+
+from matplotlib.axes import Axes
 
 from rcs_pipeline.charts.style import (
     GRID,
@@ -21,6 +24,8 @@ from rcs_pipeline.charts.style import (
 )
 
 MARKERS = ("o", "D", "s", "^", "v", "P", "X", "*")
+MM = 1 / 25.4
+LABEL_WIDTH = 36
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,16 @@ class Point:
     high: float | None = None
 
 
+@dataclass(frozen=True)
+class Panel:
+    """One panel of a dot chart: its heading, its groups (legend) and per row one Point per group."""
+
+    title: str
+    groups: list[str]
+    points: list[list[Point]]
+    unit: str = "percent"
+
+
 def describe(value: float | None, unit: str) -> str:
     """A value in words for alt text ('42%', '47.3', 'withheld [c]')."""
     if value is None:
@@ -39,94 +54,150 @@ def describe(value: float | None, unit: str) -> str:
     return f"{round(value):d}%" if unit == "percent" else f"{value:.1f}"
 
 
-def _wrap(label: str, width: int = 38) -> str:
+def wrap(label: str, width: int = LABEL_WIDTH) -> str:
     """A y-axis label wrapped onto short lines."""
     return "\n".join(textwrap.wrap(label, width)) or label
+
+
+def _limits(panel: Panel) -> tuple[float, float]:
+    """The x range of a panel: 0–100 for percentages, the data's range (with room) for mean scores."""
+    if panel.unit == "percent":
+        return 0.0, 100.0
+    ends = [v for row in panel.points for p in row for v in (p.low, p.value, p.high) if v is not None]
+    if not ends:
+        return 0.0, 1.0
+    pad = max((max(ends) - min(ends)) * 0.08, 0.5)
+    return min(ends) - pad, max(ends) + pad
+
+
+def _draw_panel(axes: Axes, panel: Panel, n_rows: int) -> None:
+    """Markers and interval lines of one panel, `[c]` where a value is withheld."""
+    lo, hi = _limits(panel)
+    n_groups = max(len(panel.groups), 1)
+    spread = 0.66 / n_groups
+    for g, group in enumerate(panel.groups):
+        offset = (g - (n_groups - 1) / 2) * spread
+        colour = OKABE_ITO[g % len(OKABE_ITO)]
+        marker = MARKERS[g % len(MARKERS)]
+        xs, ys = [], []
+        for r, row in enumerate(panel.points):
+            p = row[g] if g < len(row) else Point(None)
+            y = r + offset
+            if p.value is None:
+                axes.text(
+                    lo + (hi - lo) * 0.004,
+                    y,
+                    SUPPRESSED_LABEL,
+                    va="center",
+                    ha="left",
+                    fontsize=6.5,
+                    color=MUTED,
+                )
+                continue
+            if p.low is not None and p.high is not None:
+                axes.plot([p.low, p.high], [y, y], color=colour, linewidth=1.5, solid_capstyle="butt")
+            xs.append(p.value)
+            ys.append(y)
+        axes.plot(
+            xs,
+            ys,
+            marker=marker,
+            color=colour,
+            markersize=4.6,
+            markeredgecolor="white",
+            markeredgewidth=0.5,
+            linestyle="none",
+            label=group,
+        )
+    axes.set_xlim(lo, hi)
+    axes.set_ylim(n_rows - 0.5, -0.5)
+    axes.xaxis.grid(True, color=GRID, linewidth=0.5)
+    axes.set_axisbelow(True)
+    axes.tick_params(axis="y", length=0)
+    axes.tick_params(axis="x", labelsize=7.5)
+    if n_groups > 1:
+        axes.legend(
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncols=min(n_groups, 4),
+            fontsize=7.2,
+            handletextpad=0.2,
+            columnspacing=0.9,
+            borderaxespad=0.2,
+            borderpad=0.1,
+        )
+    if panel.title:
+        axes.set_title(
+            panel.title,
+            loc="left",
+            fontsize=8.5,
+            color=INK,
+            pad=(18 if n_groups > 4 else 12) if n_groups > 1 else 4,
+            fontweight="bold",
+        )
+
+
+def dot_panels(labels: list[str], panels: list[Panel], *, title: str, width_mm: float = 170) -> Chart:
+    """Rows of indicators (or groups) against one or more panels of grouped markers with 95% intervals."""
+    most = max(len(p.groups) for p in panels)
+    lines = max((wrap(label).count("\n") + 1 for label in labels), default=1)
+    row_mm = max(3.2 + 1.9 * most, 3.6 * lines)
+    legend_mm = (0 if most <= 1 else 6 if most <= 4 else 10) + (5 if any(p.title for p in panels) else 0)
+    height = 14 + legend_mm + row_mm * len(labels)
+    figure = new_figure(width_mm, height, layout=None)
+    left = 62 / width_mm
+    gap = 0.03
+    width = (0.985 - left - gap * (len(panels) - 1)) / len(panels)
+    for k, panel in enumerate(panels):
+        axes = figure.add_axes(
+            (left + k * (width + gap), 10 / height, width, 1 - (10 + legend_mm + 2) / height)
+        )
+        _draw_panel(axes, panel, len(labels))
+        axes.set_yticks(
+            range(len(labels)), [wrap(label) for label in labels] if k == 0 else [""] * len(labels)
+        )
+        axes.tick_params(axis="y", labelsize=7.5)
+    figure.text(
+        left,
+        2.5 / height,
+        "Per cent, with 95% confidence interval"
+        if panels[0].unit == "percent"
+        else "Mean score, with 95% confidence interval",
+        fontsize=7.5,
+        color=MUTED,
+    )
+    alt = f"Chart: {title}. " + " ".join(
+        f"{label}: "
+        + "; ".join(
+            (f"{panel.title} " if panel.title else "") + f"{group} {describe(p.value, panel.unit)}"
+            for panel in panels
+            for group, p in zip(panel.groups, panel.points[r], strict=False)
+        )
+        + "."
+        for r, label in enumerate(labels)
+    )
+    note = (
+        "Markers show published values and lines their 95% confidence intervals; [c] marks a withheld value."
+    )
+    return to_chart(figure, alt=alt, title=title, note=note)
 
 
 def dot_chart(
     rows: list[tuple[str, list[Point]]], groups: list[str], *, unit: str, title: str, width_mm: float = 170
 ) -> Chart:
     """One row per indicator, one marker per group with its 95% interval; `[c]` where withheld."""
-    n_groups = max(len(groups), 1)
-    row_height = 5.0 + 2.4 * n_groups
-    figure = new_figure(width_mm, 16 + row_height * len(rows))
-    axes = figure.add_subplot()
-    values = [p for _, points in rows for p in points if p.value is not None]
-    if unit == "percent":
-        lo, hi = 0.0, 100.0
-    else:
-        lows = [p.low if p.low is not None else p.value for p in values] or [0.0]
-        highs = [p.high if p.high is not None else p.value for p in values] or [1.0]
-        lo, hi = min(lows) - 2, max(highs) + 2
-    spread = 0.62 / n_groups
-    for g, group in enumerate(groups):
-        offset = (g - (n_groups - 1) / 2) * spread
-        colour = OKABE_ITO[g % len(OKABE_ITO)]
-        for r, (_, points) in enumerate(rows):
-            point = points[g] if g < len(points) else Point(None)
-            y = r + offset
-            if point.value is None:
-                axes.text(
-                    lo + (hi - lo) * 0.005,
-                    y,
-                    SUPPRESSED_LABEL,
-                    va="center",
-                    ha="left",
-                    fontsize=7,
-                    color=MUTED,
-                )
-                continue
-            if point.low is not None and point.high is not None:
-                axes.plot([point.low, point.high], [y, y], color=colour, linewidth=1.6, solid_capstyle="butt")
-            axes.plot(
-                [point.value],
-                [y],
-                marker=MARKERS[g % len(MARKERS)],
-                color=colour,
-                markersize=5.2,
-                markeredgecolor="white",
-                markeredgewidth=0.6,
-                linestyle="none",
-                label=group if r == 0 else None,
-            )
-        if not any(g < len(points) and points[g].value is not None for _, points in rows):
-            axes.plot([], [], marker=MARKERS[g % len(MARKERS)], color=colour, linestyle="none", label=group)
-    axes.set_yticks(range(len(rows)), [_wrap(label) for label, _ in rows])
-    axes.set_ylim(len(rows) - 0.5, -0.5)
-    axes.set_xlim(lo, hi)
-    axes.xaxis.grid(True, color=GRID, linewidth=0.6)
-    axes.set_axisbelow(True)
-    axes.tick_params(axis="y", length=0)
-    axes.set_xlabel(
-        "Per cent (95% confidence interval)" if unit == "percent" else "Mean score (95% confidence interval)",
-        color=INK,
-    )
-    if n_groups > 1:
-        axes.legend(
-            loc="lower left",
-            bbox_to_anchor=(0, 1.0),
-            ncols=min(n_groups, 5),
-            fontsize=8,
-            handletextpad=0.3,
-            columnspacing=1.2,
-            borderaxespad=0.3,
-        )
-    alt = f"Dot chart: {title}. " + " ".join(
-        f"{label}: "
-        + "; ".join(f"{group} {describe(p.value, unit)}" for group, p in zip(groups, points, strict=False))
-        + "."
-        for label, points in rows
-    )
-    return to_chart(figure, alt=alt, title=title)
+    panel = Panel("", groups, [points for _, points in rows], unit)
+    return dot_panels([label for label, _ in rows], [panel], title=title, width_mm=width_mm)
 
 
 def stacked_bar(
     rows: list[tuple[str, list[float | None]]], segments: list[str], *, title: str, width_mm: float = 170
 ) -> Chart:
     """Horizontal 100% bars split into `segments` (percentages), labelled inside; rows with a withheld part say so."""
-    figure = new_figure(width_mm, 22 + 9 * len(rows))
-    axes = figure.add_subplot()
+    height = 24 + 8 * len(rows)
+    figure = new_figure(width_mm, height, layout=None)
+    left = 62 / width_mm
+    axes = figure.add_axes((left, 11 / height, 0.98 - left, 1 - 22 / height))
     for r, (_, parts) in enumerate(rows):
         if any(p is None for p in parts):
             axes.text(
@@ -135,46 +206,54 @@ def stacked_bar(
                 f"{SUPPRESSED_LABEL} one or more parts withheld",
                 va="center",
                 ha="left",
-                fontsize=7.5,
+                fontsize=7,
                 color=MUTED,
             )
             continue
-        left = 0.0
+        left_edge = 0.0
         for s, part in enumerate(parts):
-            colour = OKABE_ITO[s % len(OKABE_ITO)]
-            axes.barh(r, part, left=left, color=colour, height=0.62, edgecolor="white", linewidth=0.6)
-            if part >= 6:
-                text_colour = "white" if s in (0, 2, 3, 5, 7) else INK
+            axes.barh(
+                r,
+                part,
+                left=left_edge,
+                color=OKABE_ITO[s % len(OKABE_ITO)],
+                height=0.62,
+                edgecolor="white",
+                linewidth=0.6,
+            )
+            if part >= 7:
                 axes.text(
-                    left + part / 2,
+                    left_edge + part / 2,
                     r,
                     f"{round(part):d}%",
                     ha="center",
                     va="center",
-                    fontsize=7.5,
-                    color=text_colour,
+                    fontsize=7,
+                    color="white" if s in (0, 2, 3, 5, 7) else INK,
                 )
-            left += part
+            left_edge += part
     for s, segment in enumerate(segments):
-        axes.barh([], [], color=OKABE_ITO[s % len(OKABE_ITO)], label=segment)
-    axes.set_yticks(range(len(rows)), [_wrap(label, 30) for label, _ in rows])
+        axes.barh([0], [0], color=OKABE_ITO[s % len(OKABE_ITO)], label=segment)
+    axes.set_yticks(range(len(rows)), [wrap(label, 32) for label, _ in rows])
     axes.set_ylim(len(rows) - 0.5, -0.5)
     axes.set_xlim(0, 100)
-    axes.set_xlabel("Per cent of children", color=INK)
-    axes.tick_params(axis="y", length=0)
+    axes.tick_params(axis="y", length=0, labelsize=7.5)
+    axes.tick_params(axis="x", labelsize=7.5)
     axes.legend(
         loc="lower left",
         bbox_to_anchor=(0, 1.0),
         ncols=min(len(segments), 4),
-        fontsize=7.5,
-        handlelength=1.2,
-        columnspacing=1.0,
-        borderaxespad=0.3,
+        fontsize=7.2,
+        handlelength=1.1,
+        columnspacing=0.9,
+        borderaxespad=0.2,
     )
+    figure.text(left, 2.5 / height, "Per cent of linked pupils", fontsize=7.5, color=MUTED)
     alt = f"Stacked bar chart: {title}. " + " ".join(
         f"{label}: "
-        + ("; ".join(f"{seg} {describe(p, 'percent')}" for seg, p in zip(segments, parts, strict=False)))
+        + "; ".join(f"{seg} {describe(p, 'percent')}" for seg, p in zip(segments, parts, strict=False))
         + "."
         for label, parts in rows
     )
-    return to_chart(figure, alt=alt, title=title)
+    note = "Bars show published percentages; a bar with a withheld part is not drawn and shows [c]."
+    return to_chart(figure, alt=alt, title=title, note=note)

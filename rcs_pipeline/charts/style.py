@@ -1,7 +1,8 @@
 """The one chart style of every report: Okabe–Ito colours (safe for colour-blind readers), readable type.
 
-SVG output draws text as paths (so chart labels never mix with the PDF's text layer) with a fixed hash
-salt and no date, so the same data give byte-identical charts.
+Charts are PNG at print resolution: WeasyPrint lays out a PNG in milliseconds where a matplotlib SVG
+(text as paths) costs it about a second, and chart labels never mix with the PDF's text layer. No
+software or date is written into the PNG, so the same data give byte-identical charts.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ INK = "#1f2937"
 MUTED = "#6b7280"
 GRID = "#d1d5db"
 SUPPRESSED_LABEL = "[c]"
+DPI = 170
+"""Print resolution of chart images: sharp on paper and screen, small and fast to embed."""
 
 RC = {
     "font.family": "DejaVu Sans",
@@ -44,29 +47,28 @@ RC = {
     "xtick.color": INK,
     "ytick.color": INK,
     "legend.frameon": False,
-    "svg.fonttype": "path",
-    "svg.hashsalt": "rcs-pipeline",
 }
 matplotlib.rcParams.update(RC)
 
 
 @dataclass(frozen=True)
 class Chart:
-    """A rendered chart: its SVG as a data URI for <img src>, its alt text and its printed title."""
+    """A rendered chart: its PNG as a data URI for <img src>, its alt text and its printed title."""
 
     data_uri: str
     alt: str
     title: str
+    note: str = ""
 
 
-def new_figure(width_mm: float, height_mm: float) -> Figure:
+def new_figure(width_mm: float, height_mm: float, layout: str | None = None) -> Figure:
     """A figure of the given printed size (pyplot-free, so pool workers leak no global figures)."""
-    return Figure(figsize=(width_mm / 25.4, height_mm / 25.4), layout="constrained")
+    return Figure(figsize=(width_mm / 25.4, height_mm / 25.4), layout=layout)
 
 
-def to_chart(figure: Figure, *, alt: str, title: str) -> Chart:
-    """Serialise a figure to an SVG data URI (no date, fixed ids) and pair it with its alt text."""
+def to_chart(figure: Figure, *, alt: str, title: str, note: str = "") -> Chart:
+    """Serialise a figure to a PNG data URI (no software or date written) and pair it with its alt text."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    uri = "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-    return Chart(data_uri=uri, alt=alt, title=title)
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return Chart(data_uri=uri, alt=alt, title=title, note=note)

@@ -48,7 +48,16 @@ class SampleIndicator:
 
 
 def sample_indicators() -> list[SampleIndicator]:
-    """The sample catalogue's indicators (sample_catalogue.csv)."""
+    """The indicator catalogue's indicators when it is installed, else the packaged sample_catalogue.csv."""
+    try:
+        from rcs_pipeline.indicators import load_catalogue  # type: ignore[attr-defined]
+    except ImportError:
+        pass
+    else:
+        return [
+            SampleIndicator(r["indicator_id"], "mean" if r["type"] == "mean" else "percent", r["instrument"])
+            for r in load_catalogue().iter_rows(named=True)
+        ]
     text = (
         resources.files("rcs_pipeline.reports").joinpath("sample_catalogue.csv").read_text(encoding="utf-8")
     )
@@ -139,8 +148,22 @@ def _estimate_row(
 def _centre(ident: SampleIndicator, base: dict[str, float]) -> float:
     """A plausible level for an indicator (mean scores near their population means)."""
     if ident.unit == "mean":
-        return 49.0 if "swemwbs" not in ident.indicator_id else 24.0
+        if "swemwbs" in ident.indicator_id:
+            return 24.0
+        return 49.0 if "wemwbs" in ident.indicator_id else 10.5
     return base[ident.indicator_id]
+
+
+def _applies(ident: SampleIndicator, sector: str | None) -> bool:
+    """Whether a pupil indicator is asked in a school of this sector (None: cluster or council, all)."""
+    return sector is None or ident.instrument in ("pupil", sector.lower())
+
+
+def _stages(ident: SampleIndicator, sector: str | None) -> tuple[str, ...]:
+    """The stages an indicator's survey covers."""
+    if ident.instrument in PUPIL_STAGES:
+        return PUPIL_STAGES[ident.instrument]
+    return PUPIL_STAGES[sector.lower()] if sector else PUPIL_STAGES["primary"] + PUPIL_STAGES["secondary"]
 
 
 def sample_published(
@@ -152,6 +175,7 @@ def sample_published(
     min_group: int = 20,
     min_cell: int = 10,
     parent_survey: bool = True,
+    previous_wave: str | None = None,
 ) -> PublishedTables:
     """A council's published-like tables for a wave: estimates, three circles, response and linkage rates."""
     rng = np.random.default_rng([seed, int(la_code[-3:]), int(wave[:4])])
@@ -168,41 +192,41 @@ def sample_published(
     }
     sector = dict(zip(schools["seed_code"], schools["sector"], strict=True))
     est, rr, circles = [], [], []
-    groups: list[tuple[str, str, int, dict[str, tuple[str, ...]]]] = []
+    groups: list[tuple[str, str, int, str | None, dict[str, tuple[str, ...]]]] = []
     total = sum(respondents.values())
-    groups.append(
-        (
-            "council",
-            la_code,
-            total,
-            {**COUNCIL_BREAKDOWNS, "stage": PUPIL_STAGES["primary"] + PUPIL_STAGES["secondary"]},
-        )
-    )
+    groups.append(("council", la_code, total, None, dict(COUNCIL_BREAKDOWNS)))
     for asg, frame in schools.group_by("asg_code", maintain_order=True):
         n = sum(respondents[s] for s in frame["seed_code"])
-        groups.append(
-            (
-                "cluster",
-                asg[0],
-                n,
-                {"sex": ("F", "M"), "stage": PUPIL_STAGES["primary"] + PUPIL_STAGES["secondary"]},
-            )
-        )
+        groups.append(("cluster", str(asg[0]), n, None, {"sex": ("F", "M")}))
     for seed_code, n in respondents.items():
-        stages = PUPIL_STAGES[sector[seed_code].lower()]
-        groups.append(("school", seed_code, n, {"sex": ("F", "M"), "stage": stages}))
-    for level, code, n, breakdowns in groups:
+        groups.append(("school", seed_code, n, sector[seed_code], {"sex": ("F", "M")}))
+    for level, code, n, school_sector, breakdowns in groups:
         for ident in indicators:
-            n_ind = n if ident.instrument != "parent" else (max(n // 2, 1) if level == "council" else 0)
-            if n_ind == 0:
+            if ident.instrument == "parent":
+                if level == "council":
+                    est.append(
+                        _estimate_row(
+                            ident,
+                            level,
+                            code,
+                            "all",
+                            "all",
+                            max(n // 3, 1),
+                            _centre(ident, base),
+                            rng,
+                            min_group,
+                            min_cell,
+                        )
+                    )
                 continue
+            if not _applies(ident, school_sector):
+                continue
+            n_ind = n if school_sector else max(n // 2, 1)
             centre = _centre(ident, base)
             est.append(
                 _estimate_row(ident, level, code, "all", "all", n_ind, centre, rng, min_group, min_cell)
             )
-            if ident.instrument == "parent":
-                continue
-            for breakdown, values in breakdowns.items():
+            for breakdown, values in {**breakdowns, "stage": _stages(ident, school_sector)}.items():
                 shares = rng.dirichlet(np.full(len(values), 4.0))
                 for value, share in zip(values, shares, strict=True):
                     est.append(
@@ -212,7 +236,7 @@ def sample_published(
                             code,
                             breakdown,
                             value,
-                            int(n * share),
+                            int(n_ind * share),
                             centre,
                             rng,
                             min_group,
@@ -231,10 +255,25 @@ def sample_published(
         ],
         schema=ESTIMATE_SCHEMA,
     )
+    previous = (
+        sample_published(
+            previous_wave,
+            la_code,
+            n_clusters=n_clusters,
+            seed=seed + 1,
+            min_group=min_group,
+            min_cell=min_cell,
+            parent_survey=parent_survey,
+        ).estimates.filter(pl.col("geography_level") == "council")
+        if previous_wave
+        else None
+    )
     return PublishedTables(
         wave=wave,
         la_code=la_code,
         estimates=estimates,
+        previous=previous if previous is not None else estimates.clear(),
+        previous_wave=previous_wave,
         three_circles=pl.DataFrame(circles, schema=THREE_CIRCLES_SCHEMA),
         linkage_quality=_linkage_rows(total, rng, min_cell),
         response_rates=pl.DataFrame(rr, schema=RESPONSE_RATES_SCHEMA),

@@ -1,0 +1,381 @@
+"""The council report's chapters (DESIGN §9), built from one council's published tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from rcs_pipeline.codelists import council_names
+from rcs_pipeline.reports.catalogue import (
+    IndicatorLabel,
+    indicator_labels,
+    report_layout,
+)
+from rcs_pipeline.reports.formatting import format_count, format_value
+from rcs_pipeline.reports.inputs import PublishedTables
+from rcs_pipeline.reports.lookup import Cell, Estimates, shown
+from rcs_pipeline.reports.sections import (
+    Geography,
+    Section,
+    Table,
+    breakdown_table,
+    circles_sections,
+    comparison_chart,
+    estimate_sentence,
+    gap_sentence,
+    indicator_table,
+    linkage_table,
+    panels_chart,
+    percent_indicators,
+    response_table,
+    scores_chart,
+    without_service_table,
+)
+
+
+@dataclass(frozen=True)
+class AreaOutcome:
+    """A cluster or school report: produced, or not produced and why."""
+
+    level: str
+    code: str
+    name: str
+    produced: bool
+    reason: str = ""
+    respondents: int | None = None
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """Disclosure settings and provenance printed in the methods annex."""
+
+    min_group: int = 20
+    min_cell: int = 10
+    run_id: str = ""
+
+
+INSTRUMENT_TITLES = {
+    "secondary": "Secondary pupils (S1 to S4)",
+    "primary": "Primary pupils (P5 to P7)",
+    "pupil": "Pupils",
+}
+
+
+def domain_groups(
+    indicators: list[str], labels: dict[str, IndicatorLabel]
+) -> list[tuple[str, str, list[str]]]:
+    """(domain id, title, pupil indicators) in the layout's order; parent indicators are left out."""
+    layout = report_layout()
+    pupil = [i for i in indicators if labels[i].instrument != "parent"]
+    known = {d["id"] for d in layout["domains"]}
+    out = []
+    for domain in [*layout["domains"], layout["other_domain"]]:
+        members = [
+            i for i in pupil if (labels[i].domain if labels[i].domain in known else "other") == domain["id"]
+        ]
+        if members:
+            out.append((domain["id"], domain["title"], members))
+    return out
+
+
+def by_instrument(members: list[str], labels: dict[str, IndicatorLabel]) -> list[tuple[str, list[str]]]:
+    """Indicators split by pupil survey, secondary first."""
+    order = ["secondary", "primary", "pupil"]
+    instruments = sorted(
+        {labels[i].instrument for i in members}, key=lambda x: order.index(x) if x in order else 9
+    )
+    return [(inst, [i for i in members if labels[i].instrument == inst]) for inst in instruments]
+
+
+def comparators(tables: PublishedTables, geo: Geography) -> list[tuple[str, Estimates, str, str]]:
+    """The series a council is compared with: all participating councils, and its previous wave if any."""
+    series = [("All participating councils", Estimates(tables.comparator), "all_councils", "all")]
+    if tables.previous_wave and not tables.previous.is_empty():
+        series.append((f"{geo.name} {tables.previous_wave}", Estimates(tables.previous), "council", geo.code))
+    return series
+
+
+def domain_section(
+    est: Estimates,
+    geo: Geography,
+    labels: dict[str, IndicatorLabel],
+    domain: str,
+    title: str,
+    members: list[str],
+    series: list[tuple[str, Estimates, str, str]],
+) -> Section:
+    """One domain chapter per pupil survey: comparison chart, charts by sex and SIMD, tables by stage and area."""
+    section = Section(anchor=f"domain-{domain}", title=title)
+    section.para(
+        "Each marker is the published figure and its line the 95% confidence interval: the range within which the "
+        "true figure is likely to lie. Where intervals do not overlap, a difference is unlikely to be chance."
+    )
+    own = [(geo.name, est, geo.level, geo.code), *series]
+    for instrument, group in by_instrument(members, labels):
+        heading = INSTRUMENT_TITLES.get(instrument, instrument)
+        pct = percent_indicators(est, geo, group)
+        section.heading(heading)
+        compared = "all participating councils" + (" and the previous wave" if len(series) > 1 else "")
+        section.chart(
+            comparison_chart(
+                geo, labels, pct, own, f"{title}, {heading.lower()}: {geo.name} compared with {compared}"
+            )
+        )
+        section.chart(
+            panels_chart(
+                est,
+                geo,
+                labels,
+                pct,
+                [("sex", "By sex"), ("simd_quintile", "By SIMD quintile (1 most deprived)")],
+                f"{title}, {heading.lower()}: by sex and by deprivation",
+            )
+        )
+        section.table(
+            indicator_table(
+                est,
+                geo,
+                labels,
+                group,
+                series,
+                f"{title}, {heading.lower()}: indicators",
+                f"{domain} {instrument}"[:31],
+            )
+        )
+        section.table(
+            breakdown_table(
+                est,
+                geo,
+                labels,
+                pct,
+                ["stage", "urban_rural_2fold"],
+                f"{title}, {heading.lower()}: by stage and urban or rural area",
+                f"{domain} {instrument} groups"[:31],
+            )
+        )
+    return section
+
+
+def scores_section(
+    est: Estimates,
+    geo: Geography,
+    labels: dict[str, IndicatorLabel],
+    domains: list[tuple[str, str, list[str]]],
+) -> Section:
+    """Mental wellbeing scores: SDQ difficulty bands shares and WEMWBS / SDQ mean scores by group."""
+    section = Section(anchor="mental-wellbeing-scales", title="Mental wellbeing: SDQ and WEMWBS")
+    section.para(
+        "The Strengths and Difficulties Questionnaire (SDQ) total difficulties score runs from 0 to 40; lower is "
+        "better, and pupils above the 'close to average' band are counted in the mental wellbeing chapter. The "
+        "Warwick-Edinburgh Mental Wellbeing Scale (WEMWBS) runs from 14 to 70; higher is better."
+    )
+    members = [i for _, _, m in domains for i in m]
+    for instrument, group in by_instrument(members, labels):
+        scores = [
+            i for i in group if (r := est.get(geo.level, geo.code, i)) is not None and r["unit"] == "mean"
+        ]
+        if not scores:
+            continue
+        heading = INSTRUMENT_TITLES.get(instrument, instrument)
+        section.heading(heading)
+        chart, table = scores_chart(
+            est, geo, labels, scores, ["sex", "stage", "simd_quintile"], f"Mean scores, {heading.lower()}"
+        )
+        section.chart(chart)
+        section.table(table)
+    return section
+
+
+def key_findings(
+    tables: PublishedTables,
+    est: Estimates,
+    geo: Geography,
+    labels: dict[str, IndicatorLabel],
+    domains: list[tuple[str, str, list[str]]],
+) -> list[str]:
+    """Plain-words findings written from the published values (no number that is not published)."""
+    findings = []
+    rates = tables.response_rates.filter(
+        (pl.col("geography_level") == geo.level)
+        & (pl.col("geography_code") == geo.code)
+        & (pl.col("stage") == "all")
+        & (pl.col("sex") == "all")
+        & ~pl.col("suppressed")
+    )
+    names = {
+        "primary": "primary pupils (P5 to P7)",
+        "secondary": "secondary pupils (S1 to S4)",
+        "parent": "parents",
+    }
+    parts = [
+        f"{format_count(r['respondents'])} {names.get(r['instrument'], r['instrument'])} "
+        f"({format_value(r['response_rate'], 'percent')} of the roll)"
+        for r in rates.iter_rows(named=True)
+        if r["response_rate"] is not None
+    ]
+    if parts:
+        findings.append("Taking part: " + " and ".join(parts) + " answered the survey.")
+    comparator = Estimates(tables.comparator)
+    for _, title, members in domains:
+        for ident in percent_indicators(est, geo, members):
+            sentence = estimate_sentence(
+                labels[ident],
+                est.get(geo.level, geo.code, ident),
+                comparator.get("all_councils", "all", ident),
+                geo.name,
+            )
+            if sentence:
+                findings.append(f"{title}. {sentence}")
+                break
+    pct_all = [i for _, _, m in domains for i in percent_indicators(est, geo, m)]
+    for breakdown, first, second in (("sex", "F", "M"), ("simd_quintile", "1", "5")):
+        sentence = gap_sentence(est, geo, labels, pct_all, breakdown, first, second)
+        if sentence:
+            findings.append(
+                ("Sex. " if breakdown == "sex" else "Deprivation (SIMD 1 against 5). ") + sentence
+            )
+    need = tables.three_circles.filter(
+        (pl.col("geography_level") == geo.level)
+        & (pl.col("geography_code") == geo.code)
+        & (pl.col("breakdown") == "all")
+        & (pl.col("need") == "need_any")
+        & (pl.col("service") == "service_any")
+        & (pl.col("circle") == "need_without_service")
+    )
+    if need.height and not need["suppressed"][0] and need["percent"][0] is not None:
+        findings.append(
+            f"Need and services. {format_value(need['percent'][0], 'percent')} of linked pupils had a high "
+            "level of need and were not receiving any service recorded by the council."
+        )
+    if tables.previous_wave and not tables.previous.is_empty():
+        previous = Estimates(tables.previous)
+        for ident in pct_all:
+            now, before = est.get(geo.level, geo.code, ident), previous.get("council", geo.code, ident)
+            if (
+                shown(now)
+                and shown(before)
+                and None not in (now["ci_low"], now["ci_high"], before["ci_low"], before["ci_high"])
+                and (now["ci_low"] > before["ci_high"] or before["ci_low"] > now["ci_high"])
+            ):
+                word = "rose" if now["value"] > before["value"] else "fell"
+                findings.append(
+                    f"Change since {tables.previous_wave}. {labels[ident].label}: {word} from "
+                    f"{format_value(before['value'], 'percent')} to {format_value(now['value'], 'percent')}."
+                )
+                break
+    return findings
+
+
+def council_sections(
+    tables: PublishedTables, settings: ReportSettings, outcomes: list[AreaOutcome]
+) -> tuple[list[Section], Geography]:
+    """Every chapter of the council report, in order, and the council it is about."""
+    geo = Geography("council", tables.la_code, council_names().get(tables.la_code, tables.la_code))
+    est = Estimates(tables.estimates)
+    labels = indicator_labels(est.indicators)
+    domains = domain_groups(est.indicators, labels)
+    series = comparators(tables, geo)
+    summary = Section("key-findings", "Summary of key findings")
+    summary.para("These findings are written from the published figures in this report.")
+    summary.bullets(key_findings(tables, est, geo, labels, domains))
+    sections = [summary]
+    about = Section("about", "About the survey")
+    about.para(
+        f"Pupils in P5 to P7 and S1 to S4 in {geo.name} answered a survey about their wellbeing in the {tables.wave} "
+        "school year. Their answers were linked, without names, to the council's records of the services they receive."
+    )
+    about.para(
+        "Response rates compare the number who answered with the number on the school roll at the census."
+    )
+    about.table(response_table(tables.response_rates, geo, "Response rates"))
+    about.table(linkage_table(tables.linkage_quality, "Linkage"))
+    sections.append(about)
+    for domain, title, members in domains:
+        sections.append(domain_section(est, geo, labels, domain, title, members, series))
+    sections.append(scores_section(est, geo, labels, domains))
+    need = Section("need-services", "Need and services")
+    need.para(
+        "The three circles compare children's need, from their own answers, with the services the council records for "
+        "them: high need with a service, high need without a service, a service without high need, and neither."
+    )
+    chart, table = circles_sections(tables.three_circles, geo, "Three circles")
+    need.chart(chart)
+    need.table(table)
+    need.table(without_service_table(tables.three_circles, geo, "Need without service"))
+    sections.append(need)
+    sections.append(equalities_section(est, geo, labels, domains))
+    sections.append(parents_section(est, geo, labels))
+    sections.append(areas_section(outcomes, settings))
+    return sections, geo
+
+
+def equalities_section(
+    est: Estimates,
+    geo: Geography,
+    labels: dict[str, IndicatorLabel],
+    domains: list[tuple[str, str, list[str]]],
+) -> Section:
+    """Equalities chapter: each pupil indicator by sex, SIMD, urban/rural, ASN, free school meals, looked after."""
+    section = Section("equalities", "Equalities")
+    section.para(
+        "These tables show every indicator for groups of pupils that equality duties and the programme ask about. "
+        "Small groups are withheld ([c]) so that no child can be identified."
+    )
+    members = [i for _, _, m in domains for i in percent_indicators(est, geo, m)]
+    for breakdowns, caption, sheet in (
+        (["sex", "simd_quintile"], "Indicators by sex and SIMD quintile", "Equalities sex SIMD"),
+        (
+            ["urban_rural_2fold", "any_asn", "fsm_p6plus", "looked_after_any"],
+            "Indicators by urban/rural, additional support needs, free school meals and looked after",
+            "Equalities groups",
+        ),
+    ):
+        table = breakdown_table(est, geo, labels, members, breakdowns, caption, sheet)
+        if table:
+            section.table(table)
+    return section
+
+
+def parents_section(est: Estimates, geo: Geography, labels: dict[str, IndicatorLabel]) -> Section:
+    """Parents of children aged 0–8: their indicators, or a note that no parent survey was published."""
+    section = Section("parents", "Parents of children aged 0 to 8")
+    members = [
+        i for i in est.indicators if labels[i].instrument == "parent" and est.get(geo.level, geo.code, i)
+    ]
+    if not members:
+        section.para("No parent survey results were published for this wave [x].")
+        return section
+    section.para("Parents and carers of children aged 0 to 8 answered a separate survey.")
+    section.table(indicator_table(est, geo, labels, members, [], "Parent survey indicators", "Parents"))
+    return section
+
+
+def areas_section(outcomes: list[AreaOutcome], settings: ReportSettings) -> Section:
+    """Which cluster and school reports were produced, and which were not and why."""
+    section = Section("area-reports", "Cluster and school reports")
+    section.para(
+        f"A report is produced for each school cluster and school where at least {settings.min_group} pupils "
+        "answered the survey. The table lists every cluster and school and what was produced."
+    )
+    rows = [
+        (
+            o.name,
+            [
+                Cell("Cluster" if o.level == "cluster" else "School"),
+                Cell(o.code),
+                Cell("Produced" if o.produced else "Not produced"),
+                Cell(o.reason or ""),
+            ],
+        )
+        for o in outcomes
+    ]
+    section.table(
+        Table(
+            "Cluster and school reports",
+            ["Name", "Type", "Code", "Report", "Reason"],
+            rows,
+            sheet="Reports produced",
+        )
+    )
+    return section

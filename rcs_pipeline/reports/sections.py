@@ -1,0 +1,565 @@
+"""Report sections built from published tables: the numbers, charts, tables and plain words of each chapter.
+
+Every number a section prints is a published value (or a published count) taken as it is: nothing is
+re-derived, so nothing withheld can be recovered from a report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from rcs_pipeline.charts.figures import Panel, dot_chart, dot_panels, stacked_bar
+from rcs_pipeline.charts.style import Chart
+from rcs_pipeline.reports.catalogue import (
+    IndicatorLabel,
+    breakdown_title,
+    breakdown_value_label,
+    report_layout,
+)
+from rcs_pipeline.reports.formatting import SYMBOL_SUPPRESSED, format_count, format_value
+from rcs_pipeline.reports.lookup import Cell, Estimates, base_cell, interval_cell, point, shown, value_cell
+
+STAGE_ORDER = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "S1", "S2", "S3", "S4", "S5", "S6")
+
+
+@dataclass
+class Table:
+    """A printed table: caption, column headers, rows of (row header, cells), and a note."""
+
+    caption: str
+    columns: list[str]
+    rows: list[tuple[str, list[Cell]]]
+    note: str = ""
+    sheet: str = ""
+
+
+@dataclass
+class Section:
+    """One chapter of a report: anchor, title and its blocks in reading order.
+
+    Blocks are (kind, payload): ("p", text), ("h3", text), ("bullets", [text]), ("chart", Chart),
+    ("table", Table).
+    """
+
+    anchor: str
+    title: str
+    blocks: list[tuple[str, Any]] = field(default_factory=list)
+
+    def para(self, text: str) -> None:
+        """Add a paragraph."""
+        self.blocks.append(("p", text))
+
+    def heading(self, text: str) -> None:
+        """Add a sub-heading."""
+        self.blocks.append(("h3", text))
+
+    def bullets(self, items: list[str]) -> None:
+        """Add a list of findings."""
+        if items:
+            self.blocks.append(("bullets", items))
+
+    def chart(self, chart: Chart | None) -> None:
+        """Add a chart (nothing when None)."""
+        if chart is not None:
+            self.blocks.append(("chart", chart))
+
+    def table(self, table: Table | None) -> None:
+        """Add a table (nothing when None)."""
+        if table is not None:
+            self.blocks.append(("table", table))
+
+    def tables(self) -> list[Table]:
+        """The section's tables (for the spreadsheet)."""
+        return [payload for kind, payload in self.blocks if kind == "table"]
+
+    def charts(self) -> list[Chart]:
+        """The section's charts."""
+        return [payload for kind, payload in self.blocks if kind == "chart"]
+
+
+@dataclass(frozen=True)
+class Geography:
+    """The geography a report is about, and the wider one it is compared with."""
+
+    level: str
+    code: str
+    name: str
+
+
+def ordered_values(est: Estimates, geo: Geography, indicators: list[str], breakdown: str) -> list[str]:
+    """The groups of a breakdown present for any of the indicators, in a natural order."""
+    seen: dict[str, None] = {}
+    for ident in indicators:
+        for value in est.values_of(geo.level, geo.code, ident, breakdown):
+            seen.setdefault(value, None)
+    values = list(seen)
+    layout_values = list(report_layout()["breakdowns"].get(breakdown, {}).get("values", {}))
+    if breakdown == "stage":
+        return sorted(values, key=lambda v: STAGE_ORDER.index(v) if v in STAGE_ORDER else 99)
+    if layout_values:
+        return sorted(
+            values, key=lambda v: layout_values.index(v.lower()) if v.lower() in layout_values else 99
+        )
+    return sorted(values)
+
+
+def percent_indicators(est: Estimates, geo: Geography, indicators: list[str]) -> list[str]:
+    """The indicators published as percentages for this geography."""
+    return [
+        i
+        for i in indicators
+        if (row := est.get(geo.level, geo.code, i)) is not None and row["unit"] == "percent"
+    ]
+
+
+def breakdown_chart(
+    est: Estimates,
+    geo: Geography,
+    labels: dict[str, IndicatorLabel],
+    indicators: list[str],
+    breakdown: str,
+    title: str,
+) -> Chart | None:
+    """A dot chart of the indicators by the groups of one breakdown, or None when there are none."""
+    values = ordered_values(est, geo, indicators, breakdown)
+    if not values or not indicators:
+        return None
+    rows = [
+        (labels[i].label, [point(est.get(geo.level, geo.code, i, breakdown, v)) for v in values])
+        for i in indicators
+    ]
+    groups = [breakdown_value_label(breakdown, v) for v in values]
+    return dot_chart(rows, groups, unit="percent", title=title)
+
+
+def comparison_chart(
+    geo: Geography,
+    labels: dict[str, IndicatorLabel],
+    indicators: list[str],
+    series: list[tuple[str, Estimates, str, str]],
+    title: str,
+) -> Chart | None:
+    """A dot chart of each indicator for this geography against comparators (each a labelled Estimates)."""
+    if not indicators:
+        return None
+    rows = [
+        (labels[i].label, [point(e.get(level, code, i)) for _, e, level, code in series]) for i in indicators
+    ]
+    return dot_chart(rows, [name for name, *_ in series], unit="percent", title=title)
+
+
+def indicator_table(
+    est: Estimates,
+    geo: Geography,
+    labels: dict[str, IndicatorLabel],
+    indicators: list[str],
+    comparators: list[tuple[str, Estimates, str, str]],
+    caption: str,
+    sheet: str,
+) -> Table:
+    """Value, interval and base of each indicator, with comparator values beside it."""
+    rows = []
+    for ident in indicators:
+        row = est.get(geo.level, geo.code, ident)
+        cells = [value_cell(row), interval_cell(row), base_cell(row)]
+        cells += [value_cell(e.get(level, code, ident)) for _, e, level, code in comparators]
+        rows.append((labels[ident].label, cells))
+    columns = ["Indicator", geo.name, "95% confidence interval", "Base (pupils)"] + [
+        name for name, *_ in comparators
+    ]
+    return Table(
+        caption,
+        columns,
+        rows,
+        sheet=sheet,
+        note="Percentages, or mean scores where the indicator is a score. [c] withheld to protect confidentiality; [x] not available.",
+    )
+
+
+def breakdown_table(
+    est: Estimates,
+    geo: Geography,
+    labels: dict[str, IndicatorLabel],
+    indicators: list[str],
+    breakdowns: list[str],
+    caption: str,
+    sheet: str,
+) -> Table | None:
+    """Each indicator by the groups of several breakdowns (columns), '[c]' where withheld."""
+    columns: list[tuple[str, str]] = []
+    for breakdown in breakdowns:
+        columns += [(breakdown, v) for v in ordered_values(est, geo, indicators, breakdown)]
+    if not columns or not indicators:
+        return None
+    rows = [
+        (labels[i].label, [value_cell(est.get(geo.level, geo.code, i, b, v)) for b, v in columns])
+        for i in indicators
+    ]
+    headers = ["Indicator"] + [f"{breakdown_value_label(b, v)}" for b, v in columns]
+    return Table(
+        caption,
+        headers,
+        rows,
+        sheet=sheet,
+        note="Groups: "
+        + "; ".join(breakdown_title(b) for b in breakdowns)
+        + ". [c] withheld to protect confidentiality.",
+    )
+
+
+def response_table(rates: pl.DataFrame, geo: Geography, sheet: str) -> Table:
+    """Respondents, roll and response rate by instrument and stage (all pupils, girls, boys)."""
+    layout = report_layout()
+    frame = rates.filter((pl.col("geography_level") == geo.level) & (pl.col("geography_code") == geo.code))
+    index = {(r["instrument"], r["stage"], r["sex"]): r for r in frame.iter_rows(named=True)}
+    rows = []
+    for instrument in ("primary", "secondary", "parent"):
+        stages = sorted(
+            {s for (i, s, _) in index if i == instrument and s != "all"},
+            key=lambda v: STAGE_ORDER.index(v) if v in STAGE_ORDER else 99,
+        )
+        for stage in [*stages, "all"]:
+            if (instrument, stage, "all") not in index and not any(
+                (instrument, stage, x) in index for x in ("F", "M")
+            ):
+                continue
+            label = (
+                (layout["instruments"].get(instrument, instrument) + ", all stages")
+                if stage == "all"
+                else stage
+            )
+            cells = []
+            for sex in ("all", "F", "M"):
+                r = index.get((instrument, stage, sex))
+                cells += _rate_cells(r)
+            rows.append((label, cells))
+    columns = [
+        "Stage",
+        "Respondents",
+        "Roll",
+        "Response rate",
+        "Girls: respondents",
+        "Girls: rate",
+        "Boys: respondents",
+        "Boys: rate",
+    ]
+    trimmed = [
+        (label, [cells[0], cells[1], cells[2], cells[3], cells[5], cells[6], cells[8]])
+        for label, cells in rows
+    ]
+    return Table(
+        "Response to the survey against the school roll",
+        columns,
+        trimmed,
+        sheet=sheet,
+        note="Roll: pupils on the school roll at the census. [c] withheld to protect confidentiality; [x] not available.",
+    )
+
+
+def _rate_cells(row: dict | None) -> list[Cell]:
+    """Respondents, roll and rate cells of one response-rate row."""
+    if row is None:
+        return [Cell("[x]")] * 3
+    if row["suppressed"]:
+        return [Cell(SYMBOL_SUPPRESSED, True)] * 3
+    rate = row["response_rate"]
+    return [
+        Cell(format_count(row["respondents"])),
+        Cell(format_count(row["roll"])),
+        Cell(format_value(rate, "percent") if rate is not None else SYMBOL_SUPPRESSED, rate is None),
+    ]
+
+
+LINK_MEASURES = (
+    ("respondents", "Respondents"),
+    ("linked", "Linked to council records"),
+    ("linked_exact", "Linked exactly"),
+    ("linked_probabilistic", "Linked probabilistically"),
+    ("unlinked_no_reference", "Not linked: no pupil reference"),
+    ("unlinked_reference_not_in_extract", "Not linked: reference not in council extract"),
+    ("unlinked_below_threshold", "Not linked: match below threshold"),
+    ("duplicate", "Duplicate responses excluded"),
+)
+
+
+def linkage_table(quality: pl.DataFrame, sheet: str) -> Table:
+    """Published linkage counts by pupil survey (breakdown all)."""
+    frame = quality.filter(pl.col("breakdown") == "all")
+    instruments = [i for i in ("primary", "secondary", "parent") if i in set(frame["instrument"].to_list())]
+    index = {(r["instrument"], r["measure"]): r for r in frame.iter_rows(named=True)}
+    rows = []
+    for measure, label in LINK_MEASURES:
+        cells = []
+        for instrument in instruments:
+            r = index.get((instrument, measure))
+            if r is None:
+                cells.append(Cell("[x]"))
+            elif r["suppressed"] or r["count"] is None:
+                cells.append(Cell(SYMBOL_SUPPRESSED, True))
+            else:
+                cells.append(Cell(format_count(r["count"])))
+        rows.append((label, cells))
+    names = report_layout()["instruments"]
+    return Table(
+        "Linkage of survey responses to council records",
+        ["Measure", *[names.get(i, i) for i in instruments]],
+        rows,
+        sheet=sheet,
+        note="Counts of survey respondents. [c] withheld to protect confidentiality.",
+    )
+
+
+def circles_sections(circles: pl.DataFrame, geo: Geography, sheet: str) -> tuple[Chart | None, Table]:
+    """The three-circles chart and table for one geography (breakdown all, service_any)."""
+    layout = report_layout()
+    frame = circles.filter(
+        (pl.col("geography_level") == geo.level)
+        & (pl.col("geography_code") == geo.code)
+        & (pl.col("breakdown") == "all")
+    )
+    order = list(layout["circles"])
+    needs = list(dict.fromkeys(frame["need"].to_list()))
+    index = {(r["need"], r["service"], r["circle"]): r for r in frame.iter_rows(named=True)}
+    services = list(dict.fromkeys(frame["service"].to_list()))
+    chart_rows, table_rows = [], []
+    for need in needs:
+        for service in services:
+            cells = [index.get((need, service, c)) for c in order]
+            if all(c is None for c in cells):
+                continue
+            label = layout["needs"].get(need, need)
+            if len(services) > 1:
+                label += f" ({layout['services'].get(service, service)})"
+            if service == "service_any":
+                chart_rows.append(
+                    (label, [None if c is None or c["suppressed"] else c["percent"] for c in cells])
+                )
+            table_cells = []
+            for c in cells:
+                if c is None:
+                    table_cells += [Cell("[x]"), Cell("[x]")]
+                elif c["suppressed"] or c["percent"] is None:
+                    table_cells += [Cell(SYMBOL_SUPPRESSED, True), Cell(SYMBOL_SUPPRESSED, True)]
+                else:
+                    table_cells += [
+                        Cell(
+                            format_count(c["n"]) if c["n"] is not None else SYMBOL_SUPPRESSED, c["n"] is None
+                        ),
+                        Cell(format_value(c["percent"], "percent")),
+                    ]
+            table_rows.append((label, table_cells))
+    columns = ["Need"]
+    for c in order:
+        columns += [f"{layout['circles'][c]}: number", f"{layout['circles'][c]}: %"]
+    table = Table(
+        "Children with high need, by whether they receive a service",
+        columns,
+        table_rows,
+        sheet=sheet,
+        note="Number of pupils and per cent of all linked pupils in the group. [c] withheld to protect confidentiality.",
+    )
+    chart = (
+        stacked_bar(
+            chart_rows,
+            [layout["circles"][c] for c in order],
+            title=f"High need and receipt of services, {geo.name}",
+        )
+        if chart_rows
+        else None
+    )
+    return chart, table
+
+
+def without_service_table(circles: pl.DataFrame, geo: Geography, sheet: str) -> Table | None:
+    """Per cent of children with high need and no service, by need (rows) and service type (columns)."""
+    layout = report_layout()
+    frame = circles.filter(
+        (pl.col("geography_level") == geo.level)
+        & (pl.col("geography_code") == geo.code)
+        & (pl.col("breakdown") == "all")
+        & (pl.col("circle") == "need_without_service")
+    )
+    if frame.is_empty():
+        return None
+    services = list(dict.fromkeys(frame["service"].to_list()))
+    index = {(r["need"], r["service"]): r for r in frame.iter_rows(named=True)}
+    rows = []
+    for need in dict.fromkeys(frame["need"].to_list()):
+        cells = []
+        for service in services:
+            r = index.get((need, service))
+            cells.append(
+                Cell("[x]")
+                if r is None
+                else Cell(SYMBOL_SUPPRESSED, True)
+                if r["suppressed"] or r["percent"] is None
+                else Cell(format_value(r["percent"], "percent"))
+            )
+        rows.append((layout["needs"].get(need, need), cells))
+    return Table(
+        "High need without a service, by type of need and of service",
+        ["Need", *[layout["services"].get(s, s) for s in services]],
+        rows,
+        sheet=sheet,
+        note="Per cent of all linked pupils in the group. [c] withheld to protect confidentiality.",
+    )
+
+
+def mean_rows_chart(
+    est: Estimates, geo: Geography, indicator: str, label: str, breakdowns: list[str]
+) -> tuple[Chart | None, Table | None]:
+    """A mean score (e.g. WEMWBS) overall and by the groups of some breakdowns: chart and table."""
+    entries: list[tuple[str, dict | None]] = [("All pupils", est.get(geo.level, geo.code, indicator))]
+    for breakdown in breakdowns:
+        for value in ordered_values(est, geo, [indicator], breakdown):
+            entries.append(
+                (
+                    breakdown_value_label(breakdown, value),
+                    est.get(geo.level, geo.code, indicator, breakdown, value),
+                )
+            )
+    if entries[0][1] is None:
+        return None, None
+    chart = dot_chart(
+        [(name, [point(r)]) for name, r in entries], [label], unit="mean", title=f"{label}, {geo.name}"
+    )
+    table = Table(
+        f"{label}: mean score by group",
+        ["Group", "Mean", "95% confidence interval", "Base (pupils)"],
+        [(name, [value_cell(r), interval_cell(r), base_cell(r)]) for name, r in entries],
+        sheet="WEMWBS",
+        note="Mean score; higher is better. [c] withheld to protect confidentiality.",
+    )
+    return chart, table
+
+
+def estimate_sentence(
+    label: IndicatorLabel, row: dict | None, comparator: dict | None, place: str
+) -> str | None:
+    """A plain-words finding for one indicator ('42% of pupils in Fife … (all councils 50%).')."""
+    if not shown(row):
+        return None
+    value = format_value(row["value"], row["unit"])
+    text = (
+        f"{label.label}: {value} of pupils in {place}"
+        if row["unit"] == "percent"
+        else f"{label.label}: a mean of {value} in {place}"
+    )
+    if shown(comparator):
+        other = comparator["value"]
+        if row["ci_low"] is not None and row["ci_high"] is not None and other < row["ci_low"]:
+            word = "higher than"
+        elif row["ci_low"] is not None and row["ci_high"] is not None and other > row["ci_high"]:
+            word = "lower than"
+        else:
+            word = "similar to"
+        text += f", {word} across all participating councils ({format_value(other, comparator['unit'])})"
+    return text + "."
+
+
+def gap_sentence(
+    est: Estimates,
+    geo: Geography,
+    labels: dict[str, IndicatorLabel],
+    indicators: list[str],
+    breakdown: str,
+    first: str,
+    second: str,
+) -> str | None:
+    """The clearest gap between two groups (intervals not overlapping), in plain words, or None."""
+    best: tuple[float, str] | None = None
+    for ident in indicators:
+        a = est.get(geo.level, geo.code, ident, breakdown, first)
+        b = est.get(geo.level, geo.code, ident, breakdown, second)
+        if (
+            not (shown(a) and shown(b))
+            or a["unit"] != "percent"
+            or None in (a["ci_low"], a["ci_high"], b["ci_low"], b["ci_high"])
+        ):
+            continue
+        if a["ci_low"] > b["ci_high"] or b["ci_low"] > a["ci_high"]:
+            gap = abs(a["value"] - b["value"])
+            if best is None or gap > best[0]:
+                name_a, name_b = (
+                    breakdown_value_label(breakdown, first),
+                    breakdown_value_label(breakdown, second),
+                )
+                best = (
+                    gap,
+                    f"{labels[ident].label}: {format_value(a['value'], 'percent')} among {name_a.lower()} "
+                    f"against {format_value(b['value'], 'percent')} among {name_b.lower()}, a clear difference.",
+                )
+    return best[1] if best else None
+
+
+def panels_chart(
+    est: Estimates,
+    geo: Geography,
+    labels: dict[str, IndicatorLabel],
+    indicators: list[str],
+    breakdowns: list[tuple[str, str]],
+    title: str,
+) -> Chart | None:
+    """Indicators (rows) by the groups of several breakdowns, one panel per breakdown; None when empty."""
+    panels = []
+    for breakdown, heading in breakdowns:
+        values = ordered_values(est, geo, indicators, breakdown)
+        if values:
+            groups = [breakdown_value_label(breakdown, v) for v in values]
+            points = [
+                [point(est.get(geo.level, geo.code, i, breakdown, v)) for v in values] for i in indicators
+            ]
+            panels.append(Panel(heading, groups, points))
+    if not panels or not indicators:
+        return None
+    return dot_panels([labels[i].label for i in indicators], panels, title=title)
+
+
+def scores_chart(
+    est: Estimates,
+    geo: Geography,
+    labels: dict[str, IndicatorLabel],
+    indicators: list[str],
+    breakdowns: list[str],
+    title: str,
+) -> tuple[Chart | None, Table | None]:
+    """Mean scores (one panel each) for all pupils and each group of some breakdowns, and their table."""
+    groups: list[tuple[str, str, str]] = [("All pupils", "all", "all")]
+    for breakdown in breakdowns:
+        groups += [
+            (breakdown_value_label(breakdown, v), breakdown, v)
+            for v in ordered_values(est, geo, indicators, breakdown)
+        ]
+    present = [i for i in indicators if est.get(geo.level, geo.code, i) is not None]
+    if not present:
+        return None, None
+    panels = [
+        Panel(
+            wrap_title(labels[i].label),
+            [""],
+            [[point(est.get(geo.level, geo.code, i, b, v))] for _, b, v in groups],
+            "mean",
+        )
+        for i in present
+    ]
+    chart = dot_panels([name for name, *_ in groups], panels, title=title)
+    columns = ["Group"] + [f"{labels[i].label}" for i in present]
+    rows = [
+        (name, [value_cell(est.get(geo.level, geo.code, i, b, v)) for i in present]) for name, b, v in groups
+    ]
+    table = Table(
+        f"{title}: mean scores by group",
+        columns,
+        rows,
+        sheet="Scores",
+        note="Mean scores to one decimal place. [c] withheld to protect confidentiality; [x] not available.",
+    )
+    return chart, table
+
+
+def wrap_title(text: str, width: int = 34) -> str:
+    """A panel heading shortened to fit above a narrow panel."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
