@@ -1,0 +1,1 @@
+"""Data-quality gates on tables built by other zones."""

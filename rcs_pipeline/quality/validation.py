@@ -1,0 +1,164 @@
+"""Run one Great Expectations suite over a frame with an ephemeral context; results safe to show anywhere.
+
+Expectations on identifier columns are run with no unexpected values kept (GX `partial_unexpected_count`
+0), so neither the returned outcome nor the Data Docs ever hold an identifier value: only counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from rcs_pipeline.codelists import IDENTIFIER_COLUMNS
+from rcs_pipeline.quality.suites import load_suite
+
+VALUES_KEPT = 10
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """One expectation's result: what, on which column, passed or not, how many rows failed, a few values."""
+
+    expectation: str
+    column: str | None
+    success: bool
+    unexpected_count: int | None
+    unexpected_percent: float | None
+    unexpected_values: tuple[str, ...]  # always empty for identifier columns
+    observed: str | None  # observed value of table-level expectations (row count, columns), never row values
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    """The result of one suite over one table."""
+
+    suite: str
+    success: bool
+    outcomes: tuple[ExpectationOutcome, ...]
+    docs_index: Path | None = None
+
+    @property
+    def passed(self) -> int:
+        """Number of expectations met."""
+        return sum(o.success for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        """Expectations not met."""
+        return [o for o in self.outcomes if not o.success]
+
+
+def _columns_of(expectation: dict[str, Any]) -> set[str]:
+    """Columns an expectation reads (column, column_A/B, column_list)."""
+    kwargs = expectation.get("kwargs", {})
+    cols = {
+        kwargs.get("column"),
+        kwargs.get("column_A"),
+        kwargs.get("column_B"),
+        *kwargs.get("column_list", []),
+    }
+    return {c for c in cols if c}
+
+
+def _split(suite: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Expectations on identifier columns, and the rest."""
+    ids = [e for e in suite["expectations"] if _columns_of(e) & set(IDENTIFIER_COLUMNS)]
+    rest = [e for e in suite["expectations"] if e not in ids]
+    return ids, rest
+
+
+def run_suite(
+    frame: pl.DataFrame, name: str, *, suites_dir: Path | None = None, docs_dir: Path | None = None
+) -> SuiteOutcome:
+    """Validate `frame` with suite `name` (from expectations/ or `suites_dir`); Data Docs under `docs_dir`.
+
+    Example: run_suite(pl.DataFrame({"pupils": [3, -1]}), "school_roll").failed[0].unexpected_values -> ("-1",)
+    """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    import great_expectations as gx
+
+    suite = load_suite(name, suites_dir)
+    context = gx.get_context(mode="ephemeral")
+    if docs_dir is not None:
+        context.add_data_docs_site(site_name="rcs", site_config=_site_config(docs_dir))
+    batch = (
+        context.data_sources.add_pandas("rcs")
+        .add_dataframe_asset(name)
+        .add_batch_definition_whole_dataframe("whole_table")
+    )
+    data = frame.to_pandas(use_pyarrow_extension_array=False)
+    identifier, other = _split(suite)
+    outcomes: list[ExpectationOutcome] = []
+    for part, expectations, kept in (("identifiers", identifier, 0), ("content", other, VALUES_KEPT)):
+        if not expectations:
+            continue
+        gx_suite = context.suites.add(
+            _suite(gx, suite, f"{name}.{part}" if identifier else name, expectations)
+        )
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{name}.{part}", data=batch, suite=gx_suite)
+        )
+        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": kept}
+        if docs_dir is not None:
+            checkpoint = context.checkpoints.add(
+                gx.Checkpoint(
+                    name=f"{name}.{part}",
+                    validation_definitions=[definition],
+                    result_format=result_format,
+                    actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["rcs"])],
+                )
+            )
+            run = checkpoint.run(batch_parameters={"dataframe": data})
+            results = next(iter(run.run_results.values())).results
+        else:
+            results = definition.run(
+                batch_parameters={"dataframe": data}, result_format=result_format
+            ).results
+        outcomes.extend(_outcome(r, kept) for r in results)
+    index = docs_dir / "index.html" if docs_dir is not None else None
+    return SuiteOutcome(name, all(o.success for o in outcomes), tuple(outcomes), index)
+
+
+def _suite(gx: Any, suite: dict[str, Any], name: str, expectations: list[dict[str, Any]]) -> Any:
+    """A GX ExpectationSuite named `name` from JSON expectation configs."""
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    gx_suite = gx.ExpectationSuite(name=name, meta=suite.get("meta", {}))
+    for e in expectations:
+        gx_suite.add_expectation_configuration(
+            ExpectationConfiguration(type=e["type"], kwargs=e.get("kwargs", {}), meta=e.get("meta", {}))
+        )
+    return gx_suite
+
+
+def _site_config(docs_dir: Path) -> dict[str, Any]:
+    """A local Data Docs site written to `docs_dir` (index.html at its root)."""
+    return {
+        "class_name": "SiteBuilder",
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+    }
+
+
+def _outcome(result: Any, kept: int) -> ExpectationOutcome:
+    """A GX ExpectationValidationResult as plain, identifier-free values."""
+    config = result.expectation_config
+    details = result.result or {}
+    column = config.kwargs.get("column") or config.kwargs.get("column_A")
+    values = tuple(str(v) for v in (details.get("partial_unexpected_list") or [])[:kept]) if kept else ()
+    observed = details.get("observed_value")
+    return ExpectationOutcome(
+        expectation=config.type,
+        column=column,
+        success=bool(result.success),
+        unexpected_count=details.get("unexpected_count"),
+        unexpected_percent=details.get("unexpected_percent"),
+        unexpected_values=values if column not in IDENTIFIER_COLUMNS else (),
+        observed=None if observed is None or column in IDENTIFIER_COLUMNS else str(observed)[:200],
+    )
