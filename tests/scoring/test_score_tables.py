@@ -143,3 +143,11 @@ def test_parent_scores(tiny_tables: dict) -> None:
     for indicator in load_catalogue().filter(pl.col("instrument") == "parent")["indicator_id"]:
         assert f"ind_{indicator}" in parents.columns
     assert parents["ind_par_area_good_place"].drop_nulls().len() > 0
+
+
+def test_empty_linked_table_gives_an_empty_table_with_every_column(
+    tiny_tables: dict, pupil_scores: pl.DataFrame
+) -> None:
+    empty = score_pupils(tiny_tables["pupils"].head(0), tiny_tables["schools"], tiny_tables["roll"])
+    assert empty.height == 0
+    assert empty.schema == pupil_scores.schema
