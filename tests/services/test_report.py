@@ -1,0 +1,62 @@
+"""The services report's context: figures as printed, undefined costs in words, withheld need as [c]."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from rcs_pipeline.services.comparison import compare_with_alternatives
+from rcs_pipeline.services.coordination import coordination_opportunities
+from rcs_pipeline.services.costs import cost_by_level, cost_per_participant
+from rcs_pipeline.services.investment import investment_by
+from rcs_pipeline.services.need import spend_against_need
+from rcs_pipeline.services.report import report_context
+from rcs_pipeline.services.tables import ServicesTables
+from tests.services.landing import published_need
+from tests.services.registers import make_evidence_costs, make_register
+
+
+def _tables(register: pl.DataFrame, roll: int) -> ServicesTables:
+    costs = make_evidence_costs(("Incredible Years", "family", "Early intervention", 1000.0))
+    service, level = cost_per_participant(register), cost_by_level(register)
+    need = published_need({"sec_high_need_family": (30.0, 200, False), "pri_high_need_family": (None, None, True)})
+    return ServicesTables(investment_by(register, roll), service, level, compare_with_alternatives(service, level, costs),
+                          coordination_opportunities(register), spend_against_need(register, need))
+
+
+def test_context_prints_hand_worked_headlines_and_rows() -> None:
+    register = make_register(
+        {"service_name": "Parenting groups", "provider": "Council", "level": "Early intervention", "domain": "family",
+         "annual_spend_gbp": 30_000.0, "participants": 20, "programme": "Incredible Years",
+         "evidence_rating": "Evidence-based", "target_group": "Parents"},
+        {"service_name": "Family support", "provider": "Charity", "level": "Early intervention", "domain": "family",
+         "annual_spend_gbp": 10_000.0, "participants": 0, "target_group": "Parents"},
+        {"service_name": "Residential care", "level": "Intensive", "domain": "family", "annual_spend_gbp": 1_960_000.0,
+         "participants": 7},
+    )
+    ctx = report_context(_tables(register, 4000), wave="2015-16", la_code="S12000005", cpp_name="Clackmannanshire")
+    assert dict(ctx["headlines"]) == {
+        "Annual investment": "£2.0 million", "Per child on the school roll": "£500",
+        "Universal, prevention and early intervention": "2%", "On evidence-based programmes": "2%",
+        "With outcomes in the contract": "0%",
+    }
+    services = {r["name"]: r for r in ctx["services"]}
+    assert services["Parenting groups"]["cost"] == "£1,500"
+    assert services["Family support"]["cost"] == "not defined" and services["Family support"]["flagged"]
+    assert services["Residential care"]["cost"] == "£280,000"
+    comparison = {r["name"]: r for r in ctx["comparisons"]}
+    assert comparison["Parenting groups"]["alternative"] == "Incredible Years (same programme)"
+    assert (comparison["Parenting groups"]["ratio"], comparison["Parenting groups"]["reach"]) == ("1.5×", "30")
+    assert comparison["Family support"]["ratio"] == "[z]" and comparison["Family support"]["reach"] == "10"
+    assert [g["target_group"] for g in ctx["coordination"]] == ["Parents"]
+    family = next(r for r in ctx["need"] if r["label"] == "Family relationships")
+    assert (family["share"], family["secondary"], family["primary"]) == ("100%", "30%", "[c]")
+    assert any("1 service(s) reached nobody" in f for f in ctx["findings"])
+    assert ctx["level_chart"].alt.startswith("Bar chart: Annual spend by level of service. Universal: £0.0 million")
+
+
+def test_no_register_delivered_still_shows_need() -> None:
+    ctx = report_context(_tables(make_register().head(0), 4000), wave="2015-16", la_code="S12000005",
+                         cpp_name="Clackmannanshire")
+    assert ctx["delivered"] is False and ctx["findings"] == [] and ctx["level_chart"] is None
+    family = next(r for r in ctx["need"] if r["label"] == "Family relationships")
+    assert family["secondary"] == "30%" and family["share"] == "[x]"
