@@ -159,7 +159,7 @@ def build_link_map(identifiers: dict[str, pl.DataFrame], key: bytes, threshold: 
 def link_map_summary(link_map: pl.DataFrame) -> dict[str, int]:
     """Counts by dataset, method and reason, for metadata and logs (no identifiers, no tokens)."""
     summary: dict[str, int] = {}
-    for (dataset, method, reason), n in link_map.group_by(["dataset", "link_method", "unlinked_reason"]).len().rows():
+    for dataset, method, reason, n in link_map.group_by(["dataset", "link_method", "unlinked_reason"]).len().rows():
         label = method or reason or "records"
         summary[f"{dataset}/{label}"] = summary.get(f"{dataset}/{label}", 0) + n
     return dict(sorted(summary.items()))

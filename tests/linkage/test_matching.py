@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from rcs_pipeline.linkage.keys import link_id
-from rcs_pipeline.linkage.matching import KeyHolderError, build_link_map
+from rcs_pipeline.linkage.matching import KeyHolderError, build_link_map, link_map_summary
 from rcs_pipeline.separation import separate
 from tests.linkage.handmade import ADMIN, SURVEY
 
@@ -71,3 +71,9 @@ def test_admin_extract_is_required_and_threshold_must_be_a_probability() -> None
     admin_ids, _ = separate(ADMIN, "admin_extract")
     with pytest.raises(KeyHolderError, match="match_threshold"):
         build_link_map({"admin_extract": admin_ids}, KEY, 1.5)
+
+
+def test_summary_counts_methods_and_reasons_without_identifiers() -> None:
+    summary = link_map_summary(_linked().drop("response_id"))
+    assert summary == {"admin_extract/records": 5, "secondary_survey/duplicate": 1, "secondary_survey/exact": 2,
+                       "secondary_survey/probabilistic": 2, "secondary_survey/reference_not_in_extract": 1}
