@@ -1,5 +1,5 @@
-"""pupil_scores and parent_scores through Dagster on one tiny council: on the real landing asset with a
-linked-like hand-over, and on the real landing, separation, key-holder and linkage assets."""
+"""pupil_scores and parent_scores through Dagster on one tiny council, from the real landing, separation,
+key-holder and linkage assets."""
 
 from __future__ import annotations
 
@@ -19,9 +19,7 @@ from assets.partitions import partition_key
 from assets.resources import LinkageKey, RcsSettings
 from rcs_pipeline.codelists import IDENTIFIER_COLUMNS
 from rcs_pipeline.paths import RcsHome
-from rcs_pipeline.storage import write_parquet_atomic
 from tests.conftest import TINY_WAVE
-from tests.scoring.linked_fixture import linked_like
 
 LA = "S12000040"
 pytestmark = pytest.mark.slow
@@ -38,18 +36,6 @@ def run_scores(home: Path, instance: dg.DagsterInstance, upstream: list) -> dg.E
         },
         instance=instance,
     )
-
-
-def write_linked_like(home: Path) -> None:
-    """The linkage hand-over written straight from the deliveries by the test stand-in."""
-    layout = RcsHome(home)
-    delivery = layout.delivery(TINY_WAVE, LA)
-    for name, surveys in (
-        ("linked_pupils", ("secondary_survey", "primary_survey")),
-        ("linked_parents", ("parent_survey",)),
-    ):
-        frame = linked_like(delivery, TINY_WAVE, LA, surveys)
-        write_parquet_atomic(frame, layout.table("linkage", name, TINY_WAVE, LA))
 
 
 def assert_scores_written(home: Path, result: dg.ExecuteInJobResult) -> None:
@@ -77,13 +63,6 @@ def assert_scores_written(home: Path, result: dg.ExecuteInJobResult) -> None:
     parents = pl.read_parquet(layout.table("analysis", "parent_scores", TINY_WAVE, LA))
     assert parents.height == pl.read_parquet(layout.table("linkage", "linked_parents", TINY_WAVE, LA)).height
     assert parents["swemwbs_metric"].drop_nulls().len() > 0
-
-
-def test_scores_on_landing_and_a_linked_like_table(
-    tiny_home: Path, dagster_instance: dg.DagsterInstance
-) -> None:
-    write_linked_like(tiny_home)
-    assert_scores_written(tiny_home, run_scores(tiny_home, dagster_instance, [landing]))
 
 
 def test_scores_from_the_real_linkage_assets(tiny_home: Path, dagster_instance: dg.DagsterInstance) -> None:
