@@ -8,8 +8,10 @@ min x and max x over that polytope (integer relaxation, scipy linprog with HiGHS
 
 Criterion: with lo = ⌈min⌉ and hi = ⌊max⌋ the attacker learns x ∈ {lo, …, hi}. The count is protected
 when hi − lo ≥ min_cell, i.e. at least min_cell + 1 values stay possible (the narrowest interval the rules
-themselves leave: two suppressed cells under a published total of min_cell). An interval of {0} alone
-(hi = 0) passes: it says no child in the group is counted, which the rules allow to be published.
+themselves leave: two suppressed cells under a published total of min_cell). Two exceptions pass: an
+interval of {0} alone (hi = 0) says no child in the group is counted, which the rules allow to be
+published; and an interval as wide as public knowledge alone allows (0 to a small public school roll)
+means the published tables taught the attacker nothing.
 
 Speed: the relations split into independent components (connected through suppressed variables only);
 a few sweep objectives give feasible points that already certify most intervals as wide enough, and the
@@ -28,7 +30,7 @@ from scipy.sparse.csgraph import connected_components
 from rcs_pipeline.disclosure.system import CountSystem
 
 TOLERANCE = 1e-6
-SWEEPS = 6
+SWEEPS = 8
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,11 @@ def attacker_intervals(system: CountSystem, hidden: np.ndarray, min_cell: int) -
         return AuditResult(0, 0, None, 0)
     problem = _Problem.build(system, hidden, columns)
     objectives = _objectives(system, hidden, columns)
-    tracker = _Tracker(objectives, problem.truth, min_cell)
+    tracker = _Tracker(objectives, problem.truth, min_cell, _public_ceiling(system, columns, objectives))
     solves = 0
     for sweep in range(SWEEPS):
+        if tracker.certified().all():
+            break
         tracker.observe(problem.solve(_sweep_vector(columns.size, sweep), problem.all_rows, problem.all_cols))
         solves += 1
     solves += _exact_rounds(problem, tracker)
@@ -171,19 +175,25 @@ def _objectives(system: CountSystem, hidden: np.ndarray, columns: np.ndarray) ->
                        np.array(["count"] * columns.size + ["complement"] * k))
 
 
+def _public_ceiling(system: CountSystem, columns: np.ndarray, objectives: _Objectives) -> np.ndarray:
+    """The largest value public knowledge alone allows each objective (a respondent count ≤ the public roll)."""
+    ceiling = np.full(objectives.kinds.size, np.inf)
+    ceiling[: columns.size] = np.floor(system.upper[columns] + TOLERANCE)
+    return ceiling
+
+
 def _sweep_vector(size: int, sweep: int) -> np.ndarray:
-    """Deterministic ± patterns (and all +1 / all −1) that push many variables to their extremes at once."""
-    if sweep < 2:
-        return np.full(size, 1.0 if sweep == 0 else -1.0)
-    bits = ((np.arange(size, dtype=np.uint64) * np.uint64(2654435761) + np.uint64(sweep * 40503)) >> np.uint64(7))
-    return np.where(bits & np.uint64(1), 1.0, -1.0)
+    """Deterministic objectives in ± pairs (all ones, then seeded random signs) pushing many variables at once."""
+    pattern = np.ones(size) if sweep < 2 else np.random.default_rng(sweep // 2).choice([-1.0, 1.0], size)
+    return pattern if sweep % 2 == 0 else -pattern
 
 
 class _Tracker:
     """Observed (feasible) and proven (optimal) ranges of every objective."""
 
-    def __init__(self, objectives: _Objectives, truth: np.ndarray, min_cell: int) -> None:
+    def __init__(self, objectives: _Objectives, truth: np.ndarray, min_cell: int, ceiling: np.ndarray) -> None:
         self.objectives = objectives.matrix
+        self.ceiling = ceiling
         self.owner, self.kinds = objectives.owner, objectives.kinds
         self.min_cell = min_cell
         start = self.objectives @ truth
@@ -198,8 +208,10 @@ class _Tracker:
         np.maximum(self.seen_high, values, out=self.seen_high)
 
     def certified(self) -> np.ndarray:
-        """Objectives whose observed integer range already spans min_cell."""
-        return self._width() >= self.min_cell
+        """Objectives whose observed integer range already spans min_cell, or all that public bounds allow."""
+        low = np.ceil(self.seen_low - TOLERANCE)
+        high = np.floor(self.seen_high + TOLERANCE)
+        return (self._width() >= self.min_cell) | ((low <= 0) & (high >= self.ceiling))
 
     def _width(self) -> np.ndarray:
         return np.floor(self.seen_high + TOLERANCE) - np.ceil(self.seen_low - TOLERANCE)
@@ -214,7 +226,8 @@ class _Tracker:
         width = self._width()
         high = np.floor(self.seen_high + TOLERANCE)
         low = np.ceil(self.seen_low - TOLERANCE)
-        failed = np.flatnonzero((width < self.min_cell) & (high > 0))
+        public_only = (low <= 0) & (high >= self.ceiling)
+        failed = np.flatnonzero((width < self.min_cell) & (high > 0) & ~public_only)
         failures = [Failure(int(self.owner[i]), str(self.kinds[i]), int(low[i]), int(high[i])) for i in failed]
         return AuditResult(int(columns.size), int(width.size), float(width.min()) if width.size else None,
                            solves, failures)
