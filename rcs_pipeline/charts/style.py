@@ -33,7 +33,7 @@ INK = "#1f2937"
 MUTED = "#6b7280"
 GRID = "#d1d5db"
 SUPPRESSED_LABEL = "[c]"
-DPI = 170
+DPI = 150
 """Print resolution of chart images: sharp on paper and screen, small and fast to embed."""
 
 RC = {

@@ -41,7 +41,7 @@ class Section:
     """One chapter of a report: anchor, title and its blocks in reading order.
 
     Blocks are (kind, payload): ("p", text), ("h3", text), ("bullets", [text]), ("chart", Chart),
-    ("table", Table).
+    ("table", Table), ("sheet", Table) (spreadsheet only).
     """
 
     anchor: str
@@ -71,9 +71,14 @@ class Section:
         if table is not None:
             self.blocks.append(("table", table))
 
+    def sheet_only(self, table: Table | None) -> None:
+        """Add a table to the spreadsheet only (detail too long for the PDF)."""
+        if table is not None:
+            self.blocks.append(("sheet", table))
+
     def tables(self) -> list[Table]:
-        """The section's tables (for the spreadsheet)."""
-        return [payload for kind, payload in self.blocks if kind == "table"]
+        """The section's tables, printed and spreadsheet-only (for the spreadsheet)."""
+        return [payload for kind, payload in self.blocks if kind in ("table", "sheet")]
 
     def charts(self) -> list[Chart]:
         """The section's charts."""

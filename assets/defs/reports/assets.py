@@ -1,0 +1,130 @@
+"""Council, cluster and school report assets: PDFs and spreadsheets under reports/<wave>/<la_code>/.
+
+They read only the disclosure zone's published tables (and school names), declare those as deps, and
+render through the `report_rendering` pool so that two council runs never render at the same time.
+"""
+
+import os
+from typing import Any
+
+import dagster as dg
+import polars as pl
+
+from assets.partitions import wave_and_council, wave_council_partitions, wave_from_wave_council
+from assets.resources import RcsSettings
+from rcs_pipeline.paths import RcsHome
+from rcs_pipeline.reports.build import BuildSummary, build_reports
+from rcs_pipeline.reports.council import ReportSettings
+from rcs_pipeline.reports.inputs import load_published
+
+GROUP = "reports"
+POOL = "report_rendering"
+CODE_VERSION = "reports-1"
+KINDS = {"pdf", "xlsx", "weasyprint"}
+DEPS = [
+    "published_estimates",
+    "published_three_circles",
+    "published_linkage_quality",
+    "published_response_rates",
+    "disclosure_settings",
+    "schools",
+    dg.AssetDep("published_comparator_estimates", partition_mapping=wave_from_wave_council),
+]
+
+
+def report_settings(
+    home: RcsHome, wave: str, la_code: str, settings: RcsSettings, run_id: str
+) -> ReportSettings:
+    """Thresholds as the disclosure zone applied them (its settings table), else the run's settings."""
+    path = home.table("published", "disclosure_settings", wave, la_code)
+    if path.exists():
+        row = pl.read_parquet(path).row(0, named=True)
+        return ReportSettings(min_group=int(row["min_group"]), min_cell=int(row["min_cell"]), run_id=run_id)
+    return ReportSettings(min_group=settings.min_group, min_cell=settings.min_cell, run_id=run_id)
+
+
+def workers() -> int:
+    """Processes for rendering: the machine's cores (RCS_REPORT_WORKERS overrides)."""
+    return int(os.environ.get("RCS_REPORT_WORKERS", os.cpu_count() or 2))
+
+
+def render(context: dg.AssetExecutionContext, settings: RcsSettings, kind: str) -> dg.MaterializeResult:
+    """Build one kind of report for the partition and describe what was produced."""
+    wave, la_code = wave_and_council(context)
+    home = settings.layout()
+    tables = load_published(home, wave, la_code)
+    if tables.estimates.is_empty():
+        raise dg.Failure(
+            f"no published estimates for {wave} {la_code}: materialise published_estimates first"
+        )
+    rules = report_settings(home, wave, la_code, settings, context.run_id)
+    out_dir = home.reports(wave, la_code)
+    summary = build_reports(tables, out_dir, rules, workers=workers(), kinds=(kind,))
+    return dg.MaterializeResult(metadata=summary_metadata(summary, kind, str(out_dir)))
+
+
+def summary_metadata(summary: BuildSummary, kind: str, folder: str) -> dict[str, Any]:
+    """Counts, pages, paths, skipped areas and timings of one build (no statistics, no identifiers)."""
+    mine = [r for r in summary.produced if r["kind"] == kind]
+    skipped = [r for r in summary.not_produced if r["kind"] == kind]
+    meta: dict[str, Any] = {
+        "folder": dg.MetadataValue.path(folder),
+        "reports_produced": len(mine),
+        "reports_rendered_now": sum(1 for r in summary.rendered if r.startswith(f"{kind}:")),
+        "reports_unchanged": sum(1 for r in summary.unchanged if r.startswith(f"{kind}:")),
+        "pages": sum(r["pages"] for r in mine),
+        "data_version": summary.data_version,
+        "seconds": summary.seconds.get("total", 0.0),
+    }
+    if kind != "council":
+        meta["reports_not_produced"] = len(skipped)
+        meta["not_produced"] = dg.MetadataValue.md(
+            "\n".join(f"- {r['name']} ({r['code']}): {r['reason']}" for r in skipped) or "none"
+        )
+    else:
+        meta["path"] = dg.MetadataValue.path(f"{folder}/council_report.pdf")
+    return meta
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds=KINDS,
+    partitions_def=wave_council_partitions,
+    code_version=CODE_VERSION,
+    deps=DEPS,
+    pool=POOL,
+    description="Council wellbeing profile (PDF/UA) and its spreadsheet, made only from published tables: "
+    "key findings, response and linkage, domains, SDQ/WEMWBS, need and services, equalities, parents, methods.",
+)
+def council_report(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+    """Render reports/<wave>/<la_code>/council_report.pdf and .xlsx (skipped when inputs are unchanged)."""
+    return render(context, settings, "council")
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds=KINDS,
+    partitions_def=wave_council_partitions,
+    code_version=CODE_VERSION,
+    deps=DEPS,
+    pool=POOL,
+    description="One wellbeing profile (PDF and spreadsheet) per school cluster whose respondents reach min_group.",
+)
+def cluster_reports(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+    """Render reports/<wave>/<la_code>/clusters/<asg_code>.pdf and .xlsx."""
+    return render(context, settings, "cluster")
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds=KINDS,
+    partitions_def=wave_council_partitions,
+    code_version=CODE_VERSION,
+    deps=DEPS,
+    pool=POOL,
+    description="One wellbeing profile (PDF and spreadsheet) per school whose respondents reach min_group, "
+    "rendered in a process pool; unchanged schools are not redrawn.",
+)
+def school_reports(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+    """Render reports/<wave>/<la_code>/schools/<seed_code>.pdf and .xlsx."""
+    return render(context, settings, "school")

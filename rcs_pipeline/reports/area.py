@@ -1,0 +1,197 @@
+"""Cluster and school reports: a shorter profile of one area against its council, and which areas get one."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from rcs_pipeline.reports.catalogue import IndicatorLabel, indicator_labels
+from rcs_pipeline.reports.council import (
+    INSTRUMENT_TITLES,
+    AreaOutcome,
+    ReportSettings,
+    by_instrument,
+    domain_groups,
+)
+from rcs_pipeline.reports.formatting import format_count
+from rcs_pipeline.reports.inputs import PublishedTables
+from rcs_pipeline.reports.lookup import Estimates
+from rcs_pipeline.reports.sections import (
+    Geography,
+    Section,
+    breakdown_table,
+    circles_sections,
+    comparison_chart,
+    estimate_sentence,
+    indicator_table,
+    percent_indicators,
+    response_table,
+)
+
+PUPIL_INSTRUMENTS = ("primary", "secondary")
+
+
+def area_respondents(rates: pl.DataFrame, level: str) -> dict[str, int | None]:
+    """Per area code: published pupil respondents over the pupil surveys, None when any total is withheld."""
+    frame = rates.filter(
+        (pl.col("geography_level") == level)
+        & (pl.col("stage") == "all")
+        & (pl.col("sex") == "all")
+        & pl.col("instrument").is_in(PUPIL_INSTRUMENTS)
+    )
+    out: dict[str, int | None] = {}
+    for row in frame.iter_rows(named=True):
+        code = row["geography_code"]
+        if row["suppressed"] or row["respondents"] is None:
+            out.setdefault(code, None)
+        else:
+            out[code] = (out.get(code) or 0) + int(row["respondents"])
+    return out
+
+
+def plan_areas(tables: PublishedTables, min_group: int) -> list[AreaOutcome]:
+    """Every cluster and school of the council, with whether its report is produced and, if not, why."""
+    schools = tables.schools
+    est = tables.estimates
+    published = set(
+        est.filter(~pl.col("suppressed") & pl.col("value").is_not_null())
+        .select(pl.concat_str("geography_level", pl.lit("|"), "geography_code"))
+        .to_series()
+        .to_list()
+    )
+    clusters = schools.select("asg_code", "asg_name").unique(maintain_order=True).sort("asg_code")
+    areas = [
+        ("cluster", r["asg_code"], r["asg_name"] or r["asg_code"]) for r in clusters.iter_rows(named=True)
+    ]
+    areas += [
+        ("school", r["seed_code"], r["school_name"] or r["seed_code"])
+        for r in schools.sort("asg_code", "seed_code").iter_rows(named=True)
+    ]
+    counts = {level: area_respondents(tables.response_rates, level) for level in ("cluster", "school")}
+    outcomes = []
+    for level, code, name in areas:
+        respondents = counts[level].get(code)
+        if code not in counts[level]:
+            outcomes.append(AreaOutcome(level, code, name, False, "no pupils answered the survey"))
+        elif respondents is None or respondents < min_group:
+            outcomes.append(AreaOutcome(level, code, name, False, f"fewer than {min_group} pupils answered"))
+        elif f"{level}|{code}" not in published:
+            outcomes.append(
+                AreaOutcome(level, code, name, False, "no figure could be published", respondents)
+            )
+        else:
+            outcomes.append(AreaOutcome(level, code, name, True, "", respondents))
+    return outcomes
+
+
+def area_tables(tables: PublishedTables, level: str, code: str) -> PublishedTables:
+    """The part of a council's published tables one area report uses: its own rows and the council's totals."""
+    council = (pl.col("geography_level") == "council") & (pl.col("breakdown") == "all")
+    own = (pl.col("geography_level") == level) & (pl.col("geography_code") == code)
+    return PublishedTables(
+        wave=tables.wave,
+        la_code=tables.la_code,
+        estimates=tables.estimates.filter(own | council),
+        three_circles=tables.three_circles.filter(own),
+        linkage_quality=tables.linkage_quality.clear(),
+        response_rates=tables.response_rates.filter(own),
+        schools=tables.schools.filter(pl.col("seed_code" if level == "school" else "asg_code") == code),
+    )
+
+
+def area_findings(
+    est: Estimates,
+    geo: Geography,
+    council: Geography,
+    labels: dict[str, IndicatorLabel],
+    domains: list[tuple[str, str, list[str]]],
+    respondents: int | None,
+) -> list[str]:
+    """Plain-words findings for an area: who took part, and one indicator per domain against the council."""
+    findings = []
+    if respondents is not None:
+        findings.append(f"Taking part: {format_count(respondents)} pupils in {geo.name} answered the survey.")
+    for _, title, members in domains:
+        for ident in percent_indicators(est, geo, members):
+            sentence = estimate_sentence(
+                labels[ident],
+                est.get(geo.level, geo.code, ident),
+                est.get("council", council.code, ident),
+                geo.name,
+            )
+            if sentence:
+                findings.append(
+                    f"{title}. "
+                    + sentence.replace("across all participating councils", f"across {council.name}")
+                )
+                break
+    return findings
+
+
+def area_sections(
+    tables: PublishedTables, outcome: AreaOutcome, council_name: str, settings: ReportSettings
+) -> tuple[list[Section], Geography]:
+    """The chapters of one cluster or school report."""
+    geo = Geography(outcome.level, outcome.code, outcome.name)
+    council = Geography("council", tables.la_code, council_name)
+    est = Estimates(tables.estimates)
+    present = [i for i in est.indicators if est.get(geo.level, geo.code, i) is not None]
+    labels = indicator_labels(est.indicators)
+    domains = domain_groups(present, labels)
+    kind = "cluster" if outcome.level == "cluster" else "school"
+    summary = Section("key-findings", "Summary")
+    summary.para(
+        f"This report describes the wellbeing of pupils in {outcome.name}, a {kind} in {council_name}, "
+        f"beside the figures for the whole council."
+    )
+    summary.bullets(area_findings(est, geo, council, labels, domains, outcome.respondents))
+    summary.table(response_table(tables.response_rates, geo, "Response rates"))
+    sections = [summary]
+    series = [(council_name, est, "council", council.code)]
+    own = [(geo.name, est, geo.level, geo.code), *series]
+    glance = Section("at-a-glance", "Wellbeing at a glance")
+    glance.para(
+        "Each marker is the published figure and its line the 95% confidence interval. Small groups are "
+        "withheld ([c]) so that no child can be identified."
+    )
+    members = [i for _, _, m in domains for i in m]
+    for instrument, group in by_instrument(members, labels):
+        heading = INSTRUMENT_TITLES.get(instrument, instrument)
+        glance.heading(heading)
+        pct = percent_indicators(est, geo, group)
+        glance.chart(
+            comparison_chart(
+                geo, labels, pct, own, f"{geo.name} compared with {council_name}, {heading.lower()}"
+            )
+        )
+        glance.table(
+            indicator_table(
+                est,
+                geo,
+                labels,
+                group,
+                series,
+                f"Indicators, {heading.lower()}",
+                f"Indicators {instrument}"[:31],
+            )
+        )
+        glance.sheet_only(
+            breakdown_table(
+                est,
+                geo,
+                labels,
+                pct,
+                ["sex", "stage"],
+                f"Indicators by sex and stage, {heading.lower()}",
+                f"By sex and stage {instrument}"[:31],
+            )
+        )
+    sections.append(glance)
+    need = Section("need-services", "Need and services")
+    need.para(
+        "How many pupils have a high level of need, and whether the council records a service for them."
+    )
+    chart, table = circles_sections(tables.three_circles, geo, "Three circles")
+    need.chart(chart)
+    need.table(table)
+    sections.append(need)
+    return sections, geo

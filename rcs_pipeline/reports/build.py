@@ -1,0 +1,302 @@
+"""Render every report of one council and wave: council, clusters, schools, spreadsheets and contents.json.
+
+Fast by construction: reports whose inputs (their slice of the published tables, the settings and the
+report code and templates) are unchanged since the last render are skipped, using the hashes kept in
+`contents.json`; the rest render in a process pool whose workers load fonts and the stylesheet once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from rcs_pipeline.codelists import council_names
+from rcs_pipeline.paths import report_templates_dir
+from rcs_pipeline.reports.area import area_sections, area_tables, plan_areas
+from rcs_pipeline.reports.council import AreaOutcome, ReportSettings, council_sections
+from rcs_pipeline.reports.inputs import PublishedTables, data_version
+from rcs_pipeline.reports.render import code_version, render_pdf_bytes, warm_up
+from rcs_pipeline.reports.sections import Section
+from rcs_pipeline.reports.spreadsheet import workbook_bytes
+from rcs_pipeline.storage import write_bytes_atomic
+
+CONTENTS = "contents.json"
+KINDS = {"cluster": "clusters", "school": "schools"}
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One report to render: what it is about, where it goes, its inputs and their hashes."""
+
+    kind: str
+    code: str
+    name: str
+    pdf: str
+    xlsx: str
+    tables: PublishedTables
+    council_name: str
+    settings: ReportSettings
+    data_version: str
+    input_hash: str
+    outcome: AreaOutcome | None = None
+    outcomes: tuple[AreaOutcome, ...] = ()
+
+
+@dataclass
+class BuildSummary:
+    """What a build did: reports produced, rendered now, skipped as unchanged, not produced, timings."""
+
+    data_version: str
+    produced: list[dict[str, Any]] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    not_produced: list[dict[str, str]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        """Total pages over the produced PDFs."""
+        return sum(r["pages"] for r in self.produced)
+
+
+@cache
+def code_fingerprint() -> str:
+    """Hash of the report code, layout and templates: a change to any of them re-renders every report."""
+    digest = hashlib.sha256()
+    for package in ("rcs_pipeline.reports", "rcs_pipeline.charts"):
+        root = resources.files(package)
+        for item in sorted(root.iterdir(), key=lambda p: p.name):
+            if item.name.endswith((".py", ".yaml", ".csv")):
+                digest.update(item.name.encode() + item.read_bytes())
+    for path in sorted(report_templates_dir().glob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def job_hash(version: str, settings: ReportSettings, *extra: str) -> str:
+    """The cache key of a report: its data version, the settings, the code and templates, names."""
+    parts = [version, str(settings.min_group), str(settings.min_cell), code_fingerprint(), *extra]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def plan_jobs(tables: PublishedTables, settings: ReportSettings) -> tuple[list[ReportJob], list[AreaOutcome]]:
+    """The council report and every cluster and school report that reaches min_group; the rest with reasons."""
+    council_name = council_names().get(tables.la_code, tables.la_code)
+    outcomes = plan_areas(tables, settings.min_group)
+    version = data_version(tables.frames(), tables.wave, tables.la_code, tables.previous_wave or "")
+    jobs = [
+        ReportJob(
+            "council",
+            tables.la_code,
+            council_name,
+            "council_report.pdf",
+            "council_report.xlsx",
+            tables,
+            council_name,
+            settings,
+            version,
+            job_hash(version, settings, "council", *(f"{o}" for o in outcomes)),
+            None,
+            tuple(outcomes),
+        )
+    ]
+    for outcome in outcomes:
+        if not outcome.produced:
+            continue
+        subset = area_tables(tables, outcome.level, outcome.code)
+        area_version = data_version(subset.frames(), tables.wave, tables.la_code, outcome.level, outcome.code)
+        folder = KINDS[outcome.level]
+        jobs.append(
+            ReportJob(
+                outcome.level,
+                outcome.code,
+                outcome.name,
+                f"{folder}/{outcome.code}.pdf",
+                f"{folder}/{outcome.code}.xlsx",
+                subset,
+                council_name,
+                settings,
+                area_version,
+                job_hash(area_version, settings, outcome.level, outcome.name, str(outcome.respondents)),
+                outcome,
+            )
+        )
+    return jobs, [o for o in outcomes if not o.produced]
+
+
+def job_sections(job: ReportJob) -> tuple[str, str, list[Section], dict[str, Any]]:
+    """Template, title, chapters and template context of one job."""
+    if job.kind == "council":
+        sections, _ = council_sections(job.tables, job.settings, list(job.outcomes))
+        title = f"{job.council_name} children's wellbeing profile {job.tables.wave}"
+        return "council_report.html", title, sections, {"subtitle": "Council report"}
+    assert job.outcome is not None
+    sections, _ = area_sections(job.tables, job.outcome, job.council_name, job.settings)
+    kind = "cluster" if job.kind == "cluster" else "school"
+    title = f"{job.name} children's wellbeing profile {job.tables.wave}"
+    return (
+        "area_report.html",
+        title,
+        sections,
+        {
+            "subtitle": f"{kind.capitalize()} report, {job.council_name}",
+            "area_kind": kind,
+            "area_name": job.name,
+        },
+    )
+
+
+def render_job(job: ReportJob, out_dir: Path) -> dict[str, Any]:
+    """Render one report's PDF and spreadsheet into out_dir; return its contents.json entry."""
+    started = time.perf_counter()
+    template, title, sections, extra = job_sections(job)
+    context = {
+        "sections": sections,
+        "settings": job.settings,
+        "wave": job.tables.wave,
+        "cpp_name": job.council_name,
+        "running_header": f"{job.name}: children's wellbeing profile",
+        "run_id": job.settings.run_id,
+        **extra,
+    }
+    pdf, pages = render_pdf_bytes(template, context, title=title, data_version=job.data_version)
+    write_bytes_atomic(out_dir / job.pdf, pdf)
+    tables = [t for s in sections for t in s.tables()]
+    facts = [
+        ("Report", title),
+        ("Council", job.council_name),
+        ("Wave", job.tables.wave),
+        ("Data version", job.data_version),
+        ("Code version", code_version()),
+        ("Run", job.settings.run_id or ""),
+    ]
+    notes = [
+        f"No figure is published for a group of fewer than {job.settings.min_group} respondents; counts "
+        f"between 1 and {job.settings.min_cell - 1} are withheld, with further values withheld where they "
+        "could otherwise be worked out (secondary suppression).",
+        "Percentages are whole numbers; mean scores have one decimal place. Intervals are 95% confidence intervals.",
+    ]
+    write_bytes_atomic(out_dir / job.xlsx, workbook_bytes(tables, title=title, facts=facts, notes=notes))
+    return {
+        "kind": job.kind,
+        "code": job.code,
+        "name": job.name,
+        "pdf": job.pdf,
+        "xlsx": job.xlsx,
+        "pages": pages,
+        "data_version": job.data_version,
+        "input_hash": job.input_hash,
+        "run_id": job.settings.run_id,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def _render_in_worker(args: tuple[ReportJob, Path]) -> dict[str, Any]:
+    """Pool entry point (picklable): render one job."""
+    return render_job(*args)
+
+
+def read_contents(out_dir: Path) -> dict[str, Any]:
+    """The previous contents.json of a council's report folder, or an empty one."""
+    path = out_dir / CONTENTS
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _unchanged(
+    job: ReportJob, previous: dict[tuple[str, str], dict[str, Any]], out_dir: Path
+) -> dict[str, Any] | None:
+    """The previous entry of a job when its inputs are unchanged and both files are still there."""
+    entry = previous.get((job.kind, job.code))
+    if (
+        entry
+        and entry.get("input_hash") == job.input_hash
+        and (out_dir / job.pdf).exists()
+        and (out_dir / job.xlsx).exists()
+    ):
+        return entry
+    return None
+
+
+def _run(jobs: list[ReportJob], out_dir: Path, workers: int) -> Iterator[dict[str, Any]]:
+    """Render jobs, in a spawned process pool when there is more than a little to do."""
+    if workers <= 1 or len(jobs) <= 1:
+        warm_up()
+        for job in jobs:
+            yield render_job(job, out_dir)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_up) as pool:
+        yield from pool.map(_render_in_worker, [(job, out_dir) for job in jobs])
+
+
+def build_reports(
+    tables: PublishedTables,
+    out_dir: Path,
+    settings: ReportSettings,
+    *,
+    workers: int = 2,
+    force: bool = False,
+    kinds: tuple[str, ...] = ("council", "cluster", "school"),
+) -> BuildSummary:
+    """Render the council's reports of the given kinds into out_dir (skipping unchanged ones); update contents.json.
+
+    Reports of other kinds keep their earlier entries, so the council, cluster and school assets can
+    each refresh their own part of one contents.json.
+    """
+    started = time.perf_counter()
+    tables = tables.conformed()
+    jobs, not_produced = plan_jobs(tables, settings)
+    previous = {(e["kind"], e["code"]): e for e in read_contents(out_dir).get("reports", [])}
+    summary = BuildSummary(data_version=jobs[0].data_version)
+    todo, entries = [], {}
+    for job in jobs:
+        kept = _unchanged(job, previous, out_dir)
+        if job.kind not in kinds:
+            if kept is not None:
+                entries[(job.kind, job.code)] = kept
+        elif kept is None or force:
+            todo.append(job)
+        else:
+            entries[(job.kind, job.code)] = kept
+            summary.unchanged.append(f"{job.kind}:{job.code}")
+    summary.seconds["plan"] = round(time.perf_counter() - started, 3)
+    for entry in _run(todo, out_dir, workers):
+        entries[(entry["kind"], entry["code"])] = entry
+        summary.rendered.append(f"{entry['kind']}:{entry['code']}")
+    summary.produced = [entries[(j.kind, j.code)] for j in jobs if (j.kind, j.code) in entries]
+    summary.not_produced = [
+        {"kind": o.level, "code": o.code, "name": o.name, "reason": o.reason} for o in not_produced
+    ]
+    produced_files = {e["pdf"] for e in summary.produced} | {e["xlsx"] for e in summary.produced}
+    _remove_stale(out_dir, produced_files, [KINDS[k] for k in kinds if k in KINDS])
+    contents = {
+        "wave": tables.wave,
+        "la_code": tables.la_code,
+        "council": council_names().get(tables.la_code, tables.la_code),
+        "data_version": summary.data_version,
+        "code_version": code_version(),
+        "settings": {"min_group": settings.min_group, "min_cell": settings.min_cell},
+        "reports": summary.produced,
+        "not_produced": summary.not_produced,
+    }
+    write_bytes_atomic(out_dir / CONTENTS, (json.dumps(contents, indent=2, sort_keys=True) + "\n").encode())
+    summary.seconds["total"] = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _remove_stale(out_dir: Path, keep: set[str], folders: list[str]) -> None:
+    """Delete cluster and school files left from an earlier render whose area no longer gets a report."""
+    for folder in folders:
+        for path in sorted((out_dir / folder).glob("*.*")) if (out_dir / folder).exists() else []:
+            if path.suffix in (".pdf", ".xlsx") and f"{folder}/{path.name}" not in keep:
+                path.unlink()

@@ -1,0 +1,149 @@
+"""The spreadsheet beside each PDF: a cover sheet, notes, then one table per sheet, `[c]` where withheld.
+
+Follows the GSS guidance for releasing statistics in spreadsheets: a cover sheet with the title and
+contents, a notes sheet, one table per sheet starting in cell A1 area with a header row (an Excel table),
+symbols in place of missing values. Dates are pinned so the same inputs give the same file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import xlsxwriter
+
+from rcs_pipeline.reports.formatting import SYMBOLS
+from rcs_pipeline.reports.sections import Table
+from rcs_pipeline.storage import write_bytes_atomic
+
+PERCENT = re.compile(r"^-?\d+%$")
+NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
+FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_names(tables: list[Table]) -> list[str]:
+    """Unique Excel sheet names (≤ 31 characters, no forbidden characters) for the tables, numbered."""
+    names = []
+    for k, table in enumerate(tables, start=1):
+        base = FORBIDDEN.sub(" ", table.sheet or table.caption).strip()
+        names.append(f"T{k} {base}"[:31].rstrip())
+    return names
+
+
+def _write_cell(sheet, row: int, col: int, text: str, formats: dict) -> None:
+    """Write one cell: whole percentages and counts as numbers, everything else (symbols, intervals) as text."""
+    if PERCENT.match(text):
+        sheet.write_number(row, col, int(text[:-1]), formats["percent"])
+    elif NUMBER.match(text):
+        value = float(text.replace(",", ""))
+        sheet.write_number(row, col, value, formats["decimal"] if "." in text else formats["count"])
+    else:
+        sheet.write_string(row, col, text, formats["text"])
+
+
+def workbook_bytes(
+    tables: list[Table],
+    *,
+    title: str,
+    facts: list[tuple[str, str]],
+    notes: list[str],
+    created: datetime | None = None,
+) -> bytes:
+    """The XLSX file of a report's tables as bytes."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.set_properties(
+        {
+            "title": title,
+            "author": "Realigning Children's Services programme",
+            "created": created or datetime(2000, 1, 1, tzinfo=UTC).replace(tzinfo=None),
+        }
+    )
+    formats = {
+        "title": book.add_format({"bold": True, "font_size": 16}),
+        "heading": book.add_format({"bold": True, "font_size": 12}),
+        "text": book.add_format({"align": "right"}),
+        "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
+        "percent": book.add_format({"num_format": '0"%"'}),
+        "count": book.add_format({"num_format": "#,##0"}),
+        "decimal": book.add_format({"num_format": "0.0"}),
+    }
+    names = sheet_names(tables)
+    cover = book.add_worksheet("Cover")
+    cover.set_column(0, 0, 42)
+    cover.set_column(1, 1, 80)
+    cover.write_string(0, 0, title, formats["title"])
+    row = 2
+    for key, value in facts:
+        cover.write_string(row, 0, key)
+        cover.write_string(row, 1, value)
+        row += 1
+    row += 1
+    cover.write_string(row, 0, "Contents", formats["heading"])
+    row += 1
+    for name, table in zip(names, tables, strict=True):
+        cover.write_url(row, 0, f"internal:'{name}'!A1", string=name)
+        cover.write_string(row, 1, table.caption)
+        row += 1
+    notes_sheet = book.add_worksheet("Notes")
+    notes_sheet.set_column(0, 0, 12)
+    notes_sheet.set_column(1, 1, 110)
+    notes_sheet.write_string(0, 0, "Notes", formats["title"])
+    line = 2
+    for symbol, meaning in SYMBOLS.items():
+        notes_sheet.write_string(line, 0, symbol)
+        notes_sheet.write_string(line, 1, meaning)
+        line += 1
+    for k, note in enumerate(notes, start=1):
+        notes_sheet.write_string(line, 0, f"Note {k}")
+        notes_sheet.write_string(line, 1, note, formats["wrap"])
+        line += 1
+    for name, table in zip(names, tables, strict=True):
+        sheet = book.add_worksheet(name)
+        sheet.write_string(0, 0, table.caption, formats["heading"])
+        sheet.write_string(1, 0, table.note or "[c] withheld to protect confidentiality.")
+        first = 3
+        data = [[header, *[cell.text for cell in cells]] for header, cells in table.rows]
+        sheet.add_table(
+            first,
+            0,
+            first + max(len(data), 1),
+            len(table.columns) - 1,
+            {
+                "name": f"Table{names.index(name) + 1}",
+                "columns": [
+                    {"header": _unique_header(c, i, table.columns)} for i, c in enumerate(table.columns)
+                ],
+                "style": "Table Style Light 1",
+                "autofilter": False,
+            },
+        )
+        for r, values in enumerate(data, start=first + 1):
+            sheet.write_string(r, 0, values[0])
+            for c, text in enumerate(values[1:], start=1):
+                _write_cell(sheet, r, c, text, formats)
+        sheet.set_column(0, 0, 48)
+        sheet.set_column(1, len(table.columns) - 1, 16)
+    book.close()
+    return buffer.getvalue()
+
+
+def _unique_header(header: str, index: int, headers: list[str]) -> str:
+    """Excel table headers must be unique: repeat names get their position appended."""
+    return header if headers.index(header) == index else f"{header} ({index + 1})"
+
+
+def write_workbook(
+    path: Path,
+    tables: list[Table],
+    *,
+    title: str,
+    facts: list[tuple[str, str]],
+    notes: list[str],
+    created: datetime | None = None,
+) -> Path:
+    """Write a report's spreadsheet atomically."""
+    write_bytes_atomic(path, workbook_bytes(tables, title=title, facts=facts, notes=notes, created=created))
+    return path
