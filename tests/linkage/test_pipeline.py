@@ -199,20 +199,38 @@ def test_the_key_appears_in_no_file_and_identifiers_never_leave_their_zones(run:
         assert not _string_values(path) & refs, path
 
 
-def test_changing_the_key_changes_every_link_id_and_per_wave_ids_differ(run: Materialised,
-                                                                      tiny_source: Path, tmp_path: Path) -> None:
-    home = tmp_path / "other"
-    for folder in ("landing", "synthetic_truth"):
-        shutil.copytree(tiny_source / folder, home / folder)
-    _materialise(home, secrets.token_hex(32), councils=TINY_COUNCILS[:1])
-    first = set(run.table("linkage", "linked_pupils", TINY_COUNCILS[0])["link_id"].drop_nulls())
-    other = set(pl.read_parquet(RcsHome(home).table("linkage", "linked_pupils", TINY_WAVE, TINY_COUNCILS[0]))
-                ["link_id"].drop_nulls())
-    assert len(first) > 250 and not first & other
-    per_wave_home = tmp_path / "per_wave"
-    for folder in ("landing", "synthetic_truth"):
-        shutil.copytree(tiny_source / folder, per_wave_home / folder)
-    _materialise(per_wave_home, run.key, per_wave=True, councils=TINY_COUNCILS[:1])
-    per_wave = set(pl.read_parquet(RcsHome(per_wave_home).table("linkage", "linked_pupils", TINY_WAVE,
-                                                                 TINY_COUNCILS[0]))["link_id"].drop_nulls())
+def _relink(run: Materialised, home: Path, key: str, per_wave: bool, wave: str = TINY_WAVE) -> set[str]:
+    """Re-run only the key holder on a copy of the run's separation tables (as wave `wave`); its admin link ids."""
+    la_code = TINY_COUNCILS[0]
+    for path in (run.home / "separation").rglob(f"{TINY_WAVE}/{la_code}.parquet"):
+        target = home / path.relative_to(run.home).parent.parent / wave / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("wave", [wave])
+        result = dg.materialize(
+            [link_map], partition_key=partition_key(wave, la_code), instance=instance,
+            resources={"settings": RcsSettings(home=str(home), per_wave_link_ids=per_wave),
+                       "linkage_key": LinkageKey(key=key)},
+        )
+        assert result.success
+    mapping = pl.read_parquet(RcsHome(home).table("key_holder", "link_map", wave, la_code))
+    return set(mapping.filter(pl.col("dataset") == "admin_extract")["link_id"])
+
+
+def test_changing_the_key_changes_every_link_id_and_per_wave_ids_differ(run: Materialised, tmp_path: Path) -> None:
+    mapping = run.table("key_holder", "link_map", TINY_COUNCILS[0])
+    first = set(mapping.filter(pl.col("dataset") == "admin_extract")["link_id"])
+    other = _relink(run, tmp_path / "other", secrets.token_hex(32), per_wave=False)
+    assert len(other) == len(first) > 300 and not other & first
+    per_wave = _relink(run, tmp_path / "per_wave", run.key, per_wave=True)
     assert len(per_wave) == len(first) and not per_wave & first
+
+
+def test_the_same_child_keeps_its_link_id_next_wave_unless_ids_are_per_wave(run: Materialised, tmp_path: Path) -> None:
+    mapping = run.table("key_holder", "link_map", TINY_COUNCILS[0])
+    first = set(mapping.filter(pl.col("dataset") == "admin_extract")["link_id"])
+    assert _relink(run, tmp_path / "longitudinal", run.key, per_wave=False, wave="2016-17") == first
+    this_wave = _relink(run, tmp_path / "this", run.key, per_wave=True)
+    next_wave = _relink(run, tmp_path / "next", run.key, per_wave=True, wave="2016-17")
+    assert len(next_wave) == len(this_wave) and not next_wave & this_wave
