@@ -119,7 +119,7 @@ def _sex_codes(male: np.ndarray, p_x: float, p_blank: float, rng: np.random.Gene
 def _pupil_survey(people: pl.DataFrame, instrument: str, schools: SchoolTable, school_dates: np.ndarray,
                   year: int, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One pupil survey file and its truth rows; about 0.5% of children answered twice."""
-    dup = np.flatnonzero(rng.random(people.height) < DUPLICATE_SHARE)
+    dup = _duplicated(people, rng)
     rows = pl.concat([people, people[dup]])
     n, n_orig = rows.height, people.height
     is_dup = np.arange(n) >= n_orig
@@ -153,6 +153,18 @@ def _pupil_survey(people: pl.DataFrame, instrument: str, schools: SchoolTable, s
         "at_school": np.ones(n, dtype=bool),
     })
     return _order_rows(body, truth, f"{instrument}_survey", rng)
+
+
+def _duplicated(people: pl.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Rows of children who answer twice: about 0.5%, only where the roll cell has pupils who did not answer.
+
+    A school x stage x sex cell never shows more survey rows than pupils on its roll, as the contract checks.
+    """
+    candidates = pl.DataFrame({
+        "row": np.arange(people.height), "cell": people["roll_cell"], "slack": people["cell_slack"],
+    }).filter(pl.Series(rng.random(people.height) < DUPLICATE_SHARE))
+    kept = candidates.filter(pl.int_range(pl.len()).over("cell") < pl.col("slack"))
+    return kept["row"].to_numpy()
 
 
 def _order_rows(body: pl.DataFrame, truth: pl.DataFrame, dataset: str,
@@ -313,6 +325,10 @@ def synthesise_council(profile: CouncilProfile, council_number: int, wave: str, 
     parents = parents.with_columns(refs.slice(school.size).alias("pupil_ref"))
 
     school_dates = _fieldwork_dates(schools.sector.size, year, rng)
+    cell = (school * len(STAGES) + stage) * 2 + male
+    answered = np.bincount(cell[responded], minlength=roll.size)
+    slack = roll.reshape(-1) - answered
+    pupils = pupils.with_columns(pl.Series("roll_cell", cell), pl.Series("cell_slack", slack[cell]))
     respondents = pupils.filter(pl.Series(responded))
     frames: dict[str, pl.DataFrame] = {}
     truths = []
