@@ -22,8 +22,7 @@ class RuleError(ValueError):
 def has_answer(column: str) -> pl.Expr:
     """True when the column holds an answer: not null and (for numbers) not -7, -8 or -9."""
     col = pl.col(column)
-    if column.endswith("_band4") or column.endswith("_band3"):
-        return col.is_not_null()
+    # Text (bands) and Boolean (flags) columns cast to null/1/0 here, so only real codes can match.
     return col.is_not_null() & ~col.cast(pl.Float64, strict=False).is_in(
         [float(c) for c in MISSING_CODES]
     ).fill_null(False)
