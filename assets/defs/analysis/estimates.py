@@ -1,7 +1,5 @@
 """Analysis zone, statistics half: design-based estimates, three circles, response rates, comparator."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Any
 
