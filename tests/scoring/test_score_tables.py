@@ -151,3 +151,11 @@ def test_empty_linked_table_gives_an_empty_table_with_every_column(
     empty = score_pupils(tiny_tables["pupils"].head(0), tiny_tables["schools"], tiny_tables["roll"])
     assert empty.height == 0
     assert empty.schema == pupil_scores.schema
+
+
+def test_empty_parent_table_scores_to_an_empty_table(tiny_tables: dict) -> None:
+    # The parent survey is optional: an empty linked_parents gives an empty parent_scores with its columns.
+    full = score_parents(tiny_tables["parents"], tiny_tables["schools"])
+    empty = score_parents(tiny_tables["parents"].head(0), tiny_tables["schools"])
+    assert empty.height == 0
+    assert empty.schema == full.schema
