@@ -15,7 +15,7 @@ import polars as pl
 
 from rcs_pipeline.linkage.keys import link_ids
 from rcs_pipeline.linkage.model import matching_model
-from rcs_pipeline.linkage.probabilistic import score_candidates
+from rcs_pipeline.linkage.probabilistic import score_groups
 
 REF_PATTERN = r"^[A-Z0-9]{10}$"
 SURVEY_INSTRUMENTS: dict[str, str] = {
@@ -91,17 +91,25 @@ def _resolve_duplicates(candidates: pl.DataFrame) -> pl.DataFrame:
     return order.with_columns((pl.int_range(pl.len()).over("admin_token") > 0).alias("is_duplicate"))
 
 
-def link_survey(survey: pl.DataFrame, admin: pl.DataFrame, threshold: float) -> pl.DataFrame:
-    """Link one standardised survey to the admin records: link_map rows (without `dataset`)."""
+def exact_links(survey: pl.DataFrame, admin: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Exact stage: (linked rows with admin_token, rows left for probabilistic matching, the unclaimed pool)."""
     admin_refs = admin.select("ref", pl.col("record_token").alias("admin_token"))
     exact = survey.filter(pl.col("ref_valid")).join(admin_refs, on="ref", how="inner").with_columns(
         pl.lit("exact").alias("link_method"), pl.lit(1.0).alias("match_probability")
     )
     rest = survey.join(exact.select("record_token"), on="record_token", how="anti")
     pool = admin.join(exact.select(pl.col("admin_token").alias("record_token")), on="record_token", how="anti")
-    # A parent whose child is not at school (no school) cannot be in a pupil extract: not worth scoring.
-    scorable = rest.filter(pl.col("seed_code").is_not_null() | pl.col("stage").is_not_null())
-    best = score_candidates(scorable, pool)
+    return exact, rest, pool
+
+
+def scorable(rest: pl.DataFrame) -> pl.DataFrame:
+    """Rows worth scoring: a parent whose child is not at school (no school, no stage) cannot be in the extract."""
+    return rest.filter(pl.col("seed_code").is_not_null() | pl.col("stage").is_not_null())
+
+
+def finish_links(survey: pl.DataFrame, admin: pl.DataFrame, exact: pl.DataFrame, rest: pl.DataFrame,
+                 best: pl.DataFrame, threshold: float) -> pl.DataFrame:
+    """Accept probabilistic links at `threshold`, resolve duplicates, give every row its link or reason."""
     accepted = best.filter(pl.col("match_probability") >= threshold)
     probabilistic = rest.join(
         accepted.select(pl.col("survey_token").alias("record_token"), "admin_token", "match_probability"),
@@ -130,6 +138,21 @@ def link_survey(survey: pl.DataFrame, admin: pl.DataFrame, threshold: float) -> 
     )
 
 
+def link_surveys(surveys: dict[str, pl.DataFrame], admin: pl.DataFrame, threshold: float) -> dict[str, pl.DataFrame]:
+    """Link each standardised survey to the admin records: dataset → link_map rows (without `dataset`).
+
+    Exact links per survey first; the remaining rows of every survey are then scored in one Splink run, each
+    survey against the admin records its own exact links left unclaimed.
+    """
+    staged = {dataset: (survey, *exact_links(survey, admin)) for dataset, survey in surveys.items()}
+    groups = {dataset: (scorable(rest), pool) for dataset, (_, _, rest, pool) in staged.items()}
+    best = score_groups(groups, admin)
+    return {
+        dataset: finish_links(survey, admin, exact, rest, best[dataset], threshold)
+        for dataset, (survey, exact, rest, _) in staged.items()
+    }
+
+
 def build_link_map(identifiers: dict[str, pl.DataFrame], key: bytes, threshold: float) -> pl.DataFrame:
     """The token → link-id map of one council's delivery, from its identifier tables only.
 
@@ -148,10 +171,9 @@ def build_link_map(identifiers: dict[str, pl.DataFrame], key: bytes, threshold: 
             pl.lit(None, pl.String).alias("unlinked_reason"),
         )
     ]
-    for dataset in SURVEY_INSTRUMENTS:
-        if dataset in identifiers:
-            linked = link_survey(standardise_survey(identifiers[dataset]), admin, threshold)
-            parts.append(linked.select(pl.lit(dataset).alias("dataset"), *linked.columns))
+    surveys = {d: standardise_survey(identifiers[d]) for d in SURVEY_INSTRUMENTS if d in identifiers}
+    for dataset, linked in link_surveys(surveys, admin, threshold).items():
+        parts.append(linked.select(pl.lit(dataset).alias("dataset"), *linked.columns))
     link_map = pl.concat([p.cast(LINK_MAP_SCHEMA) for p in parts]).select(list(LINK_MAP_SCHEMA))
     return link_map.sort(["dataset", "record_token"])
 

@@ -212,12 +212,48 @@ def best_candidates(pairs: pl.DataFrame) -> pl.DataFrame:
     return ranked.group_by("survey_token", maintain_order=True).first()
 
 
+def rescore(pairs: pl.DataFrame, survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldModel]) -> pl.DataFrame:
+    """Splink's candidate pairs between `survey` and `pool`, with Bayes factors under this group's own u."""
+    columns = list(CANDIDATE_COLUMNS)
+    left = survey.select(columns).rename({c: f"s_{c}" for c in columns})
+    right = pool.select(columns).rename({c: f"p_{c}" for c in columns})
+    return (
+        pairs.select("survey_token", "admin_token")
+        .join(left, left_on="survey_token", right_on="s_record_token")
+        .join(right, left_on="admin_token", right_on="p_record_token")
+        .select("survey_token", "admin_token", bayes_factor(mu, "s_", "p_").alias("bayes_factor"))
+    )
+
+
+def score_groups(groups: dict[str, tuple[pl.DataFrame, pl.DataFrame]], universe: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Best candidate per survey row for several (survey rows, pool) groups, with one Splink run.
+
+    The groups are the instruments of one council: Splink blocks and scores their rows together against every
+    admin record (`universe`) in one run; each group then keeps the pairs into its own pool, re-weighted with
+    u measured on that pool (the same Fellegi-Sunter formula, checked equal to Splink's in the tests), and
+    its pool makes up its posterior's denominator. Returns group → (survey_token, admin_token, p).
+    """
+    universe = with_month_index(universe)
+    prepared = {name: (with_month_index(s), with_month_index(p)) for name, (s, p) in groups.items()}
+    every_row = pl.concat([s for s, _ in prepared.values()]) if prepared else pl.DataFrame()
+    if every_row.is_empty() or universe.is_empty():
+        empty = pl.DataFrame(schema={"survey_token": pl.String, "admin_token": pl.String, "match_probability": pl.Float64})
+        return {name: empty for name in groups}
+    pairs = score_pairs(every_row, universe, field_probabilities(every_row, universe))
+    out = {}
+    for name, (survey, pool) in prepared.items():
+        if survey.is_empty() or pool.is_empty():
+            out[name] = pl.DataFrame(schema={"survey_token": pl.String, "admin_token": pl.String,
+                                             "match_probability": pl.Float64})
+            continue
+        mu = field_probabilities(survey, pool)
+        own = rescore(pairs, survey, pool, mu)
+        first = posterior_probabilities(own, pool_evidence(survey, pool, mu), survey.height, pool.height)
+        posterior = exclusive_probabilities(first, survey.height, pool.height)
+        out[name] = best_candidates(posterior.select("survey_token", "admin_token", "match_probability"))
+    return out
+
+
 def score_candidates(survey: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
     """Each survey row's best candidate in the pool and its match probability: survey_token, admin_token, p."""
-    survey, pool = with_month_index(survey), with_month_index(pool)
-    mu = field_probabilities(survey, pool)
-    pairs = score_pairs(survey, pool, mu)
-    evidence = pool_evidence(survey, pool, mu)
-    first = posterior_probabilities(pairs, evidence, survey.height, pool.height)
-    posterior = exclusive_probabilities(first, survey.height, pool.height)
-    return best_candidates(posterior.select("survey_token", "admin_token", "match_probability"))
+    return score_groups({"rows": (survey, pool)}, pool)["rows"]
