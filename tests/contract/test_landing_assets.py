@@ -95,6 +95,7 @@ def test_landing_metadata_holds_no_identifier_values(
     assert not [s for s in samples if s in text]
 
 
+@pytest.mark.xdist_group("landing_pipeline")
 @pytest.mark.parametrize("fmt", ["xlsx", "sav"])
 def test_csv_xlsx_and_sav_deliveries_give_identical_landing_tables(
     tiny_home: Path, tmp_path: Path, fmt: str

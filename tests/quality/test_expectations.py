@@ -17,6 +17,8 @@ from rcs_pipeline.quality import load_suite, run_suite
 from tests.conftest import TINY_WAVE
 
 COUNCIL = "S12000005"
+# Every test here pays the Great Expectations import: keep them on one worker.
+pytestmark = pytest.mark.xdist_group("great_expectations")
 
 
 def _edit(folder: Path, suite: str, expectation: str, column: str, **kwargs: object) -> None:
@@ -90,7 +92,6 @@ def test_failing_values_are_reported_except_for_identifiers(tmp_path: Path) -> N
     assert "nonsense" not in pages
 
 
-@pytest.mark.xdist_group("landing_pipeline")
 def test_failing_blocking_check_stops_downstream_and_passes_with_the_shipped_suite(
     tiny_home: Path, tmp_path: Path, dagster_instance: dg.DagsterInstance
 ) -> None:
