@@ -59,19 +59,32 @@ class AuditResult:
         return not self.failures
 
 
-def attacker_intervals(system: CountSystem, hidden: np.ndarray, min_cell: int) -> AuditResult:
-    """Audit every hidden variable of `system` under the published relations; see the module docstring."""
+def attacker_intervals(system: CountSystem, hidden: np.ndarray, min_cell: int,
+                       focus: np.ndarray | None = None) -> AuditResult:
+    """Audit every hidden variable of `system` under the published relations; see the module docstring.
+
+    With `focus` (variable ids), only the components containing one of them are audited: components
+    without a newly hidden variable are unchanged since their last audit.
+    """
     columns = np.flatnonzero(hidden)
     if columns.size == 0:
         return AuditResult(0, 0, None, 0)
     problem = _Problem.build(system, hidden, columns)
     objectives = _objectives(system, hidden, columns)
     tracker = _Tracker(objectives, problem.truth, min_cell, _public_ceiling(system, columns, objectives))
+    comps = np.unique(problem.component)
+    if focus is not None:
+        index = np.full(system.size, -1, np.int64)
+        index[columns] = np.arange(columns.size)
+        focused = index[np.asarray(focus, np.int64)]
+        comps = np.unique(problem.component[focused[focused >= 0]])
+    tracker.restrict(np.isin(problem.component[objectives.first], comps))
+    rows, cols = problem.rows_of(comps), np.flatnonzero(np.isin(problem.component, comps))
     solves = 0
     for sweep in range(SWEEPS):
-        if tracker.certified().all():
+        if tracker.certified().all() or cols.size == 0:
             break
-        tracker.observe(problem.solve(_sweep_vector(columns.size, sweep), problem.all_rows, problem.all_cols))
+        tracker.observe(problem.solve(_sweep_vector(columns.size, sweep), rows, cols))
         solves += 1
     solves += _exact_rounds(problem, tracker)
     return tracker.result(columns, solves)
@@ -92,13 +105,9 @@ class _Problem:
     eq_component: np.ndarray
     ub_component: np.ndarray
 
-    @property
-    def all_rows(self) -> tuple[np.ndarray, np.ndarray]:
-        return np.arange(self.a_eq.shape[0]), np.arange(self.a_ub.shape[0])
-
-    @property
-    def all_cols(self) -> np.ndarray:
-        return np.arange(self.truth.size)
+    def rows_of(self, comps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Equality and inequality rows of the given components."""
+        return (np.flatnonzero(np.isin(self.eq_component, comps)), np.flatnonzero(np.isin(self.ub_component, comps)))
 
     @classmethod
     def build(cls, system: CountSystem, hidden: np.ndarray, columns: np.ndarray) -> _Problem:
@@ -159,6 +168,11 @@ class _Objectives:
     owner: np.ndarray
     kinds: np.ndarray
 
+    @property
+    def first(self) -> np.ndarray:
+        """A hidden column of each objective (all its columns share one component)."""
+        return self.matrix.indices[self.matrix.indptr[:-1]]
+
 
 def _objectives(system: CountSystem, hidden: np.ndarray, columns: np.ndarray) -> _Objectives:
     """One row per protected quantity: each hidden count, and whole − part when both are hidden."""
@@ -200,6 +214,11 @@ class _Tracker:
         self.seen_low, self.seen_high = start.copy(), start.copy()
         self.exact_low = np.zeros(start.size, bool)
         self.exact_high = np.zeros(start.size, bool)
+        self.active = np.ones(start.size, bool)
+
+    def restrict(self, active: np.ndarray) -> None:
+        """Audit only these objectives (the others belong to components audited before)."""
+        self.active = active
 
     def observe(self, x: np.ndarray) -> None:
         """Widen observed ranges with a feasible point."""
@@ -211,7 +230,7 @@ class _Tracker:
         """Objectives whose observed integer range already spans min_cell, or all that public bounds allow."""
         low = np.ceil(self.seen_low - TOLERANCE)
         high = np.floor(self.seen_high + TOLERANCE)
-        return (self._width() >= self.min_cell) | ((low <= 0) & (high >= self.ceiling))
+        return (self._width() >= self.min_cell) | ((low <= 0) & (high >= self.ceiling)) | ~self.active
 
     def _width(self) -> np.ndarray:
         return np.floor(self.seen_high + TOLERANCE) - np.ceil(self.seen_low - TOLERANCE)
@@ -226,17 +245,21 @@ class _Tracker:
         width = self._width()
         high = np.floor(self.seen_high + TOLERANCE)
         low = np.ceil(self.seen_low - TOLERANCE)
-        public_only = (low <= 0) & (high >= self.ceiling)
-        failed = np.flatnonzero((width < self.min_cell) & (high > 0) & ~public_only)
+        exempt = ((low <= 0) & (high >= self.ceiling)) | (high <= 0) | ~self.active
+        failed = np.flatnonzero((width < self.min_cell) & ~exempt)
+        judged = width[self.active & ~exempt]
         failures = [Failure(int(self.owner[i]), str(self.kinds[i]), int(low[i]), int(high[i])) for i in failed]
-        return AuditResult(int(columns.size), int(width.size), float(width.min()) if width.size else None,
-                           solves, failures)
+        checked = self.objectives[np.flatnonzero(self.active)]
+        return AuditResult(int(np.unique(checked.indices).size), int(self.active.sum()),
+                           float(judged.min()) if judged.size else None, solves, failures)
 
 
 def _exact_rounds(problem: _Problem, tracker: _Tracker) -> int:
     """Optimise each uncertified objective exactly, one per component per stacked LP."""
     solves = 0
     obj_component = problem.component[tracker.objectives.indices[tracker.objectives.indptr[:-1]]]
+    if obj_component.size == 0:
+        return 0
     for sign, exact in ((-1.0, tracker.exact_high), (1.0, tracker.exact_low)):
         while True:
             todo = tracker.pending()[0 if sign < 0 else 1]

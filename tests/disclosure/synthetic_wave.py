@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 from hypothesis import strategies as st
 
@@ -26,6 +27,28 @@ def councils(draw: st.DrawFn, max_clusters: int = 3, max_schools: int = 4) -> tu
                               "p": draw(st.integers(0, n)),
                               "circles": draw(st.lists(st.integers(0, 40), min_size=4, max_size=4)),
                               "roll_extra": draw(st.integers(0, 12))})
+    return build_council(cells, schools)
+
+
+def seeded_council(seed: int, clusters: int = 4, schools_per_cluster: int = 5) -> tuple[CouncilTables, pl.DataFrame]:
+    """A reproducible random council (numpy generator) of the same shape as `councils`."""
+    rng = np.random.default_rng(seed)
+    schools: dict[str, str] = {}
+    cells: list[dict] = []
+    for c in range(clusters):
+        for s in range(schools_per_cluster):
+            seed_code = f"{c}{s:06d}"
+            schools[seed_code] = f"A{c}"
+            for sex in ("M", "F"):
+                n = int(rng.integers(0, 151))
+                cells.append({"code": seed_code, "cluster": f"A{c}", "sex": sex, "n": n,
+                              "p": int(rng.integers(0, n + 1)), "circles": [int(v) for v in rng.integers(0, 41, 4)],
+                              "roll_extra": int(rng.integers(0, 13))})
+    return build_council(cells, schools)
+
+
+def build_council(cells: list[dict], schools: dict[str, str]) -> tuple[CouncilTables, pl.DataFrame]:
+    """Aggregate per-school, per-sex cells up the hierarchy into the four analysis tables."""
     micro = pl.DataFrame(cells).with_columns(pl.col("circles").list.to_struct(fields=list(CIRCLES))).unnest("circles")
     levels = [("school", pl.col("code")), ("cluster", pl.col("cluster")), ("council", pl.lit(COUNCIL))]
     frames = []
