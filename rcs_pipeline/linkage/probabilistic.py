@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 MONTH_INDEX = "birth_month_n"
 CANDIDATE_COLUMNS = ("record_token", *MATCH_FIELDS, MONTH_INDEX)
+PROBABILITY_DECIMALS = 10
 PAIR_SCHEMA = {"survey_token": pl.String, "admin_token": pl.String, "bayes_factor": pl.Float64}
 FieldModel = dict[str, tuple[float, float]]
 """level → (m, u) of one field; `disagree` included."""
@@ -174,7 +175,9 @@ def posterior_probabilities(pairs: pl.DataFrame, evidence: pl.DataFrame, n_rows:
     per_record = prior_in_pool / n_pool if n_pool else 0.0
     scored = pairs.join(evidence, on="survey_token", how="left")
     probability = per_record * pl.col("bayes_factor") / (per_record * pl.col("bf_total") + (1 - prior_in_pool))
-    return scored.with_columns(probability.clip(0.0, 1.0).alias("match_probability"))
+    # Rounded so that the order of float summation (which varies with the random tokens) can change neither
+    # the written bytes nor a tie between two equally good candidates.
+    return scored.with_columns(probability.clip(0.0, 1.0).round(PROBABILITY_DECIMALS).alias("match_probability"))
 
 
 def claimed_elsewhere(scored: pl.DataFrame) -> pl.DataFrame:
