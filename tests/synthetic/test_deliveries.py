@@ -8,25 +8,38 @@ import polars as pl
 import pyreadstat
 import pytest
 
-from rcs_pipeline.synthetic import generate, write_delivery
+from rcs_pipeline.synthetic import write_delivery
+
+TEXT = {"response_id": pl.String, "pupil_ref": pl.String, "seed_code": pl.String, "birth_month": pl.String,
+        "completed_on": pl.String}
 
 
-def test_xlsx_and_sav_hold_the_same_values_as_csv(tiny_source: Path, tmp_path: Path) -> None:
-    generate(tmp_path / "xlsx", scale="tiny", seed=2015, fmt="xlsx")
-    generate(tmp_path / "sav", scale="tiny", seed=2015, fmt="sav")
-    csv_folder = tiny_source / "landing" / "2015-16" / "S12000005"
-    csv = pl.read_csv(csv_folder / "secondary_survey.csv", infer_schema=False)
+@pytest.fixture
+def frames(tiny_source: Path) -> dict[str, pl.DataFrame]:
+    """The tiny secondary survey (items as integers) and schools list of one council."""
+    folder = tiny_source / "landing" / "2015-16" / "S12000005"
+    survey = pl.read_csv(folder / "secondary_survey.csv", schema_overrides=TEXT)
+    schools = pl.read_csv(folder / "schools.csv", infer_schema=False)
+    return {"secondary_survey": survey, "schools": schools}
 
-    sheet = pl.read_excel(tmp_path / "xlsx" / "landing" / "2015-16" / "S12000005" / "secondary_survey.xlsx")
-    assert sheet.columns == csv.columns
-    assert sheet["sdq_01"].cast(pl.String).to_list() == csv["sdq_01"].to_list()
-    assert sheet["seed_code"].to_list() == csv["seed_code"].to_list()
 
-    sav_folder = tmp_path / "sav" / "landing" / "2015-16" / "S12000005"
-    data, _ = pyreadstat.read_sav(str(sav_folder / "secondary_survey.sav"))
-    assert list(data.columns) == csv.columns
-    assert data["sdq_01"].astype("Int64").astype(str).replace("<NA>", None).tolist() == csv["sdq_01"].to_list()
-    assert (sav_folder / "admin_extract.csv").exists() and not (sav_folder / "admin_extract.sav").exists()
+def test_xlsx_holds_the_same_values(frames: dict[str, pl.DataFrame], tmp_path: Path) -> None:
+    paths = write_delivery(frames, tmp_path, "xlsx")
+    assert sorted(p.name for p in paths) == ["schools.xlsx", "secondary_survey.xlsx"]
+    sheet = pl.read_excel(tmp_path / "secondary_survey.xlsx")
+    survey = frames["secondary_survey"]
+    assert sheet.columns == survey.columns
+    assert sheet["sdq_01"].cast(pl.Int64).to_list() == survey["sdq_01"].cast(pl.Int64).to_list()
+    assert sheet["seed_code"].to_list() == survey["seed_code"].to_list()
+
+
+def test_sav_for_surveys_and_csv_for_the_rest(frames: dict[str, pl.DataFrame], tmp_path: Path) -> None:
+    write_delivery(frames, tmp_path, "sav")
+    data, _ = pyreadstat.read_sav(str(tmp_path / "secondary_survey.sav"))
+    survey = frames["secondary_survey"]
+    assert list(data.columns) == survey.columns
+    assert pl.Series(data["sdq_01"].to_numpy()).fill_nan(None).cast(pl.Int64).to_list() == survey["sdq_01"].to_list()
+    assert (tmp_path / "schools.csv").exists() and not (tmp_path / "schools.sav").exists()
 
 
 def test_unknown_format_is_refused(tmp_path: Path) -> None:
