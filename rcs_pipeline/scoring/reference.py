@@ -45,3 +45,18 @@ def sdq_bands() -> pl.DataFrame:
 def swemwbs_metric_table() -> pl.DataFrame:
     """SWEMWBS raw total (7-35) to metric score."""
     return read_reference("swemwbs_metric")
+
+
+BAND_LABELS: dict[str, str] = {
+    "close_to_average": "Close to average",
+    "slightly_raised": "Slightly raised",
+    "high": "High",
+    "very_high": "Very high",
+    "slightly_lowered": "Slightly lowered",
+    "low": "Low",
+    "very_low": "Very low",
+    "normal": "Normal",
+    "borderline": "Borderline",
+    "abnormal": "Abnormal",
+}
+"""Plain-words labels of the band codes stored in the analysis tables (for reports)."""

@@ -241,3 +241,9 @@ def test_band_table_covers_every_score_exactly_once() -> None:
             s for low, high in group.select("low", "high").iter_rows() for s in range(low, high + 1)
         )
         assert covered == list(range(top + 1)), (informant, scale, scheme)
+
+
+def test_every_band_code_has_a_plain_label() -> None:
+    from rcs_pipeline.scoring.reference import BAND_LABELS
+
+    assert set(sdq_bands()["band"]) == set(BAND_LABELS)
