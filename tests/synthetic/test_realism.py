@@ -144,3 +144,22 @@ def test_girls_higher_emotional_boys_higher_conduct(linked: pl.DataFrame) -> Non
     assert conduct["M"] - conduct["F"] >= 0.3
     assert prosocial["F"] > prosocial["M"]
     assert 8 <= linked["total"].mean() <= 14
+
+
+def breakdowns(linked: pl.DataFrame) -> pl.DataFrame:
+    """The breakdown columns of EXPECTED_DIFFERENCES, as text, beside the scores."""
+    return linked.with_columns(
+        looked_after_any=pl.col("looked_after").cast(pl.String).str.to_titlecase(),
+        child_protection_register=(pl.col("child_protection_register") == "Y").cast(pl.String).str.to_titlecase(),
+        any_asn=pl.col("asn_types").is_not_null().cast(pl.String).str.to_titlecase(),
+        simd_quintile=pl.col("quintile").cast(pl.String),
+        sdq_total=pl.col("total"), sdq_emotional=pl.col("emotional"), sdq_conduct=pl.col("conduct"),
+        sdq_prosocial=pl.col("prosocial"),
+    )
+
+
+@pytest.mark.parametrize("effect", [e for e in effects.EXPECTED_DIFFERENCES if e.measure != "response_rate"],
+                         ids=lambda e: f"{e.measure}-{e.breakdown}")
+def test_documented_effects_hold(linked: pl.DataFrame, effect: effects.PlantedEffect) -> None:
+    means = mean_by(breakdowns(linked).filter(pl.col(effect.measure).is_not_null()), effect.breakdown, effect.measure)
+    assert effect.low <= means[effect.group_a] - means[effect.group_b] <= effect.high
