@@ -11,6 +11,7 @@ from rcs_pipeline.reports.council import (
     ReportSettings,
     by_instrument,
     domain_groups,
+    heading_lower,
 )
 from rcs_pipeline.reports.formatting import format_count
 from rcs_pipeline.reports.inputs import PublishedTables
@@ -160,7 +161,7 @@ def area_sections(
         pct = percent_indicators(est, geo, group)
         glance.chart(
             comparison_chart(
-                geo, labels, pct, own, f"{geo.name} compared with {council_name}, {heading.lower()}"
+                geo, labels, pct, own, f"{geo.name} compared with {council_name}, {heading_lower(heading)}"
             )
         )
         glance.table(
@@ -170,7 +171,7 @@ def area_sections(
                 labels,
                 group,
                 series,
-                f"Indicators, {heading.lower()}",
+                f"Indicators, {heading_lower(heading)}",
                 f"Indicators {instrument}"[:31],
             )
         )
@@ -181,7 +182,7 @@ def area_sections(
                 labels,
                 pct,
                 ["sex", "stage"],
-                f"Indicators by sex and stage, {heading.lower()}",
+                f"Indicators by sex and stage, {heading_lower(heading)}",
                 f"By sex and stage {instrument}"[:31],
             )
         )

@@ -62,6 +62,11 @@ INSTRUMENT_TITLES = {
 }
 
 
+def heading_lower(heading: str) -> str:
+    """A survey heading for use inside a sentence ('Secondary pupils (S1 to S4)' -> 'secondary pupils (S1 to S4)')."""
+    return heading[:1].lower() + heading[1:]
+
+
 def domain_groups(
     indicators: list[str], labels: dict[str, IndicatorLabel]
 ) -> list[tuple[str, str, list[str]]]:
@@ -119,7 +124,11 @@ def domain_section(
         compared = "all participating councils" + (" and the previous wave" if len(series) > 1 else "")
         section.chart(
             comparison_chart(
-                geo, labels, pct, own, f"{title}, {heading.lower()}: {geo.name} compared with {compared}"
+                geo,
+                labels,
+                pct,
+                own,
+                f"{title}, {heading_lower(heading)}: {geo.name} compared with {compared}",
             )
         )
         section.chart(
@@ -129,7 +138,7 @@ def domain_section(
                 labels,
                 pct,
                 [("sex", "By sex"), ("simd_quintile", "By SIMD quintile (1 most deprived)")],
-                f"{title}, {heading.lower()}: by sex and by deprivation",
+                f"{title}, {heading_lower(heading)}: by sex and by deprivation",
             )
         )
         section.table(
@@ -139,7 +148,7 @@ def domain_section(
                 labels,
                 group,
                 series,
-                f"{title}, {heading.lower()}: indicators",
+                f"{title}, {heading_lower(heading)}: indicators",
                 f"{domain} {instrument}"[:31],
             )
         )
@@ -150,7 +159,7 @@ def domain_section(
                 labels,
                 pct,
                 ["stage", "urban_rural_2fold"],
-                f"{title}, {heading.lower()}: by stage and urban or rural area",
+                f"{title}, {heading_lower(heading)}: by stage and urban or rural area",
                 f"{domain} {instrument} groups"[:31],
             )
         )
@@ -180,7 +189,12 @@ def scores_section(
         heading = INSTRUMENT_TITLES.get(instrument, instrument)
         section.heading(heading)
         chart, table = scores_chart(
-            est, geo, labels, scores, ["sex", "stage", "simd_quintile"], f"Mean scores, {heading.lower()}"
+            est,
+            geo,
+            labels,
+            scores,
+            ["sex", "stage", "simd_quintile"],
+            f"Mean scores, {heading_lower(heading)}",
         )
         section.chart(chart)
         section.table(table)
@@ -323,17 +337,28 @@ def equalities_section(
         "Small groups are withheld ([c]) so that no child can be identified."
     )
     members = [i for _, _, m in domains for i in percent_indicators(est, geo, m)]
-    for breakdowns, caption, sheet in (
-        (["sex", "simd_quintile"], "Indicators by sex and SIMD quintile", "Equalities sex SIMD"),
-        (
-            ["urban_rural_2fold", "any_asn", "fsm_p6plus", "looked_after_any"],
-            "Indicators by urban/rural, additional support needs, free school meals and looked after",
-            "Equalities groups",
-        ),
-    ):
-        table = breakdown_table(est, geo, labels, members, breakdowns, caption, sheet)
-        if table:
-            section.table(table)
+    for instrument, group in by_instrument(members, labels):
+        heading = INSTRUMENT_TITLES.get(instrument, instrument)
+        section.heading(heading)
+        for breakdowns, caption, sheet in (
+            (["sex", "simd_quintile"], "by sex and SIMD quintile", "sex SIMD"),
+            (
+                ["urban_rural_2fold", "any_asn", "fsm_p6plus", "looked_after_any"],
+                "by urban/rural, additional support needs, free school meals and looked after",
+                "groups",
+            ),
+        ):
+            section.table(
+                breakdown_table(
+                    est,
+                    geo,
+                    labels,
+                    group,
+                    breakdowns,
+                    f"{heading}: indicators {caption}",
+                    f"Equalities {instrument} {sheet}"[:31],
+                )
+            )
     return section
 
 

@@ -154,6 +154,21 @@ def _centre(ident: SampleIndicator, base: dict[str, float]) -> float:
     return base[ident.indicator_id]
 
 
+def _first_per_domain(indicators: list[SampleIndicator], k: int) -> list[SampleIndicator]:
+    """A smaller catalogue for quick tests: the first k proportions per survey and domain, and every mean score."""
+    from rcs_pipeline.reports.catalogue import indicator_labels
+
+    labels = indicator_labels([i.indicator_id for i in indicators])
+    taken: dict[tuple[str, str], int] = {}
+    out = []
+    for ident in indicators:
+        key = (ident.instrument, labels[ident.indicator_id].domain)
+        if ident.unit == "mean" or taken.get(key, 0) < k:
+            out.append(ident)
+            taken[key] = taken.get(key, 0) + (ident.unit != "mean")
+    return out
+
+
 def _applies(ident: SampleIndicator, sector: str | None) -> bool:
     """Whether a pupil indicator is asked in a school of this sector (None: cluster or council, all)."""
     return sector is None or ident.instrument in ("pupil", sector.lower())
@@ -176,11 +191,14 @@ def sample_published(
     min_cell: int = 10,
     parent_survey: bool = True,
     previous_wave: str | None = None,
+    per_domain: int | None = None,
 ) -> PublishedTables:
     """A council's published-like tables for a wave: estimates, three circles, response and linkage rates."""
     rng = np.random.default_rng([seed, int(la_code[-3:]), int(wave[:4])])
     schools = sample_schools(la_code, n_clusters, rng)
     indicators = [i for i in sample_indicators() if parent_survey or i.instrument != "parent"]
+    if per_domain is not None:
+        indicators = _first_per_domain(indicators, per_domain)
     base = {i.indicator_id: float(rng.uniform(0.15, 0.85)) for i in indicators}
     for band, level in zip(
         ("close_to_average", "slightly_raised", "high", "very_high"), (0.72, 0.1, 0.08, 0.1), strict=True
@@ -264,6 +282,7 @@ def sample_published(
             min_group=min_group,
             min_cell=min_cell,
             parent_survey=parent_survey,
+            per_domain=per_domain,
         ).estimates.filter(pl.col("geography_level") == "council")
         if previous_wave
         else None

@@ -1,0 +1,80 @@
+"""Building a council's reports: reproducible bytes, skipping unchanged inputs, which areas get a report."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+import pytest
+
+from rcs_pipeline.reports.area import plan_areas
+from rcs_pipeline.reports.build import build_reports
+from rcs_pipeline.reports.council import ReportSettings
+from rcs_pipeline.reports.inputs import PublishedTables
+
+pytestmark = pytest.mark.xdist_group("reports")
+
+
+def one_school(tables: PublishedTables) -> PublishedTables:
+    """The tables cut down to the council report and one school report (quick to render twice)."""
+    school = tables.schools.filter(pl.col("sector") == "Secondary").head(1)
+    return replace(tables, schools=school)
+
+
+def test_same_inputs_give_byte_identical_pdfs_and_spreadsheets(published, tmp_path):
+    """Two renders of the same tables, in different folders and processes, give the same bytes."""
+    tables = one_school(published)
+    settings = ReportSettings(run_id="same-run")
+    first = build_reports(tables, tmp_path / "a", settings, workers=1, kinds=("school",))
+    second = build_reports(tables, tmp_path / "b", settings, workers=1, kinds=("school",))
+    assert first.rendered and first.rendered == second.rendered
+    for entry in first.produced:
+        for key in ("pdf", "xlsx"):
+            assert (tmp_path / "a" / entry[key]).read_bytes() == (tmp_path / "b" / entry[key]).read_bytes()
+
+
+def test_unchanged_inputs_are_not_rendered_again_and_changed_ones_are(published, tmp_path):
+    """A second build skips every report; changing one school's figure re-renders only that school."""
+    tables = one_school(published)
+    seed_code = tables.schools["seed_code"][0]
+    settings = ReportSettings()
+    first = build_reports(tables, tmp_path, settings, workers=1, kinds=("school",))
+    assert first.rendered == [f"school:{seed_code}"]
+    again = build_reports(tables, tmp_path, settings, workers=1, kinds=("school",))
+    assert again.rendered == [] and again.unchanged == [f"school:{seed_code}"]
+    touched = tables.estimates.with_columns(
+        pl.when((pl.col("geography_code") == "S12000005") & (pl.col("breakdown") == "sex"))
+        .then(pl.col("value") + 1)
+        .otherwise(pl.col("value"))
+        .alias("value")
+    )
+    council_only = build_reports(
+        replace(tables, estimates=touched), tmp_path, settings, workers=1, kinds=("school",)
+    )
+    assert council_only.rendered == []  # a school report does not use the council's breakdowns
+    changed = tables.estimates.with_columns(
+        pl.when(
+            (pl.col("geography_code") == seed_code) & (pl.col("breakdown") == "all") & ~pl.col("suppressed")
+        )
+        .then(pl.col("value") + 1)
+        .otherwise(pl.col("value"))
+        .alias("value")
+    )
+    redo = build_reports(replace(tables, estimates=changed), tmp_path, settings, workers=1, kinds=("school",))
+    assert redo.rendered == [f"school:{seed_code}"]
+
+
+def test_areas_below_min_group_get_no_report_and_a_reason(published):
+    """A school whose published respondents are under min_group, or withheld, is listed with the reason."""
+    outcomes = {o.code: o for o in plan_areas(published, min_group=20)}
+    rates = published.response_rates.filter(
+        (pl.col("geography_level") == "school") & (pl.col("stage") == "all") & (pl.col("sex") == "all")
+    )
+    for row in rates.iter_rows(named=True):
+        outcome = outcomes[row["geography_code"]]
+        if row["suppressed"]:
+            assert not outcome.produced and "fewer than 20" in outcome.reason
+        else:
+            assert outcome.produced == (row["respondents"] >= 20)
+    stricter = {o.code: o for o in plan_areas(published, min_group=10_000)}
+    assert not any(o.produced for o in stricter.values())

@@ -1,0 +1,157 @@
+"""Rendered reports: every printed number is published, nothing withheld leaks, PDFs are tagged and titled."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pypdf
+import pytest
+
+from rcs_pipeline.reports.build import BuildSummary
+from rcs_pipeline.reports.catalogue import indicator_labels
+from rcs_pipeline.reports.inputs import PublishedTables
+from tests.reports.conftest import SENTINEL_COUNT, SENTINEL_VALUE
+
+pytestmark = pytest.mark.xdist_group("reports")
+
+NUMBER = re.compile(r"(?<![\w.\-])-?\d[\d,]*(?:\.\d+)?(?![\w])")
+# Printed furniture that is not a statistic: page numbers, figure numbers, the contents page's leaders.
+FURNITURE = (re.compile(r"Page \d+ of \d+"), re.compile(r"Figure \d+\."))
+# Fixed numbers of the method text and group labels: 95% intervals, scale ranges, ages 0–8, SIMD 1 to 5.
+METHOD_NUMBERS = {"95", "0", "8", "14", "70", "40", "7", "35", "1", "2", "3", "4", "5"}
+
+
+def printed(value: float | None, unit: str) -> set[str]:
+    """The strings a published value can print as."""
+    if value is None:
+        return set()
+    if unit == "percent":
+        return {str(round(value))}
+    if unit == "count":
+        return {f"{int(value):,d}"}
+    return {f"{value:.1f}"}
+
+
+def published_numbers(tables: PublishedTables) -> set[str]:
+    """Every number the published tables allow a report to print (suppressed rows excluded)."""
+    out: set[str] = set()
+    for frame in (tables.estimates, tables.comparator, tables.previous):
+        for r in frame.filter(~pl.col("suppressed")).iter_rows(named=True):
+            for col in ("value", "ci_low", "ci_high"):
+                out |= printed(r[col], r["unit"])
+            out |= printed(r["n"], "count")
+    for r in tables.three_circles.filter(~pl.col("suppressed")).iter_rows(named=True):
+        out |= printed(r["percent"], "percent") | printed(r["n"], "count") | printed(r["base"], "count")
+    for r in tables.response_rates.filter(~pl.col("suppressed")).iter_rows(named=True):
+        out |= (
+            printed(r["response_rate"], "percent")
+            | printed(r["respondents"], "count")
+            | printed(r["roll"], "count")
+        )
+    for r in tables.linkage_quality.filter(~pl.col("suppressed")).iter_rows(named=True):
+        out |= printed(r["count"], "count")
+    return out
+
+
+def pdf_text(path: Path) -> str:
+    """All text of a PDF, page by page."""
+    return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)
+
+
+def reports(built: tuple[Path, BuildSummary]) -> list[Path]:
+    """Every PDF the build produced."""
+    out, summary = built
+    return [out / r["pdf"] for r in summary.produced]
+
+
+def test_every_printed_number_is_a_published_value(built, published):
+    """Numbers in the body of every report come from the published tables (or are structural)."""
+    allowed = published_numbers(published) | METHOD_NUMBERS
+    allowed |= {"20", "10", "9", "2015", "16", "2012", "13"}  # min_group, min_cell, min_cell − 1, waves
+    for name in published.schools["school_name"].to_list() + published.schools["asg_name"].to_list():
+        allowed |= set(NUMBER.findall(name))
+    allowed |= set(published.schools["seed_code"].to_list()) | set(published.schools["asg_code"].to_list())
+    labels = indicator_labels(published.estimates["indicator_id"].unique().to_list())
+    for label in labels.values():
+        allowed |= set(NUMBER.findall(label.label))
+    for path in reports(built):
+        reader = pypdf.PdfReader(path)
+        for number, page in enumerate(reader.pages[2:], start=3):  # cover and contents carry no statistics
+            text = page.extract_text() or ""
+            for pattern in FURNITURE:
+                text = pattern.sub(" ", text)
+            text = re.sub(r"[0-9a-f]{12,64}", " ", text)  # data version hashes
+            text = re.sub(r"\b[0-9a-f]{7}(-dirty)?\b|\bunknown\b", " ", text)  # code version
+            stray = {n for n in NUMBER.findall(text) if n.lstrip("-") not in allowed}
+            assert not stray, (
+                f"{path.name} page {number} prints numbers not in the published tables: {sorted(stray)}"
+            )
+
+
+def test_no_withheld_value_appears_in_any_pdf_or_spreadsheet(built):
+    """Sentinels planted behind every suppression flag never reach a PDF or a spreadsheet."""
+    out, summary = built
+    forbidden = (
+        f"{SENTINEL_VALUE:.1f}",
+        f"{int(SENTINEL_VALUE)}",
+        f"{SENTINEL_COUNT:,d}",
+        str(SENTINEL_COUNT),
+    )
+    for entry in summary.produced:
+        text = pdf_text(out / entry["pdf"])
+        assert "[c]" in text
+        assert not [f for f in forbidden if f in text], entry["pdf"]
+        book = openpyxl.load_workbook(out / entry["xlsx"], read_only=True)
+        cells = [
+            str(v)
+            for ws in book.worksheets
+            for row in ws.iter_rows(values_only=True)
+            for v in row
+            if v is not None
+        ]
+        assert "[c]" in cells
+        assert not [c for c in cells if any(f in c for f in forbidden) or c in ("99999", "99999.0", "987654")]
+
+
+def test_pdfs_are_tagged_with_language_title_and_alt_text(built):
+    """PDF/UA basics: structure tree, marked content, document language and title, alt text on figures."""
+    for path in reports(built):
+        reader = pypdf.PdfReader(path)
+        root = reader.trailer["/Root"]
+        assert "/StructTreeRoot" in root
+        assert root["/MarkInfo"]["/Marked"]
+        assert root["/Lang"] == "en-GB"
+        assert "children's wellbeing profile" in reader.metadata.title
+        assert root["/ViewerPreferences"]["/DisplayDocTitle"]
+        raw = path.read_bytes()
+        assert b"/Alt" in raw and b"/Figure" in raw and b"/TH" in raw
+
+
+def test_spreadsheet_has_cover_notes_and_one_table_per_sheet(built):
+    """Each XLSX opens with a cover and notes, then one titled table per sheet."""
+    out, summary = built
+    book = openpyxl.load_workbook(out / summary.produced[0]["xlsx"])
+    assert book.sheetnames[:2] == ["Cover", "Notes"]
+    assert len(book.sheetnames) > 4
+    for sheet in book.worksheets[2:]:
+        assert len(sheet.tables) == 1
+        assert sheet["A1"].value
+
+
+def test_contents_lists_reports_and_what_was_not_produced(built, published):
+    """contents.json names every produced report and every area without one, with the reason."""
+    out, _ = built
+    contents = json.loads((out / "contents.json").read_text())
+    kinds = {r["kind"] for r in contents["reports"]}
+    assert kinds == {"council", "cluster", "school"}
+    assert all((out / r["pdf"]).exists() and (out / r["xlsx"]).exists() for r in contents["reports"])
+    listed = {r["code"] for r in contents["reports"]} | {r["code"] for r in contents["not_produced"]}
+    assert listed >= set(published.schools["seed_code"].to_list())
+    assert all(r["reason"] for r in contents["not_produced"])
+    council_text = pdf_text(out / "council_report.pdf")
+    for skipped in contents["not_produced"]:
+        assert skipped["name"] in council_text
