@@ -25,7 +25,7 @@ from rcs_pipeline.charts.style import (
 
 MARKERS = ("o", "D", "s", "^", "v", "P", "X", "*")
 MM = 1 / 25.4
-LABEL_WIDTH = 36
+LABEL_WIDTH = 40
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def dot_panels(labels: list[str], panels: list[Panel], *, title: str, width_mm: 
     """Rows of indicators (or groups) against one or more panels of grouped markers with 95% intervals."""
     most = max(len(p.groups) for p in panels)
     lines = max((wrap(label).count("\n") + 1 for label in labels), default=1)
-    row_mm = max(3.2 + 1.9 * most, 3.6 * lines)
+    row_mm = max(2.6 + 1.7 * most, 3.0 * lines)
     legend_mm = (0 if most <= 1 else 6 if most <= 4 else 10) + (5 if any(p.title for p in panels) else 0)
     height = 14 + legend_mm + row_mm * len(labels)
     figure = new_figure(width_mm, height, layout=None)

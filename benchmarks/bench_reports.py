@@ -1,0 +1,103 @@
+"""Benchmark: render every report of a national-scale wave from synthetic published tables.
+
+Prints reports per second (overall and for school reports), the median seconds per council, cluster and
+school report, the time to refresh a council whose inputs did not change, and peak memory.
+Targets on a 2-core machine: school reports ≥ 2 per second overall, a council report ≤ 5 s.
+
+    .venv/bin/python benchmarks/bench_reports.py                 # 32 councils (~2,000 schools)
+    .venv/bin/python benchmarks/bench_reports.py --councils 2    # a quick sample
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from rcs_pipeline.codelists import council_names
+from rcs_pipeline.reports.build import build_reports
+from rcs_pipeline.reports.council import ReportSettings
+from rcs_pipeline.reports.sample_tables import sample_published
+
+WAVE = "2015-16"
+
+
+def peak_mb() -> tuple[float, float]:
+    """Peak resident memory of this process and of its largest finished child, in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def main() -> None:
+    """Render a wave's reports and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--councils", type=int, default=32)
+    parser.add_argument("--clusters", type=int, default=11, help="clusters per council (≈6 schools each)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix="bench_reports_"))
+    codes = sorted(council_names())[: args.councils]
+    settings = ReportSettings(run_id="bench")
+    timings: dict[str, list[float]] = {"council": [], "cluster": [], "school": []}
+    wall = {"council": 0.0, "areas": 0.0}
+    started = time.perf_counter()
+    for la_code in codes:
+        tables = sample_published(WAVE, la_code, n_clusters=args.clusters, previous_wave="2012-13")
+        folder = out / WAVE / la_code
+        t0 = time.perf_counter()
+        council = build_reports(tables, folder, settings, workers=1, force=True, kinds=("council",))
+        t1 = time.perf_counter()
+        areas = build_reports(
+            tables, folder, settings, workers=args.workers, force=True, kinds=("cluster", "school")
+        )
+        t2 = time.perf_counter()
+        wall["council"] += t1 - t0
+        wall["areas"] += t2 - t1
+        for entry in council.produced + areas.produced:
+            if f"{entry['kind']}:{entry['code']}" in council.rendered + areas.rendered:
+                timings[entry["kind"]].append(entry["seconds"])
+        print(
+            f"{la_code}: council {t1 - t0:.1f} s, {len(areas.rendered)} cluster/school reports in {t2 - t1:.1f} s",
+            flush=True,
+        )
+    total = time.perf_counter() - started
+    refresh_started = time.perf_counter()
+    refresh = build_reports(
+        sample_published(WAVE, codes[0], n_clusters=args.clusters, previous_wave="2012-13"),
+        out / WAVE / codes[0],
+        settings,
+        workers=args.workers,
+    )
+    refresh_seconds = time.perf_counter() - refresh_started
+    n_reports = sum(len(v) for v in timings.values())
+    own, children = peak_mb()
+    print()
+    print(
+        f"councils: {len(codes)}; reports: {n_reports} (council {len(timings['council'])}, "
+        f"cluster {len(timings['cluster'])}, school {len(timings['school'])}); output {out}"
+    )
+    print(f"total wall time: {total:.1f} s; reports per second overall: {n_reports / total:.2f}")
+    print(
+        f"cluster and school reports per second ({args.workers} workers): "
+        f"{(len(timings['cluster']) + len(timings['school'])) / wall['areas']:.2f}"
+    )
+    for kind, values in timings.items():
+        if values:
+            print(
+                f"median seconds per {kind} report: {statistics.median(values):.2f} "
+                f"(min {min(values):.2f}, max {max(values):.2f})"
+            )
+    print(
+        f"refresh of an unchanged council: {refresh_seconds:.2f} s, {len(refresh.rendered)} reports re-rendered, "
+        f"{len(refresh.unchanged)} skipped"
+    )
+    print(f"peak RSS: main process {own:.0f} MB, largest worker {children:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
