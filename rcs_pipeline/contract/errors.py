@@ -22,6 +22,7 @@ class Problem:
     rows: tuple[int, ...]  # first few spreadsheet row numbers (header = 1, first data row = 2)
     row_count: int  # how many rows in all
     message: str
+    rule: str = ""  # name of a cross-file rule ("seed_codes", "roll", "service_flags"); "" for file rules
 
     @property
     def is_error(self) -> bool:

@@ -95,10 +95,10 @@ def _rows(frame: pl.DataFrame, mask: pl.Expr) -> tuple[list[int], int]:
     return rows.head(ROWS_FETCHED).to_list(), rows.len()
 
 
-def _counted(file: str, column: str | None, rows: tuple[list[int], int], message: str) -> Problem:
-    """A problem with its first rows and its true total."""
+def _counted(file: str, column: str | None, rows: tuple[list[int], int], message: str, rule: str) -> Problem:
+    """A cross-file problem with its first rows, its true total and the rule it breaks."""
     found = problem(file, column, rows[0], message)
-    return Problem(found.severity, found.file, found.column, found.rows, rows[1], found.message)
+    return Problem(found.severity, found.file, found.column, found.rows, rows[1], found.message, rule)
 
 
 def _seed_code_problems(
@@ -119,6 +119,7 @@ def _seed_code_problems(
                     "la_code",
                     other,
                     f"school belongs to another council (this delivery is for {la_code})",
+                    "seed_codes",
                 )
             )
     known = schools.get_column("seed_code").drop_nulls()
@@ -131,7 +132,13 @@ def _seed_code_problems(
         absent = _rows(frame, code.is_not_null() & ~code.is_in(known.implode()))
         if absent[1]:
             found.append(
-                _counted(parsed[name].file or name, "seed_code", absent, f"seed_code is not in {file}")
+                _counted(
+                    parsed[name].file or name,
+                    "seed_code",
+                    absent,
+                    f"seed_code is not in {file}",
+                    "seed_codes",
+                )
             )
         foreign = _rows(frame, code.is_in(known.implode()) & ~code.is_in(own.implode()))
         if foreign[1]:
@@ -142,6 +149,7 @@ def _seed_code_problems(
                     foreign,
                     f"seed_code belongs to a school of another council in {file} (this delivery is "
                     f"for {la_code})",
+                    "seed_codes",
                 )
             )
     return found
@@ -186,7 +194,7 @@ def _roll_problems(frames: dict[str, pl.DataFrame], parsed: dict[str, ParsedData
         )
         rows = _rows(pl.concat([bad, bad_stage]).unique(SOURCE_ROW).sort(SOURCE_ROW), pl.lit(True))
         message = f"more respondents than pupils on the roll (school_roll) for school x stage x sex ({groups}{more})"
-        found.append(_counted(parsed[name].file or name, None, rows, message))
+        found.append(_counted(parsed[name].file or name, None, rows, message, "roll"))
     return found
 
 
@@ -223,5 +231,6 @@ def _service_flag_problems(
             "not_in_receipt_of_services",
             clash,
             f"not_in_receipt_of_services is Y but a service flag is also Y ({', '.join(flags)})",
+            "service_flags",
         )
     ]

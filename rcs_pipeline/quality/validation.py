@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,50 +80,45 @@ def run_suite(
 
     Example: run_suite(pl.DataFrame({"pupils": [3, -1]}), "school_roll").failed[0].unexpected_values -> ("-1",)
     """
+    return run_suites({name: frame}, suites_dir=suites_dir, docs_dir=docs_dir)[name]
+
+
+def run_suites(
+    tables: Mapping[str, pl.DataFrame], *, suites_dir: Path | None = None, docs_dir: Path | None = None
+) -> dict[str, SuiteOutcome]:
+    """Validate each frame with the suite of the same name in one GX context; one Data Docs site for all."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx
 
-    suite = load_suite(name, suites_dir)
+    suites = {name: load_suite(name, suites_dir) for name in tables}
     context = gx.get_context(mode="ephemeral")
     if docs_dir is not None:
         context.add_data_docs_site(site_name="rcs", site_config=_site_config(docs_dir))
-    batch = (
-        context.data_sources.add_pandas("rcs")
-        .add_dataframe_asset(name)
-        .add_batch_definition_whole_dataframe("whole_table")
-    )
-    data = frame.to_pandas(use_pyarrow_extension_array=False)
-    identifier, other = _split(suite)
-    outcomes: list[ExpectationOutcome] = []
-    for part, expectations, kept in (("identifiers", identifier, 0), ("content", other, VALUES_KEPT)):
-        if not expectations:
-            continue
-        gx_suite = context.suites.add(
-            _suite(gx, suite, f"{name}.{part}" if identifier else name, expectations)
-        )
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{name}.{part}", data=batch, suite=gx_suite)
-        )
-        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": kept}
-        if docs_dir is not None:
-            checkpoint = context.checkpoints.add(
-                gx.Checkpoint(
-                    name=f"{name}.{part}",
-                    validation_definitions=[definition],
-                    result_format=result_format,
-                    actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["rcs"])],
-                )
+    source = context.data_sources.add_pandas("rcs")
+    results: dict[str, SuiteOutcome] = {}
+    for name, frame in tables.items():
+        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole_table")
+        data = frame.to_pandas(use_pyarrow_extension_array=False)
+        identifier, other = _split(suites[name])
+        outcomes: list[ExpectationOutcome] = []
+        for part, expectations, kept in (("identifiers", identifier, 0), ("content", other, VALUES_KEPT)):
+            if not expectations:
+                continue
+            gx_suite = context.suites.add(
+                _suite(gx, suites[name], f"{name}.{part}" if identifier else name, expectations)
             )
-            run = checkpoint.run(batch_parameters={"dataframe": data})
-            results = next(iter(run.run_results.values())).results
-        else:
-            results = definition.run(
-                batch_parameters={"dataframe": data}, result_format=result_format
-            ).results
-        outcomes.extend(_outcome(r, kept) for r in results)
-    index = docs_dir / "index.html" if docs_dir is not None else None
-    return SuiteOutcome(name, all(o.success for o in outcomes), tuple(outcomes), index)
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=f"{name}.{part}", data=batch, suite=gx_suite)
+            )
+            result_format = {"result_format": "SUMMARY", "partial_unexpected_count": kept}
+            run = definition.run(batch_parameters={"dataframe": data}, result_format=result_format)
+            outcomes.extend(_outcome(r, kept) for r in run.results)
+        index = docs_dir / "index.html" if docs_dir is not None else None
+        results[name] = SuiteOutcome(name, all(o.success for o in outcomes), tuple(outcomes), index)
+    if docs_dir is not None:
+        context.build_data_docs(site_names=["rcs"])
+    return results
 
 
 def _suite(gx: Any, suite: dict[str, Any], name: str, expectations: list[dict[str, Any]]) -> Any:

@@ -8,11 +8,11 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from assets.defs.landing.assets import landing
+from assets.defs.landing.assets import build_landing
 from assets.partitions import partition_key, wave_council_partitions
 from assets.quality import expectations_check
 from assets.resources import RcsSettings
-from rcs_pipeline.paths import expectations_dir
+from rcs_pipeline.paths import RcsHome, expectations_dir
 from rcs_pipeline.quality import load_suite, run_suite
 from tests.conftest import TINY_WAVE
 
@@ -92,7 +92,7 @@ def test_failing_values_are_reported_except_for_identifiers(tmp_path: Path) -> N
     assert "nonsense" not in pages
 
 
-def test_failing_blocking_check_stops_downstream_and_passes_with_the_shipped_suite(
+def test_landing_expectations_refuse_before_writing_and_stop_downstream(
     tiny_home: Path, tmp_path: Path, dagster_instance: dg.DagsterInstance
 ) -> None:
     @dg.asset(deps=["school_roll"], partitions_def=wave_council_partitions)
@@ -101,25 +101,67 @@ def test_failing_blocking_check_stops_downstream_and_passes_with_the_shipped_sui
 
     def run(suites: Path | None) -> dg.ExecuteInProcessResult:
         return dg.materialize(
-            [landing, roll_consumer, expectations_check("school_roll", "landing", suites_dir=suites)],
+            [build_landing(suites), roll_consumer],
             partition_key=partition_key(TINY_WAVE, COUNCIL),
             instance=dagster_instance,
             resources={"settings": RcsSettings(home=str(tiny_home))},
             raise_on_error=False,
         )
 
+    accepted = run(None)
+    assert accepted.success
+    evaluations = {e.check_name: e for e in accepted.get_asset_check_evaluations()}
+    assert len(evaluations) == 11 and all(e.passed for e in evaluations.values())
+    assert (tmp_path / "consumer_ran").exists()
+    assert (tiny_home / "quality" / "index.html").exists()
+    assert (tiny_home / "quality" / "data_docs" / "landing" / TINY_WAVE / COUNCIL / "index.html").exists()
+    landed = {p: p.read_bytes() for p in sorted((tiny_home / "landing").rglob("*.parquet"))}
+    (tmp_path / "consumer_ran").unlink()
+
     strict = tmp_path / "strict_suites"
     _edit(strict, "school_roll", "expect_column_values_to_be_between", "pupils", min_value=100000)
     refused = run(strict)
-    [evaluation] = refused.get_asset_check_evaluations()
-    assert not evaluation.passed
-    assert evaluation.metadata["failing_columns"].value == "pupils"
-    assert evaluation.metadata["expectations_failed"].value == 1
+    assert not refused.success
+    evaluations = {e.check_name: e for e in refused.get_asset_check_evaluations()}
+    assert not evaluations["school_roll_expectations"].passed
+    assert evaluations["school_roll_expectations"].metadata["failing_columns"].value == "pupils"
+    assert evaluations["schools_expectations"].passed
+    failure = next(e for e in refused.all_events if e.is_step_failure)
+    assert "expectations/school_roll.json: expect_column_values_to_be_between on pupils" in (
+        failure.step_failure_data.user_failure_data.description
+    )
     assert not (tmp_path / "consumer_ran").exists()
+    assert {p: p.read_bytes() for p in sorted((tiny_home / "landing").rglob("*.parquet"))} == landed
 
-    accepted = run(None)
-    [evaluation] = accepted.get_asset_check_evaluations()
-    assert evaluation.passed, evaluation.metadata
-    assert (tmp_path / "consumer_ran").exists()
-    assert (tiny_home / "quality" / "index.html").exists()
-    assert (tiny_home / "quality" / "data_docs" / "school_roll" / TINY_WAVE / COUNCIL / "index.html").exists()
+
+def test_check_factory_runs_a_suite_on_a_downstream_table(
+    tmp_path: Path, dagster_instance: dg.DagsterInstance
+) -> None:
+    home = tmp_path / "home"
+    path = RcsHome(home).table("published", "published_estimates", TINY_WAVE, COUNCIL)
+    path.parent.mkdir(parents=True)
+    pl.DataFrame(
+        {
+            "unit": ["percent", "percent"],
+            "suppressed": [False, True],
+            "reason": [None, "min_cell"],
+            "value": [40.0, None],
+            "ci_low": [30.0, None],
+            "ci_high": [50.0, None],
+        }
+    ).write_parquet(path)
+
+    @dg.asset(name="published_estimates", partitions_def=wave_council_partitions)
+    def published_estimates() -> None:
+        """Stands for the disclosure zone's asset; its table was written above."""
+
+    check = expectations_check("published_estimates", "published")
+    result = dg.materialize(
+        [published_estimates, check],
+        partition_key=partition_key(TINY_WAVE, COUNCIL),
+        instance=dagster_instance,
+        resources={"settings": RcsSettings(home=str(home))},
+    )
+    [evaluation] = result.get_asset_check_evaluations()
+    assert evaluation.passed and evaluation.metadata["expectations_failed"].value == 0
+    assert evaluation.check_name == "published_estimates_expectations"
