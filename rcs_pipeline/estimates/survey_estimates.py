@@ -16,7 +16,7 @@ import polars as pl
 
 from rcs_pipeline.estimates.domains import COMPARATOR_LEVEL, GEOGRAPHY_LEVELS, SURVEYED_STAGES
 from rcs_pipeline.estimates.intervals import with_intervals
-from rcs_pipeline.estimates.linearisation import design_units, required_columns, unit_sums
+from rcs_pipeline.estimates.linearisation import answered_by_group, design_units, required_columns, unit_sums
 from rcs_pipeline.estimates.taylor import domain_estimates
 
 ESTIMATE_SCHEMA: dict[str, pl.DataType] = {
@@ -95,10 +95,17 @@ def estimate_indicators(
         return pl.DataFrame(schema=ESTIMATE_SCHEMA)
     con = connect(threads)
     try:
-        con.register("pupils", pupils.select(required_columns(types)))
+        columns = required_columns(types) + (["instrument"] if "instrument" in pupils.columns else [])
+        con.register("pupils", pupils.select(columns))
         if rolls is not None:
             con.register("school_rolls", rolls.select("seed_code", pl.col("roll").cast(pl.Float64)))
-        unit_sums(con, types)
+        school_level = "school" in levels
+        unit_sums(
+            con,
+            types,
+            unit_sums_of_squares=school_level,
+            row_groups=answered_by_group(pupils, types, "instrument"),
+        )
         design_units(con)
         raw = domain_estimates(con, levels, fpc=rolls is not None).pl()
     finally:

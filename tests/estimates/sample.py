@@ -1,4 +1,7 @@
-"""A small hand-made clustered sample: 2 councils, 7 schools in 4 clusters, weights, nulls, rare outcome."""
+"""A small hand-made clustered sample: 2 councils, 7 schools in 4 clusters, weights, nulls, rare outcome.
+
+The rare outcome is asked of the secondary schools only (as each survey's own indicators are).
+"""
 
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ def clustered_sample(seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]:
                     "asg_code": asg_code,
                     "seed_code": seed_code,
                     "response_id": f"{seed_code}-{i}",
+                    "instrument": "primary" if seed_code.endswith("1") else "secondary",
                     "weight": float(np.round(rng.uniform(1.0, 4.0), 3)),
                     "sex": None if rng.random() < 0.07 else ("F" if rng.random() < 0.5 else "M"),
                     "stage": stage,
@@ -45,7 +49,7 @@ def clustered_sample(seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]:
                     "child_protection_register": None if looked_after is None else bool(rng.random() < 0.1),
                     "ind_happy": happy,
                     "ind_wellbeing": None if rng.random() < 0.12 else float(rng.integers(14, 71)),
-                    "ind_rare": float(rng.random() < 0.06),
+                    "ind_rare": None if seed_code.endswith("1") else float(rng.random() < 0.06),
                 }
             )
     frame = pl.DataFrame(rows, schema_overrides={"simd_quintile": pl.Int8, "urban_rural_8fold": pl.Int8})

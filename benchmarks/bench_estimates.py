@@ -1,0 +1,126 @@
+"""Benchmark: all estimates for a national-scale wave (~450,000 pupils, 32 councils), printing seconds and peak RSS.
+
+Builds a pupil_scores-like frame of that size synthetically (the real catalogue's pupil indicators, breakdowns,
+schools in clusters, weights), then times the per-council estimates (all 32 councils' designs, council /
+cluster / school levels, in one run as the asset code does per council), the wave-wide comparator, and the
+three-circles and response-rate tables. Usage: python benchmarks/bench_estimates.py [pupils] [threads]
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+
+import numpy as np
+import polars as pl
+
+from rcs_pipeline.estimates import estimate_comparator, estimate_indicators
+from rcs_pipeline.estimates.response_rates import response_rates
+from rcs_pipeline.estimates.three_circles import three_circles
+from rcs_pipeline.indicators import load_catalogue
+
+COUNCILS = 32
+PUPILS_PER_SCHOOL = {"primary": 105, "secondary": 640}  # P5–P7 and S1–S4 respondents per school, roughly
+PRIMARIES_PER_CLUSTER = 6
+NEEDS = ["need_sdq_high", "need_emotional_very_high", "need_conduct_very_high", "need_low_wemwbs", "need_any"]
+SERVICES = ["service_looked_after", "service_child_protection", "service_asn", "service_fsm", "service_any"]
+
+
+def national_pupils(n_target: int, seed: int = 2015) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict]:
+    """(pupil_scores-like frame, schools, school_roll, indicator types) of about n_target respondents."""
+    rng = np.random.default_rng(seed)
+    per_cluster = PUPILS_PER_SCHOOL["secondary"] + PRIMARIES_PER_CLUSTER * PUPILS_PER_SCHOOL["primary"]
+    clusters = max(COUNCILS, round(n_target / per_cluster))
+    schools = []
+    for k in range(clusters):
+        la = f"S12000{(k % COUNCILS) + 5:03d}"
+        schools.append((f"8{k:06d}", la, f"ASG{k:04d}", "secondary"))
+        schools += [(f"2{k:04d}{j:02d}", la, f"ASG{k:04d}", "primary") for j in range(PRIMARIES_PER_CLUSTER)]
+    school_frame = pl.DataFrame(schools, schema=["seed_code", "la_code", "asg_code", "sector"], orient="row")
+    sizes = rng.poisson([PUPILS_PER_SCHOOL[s[3]] for s in schools])
+    idx = np.repeat(np.arange(len(schools)), sizes)
+    n = idx.size
+    sector = school_frame["sector"].to_numpy()[idx]
+    secondary = sector == "secondary"
+    stage = np.where(secondary, rng.choice(["S1", "S2", "S3", "S4"], n), rng.choice(["P5", "P6", "P7"], n))
+    simd = rng.integers(1, 6, n)
+    looked_after = rng.random(n) < 0.015 + 0.01 * (5 - simd)
+    frame = pl.DataFrame(
+        {
+            "la_code": school_frame["la_code"].to_numpy()[idx],
+            "asg_code": school_frame["asg_code"].to_numpy()[idx],
+            "seed_code": school_frame["seed_code"].to_numpy()[idx],
+            "instrument": np.where(secondary, "secondary", "primary"),
+            "stage": stage,
+            "sex": rng.choice(["F", "M", "X"], n, p=[0.49, 0.49, 0.02]),
+            "weight": rng.uniform(1.0, 1.6, n),
+            "simd_quintile": simd.astype(np.int8),
+            "urban_rural_8fold": rng.integers(1, 9, n).astype(np.int8),
+            "urban_rural_2fold": rng.choice(["urban", "rural"], n, p=[0.8, 0.2]),
+            "fsm_p6plus": rng.random(n) < 0.17,
+            "any_asn": rng.random(n) < 0.3,
+            "looked_after_any": looked_after,
+            "child_protection_register": rng.random(n) < 0.004,
+        }
+    )
+    catalogue = load_catalogue().filter(pl.col("instrument").is_in(["secondary", "primary"]))
+    columns = {}
+    for ident, instrument, kind in catalogue.select("indicator_id", "instrument", "type").iter_rows():
+        own = secondary if instrument == "secondary" else ~secondary
+        value = (
+            rng.normal(48, 9, n) if kind == "mean" else (rng.random(n) < rng.uniform(0.1, 0.8)).astype(float)
+        )
+        columns[f"ind_{ident}"] = np.where(own & (rng.random(n) > 0.05), value, np.nan)
+    flags = {c: rng.random(n) < 0.2 for c in NEEDS + SERVICES}
+    frame = frame.with_columns(
+        pl.when(pl.col("stage") != "P5").then(pl.col("fsm_p6plus")).alias("fsm_p6plus"),
+        *(pl.Series(k, v).fill_nan(None) for k, v in columns.items()),
+        *(pl.Series(k, v) for k, v in flags.items()),
+    )
+    roll = (
+        frame.group_by("seed_code", "stage", "sex")
+        .len("pupils")
+        .with_columns(pupils=(pl.col("pupils") * 1.25).round().cast(pl.Int32))
+    )
+    types = dict(catalogue.select("indicator_id", "type").iter_rows())
+    return frame, school_frame, roll, types
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (ru_maxrss is kB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(label: str, fn, *args, **kwargs):
+    """Run fn, print its seconds, rows and the peak RSS so far."""
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    print(
+        f"{label:<38} {time.perf_counter() - start:8.1f} s  {out.height:>10,} rows  peak RSS {peak_rss_mb():,.0f} MB"
+    )
+    return out
+
+
+def main() -> None:
+    """Build the national frame and time every estimate table."""
+    target = int(sys.argv[1]) if len(sys.argv) > 1 else 450_000
+    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    start = time.perf_counter()
+    pupils, schools, roll, types = national_pupils(target)
+    rolls = roll.group_by("seed_code").agg(roll=pl.col("pupils").sum().cast(pl.Float64))
+    print(
+        f"national frame: {pupils.height:,} pupils, {pupils['seed_code'].n_unique():,} schools, "
+        f"{pupils['asg_code'].n_unique():,} clusters, {COUNCILS} councils, {len(types)} indicators "
+        f"({time.perf_counter() - start:.1f} s); DuckDB threads = {threads}"
+    )
+    total = time.perf_counter()
+    timed("estimates (32 council designs)", estimate_indicators, pupils, types, rolls, threads=threads)
+    timed("comparator_estimates (wave-wide)", estimate_comparator, pupils, types, threads=threads)
+    timed("three_circles", three_circles, pupils, NEEDS, SERVICES)
+    timed("response_rates", response_rates, pupils, schools, roll)
+    print(f"{'total':<38} {time.perf_counter() - total:8.1f} s  peak RSS {peak_rss_mb():,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
