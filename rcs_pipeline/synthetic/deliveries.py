@@ -16,7 +16,8 @@ def write_delivery(frames: dict[str, pl.DataFrame], folder: Path, fmt: str = "cs
     `fmt="csv"`: UTF-8 with header, blanks for missing values (byte-identical for the same frames).
     `fmt="xlsx"`: one workbook per dataset, first sheet, header in row 1.
     `fmt="sav"`: SPSS files for the three surveys (the only datasets the contract accepts as SAV); the
-    other datasets are written as CSV beside them.
+    other datasets are written as CSV beside them. A file of the same dataset in another format is removed,
+    since the contract refuses two files for one dataset.
     Example: write_delivery(frames, home / "landing" / "2015-16" / "S12000005", "xlsx")
     """
     if fmt not in FORMATS:
@@ -26,6 +27,9 @@ def write_delivery(frames: dict[str, pl.DataFrame], folder: Path, fmt: str = "cs
     for dataset, frame in frames.items():
         ext = fmt if fmt != "sav" or dataset in SURVEY_DATASETS else "csv"
         path = folder / f"{dataset}.{ext}"
+        for other in FORMATS:  # a file left in another format would make two files for one dataset
+            if other != ext:
+                (folder / f"{dataset}.{other}").unlink(missing_ok=True)
         if ext == "csv":
             frame.write_csv(path)
         elif ext == "xlsx":

@@ -45,3 +45,10 @@ def test_sav_for_surveys_and_csv_for_the_rest(frames: dict[str, pl.DataFrame], t
 def test_unknown_format_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown delivery format"):
         write_delivery({"schools": pl.DataFrame({"seed_code": ["0123456"]})}, tmp_path, "json")
+
+
+def test_rewriting_in_another_format_leaves_one_file_per_dataset(frames: dict[str, pl.DataFrame],
+                                                                 tmp_path: Path) -> None:
+    write_delivery(frames, tmp_path, "xlsx")
+    write_delivery(frames, tmp_path, "csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["schools.csv", "secondary_survey.csv"]
