@@ -13,7 +13,6 @@ from rcs_pipeline.reports.council import (
     domain_groups,
     heading_lower,
 )
-from rcs_pipeline.reports.formatting import format_count
 from rcs_pipeline.reports.inputs import PublishedTables
 from rcs_pipeline.reports.lookup import Estimates
 from rcs_pipeline.reports.sections import (
@@ -25,6 +24,7 @@ from rcs_pipeline.reports.sections import (
     estimate_sentence,
     indicator_table,
     percent_indicators,
+    respondents_sentence,
     response_table,
 )
 
@@ -100,17 +100,18 @@ def area_tables(tables: PublishedTables, level: str, code: str) -> PublishedTabl
 
 
 def area_findings(
+    tables: PublishedTables,
     est: Estimates,
     geo: Geography,
     council: Geography,
     labels: dict[str, IndicatorLabel],
     domains: list[tuple[str, str, list[str]]],
-    respondents: int | None,
 ) -> list[str]:
-    """Plain-words findings for an area: who took part, and one indicator per domain against the council."""
+    """Plain-words findings for an area: who took part (published counts), one indicator per domain against the council."""
     findings = []
-    if respondents is not None:
-        findings.append(f"Taking part: {format_count(respondents)} pupils in {geo.name} answered the survey.")
+    taking_part = respondents_sentence(tables.response_rates, geo)
+    if taking_part:
+        findings.append(taking_part)
     for _, title, members in domains:
         for ident in percent_indicators(est, geo, members):
             sentence = estimate_sentence(
@@ -144,7 +145,7 @@ def area_sections(
         f"This report describes the wellbeing of pupils in {outcome.name}, a {kind} in {council_name}, "
         f"beside the figures for the whole council."
     )
-    summary.bullets(area_findings(est, geo, council, labels, domains, outcome.respondents))
+    summary.bullets(area_findings(tables, est, geo, council, labels, domains))
     summary.table(response_table(tables.response_rates, geo, "Response rates"))
     sections = [summary]
     series = [(council_name, est, "council", council.code)]

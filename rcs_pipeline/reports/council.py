@@ -12,7 +12,7 @@ from rcs_pipeline.reports.catalogue import (
     indicator_labels,
     report_layout,
 )
-from rcs_pipeline.reports.formatting import format_count, format_value
+from rcs_pipeline.reports.formatting import format_value
 from rcs_pipeline.reports.inputs import PublishedTables
 from rcs_pipeline.reports.lookup import Cell, Estimates, shown
 from rcs_pipeline.reports.sections import (
@@ -28,6 +28,7 @@ from rcs_pipeline.reports.sections import (
     linkage_table,
     panels_chart,
     percent_indicators,
+    respondents_sentence,
     response_table,
     scores_chart,
     without_service_table,
@@ -210,26 +211,9 @@ def key_findings(
 ) -> list[str]:
     """Plain-words findings written from the published values (no number that is not published)."""
     findings = []
-    rates = tables.response_rates.filter(
-        (pl.col("geography_level") == geo.level)
-        & (pl.col("geography_code") == geo.code)
-        & (pl.col("stage") == "all")
-        & (pl.col("sex") == "all")
-        & ~pl.col("suppressed")
-    )
-    names = {
-        "primary": "primary pupils (P5 to P7)",
-        "secondary": "secondary pupils (S1 to S4)",
-        "parent": "parents",
-    }
-    parts = [
-        f"{format_count(r['respondents'])} {names.get(r['instrument'], r['instrument'])} "
-        f"({format_value(r['response_rate'], 'percent')} of the roll)"
-        for r in rates.iter_rows(named=True)
-        if r["response_rate"] is not None
-    ]
-    if parts:
-        findings.append("Taking part: " + " and ".join(parts) + " answered the survey.")
+    taking_part = respondents_sentence(tables.response_rates, geo)
+    if taking_part:
+        findings.append(taking_part)
     comparator = Estimates(tables.comparator)
     for _, title, members in domains:
         for ident in percent_indicators(est, geo, members):

@@ -568,3 +568,32 @@ def scores_chart(
 def wrap_title(text: str, width: int = 34) -> str:
     """A panel heading shortened to fit above a narrow panel."""
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+SURVEY_WORDS = {
+    "primary": "primary pupils (P5 to P7)",
+    "secondary": "secondary pupils (S1 to S4)",
+    "parent": "parents",
+}
+
+
+def respondents_sentence(rates: pl.DataFrame, geo: Geography) -> str | None:
+    """Who took part, in words, from the published respondent counts and rates of each survey (never summed)."""
+    frame = rates.filter(
+        (pl.col("geography_level") == geo.level)
+        & (pl.col("geography_code") == geo.code)
+        & (pl.col("stage") == "all")
+        & (pl.col("sex") == "all")
+        & ~pl.col("suppressed")
+    )
+    parts = [
+        f"{format_count(r['respondents'])} {SURVEY_WORDS.get(r['instrument'], r['instrument'])}"
+        + (
+            f" ({format_value(r['response_rate'], 'percent')} of the roll)"
+            if r["response_rate"] is not None
+            else ""
+        )
+        for r in frame.iter_rows(named=True)
+        if r["respondents"] is not None
+    ]
+    return "Taking part: " + " and ".join(parts) + " answered the survey." if parts else None
