@@ -73,15 +73,8 @@ def link_id(pupil_ref: str, key: bytes) -> str:
 
 def link_ids(pupil_refs: pl.Series, key: bytes) -> pl.Series:
     """Link ids of a column of pupil references (null stays null), for the key holder's batch work."""
-    digest = hashlib.sha256
-    template = hmac.new(key, digestmod=digest)
-    out: list[str | None] = []
-    for value in pupil_refs.to_list():
-        ref = normalise_pupil_ref(value)
-        if ref is None:
-            out.append(None)
-            continue
-        mac = template.copy()
-        mac.update(ref.encode("utf-8"))
-        out.append(mac.hexdigest())
+    normalised = pupil_refs.cast(pl.String).str.replace_all(r"\s+", "").str.to_uppercase()
+    digest = hmac.digest
+    out = [None if ref is None or ref == "" else digest(key, ref.encode("utf-8"), "sha256").hex()
+           for ref in normalised.to_list()]
     return pl.Series("link_id", out, dtype=pl.String)

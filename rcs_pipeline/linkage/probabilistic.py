@@ -14,6 +14,7 @@ fit) is taken out of a row's competitors, and the posteriors recomputed once.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import TYPE_CHECKING
 
@@ -51,40 +52,40 @@ def level_of(field: str, left: str, right: str) -> pl.Expr:
     return pl.when(a.is_null() | b.is_null()).then(None).when(a == b).then(pl.lit("exact")).otherwise(pl.lit("disagree"))
 
 
-def _pattern_pairs(survey: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
-    """Distinct survey value patterns × distinct pool patterns with the pool pattern's count (`n_pool`)."""
-    columns = [*MATCH_FIELDS, MONTH_INDEX]
-    patterns = survey.select(columns).unique().rename({c: f"s_{c}" for c in columns})
-    pool_patterns = pool.group_by(columns).len("n_pool").rename({c: f"p_{c}" for c in columns})
-    return patterns.join(pool_patterns, how="cross")
+def _key_column(field: str) -> str:
+    """The column a field is compared on (birth month as its month count)."""
+    return MONTH_INDEX if field == "birth_month" else field
+
+
+def _agreeing_pairs(survey: pl.DataFrame, pool: pl.DataFrame, column: str, offset: int = 0) -> int:
+    """Number of (survey, pool) row pairs, both known, whose values agree (pool = survey + offset)."""
+    s = survey.get_column(column).drop_nulls().value_counts(name="n_s")
+    p = pool.get_column(column).drop_nulls().value_counts(name="n_p")
+    if offset:
+        p = p.with_columns(pl.col(column) - offset)
+    joined = s.join(p, on=column)
+    return int(joined.select((pl.col("n_s").cast(pl.Int64) * pl.col("n_p").cast(pl.Int64)).sum()).item() or 0)
 
 
 def field_probabilities(survey: pl.DataFrame, pool: pl.DataFrame) -> dict[str, FieldModel]:
-    """(m, u) of every level of every field for this run; u measured over all (survey, pool) pairs."""
+    """(m, u) of every level of every field for this run; u measured over all (survey, pool) row pairs."""
     model = matching_model()
-    pairs = _weighted_pattern_pairs(survey, pool)
     out: dict[str, FieldModel] = {}
     for field in MATCH_FIELDS:
-        levels = pairs.select(level_of(field, "s_", "p_").alias("level"), "n_pool")
-        counts = dict(levels.drop_nulls("level").group_by("level").agg(pl.col("n_pool").sum()).rows())
-        known = sum(counts.values())
+        column = _key_column(field)
+        known = survey.get_column(column).drop_nulls().len() * pool.get_column(column).drop_nulls().len()
+        agreeing = {"exact": _agreeing_pairs(survey, pool, column)}
+        if "adjacent" in LEVELS[field]:
+            agreeing["adjacent"] = _agreeing_pairs(survey, pool, column, 1) + _agreeing_pairs(survey, pool, column, -1)
         fm: FieldModel = {}
         for level in LEVELS[field]:
-            share = counts.get(level, 0) / known if known else model.u_max
+            share = agreeing[level] / known if known else model.u_max
             fm[level] = (model.m_probabilities[field][level], min(max(share, model.u_min), model.u_max))
         m_rest = 1 - sum(m for m, _ in fm.values())
         u_rest = max(1 - sum(u for _, u in fm.values()), model.u_min)
         fm["disagree"] = (m_rest, u_rest)
         out[field] = fm
     return out
-
-
-def _weighted_pattern_pairs(survey: pl.DataFrame, pool: pl.DataFrame) -> pl.DataFrame:
-    """Pattern pairs weighted by how many survey rows share the survey pattern (for u on rows, not patterns)."""
-    columns = [*MATCH_FIELDS, MONTH_INDEX]
-    patterns = survey.group_by(columns).len("n_survey").rename({c: f"s_{c}" for c in columns})
-    pool_patterns = pool.group_by(columns).len("n_pool").rename({c: f"p_{c}" for c in columns})
-    return patterns.join(pool_patterns, how="cross").with_columns(pl.col("n_pool") * pl.col("n_survey"))
 
 
 def bayes_factor(mu: dict[str, FieldModel], left: str, right: str) -> pl.Expr:
@@ -99,16 +100,75 @@ def bayes_factor(mu: dict[str, FieldModel], left: str, right: str) -> pl.Expr:
     return factor
 
 
+NULL_KEY = "\x00null"
+
+
+def _field_states(field: str, mu: FieldModel, pool_has_nulls: bool) -> list[tuple[str, int, float]]:
+    """(state, month offset, Bayes factor) of the non-disagree states a pool record can be in for `field`."""
+    states = [("exact", 0, mu["exact"][0] / mu["exact"][1])]
+    if "adjacent" in mu:
+        adjacent = mu["adjacent"][0] / mu["adjacent"][1]
+        states += [("adjacent", 1, adjacent), ("adjacent", -1, adjacent)]
+    if pool_has_nulls:
+        states.append(("null", 0, 1.0))
+    return states
+
+
 def pool_evidence(survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldModel]) -> pl.DataFrame:
-    """Sum of the Bayes factors of every pool record against each survey row: survey_token, bf_total."""
-    columns = [*MATCH_FIELDS, MONTH_INDEX]
-    totals = (
-        _pattern_pairs(survey, pool)
-        .group_by([f"s_{c}" for c in columns])
-        .agg((bayes_factor(mu, "s_", "p_") * pl.col("n_pool")).sum().alias("bf_total"))
-        .rename({f"s_{c}": c for c in columns})
+    """Sum of the Bayes factors of every pool record against each survey row: survey_token, bf_total.
+
+    Exact, without scoring every pair: writing each field's factor as φ = φ_disagree + δ (δ = 0 when the
+    field disagrees), the product over fields expands into a sum over subsets A of fields of
+    Π_{f∈A} δ_f × Π_{f∉A} φ_disagree,f; summed over the pool, each term only needs the number of pool
+    records equal to the survey row on the fields of A (in a given state: same value, one month out, or
+    missing), which is a group count looked up by join. A field missing on the survey side has φ = 1.
+    """
+    keys = [_key_column(f) for f in MATCH_FIELDS]
+    patterns = survey.select(keys).unique()
+    # Per pattern: φ_disagree and δ of each state, per field (1 and 0 when the survey value is missing).
+    for field, column in zip(MATCH_FIELDS, keys, strict=True):
+        d = mu[field]["disagree"][0] / mu[field]["disagree"][1]
+        patterns = patterns.with_columns(pl.when(pl.col(column).is_null()).then(1.0).otherwise(d).alias(f"phi_{field}"))
+    coded_pool = pool.select(keys).with_columns(
+        [pl.col(c).cast(pl.String).fill_null(NULL_KEY) for c in keys]
     )
-    return survey.join(totals, on=columns, how="left", nulls_equal=True).select(
+    options = {}
+    for field, column in zip(MATCH_FIELDS, keys, strict=True):
+        has_nulls = pool.get_column(column).null_count() > 0
+        options[field] = [None, *_field_states(field, mu[field], has_nulls)]
+    total = pl.lit(0.0)
+    terms = patterns
+    term_names = []
+    for i, combo in enumerate(itertools.product(*options.values())):
+        chosen = {f: st for f, st in zip(MATCH_FIELDS, combo, strict=True) if st is not None}
+        weight = pl.lit(1.0)
+        for field in MATCH_FIELDS:
+            if field in chosen:
+                _, _, factor = chosen[field]
+                weight = weight * pl.when(pl.col(_key_column(field)).is_null()).then(0.0).otherwise(
+                    factor - pl.col(f"phi_{field}"))
+            else:
+                weight = weight * pl.col(f"phi_{field}")
+        name = f"term_{i}"
+        if not chosen:
+            terms = terms.with_columns((weight * pool.height).alias(name))
+        else:
+            on = [_key_column(f) for f in chosen]
+            counts = coded_pool.group_by(on).len(f"n_{i}")
+            lookup = [
+                (pl.lit(NULL_KEY) if state == "null" else (pl.col(_key_column(f)) + offset if offset else
+                                                          pl.col(_key_column(f))).cast(pl.String)).alias(f"k_{f}")
+                for f, (state, offset, _) in chosen.items()
+            ]
+            terms = terms.with_columns(lookup).join(
+                counts.rename({c: f"k_{f}" for f, c in zip(chosen, on, strict=True)}),
+                on=[f"k_{f}" for f in chosen], how="left",
+            ).with_columns((weight * pl.col(f"n_{i}").fill_null(0)).alias(name)).drop(
+                [f"k_{f}" for f in chosen] + [f"n_{i}"])
+        term_names.append(name)
+    total = pl.sum_horizontal(term_names).alias("bf_total")
+    totals = terms.select(*keys, total)
+    return survey.join(totals, on=keys, how="left", nulls_equal=True).select(
         pl.col("record_token").alias("survey_token"), "bf_total"
     )
 

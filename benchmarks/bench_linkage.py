@@ -1,0 +1,114 @@
+"""Benchmark: separation, key holder (exact and probabilistic stages) and linker for a national-scale wave.
+
+Generates the synthetic `national` scale (all 32 councils, ~390,000 survey rows against ~375,000 admin
+records) unless HOME already holds it, reads each delivery with the landing reader (not timed), then per
+council, as the Dagster partitions do: separation, exact matching, Splink probabilistic matching, the linker
+and the GUILD tables. Prints seconds per stage, link rates and peak RSS. Target on a 2-core machine: whole
+linkage ≤ 60 s and ≤ 4 GB. Usage: python benchmarks/bench_linkage.py [HOME]
+"""
+
+from __future__ import annotations
+
+import resource
+import secrets
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import polars as pl
+
+import rcs_pipeline.linkage.matching as matching
+from rcs_pipeline.contract.readers import read_dataset
+from rcs_pipeline.linkage.keys import decode_linkage_key
+from rcs_pipeline.linkage.linker import PARENT_SURVEYS, PUPIL_SURVEYS, linked_dataset
+from rcs_pipeline.linkage.quality import linkage_comparison, linkage_quality
+from rcs_pipeline.paths import RcsHome
+from rcs_pipeline.separation import SEPARATED_DATASETS, separate
+
+TIMES: dict[str, float] = defaultdict(float)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed_score_groups(original):
+    """Wrap the probabilistic stage so its time is counted apart from the exact stage."""
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            TIMES["probabilistic"] += time.perf_counter() - start
+    return wrapper
+
+
+def ensure_national(home: Path) -> None:
+    """Write the national synthetic wave under `home` unless it is there already."""
+    if RcsHome(home).deliveries():
+        return
+    from rcs_pipeline.synthetic import generate
+
+    start = time.perf_counter()
+    generate(home, scale="national")
+    print(f"generated national synthetic data in {time.perf_counter() - start:.1f} s (not counted)")
+
+
+def main(home: Path) -> None:
+    """Link every council of the national wave and print the figures."""
+    ensure_national(home)
+    matching.score_groups = timed_score_groups(matching.score_groups)
+    key = decode_linkage_key(secrets.token_hex(32))
+    totals: dict[str, int] = defaultdict(int)
+    for wave, la_code in RcsHome(home).deliveries():
+        folder = RcsHome(home).delivery(wave, la_code)
+        landing = {d: read_dataset(folder, d) for d in SEPARATED_DATASETS}
+
+        start = time.perf_counter()
+        split = {d: separate(frame, d) for d, frame in landing.items()}
+        TIMES["separation"] += time.perf_counter() - start
+
+        start = time.perf_counter()
+        link_map = matching.build_link_map({d: ids for d, (ids, _) in split.items()}, key, 0.95)
+        TIMES["key_holder"] += time.perf_counter() - start
+
+        start = time.perf_counter()
+        content = {d: c for d, (_, c) in split.items()}
+        pupils = linked_dataset(link_map, content, PUPIL_SURVEYS, wave, la_code)
+        parents = linked_dataset(link_map, content, PARENT_SURVEYS, wave, la_code)
+        TIMES["linker"] += time.perf_counter() - start
+
+        start = time.perf_counter()
+        linkage_quality(link_map, content)
+        linkage_comparison(pl.concat([pupils, parents], how="diagonal_relaxed"))
+        TIMES["quality"] += time.perf_counter() - start
+
+        surveys = link_map.filter(pl.col("dataset") != "admin_extract")
+        totals["survey_rows"] += surveys.height
+        totals["admin_rows"] += link_map.height - surveys.height
+        for method, n in surveys.group_by("link_method").len().rows():
+            totals[f"linked_{method}" if method else "unlinked"] += n
+        totals["councils"] += 1
+    exact_stage = TIMES["key_holder"] - TIMES["probabilistic"]
+    whole = TIMES["separation"] + TIMES["key_holder"] + TIMES["linker"] + TIMES["quality"]
+    print(f"councils: {totals['councils']}, survey rows: {totals['survey_rows']:,}, admin rows: {totals['admin_rows']:,}")
+    print(f"linked exact: {totals['linked_exact']:,}, probabilistic: {totals['linked_probabilistic']:,}, "
+          f"unlinked: {totals['unlinked']:,} (link rate {1 - totals['unlinked'] / totals['survey_rows']:.4f})")
+    print(f"separation:               {TIMES['separation']:7.2f} s")
+    print(f"key holder exact stage:   {exact_stage:7.2f} s (normalise, HMAC link ids, exact join, duplicates)")
+    print(f"key holder probabilistic: {TIMES['probabilistic']:7.2f} s (Splink on DuckDB, posteriors)")
+    print(f"linker:                   {TIMES['linker']:7.2f} s")
+    print(f"quality tables:           {TIMES['quality']:7.2f} s")
+    print(f"whole linkage:            {whole:7.2f} s (target ≤ 60 s)")
+    print(f"peak RSS:                 {peak_rss_mb():7.0f} MB (target ≤ 4096 MB; includes reading the CSVs)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        main(Path(sys.argv[1]))
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            main(Path(tmp))
