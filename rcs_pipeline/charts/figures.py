@@ -70,7 +70,7 @@ def _limits(panel: Panel) -> tuple[float, float]:
     return min(ends) - pad, max(ends) + pad
 
 
-def _draw_panel(axes: Axes, panel: Panel, n_rows: int) -> None:
+def _draw_panel(axes: Axes, panel: Panel, n_rows: int, width_mm: float, legend_lines: int) -> None:
     """Markers and interval lines of one panel, `[c]` where a value is withheld."""
     lo, hi = _limits(panel)
     n_groups = max(len(panel.groups), 1)
@@ -119,22 +119,28 @@ def _draw_panel(axes: Axes, panel: Panel, n_rows: int) -> None:
         axes.legend(
             loc="lower left",
             bbox_to_anchor=(0, 1.0),
-            ncols=min(n_groups, 4),
-            fontsize=7.2,
+            ncols=legend_columns(panel.groups, width_mm),
+            fontsize=7,
             handletextpad=0.2,
             columnspacing=0.9,
             borderaxespad=0.2,
             borderpad=0.1,
+            labelspacing=0.25,
         )
     if panel.title:
-        axes.set_title(
-            panel.title,
-            loc="left",
-            fontsize=8.5,
-            color=INK,
-            pad=(18 if n_groups > 4 else 12) if n_groups > 1 else 4,
-            fontweight="bold",
-        )
+        pad = 4 + 10 * legend_lines
+        axes.set_title(panel.title, loc="left", fontsize=8, color=INK, pad=pad, fontweight="bold")
+
+
+def legend_columns(groups: list[str], width_mm: float) -> int:
+    """Legend entries per row: as many as fit across the panel (about 1.45 mm a character at 7 pt)."""
+    per_entry = max((len(g) for g in groups), default=0) + 5
+    return max(1, min(len(groups), int(width_mm / 1.45) // per_entry))
+
+
+def legend_rows(groups: list[str], width_mm: float) -> int:
+    """Rows the legend takes."""
+    return -(-len(groups) // legend_columns(groups, width_mm)) if len(groups) > 1 else 0
 
 
 def dot_panels(labels: list[str], panels: list[Panel], *, title: str, width_mm: float = 170) -> Chart:
@@ -142,17 +148,18 @@ def dot_panels(labels: list[str], panels: list[Panel], *, title: str, width_mm: 
     most = max(len(p.groups) for p in panels)
     lines = max((wrap(label).count("\n") + 1 for label in labels), default=1)
     row_mm = max(2.6 + 1.7 * most, 3.0 * lines)
-    legend_mm = (0 if most <= 1 else 6 if most <= 4 else 10) + (5 if any(p.title for p in panels) else 0)
+    left = 62 / width_mm
+    gap = 0.06
+    width = (0.965 - left - gap * (len(panels) - 1)) / len(panels)
+    legend_lines = max(legend_rows(p.groups, width * width_mm) for p in panels)
+    legend_mm = 4.2 * legend_lines + (5 if any(p.title for p in panels) else 0)
     height = 14 + legend_mm + row_mm * len(labels)
     figure = new_figure(width_mm, height, layout=None)
-    left = 62 / width_mm
-    gap = 0.03
-    width = (0.985 - left - gap * (len(panels) - 1)) / len(panels)
     for k, panel in enumerate(panels):
         axes = figure.add_axes(
             (left + k * (width + gap), 10 / height, width, 1 - (10 + legend_mm + 2) / height)
         )
-        _draw_panel(axes, panel, len(labels))
+        _draw_panel(axes, panel, len(labels), width * width_mm, legend_lines)
         axes.set_yticks(
             range(len(labels)), [wrap(label) for label in labels] if k == 0 else [""] * len(labels)
         )

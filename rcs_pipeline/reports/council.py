@@ -138,8 +138,8 @@ def domain_section(
                 geo,
                 labels,
                 pct,
-                [("sex", "By sex"), ("simd_quintile", "By SIMD quintile (1 most deprived)")],
-                f"{title}, {heading_lower(heading)}: by sex and by deprivation",
+                [("sex", "By sex"), ("simd_quintile", "By SIMD quintile")],
+                f"{title}, {heading_lower(heading)}: by sex and by deprivation (SIMD 1 is the most deprived fifth of areas)",
             )
         )
         section.table(
