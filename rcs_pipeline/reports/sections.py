@@ -596,4 +596,4 @@ def respondents_sentence(rates: pl.DataFrame, geo: Geography) -> str | None:
         for r in frame.iter_rows(named=True)
         if r["respondents"] is not None
     ]
-    return "Taking part: " + " and ".join(parts) + " answered the survey." if parts else None
+    return "Taking part. " + " and ".join(parts) + " answered the survey." if parts else None
