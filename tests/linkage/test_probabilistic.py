@@ -78,3 +78,20 @@ def test_best_candidate_is_the_full_agreement_and_probabilities_are_probabilitie
 
 def test_nothing_to_score_gives_no_candidates() -> None:
     assert score_candidates(SURVEY.clear(), POOL).is_empty()
+
+
+def test_evidence_is_exact_when_the_pool_has_missing_values_too() -> None:
+    pool = pl.concat([POOL, with_month_index(pl.DataFrame({
+        "record_token": ["a5", "a6"], "birth_month": [None, "2003-04"], "sex": ["M", None],
+        "seed_code": ["1000001", None], "stage": [None, "S1"],
+    }))], how="vertical_relaxed")
+    mu = field_probabilities(SURVEY, pool)
+    totals = dict(pool_evidence(SURVEY, pool, mu).rows())
+    columns = ["record_token", "birth_month", "sex", "seed_code", "stage", "birth_month_n"]
+    every_pair = (
+        SURVEY.select(columns).rename(lambda c: f"s_{c}")
+        .join(pool.select(columns).rename(lambda c: f"p_{c}"), how="cross")
+        .group_by("s_record_token").agg(bayes_factor(mu, "s_", "p_").sum().alias("total"))
+    )
+    for token, total in every_pair.rows():
+        assert abs(totals[token] - total) / total < 1e-9
