@@ -9,10 +9,9 @@ import pytest
 from assets.defs.landing.assets import LANDING_DATASETS, landing
 from assets.partitions import partition_key
 from assets.resources import RcsSettings
-from rcs_pipeline.contract import read_dataset
+from rcs_pipeline.contract import read_dataset, validate_delivery
 from rcs_pipeline.paths import RcsHome
-from tests.conftest import TINY_WAVE
-from tests.contract.deliveries import write_table
+from tests.conftest import TINY_SEED, TINY_WAVE
 
 COUNCIL = "S12000005"
 
@@ -98,11 +97,12 @@ def test_refused_delivery_leaves_previous_outputs_byte_identical(
 def test_csv_xlsx_and_sav_deliveries_give_identical_landing_tables(
     tiny_home: Path, tmp_path: Path, fmt: str
 ) -> None:
+    from rcs_pipeline.synthetic import generate
+
+    generate(tmp_path, scale="tiny", seed=TINY_SEED, fmt=fmt)
+    other = RcsHome(tmp_path).delivery(TINY_WAVE, COUNCIL)
     csv_folder = RcsHome(tiny_home).delivery(TINY_WAVE, COUNCIL)
-    other = tmp_path / fmt
-    for dataset in ("secondary_survey", "primary_survey", "parent_survey", "admin_extract", "schools"):
-        if fmt == "sav" and not dataset.endswith("_survey"):
-            continue
-        table = pl.read_csv(csv_folder / f"{dataset}.csv", infer_schema=False).fill_null("")
-        write_table(other, dataset, {c: table.get_column(c).to_list() for c in table.columns}, fmt)
+    assert {p.suffix for p in other.iterdir()} >= {f".{fmt}"}
+    assert validate_delivery(other) == []
+    for dataset in LANDING_DATASETS:
         assert read_dataset(other, dataset).equals(read_dataset(csv_folder, dataset)), dataset
