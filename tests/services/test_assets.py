@@ -25,7 +25,6 @@ CHECKS = [
     services_checks.services_spend_against_need_suppressed_stay_withheld,
 ]
 
-pytestmark = pytest.mark.xdist_group("services_pipeline")
 
 
 def _materialise(home: Path, instance: dg.DagsterInstance) -> dg.ExecuteInJobResult:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
-import pytest
 
 from assets.defs.landing.assets import landing
 from assets.defs.services import assets as services_assets
@@ -25,7 +24,6 @@ from tests.services.landing import published_need
 
 WAVE, LA_CODE = "2015-16", "S12000005"
 
-pytestmark = pytest.mark.xdist_group("services_pipeline")
 
 
 def test_demo_council_services_report_has_real_figures(tiny_home: Path, dagster_instance: dg.DagsterInstance) -> None:
