@@ -3,11 +3,13 @@
 Builds a pupil_scores-like frame of that size synthetically (the real catalogue's pupil indicators, breakdowns,
 schools in clusters, weights), then times the per-council estimates (all 32 councils' designs, council /
 cluster / school levels, in one run as the asset code does per council), the wave-wide comparator, and the
-three-circles and response-rate tables. Usage: python benchmarks/bench_estimates.py [pupils] [threads]
+three-circles and response-rate tables. CPU seconds are printed beside wall seconds because
+the machine may be shared. Usage: python benchmarks/bench_estimates.py [pupils] [threads]
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -92,12 +94,20 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process, all threads (user + system): the wall time on an otherwise idle machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(label: str, fn, *args, **kwargs):
-    """Run fn, print its seconds, rows and the peak RSS so far."""
-    start = time.perf_counter()
+    """Run fn, print its wall and CPU seconds, rows and the peak RSS so far."""
+    start, cpu = time.perf_counter(), cpu_seconds()
     out = fn(*args, **kwargs)
     print(
-        f"{label:<38} {time.perf_counter() - start:8.1f} s  {out.height:>10,} rows  peak RSS {peak_rss_mb():,.0f} MB"
+        f"{label:<36} wall {time.perf_counter() - start:7.1f} s  cpu {cpu_seconds() - cpu:7.1f} s"
+        f"  {out.height:>10,} rows  peak RSS {peak_rss_mb():,.0f} MB",
+        flush=True,
     )
     return out
 
@@ -114,12 +124,15 @@ def main() -> None:
         f"{pupils['asg_code'].n_unique():,} clusters, {COUNCILS} councils, {len(types)} indicators "
         f"({time.perf_counter() - start:.1f} s); DuckDB threads = {threads}"
     )
-    total = time.perf_counter()
+    total, total_cpu = time.perf_counter(), cpu_seconds()
     timed("estimates (32 council designs)", estimate_indicators, pupils, types, rolls, threads=threads)
     timed("comparator_estimates (wave-wide)", estimate_comparator, pupils, types, threads=threads)
     timed("three_circles", three_circles, pupils, NEEDS, SERVICES)
     timed("response_rates", response_rates, pupils, schools, roll)
-    print(f"{'total':<38} {time.perf_counter() - total:8.1f} s  peak RSS {peak_rss_mb():,.0f} MB")
+    print(
+        f"{'total':<36} wall {time.perf_counter() - total:7.1f} s  cpu {cpu_seconds() - total_cpu:7.1f} s"
+        f"  peak RSS {peak_rss_mb():,.0f} MB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
 
 
 if __name__ == "__main__":
