@@ -2,161 +2,79 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Iterator
-from pathlib import Path
-
-import dagster as dg
 import polars as pl
 import pytest
 
-from assets.defs.analysis.estimates import (
-    comparator_estimates,
-    estimates,
-    estimates_intervals_are_coherent,
-    response_rates,
-    three_circles,
-)
-from assets.defs.analysis.scores import parent_scores, pupil_scores
-from assets.defs.key_holder.assets import link_map, link_map_one_to_one
-from assets.defs.landing.assets import landing
-from assets.defs.linkage.assets import linked_parents, linked_pupils
-from assets.defs.separation.assets import separate_deliveries
-from assets.partitions import partition_key
-from assets.resources import LinkageKey, RcsSettings
 from rcs_pipeline.paths import RcsHome
-from tests.conftest import TINY_COUNCILS, TINY_WAVE
+from tests.estimates.conftest import COUNCIL, WAVE, read_table
 
 pytestmark = pytest.mark.xdist_group("estimates_pipeline")
-UPSTREAM = [
-    landing,
-    separate_deliveries,
-    link_map,
-    link_map_one_to_one,
-    linked_pupils,
-    linked_parents,
-    pupil_scores,
-    parent_scores,
-]
-OURS = [estimates, estimates_intervals_are_coherent, three_circles, response_rates]
+DOMAIN = ["indicator_id", "breakdown", "breakdown_value"]
 
 
-@pytest.fixture(scope="module")
-def home(tiny_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RcsHome]:
-    """Both tiny councils materialised through our assets and the wave's comparator."""
-    import shutil
-
-    root = tmp_path_factory.mktemp("estimates_home")
-    shutil.copytree(tiny_source / "landing", root / "landing")
-    (root / "dagster_home").mkdir()
-    old = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(root / "dagster_home")
-    try:
-        with dg.DagsterInstance.get() as instance:
-            instance.add_dynamic_partitions("wave", [TINY_WAVE])
-            resources = {
-                "settings": RcsSettings(home=str(root)),
-                "linkage_key": LinkageKey(key=secrets.token_hex(32)),
-            }
-            for la_code in TINY_COUNCILS:
-                result = dg.materialize(
-                    [*UPSTREAM, *OURS],
-                    partition_key=partition_key(TINY_WAVE, la_code),
-                    resources=resources,
-                    instance=instance,
-                )
-                assert result.success
-            wave = dg.materialize(
-                [comparator_estimates, pupil_scores, parent_scores],
-                selection=[comparator_estimates],
-                partition_key=TINY_WAVE,
-                resources=resources,
-                instance=instance,
-            )
-            assert wave.success
-            yield RcsHome(root)
-    finally:
-        if old is None:
-            os.environ.pop("DAGSTER_HOME", None)
-        else:
-            os.environ["DAGSTER_HOME"] = old
-
-
-def _table(home: RcsHome, name: str, la_code: str | None = TINY_COUNCILS[0]) -> pl.DataFrame:
-    return pl.read_parquet(home.table("analysis", name, TINY_WAVE, la_code))
-
-
-def test_estimates_cover_every_indicator_geography_and_breakdown(home: RcsHome) -> None:
-    """Every pupil and parent indicator with answers has council, cluster and school rows; bases add up."""
-    est = _table(home, "estimates")
-    scores = _table(home, "pupil_scores")
-    assert list(est.columns[:10]) == [
-        "indicator_id",
-        "geography_level",
-        "geography_code",
-        "breakdown",
-        "breakdown_value",
-        "n",
-        "n_positive",
-        "estimate",
-        "ci_low",
-        "ci_high",
-    ]
+def test_estimates_cover_every_indicator_geography_and_breakdown(small_council: RcsHome) -> None:
+    """Every answered pupil and parent indicator has council, cluster and school rows; bases add up."""
+    est = read_table(small_council, "estimates")
+    scores = read_table(small_council, "pupil_scores").filter(pl.col("weight") > 0)
+    assert est.columns[:10] == ["indicator_id", "geography_level", "geography_code", "breakdown",
+                                "breakdown_value", "n", "n_positive", "estimate", "ci_low", "ci_high"]  # fmt: skip
     answered = [
         c.removeprefix("ind_")
         for c in scores.columns
-        if c.startswith("ind_") and scores.filter(pl.col("weight") > 0)[c].drop_nulls().len()
+        if c.startswith("ind_") and scores[c].drop_nulls().len()
     ]
     council = est.filter((pl.col("geography_level") == "council") & (pl.col("breakdown") == "all"))
     assert set(answered) <= set(council["indicator_id"])
     assert est.filter(pl.col("indicator_id").str.starts_with("par_")).height > 0
     assert set(est["geography_level"]) == {"council", "cluster", "school"}
-    assert set(est["breakdown"]) >= {"all", "sex", "stage", "simd_quintile", "urban_rural_2fold"}
-    one = answered[0]
-    assert (
-        council.filter(pl.col("indicator_id") == one)["n"].item()
-        == scores.filter(pl.col("weight") > 0)[f"ind_{one}"].drop_nulls().len()
-    )
-    schools = est.filter(
-        (pl.col("geography_level") == "school")
-        & (pl.col("breakdown") == "all")
-        & (pl.col("indicator_id") == one)
-    )
-    assert schools["n"].sum() == council.filter(pl.col("indicator_id") == one)["n"].item()
+    assert set(est["breakdown"]) == {"all", "sex", "stage", "simd_quintile", "urban_rural_8fold", "urban_rural_2fold",
+                                     "fsm_p6plus", "any_asn", "looked_after_any", "child_protection_register"}  # fmt: skip
+    for ind in answered:
+        base = council.filter(pl.col("indicator_id") == ind)["n"].item()
+        assert base == scores[f"ind_{ind}"].drop_nulls().len()
+        by_school = est.filter((pl.col("geography_level") == "school") & (pl.col("breakdown") == "all")
+                               & (pl.col("indicator_id") == ind))["n"].sum()  # fmt: skip
+        assert by_school == base
     assert est["ci_low"].is_not_null().mean() > 0.5
+    assert est.filter(pl.col("ci_low").is_null())["ci_status"].null_count() == 0
 
 
-def test_comparator_pools_both_councils(home: RcsHome) -> None:
-    """The comparator's base is the sum of the councils' bases."""
-    comp = _table(home, "comparator_estimates", None)
-    assert set(comp["geography_level"]) == {"all_councils"}
-    key = pl.col("breakdown") == "all"
-    ind = comp.filter(key)["indicator_id"][0]
-    total = sum(
-        _table(home, "estimates", la)
-        .filter(key & (pl.col("geography_level") == "council") & (pl.col("indicator_id") == ind))["n"]
-        .item()
-        for la in TINY_COUNCILS
-    )
-    assert comp.filter(key & (pl.col("indicator_id") == ind))["n"].item() == total
+def test_one_council_comparator_equals_the_council(small_council: RcsHome) -> None:
+    """With one council in the wave, the all-councils design is the council's design: same n, estimate and CI."""
+    comp = read_table(small_council, "comparator_estimates")
+    assert comp.equals(read_table(small_council, "comparator_estimates", None))  # the wave-wide copy
+    assert set(comp["geography_level"]) == {"all_councils"} and set(comp["geography_code"]) == {"all"}
+    council = read_table(small_council, "estimates").filter(pl.col("geography_level") == "council")
+    joined = comp.join(council, on=DOMAIN, suffix="_c")
+    assert joined.height == comp.height == council.height
+    assert (joined["n"] == joined["n_c"]).all()
+    assert (joined["estimate"] - joined["estimate_c"]).abs().max() < 1e-9
+    both = joined.filter(pl.col("ci_low").is_not_null())
+    assert (both["ci_low"] - both["ci_low_c"]).abs().max() < 1e-9
 
 
-def test_three_circles_and_response_rates(home: RcsHome) -> None:
-    """Circles partition their base; council respondents equal pupil_scores rows; roll from landing."""
-    circles = _table(home, "three_circles")
-    sums = circles.group_by(
-        ["geography_level", "geography_code", "breakdown", "breakdown_value", "need", "service"]
-    ).agg(pl.col("n").sum(), pl.col("base").first())
-    assert (sums["n"] == sums["base"]).all()
-    rates = _table(home, "response_rates")
-    total = rates.filter(
-        (pl.col("geography_level") == "council")
-        & (pl.col("instrument") == "all")
-        & (pl.col("stage") == "all")
-        & (pl.col("sex") == "all")
-    )
-    assert total["respondents"].item() == _table(home, "pupil_scores").height
-    roll = pl.read_parquet(home.table("landing", "school_roll", TINY_WAVE, TINY_COUNCILS[0]))
+def test_three_circles_partition_their_base(small_council: RcsHome) -> None:
+    """The four circles add up to the base in every group; need_any × service_any is there for the council."""
+    circles = read_table(small_council, "three_circles")
+    sums = circles.group_by(["geography_level", "geography_code", "breakdown", "breakdown_value", "need",
+                             "service"]).agg(pl.col("n").sum(), pl.col("base").first(), pl.len())  # fmt: skip
+    assert (sums["n"] == sums["base"]).all() and (sums["len"] == 4).all()
+    scores = read_table(small_council, "pupil_scores")
+    council = sums.filter((pl.col("geography_level") == "council") & (pl.col("breakdown") == "all")
+                          & (pl.col("need") == "need_any") & (pl.col("service") == "service_any"))  # fmt: skip
+    assert council["base"].item() == scores.filter(pl.col("need_any").is_not_null()
+                                                   & pl.col("service_any").is_not_null()).height  # fmt: skip
+
+
+def test_response_rates_against_landing_roll(small_council: RcsHome) -> None:
+    """Council respondents equal pupil_scores rows; the roll is the landing roll of the surveyed stages."""
+    rates = read_table(small_council, "response_rates")
+    total = rates.filter((pl.col("geography_level") == "council") & (pl.col("instrument") == "all")
+                         & (pl.col("stage") == "all") & (pl.col("sex") == "all"))  # fmt: skip
+    assert total["respondents"].item() == read_table(small_council, "pupil_scores").height
+    roll = pl.read_parquet(small_council.table("landing", "school_roll", WAVE, COUNCIL))
     surveyed = roll.filter(pl.col("stage").is_in(["P5", "P6", "P7", "S1", "S2", "S3", "S4"]))["pupils"].sum()
     assert total["roll"].item() == surveyed
+    schools = rates.filter((pl.col("geography_level") == "school") & (pl.col("instrument") == "all")
+                           & (pl.col("stage") == "all") & (pl.col("sex") == "all"))  # fmt: skip
+    assert schools["respondents"].sum() == total["respondents"].item()

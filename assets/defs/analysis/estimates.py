@@ -6,19 +6,14 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from assets.partitions import (
-    wave_and_council,
-    wave_council_partitions,
-    wave_from_wave_council,
-    waves_partitions,
-)
+from assets.partitions import every_council_of_wave, wave_and_council, wave_council_partitions
 from assets.resources import RcsSettings
 from assets.tables import write_table
 from rcs_pipeline.estimates import estimate_comparator, estimate_indicators, indicator_types, school_rolls
 from rcs_pipeline.estimates.response_rates import response_rates as count_response_rates
 from rcs_pipeline.estimates.three_circles import three_circles as count_three_circles
 from rcs_pipeline.indicators import load_catalogue
-from rcs_pipeline.storage.parquet import read_parquet
+from rcs_pipeline.storage import read_parquet, write_parquet_atomic
 
 CODE_VERSION = "1"
 HEADLINE_INDICATORS = 6
@@ -194,33 +189,35 @@ def response_rates(context: dg.AssetExecutionContext, settings: RcsSettings) -> 
 @dg.asset(
     group_name="analysis",
     deps=[
-        dg.AssetDep("pupil_scores", partition_mapping=wave_from_wave_council),
-        dg.AssetDep("parent_scores", partition_mapping=wave_from_wave_council),
+        dg.AssetDep("pupil_scores", partition_mapping=every_council_of_wave),
+        dg.AssetDep("parent_scores", partition_mapping=every_council_of_wave),
     ],
-    partitions_def=waves_partitions,
+    partitions_def=wave_council_partitions,
     kinds={"duckdb", "polars", "parquet"},
     code_version=CODE_VERSION,
     description="The all-participating-councils comparator of a wave: every indicator × breakdown over every "
-    "council's respondents as one design (councils as strata, schools as clusters). Wave-wide.",
+    "council's respondents as one design (councils as strata, schools as clusters). Each council's partition "
+    "holds the same all-councils figures (docs/tables.md); the wave-wide file _all.parquet is refreshed too.",
 )
 def comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
-    """Estimate every indicator over all councils of the wave."""
-    wave = context.partition_key
+    """Estimate every indicator over all councils of the wave that have pupil_scores."""
+    wave, la_code = wave_and_council(context)
     layout = settings.layout()
     parts, councils = [], {}
     for table in ("pupil_scores", "parent_scores"):
         paths = layout.wave_tables("analysis", table, wave)
         frames = [f for f in (pl.read_parquet(p) for p in paths) if f.height]
-        councils[table] = len(paths)
+        councils[table] = [p.stem for p in paths]
         if frames:
             pupils = pl.concat(frames, how="diagonal_relaxed")
             parts.append(estimate_comparator(pupils, _types_present(pupils)))
     if not parts:
         raise dg.Failure(f"no pupil_scores for wave {wave}: materialise the councils' pupil_scores first")
     est = pl.concat(parts).sort(["indicator_id", "breakdown", "breakdown_value"])
+    write_parquet_atomic(est, layout.table("analysis", "comparator_estimates", wave))
     return write_table(
         est,
-        layout.table("analysis", "comparator_estimates", wave),
+        layout.table("analysis", "comparator_estimates", wave, la_code),
         preview=False,
         councils=dg.MetadataValue.json(councils),
         **_summary(est, settings.min_group),
