@@ -11,10 +11,9 @@ from __future__ import annotations
 import polars as pl
 
 from rcs_pipeline.services.codes import read_codes
+from rcs_pipeline.services.display import SYMBOL_NOT_AVAILABLE, SYMBOL_SUPPRESSED
 from rcs_pipeline.services.money import share, sum_gbp
 
-SYMBOL_SUPPRESSED = "[c]"
-SYMBOL_NOT_AVAILABLE = "[x]"
 INSTRUMENTS = {"secondary": "secondary_need_indicator", "primary": "primary_need_indicator"}
 
 NEED_SCHEMA = {
