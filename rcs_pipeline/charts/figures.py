@@ -147,7 +147,7 @@ def dot_panels(labels: list[str], panels: list[Panel], *, title: str, width_mm: 
     """Rows of indicators (or groups) against one or more panels of grouped markers with 95% intervals."""
     most = max(len(p.groups) for p in panels)
     lines = max((wrap(label).count("\n") + 1 for label in labels), default=1)
-    row_mm = max(2.6 + 1.7 * most, 3.0 * lines)
+    row_mm = max(2.4 + 1.6 * most, 2.9 * lines)
     left = 62 / width_mm
     gap = 0.06
     width = (0.965 - left - gap * (len(panels) - 1)) / len(panels)

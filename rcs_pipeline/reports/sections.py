@@ -366,6 +366,8 @@ def circles_sections(circles: pl.DataFrame, geo: Geography, sheet: str) -> tuple
         sheet=sheet,
         note="Number of pupils and per cent of all linked pupils in the group. [c] withheld to protect confidentiality.",
     )
+    if all(any(p is None for p in parts) for _, parts in chart_rows):
+        chart_rows = []  # every bar has a withheld part: a chart of [c] only says nothing the table does not
     chart = (
         stacked_bar(
             chart_rows,

@@ -18,7 +18,7 @@ from tests.reports.conftest import SENTINEL_COUNT, SENTINEL_VALUE
 
 pytestmark = pytest.mark.xdist_group("reports")
 
-NUMBER = re.compile(r"(?<![\w.\-])-?\d[\d,]*(?:\.\d+)?(?![\w])")
+NUMBER = re.compile(r"(?<![\w.\-])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])")
 # Printed furniture that is not a statistic: page numbers, figure numbers, the contents page's leaders.
 FURNITURE = (re.compile(r"Page \d+ of \d+"), re.compile(r"Figure \d+\."))
 # Fixed numbers of the method text and group labels: 95% intervals, scale ranges, ages 0–8, SIMD 1 to 5.
