@@ -78,7 +78,8 @@ def run_suite(
 ) -> SuiteOutcome:
     """Validate `frame` with suite `name` (from expectations/ or `suites_dir`); Data Docs under `docs_dir`.
 
-    Example: run_suite(pl.DataFrame({"pupils": [3, -1]}), "school_roll").failed[0].unexpected_values -> ("-1",)
+    Example: on a school_roll table whose `pupils` holds -1, run_suite(roll, "school_roll").failed lists
+    expect_column_values_to_be_between on column pupils with unexpected_values ("-1",).
     """
     return run_suites({name: frame}, suites_dir=suites_dir, docs_dir=docs_dir)[name]
 
@@ -92,7 +93,10 @@ def run_suites(
     import great_expectations as gx
 
     suites = {name: load_suite(name, suites_dir) for name in tables}
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # keep run logs readable
     if docs_dir is not None:
         context.add_data_docs_site(site_name="rcs", site_config=_site_config(docs_dir))
     source = context.data_sources.add_pandas("rcs")
