@@ -192,11 +192,16 @@ def link_estimates_to_needs(builder: SystemBuilder, est: pl.DataFrame, tc: pl.Da
 def add_response_rates(
     builder: SystemBuilder, response_rates: pl.DataFrame, parents: pl.DataFrame
 ) -> pl.DataFrame:
-    """Respondents per row (the roll is public: an upper bound); stage and sex margins; hierarchy sums."""
+    """Respondents per row; stage and sex margins; hierarchy sums.
+
+    The roll is public, so it bounds respondents, except where the roll does not count those children
+    (e.g. sex `X` is not on the census roll: roll 0, respondents 2): there it bounds nothing.
+    """
     totals = (pl.col("stage") == "all").cast(pl.Int64) + (pl.col("sex") == "all").cast(pl.Int64)
     rr = response_rates.with_columns(_rank=level_rank(totals))
     var = builder.add_variables(
-        rr["respondents"], rr["_rank"], upper=rr["roll"].cast(pl.Float64).fill_null(np.inf).to_numpy()
+        rr["respondents"], rr["_rank"], upper=rr.select(pl.when(pl.col("respondents") <= pl.col("roll")).then(pl.col("roll").cast(pl.Float64))
+                        .otherwise(np.inf)).to_series().to_numpy()
     )
     rr = rr.with_columns(var=pl.Series(var))
     for dim, other in (("stage", "sex"), ("sex", "stage")):

@@ -14,8 +14,8 @@ RULES = DisclosureSettings(min_group=20, min_cell=10)
 pytestmark = pytest.mark.xdist_group("disclosure_properties")
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(councils())
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(councils(max_clusters=3, max_schools=3))
 def test_protected_tables_pass_an_independent_audit_of_the_written_tables(council):
     tables, schools = council
     result = protect_council(tables, schools, COUNCIL, RULES)
@@ -25,8 +25,8 @@ def test_protected_tables_pass_an_independent_audit_of_the_written_tables(counci
     assert breaches == 0
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(councils())
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(councils(max_clusters=3, max_schools=3))
 def test_the_audit_catches_primary_suppression_alone_when_a_relation_pins_a_cell(council):
     tables, schools = council
     built = council_system(tables, schools, COUNCIL, RULES)
