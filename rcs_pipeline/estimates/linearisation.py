@@ -138,7 +138,13 @@ def unit_sums(
     union = " UNION ALL ".join(parts) if parts else _empty_unit_sums_sql()
     sums = ", ".join(f"SUM({s}) AS {s}" for s in SUM_COLUMNS)
     keys = f"{', '.join(UNIT_KEYS)}, breakdown, breakdown_value, indicator_id"
-    con.sql(f"CREATE OR REPLACE TEMP TABLE unit_sums AS SELECT {keys}, {sums} FROM ({union}) GROUP BY {keys}")
+    listed = [i for ids in groups.values() for i in ids]
+    if len(listed) == len(set(listed)):  # each indicator from one row group: nothing to add up
+        con.sql(f"CREATE OR REPLACE TEMP TABLE unit_sums AS {union}")
+    else:
+        con.sql(
+            f"CREATE OR REPLACE TEMP TABLE unit_sums AS SELECT {keys}, {sums} FROM ({union}) GROUP BY {keys}"
+        )
     for k in range(len(groups)):
         con.sql(f"DROP TABLE IF EXISTS unit_wide_{k}")
 
