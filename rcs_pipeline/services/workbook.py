@@ -46,9 +46,11 @@ NOTES: tuple[tuple[str, str], ...] = (
 )
 
 _SYMBOL_COLUMNS = {
-    "secondary_high_need_percent": "secondary_symbol",
-    "primary_high_need_percent": "primary_symbol",
+    "secondary_high_need_percent": "secondary_symbol", "secondary_n": "secondary_symbol",
+    "primary_high_need_percent": "primary_symbol", "primary_n": "primary_symbol",
 }
+_COST_COLUMNS = ("cost_per_participant_gbp", "difference_gbp", "ratio")
+"""Columns undefined ([z]) when the row's cost is flagged: no participants, or no services at that level."""
 
 
 def _cell(row: dict[str, Any], column: str) -> Any:
@@ -58,7 +60,7 @@ def _cell(row: dict[str, Any], column: str) -> Any:
         return value
     if column in _SYMBOL_COLUMNS:
         return row[_SYMBOL_COLUMNS[column]] or SYMBOL_NOT_AVAILABLE
-    if column == "cost_per_participant_gbp" and row.get("cost_flag"):
+    if column in _COST_COLUMNS and row.get("cost_flag"):
         return SYMBOL_NOT_APPLICABLE
     return SYMBOL_NOT_AVAILABLE if column not in ("cost_flag", "programme", "service_id", "service_name",
                                                   "provider", "alternative_programme", "alternative_source",
