@@ -60,3 +60,23 @@ def test_no_register_delivered_still_shows_need() -> None:
     assert ctx["delivered"] is False and ctx["findings"] == [] and ctx["level_chart"] is None
     family = next(r for r in ctx["need"] if r["label"] == "Family relationships")
     assert family["secondary"] == "30%" and family["share"] == "[x]"
+
+
+def test_spreadsheet_is_byte_identical_and_marks_symbols(tmp_path) -> None:
+    import openpyxl
+
+    from rcs_pipeline.services.workbook import write_services_workbook
+
+    register = make_register({"domain": "family", "annual_spend_gbp": 500.0, "participants": 0})
+    tables = _tables(register, 100)
+    paths = [write_services_workbook(tables, tmp_path / f"{i}.xlsx", title="T", wave="2015-16", la_code="S12000005",
+                                     cpp_name="Clackmannanshire", data_version="abc") for i in range(2)]
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    book = openpyxl.load_workbook(paths[0], read_only=True)
+    costs = list(book["Cost_per_participant"].values)
+    assert costs[2][costs[1].index("cost_per_participant_gbp")] == "[z]"
+    need = {row[0]: row for row in book["Spend_against_need"].values}
+    header = need["domain"]
+    assert need["family"][header.index("primary_high_need_percent")] == "[c]"
+    assert need["family"][header.index("primary_n")] == "[c]"
+    assert need["family"][header.index("secondary_high_need_percent")] == 30
