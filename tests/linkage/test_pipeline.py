@@ -234,3 +234,22 @@ def test_the_same_child_keeps_its_link_id_next_wave_unless_ids_are_per_wave(run:
     this_wave = _relink(run, tmp_path / "this", run.key, per_wave=True)
     next_wave = _relink(run, tmp_path / "next", run.key, per_wave=True, wave="2016-17")
     assert len(next_wave) == len(this_wave) and not next_wave & this_wave
+
+
+def test_same_deliveries_and_key_give_byte_identical_linked_tables(run: Materialised, tmp_path: Path) -> None:
+    from rcs_pipeline.linkage.keys import decode_linkage_key
+    from rcs_pipeline.linkage.linker import PUPIL_SURVEYS, linked_dataset
+    from rcs_pipeline.linkage.matching import build_link_map
+    from rcs_pipeline.separation import separate
+    from rcs_pipeline.storage import write_parquet_atomic
+
+    la_code = TINY_COUNCILS[1]
+    landing_tables = {d: run.table("landing", d, la_code) for d in ("admin_extract", *SURVEY_INSTRUMENTS)}
+    written = []
+    for attempt in range(2):
+        split = {d: separate(frame, d) for d, frame in landing_tables.items()}  # fresh random tokens each time
+        mapping = build_link_map({d: i for d, (i, _) in split.items()}, decode_linkage_key(run.key), 0.95)
+        linked = linked_dataset(mapping, {d: c for d, (_, c) in split.items()}, PUPIL_SURVEYS, TINY_WAVE, la_code)
+        written.append(write_parquet_atomic(linked, tmp_path / f"linked_{attempt}.parquet").read_bytes())
+    assert written[0] == written[1]
+    assert written[0] == run.layout.table("linkage", "linked_pupils", TINY_WAVE, la_code).read_bytes()
