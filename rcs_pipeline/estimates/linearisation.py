@@ -26,9 +26,25 @@ SUM_COLUMNS: tuple[str, ...] = ("n", "n_positive", "sw", "swy", "sw2", "sw2y", "
 UNIT_KEYS: tuple[str, ...] = ("la_code", "asg_code", "seed_code")
 
 
+# A respondent without a school (a parent of a child not yet at school) is a sampling unit of its own:
+# its seed_code becomes a unique label starting with this marker, never published as a school.
+OWN_UNIT_MARKER = "~"
+
+
 def in_design_sql() -> str:
     """Rows that belong to a design: a positive weight (a respondent without one cannot be estimated from)."""
     return "weight IS NOT NULL AND weight > 0"
+
+
+def create_design_rows(con: duckdb.DuckDBPyConnection, source: str = "pupils") -> None:
+    """View `design_rows`: the rows in the design, each with its sampling unit in seed_code.
+
+    Pupils always have a school. A parent of a child not at school has no seed_code and is taken as a
+    unit of its own (R: ids = ~psu with psu the school, else the respondent).
+    """
+    con.sql(f"""CREATE OR REPLACE TEMP VIEW design_rows AS
+        SELECT * REPLACE (COALESCE(seed_code, '{OWN_UNIT_MARKER}' || CAST(row_number() OVER () AS VARCHAR)) AS seed_code)
+        FROM {source} WHERE {in_design_sql()}""")
 
 
 def _products_sql(j: int, indicator_id: str, unit_sums_of_squares: bool) -> str:
@@ -79,7 +95,7 @@ def unit_sums_sql(
     return f"""
         WITH p AS (
             SELECT la_code, asg_code, seed_code, {breakdown_projection_sql()}, {products}
-            FROM {source} WHERE {in_design_sql()}
+            FROM {source}
         )
         SELECT {", ".join(keys)}, {label} AS breakdown, {value} AS breakdown_value, {aggregates}
         FROM p
@@ -107,7 +123,7 @@ def answered_by_group(
 def unit_sums(
     con: duckdb.DuckDBPyConnection,
     indicator_types: Mapping[str, str],
-    source: str = "pupils",
+    source: str = "design_rows",
     unit_sums_of_squares: bool = True,
     row_groups: Mapping[str, list[str]] | None = None,
 ) -> None:
@@ -155,12 +171,12 @@ def _empty_unit_sums_sql() -> str:
     return f"SELECT {', '.join(f'CAST(NULL AS VARCHAR) AS {k}' for k in UNIT_KEYS)}, CAST(NULL AS VARCHAR) AS breakdown, CAST(NULL AS VARCHAR) AS breakdown_value, CAST(NULL AS VARCHAR) AS indicator_id, {cols} WHERE FALSE"
 
 
-def design_units(con: duckdb.DuckDBPyConnection, source: str = "pupils") -> None:
+def design_units(con: duckdb.DuckDBPyConnection, source: str = "design_rows") -> None:
     """Create `stratum_units` (PSUs per stratum) and `school_units` (respondents per school) of the full designs."""
     con.sql(f"""CREATE OR REPLACE TEMP TABLE stratum_units AS
-        SELECT la_code, COUNT(DISTINCT seed_code) AS n_psu FROM {source} WHERE {in_design_sql()} GROUP BY la_code""")
+        SELECT la_code, COUNT(DISTINCT seed_code) AS n_psu FROM {source} GROUP BY la_code""")
     con.sql(f"""CREATE OR REPLACE TEMP TABLE school_units AS
-        SELECT seed_code, COUNT(*) AS n_units FROM {source} WHERE {in_design_sql()} GROUP BY seed_code""")
+        SELECT seed_code, COUNT(*) AS n_units FROM {source} GROUP BY seed_code""")
 
 
 def breakdown_columns() -> tuple[str, ...]:

@@ -16,7 +16,13 @@ import polars as pl
 
 from rcs_pipeline.estimates.domains import COMPARATOR_LEVEL, GEOGRAPHY_LEVELS, SURVEYED_STAGES
 from rcs_pipeline.estimates.intervals import with_intervals
-from rcs_pipeline.estimates.linearisation import answered_by_group, design_units, required_columns, unit_sums
+from rcs_pipeline.estimates.linearisation import (
+    answered_by_group,
+    create_design_rows,
+    design_units,
+    required_columns,
+    unit_sums,
+)
 from rcs_pipeline.estimates.taylor import domain_estimates
 
 ESTIMATE_SCHEMA: dict[str, pl.DataType] = {
@@ -99,6 +105,7 @@ def estimate_indicators(
         con.register("pupils", pupils.select(columns))
         if rolls is not None:
             con.register("school_rolls", rolls.select("seed_code", pl.col("roll").cast(pl.Float64)))
+        create_design_rows(con)
         school_level = "school" in levels
         unit_sums(
             con,

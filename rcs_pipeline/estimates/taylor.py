@@ -16,6 +16,7 @@ from __future__ import annotations
 import duckdb
 
 from rcs_pipeline.estimates.domains import COMPARATOR_CODE, COMPARATOR_LEVEL
+from rcs_pipeline.estimates.linearisation import OWN_UNIT_MARKER
 
 DOMAIN_KEYS = "geography_code, breakdown, breakdown_value, indicator_id"
 
@@ -71,6 +72,7 @@ def school_design_sql(fpc: bool = True) -> str:
     (R: svydesign(ids=~1, weights=~weight)) and no roll is needed.
     """
     ratio = "(s.swy / s.sw)"
+    marker = OWN_UNIT_MARKER
     if not fpc:
         return f"""
         SELECT 'school' AS geography_level, s.seed_code AS geography_code, s.breakdown, s.breakdown_value,
@@ -79,6 +81,7 @@ def school_design_sql(fpc: bool = True) -> str:
                    (s.sw2y2 - 2 * {ratio} * s.sw2y + {ratio} * {ratio} * s.sw2) / (s.sw * s.sw), 0.0) END AS var,
                s.n - 1 AS df, CASE WHEN u.n_units < 2 THEN 'single_psu' END AS var_status
         FROM unit_sums s JOIN school_units u USING (seed_code)
+        WHERE s.seed_code NOT LIKE '{marker}%'
         """
     sum_z2 = f"(s.sw2y2 - 2 * {ratio} * s.sw2y + {ratio} * {ratio} * s.sw2) / (s.sw * s.sw)"
     return f"""
@@ -92,6 +95,7 @@ def school_design_sql(fpc: bool = True) -> str:
                     WHEN r.roll IS NULL OR r.roll < u.n_units THEN 'no_roll' END AS var_status
         FROM unit_sums s JOIN school_units u USING (seed_code)
         LEFT JOIN school_rolls r USING (seed_code)
+        WHERE s.seed_code NOT LIKE '{marker}%'
     """
 
 

@@ -203,3 +203,21 @@ def test_school_without_roll_is_with_replacement() -> None:
     row = _row(estimate_indicators(pupils, {"x": "mean"}, None), "school", "A")
     assert row["se"] == pytest.approx(math.sqrt(1.5 * 11.52), abs=1e-12)
     assert row["ci_status"] is None
+
+
+def test_respondents_without_a_school_are_units_of_their_own() -> None:
+    """Parents of children not at school: each its own PSU at council level, in no school or cluster.
+
+    Council of school A (1, 1), (1, 0) and two school-less parents (1, 1), (1, 0): p = 1/2, W = 4;
+    z per unit: A 0, the parents +1/8 and −1/8; 3 PSUs: v = 3/2 · 2/64; df = 3 − 1.
+    """
+    rows = [("S12000005", "X", "A", 1.0, 1.0), ("S12000005", "X", "A", 1.0, 0.0),
+            ("S12000005", None, None, 1.0, 1.0), ("S12000005", None, None, 1.0, 0.0)]  # fmt: skip
+    est = estimate_indicators(_pupils(rows), {"x": "proportion"}, None)
+    council = _row(est, "council", "S12000005")
+    assert council["estimate"] == pytest.approx(0.5, abs=1e-12)
+    assert council["se"] == pytest.approx(math.sqrt(1.5 * 2 / 64), abs=1e-12)
+    assert council["df"] == 2
+    all_rows = est.filter(pl.col("breakdown") == "all")
+    assert sorted(all_rows["geography_code"]) == ["A", "S12000005", "X"]
+    assert _row(est, "cluster", "X")["n"] == 2
