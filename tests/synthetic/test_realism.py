@@ -91,6 +91,14 @@ def test_admin_prevalences_are_plausible(small: Path) -> None:
     assert all(count > 0 for count in by_type.values())
 
 
+def test_special_schools_belong_to_clusters(small: Path) -> None:
+    schools = pl.concat([pl.read_csv(small / "landing" / WAVE / la / "schools.csv", infer_schema=False)
+                         for la in ("S12000005", "S12000040")])
+    special = schools.filter(pl.col("sector") == "Special")
+    assert special.height >= 2
+    assert special["asg_code"].is_in(schools.filter(pl.col("sector") == "Secondary")["asg_code"].implode()).all()
+
+
 def test_fsm_and_deprivation_go_together(linked: pl.DataFrame) -> None:
     rate = linked.group_by("quintile").agg((pl.col("free_school_meals") == "Y").mean().alias("fsm")).sort("quintile")
     assert rate["fsm"][0] > 2 * rate["fsm"][-1]
