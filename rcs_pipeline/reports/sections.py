@@ -515,7 +515,7 @@ def panels_chart(
     for breakdown, heading in breakdowns:
         values = ordered_values(est, geo, indicators, breakdown)
         if values:
-            groups = [breakdown_value_label(breakdown, v) for v in values]
+            groups = [breakdown_value_label(breakdown, v).split(" (")[0] for v in values]
             points = [
                 [point(est.get(geo.level, geo.code, i, breakdown, v)) for v in values] for i in indicators
             ]
