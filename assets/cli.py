@@ -23,7 +23,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     from rcs_pipeline.synthetic import generate
 
     home = _home(args.home)
-    summary = generate(home, scale=args.scale, seed=args.seed)
+    summary = generate(home, scale=args.scale, seed=args.seed, fmt=args.format)
     console.print(f"synthetic {args.scale} data written under {home / 'landing'}")
     for wave, la_code in summary.deliveries:
         console.print(f"  {home / 'landing' / wave / la_code}")
@@ -154,10 +154,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `rcs`."""
+    from rcs_pipeline.synthetic.profiles import scale_names
+
     parser = argparse.ArgumentParser(prog="rcs", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     synth = sub.add_parser("synth", help="write synthetic landing folders")
-    synth.add_argument("--scale", choices=["tiny", "demo", "national"], default="tiny")
+    synth.add_argument("--scale", choices=scale_names(), default="tiny")
+    synth.add_argument("--format", choices=["csv", "xlsx", "sav"], default="csv",
+                       help="file format of the deliveries (sav for the three surveys only)")
     synth.add_argument("--home", required=True)
     synth.add_argument("--seed", type=int, default=2015)
     synth.set_defaults(func=cmd_synth)

@@ -10,6 +10,7 @@ from types import ModuleType
 import numpy as np
 import polars as pl
 
+from rcs_pipeline.deliveries import mark_ready
 from rcs_pipeline.paths import RcsHome
 from rcs_pipeline.storage import write_parquet_atomic
 from rcs_pipeline.synthetic.council import synthesise_council
@@ -65,6 +66,7 @@ def generate(home: Path, scale: str = "tiny", seed: int = 2015, fmt: str = "csv"
     Deterministic: the same scale and seed give byte-identical CSV files. Each council draws from its own
     random stream (seed, council number), so a council's data do not depend on which others are generated.
     `fmt` "xlsx" or "sav" writes the same frames in those formats (see `write_delivery`).
+    Like a real sender, it writes the `_READY` marker into each delivery folder after the delivery's files.
     Example: generate(Path("/tmp/rcs"), "tiny") writes two councils of wave 2015-16.
     """
     spec = load_scale(scale)
@@ -79,6 +81,7 @@ def generate(home: Path, scale: str = "tiny", seed: int = 2015, fmt: str = "csv"
         frames = delivery.frames | _services_frames(
             profile.la_code, delivery.roll_total, np.random.default_rng([seed, number, SERVICES_STREAM]))
         write_delivery(frames, layout.delivery(spec.wave, profile.la_code), fmt)
+        mark_ready(layout.delivery(spec.wave, profile.la_code))  # the sender writes the marker last
         write_parquet_atomic(delivery.truth, truth_path(layout.root, spec.wave, profile.la_code))
         key = (spec.wave, profile.la_code)
         deliveries.append(key)
