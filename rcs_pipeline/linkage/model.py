@@ -27,6 +27,8 @@ class MatchingModel:
     u_min: float
     u_max: float
     prior_in_pool: float
+    reference_m: float
+    reference_u: float
 
 
 @cache
@@ -37,4 +39,5 @@ def matching_model() -> MatchingModel:
     m = {field: {level: float(raw["m_probabilities"][field][level]) for level in LEVELS[field]}
          for field in MATCH_FIELDS}
     return MatchingModel(m, float(raw["possible_match"]), float(raw["u_min"]), float(raw["u_max"]),
-                         float(raw["prior_in_pool"]))
+                         float(raw["prior_in_pool"]), float(raw["reference_similarity"]["m"]),
+                         float(raw["reference_similarity"]["u"]))

@@ -27,19 +27,26 @@ if TYPE_CHECKING:
     from splink import SettingsCreator
 
 MONTH_INDEX = "birth_month_n"
-CANDIDATE_COLUMNS = ("record_token", *MATCH_FIELDS, MONTH_INDEX)
+REFERENCE = "ref"
+REF_LENGTH = 10
+CANDIDATE_COLUMNS = ("record_token", *MATCH_FIELDS, MONTH_INDEX, REFERENCE)
 PROBABILITY_DECIMALS = 10
-PAIR_SCHEMA = {"survey_token": pl.String, "admin_token": pl.String, "bayes_factor": pl.Float64}
+PAIR_SCHEMA = {"survey_token": pl.String, "admin_token": pl.String, "bayes_factor": pl.Float64,
+               "reference_similar": pl.Boolean}
 FieldModel = dict[str, tuple[float, float]]
 """level → (m, u) of one field; `disagree` included."""
 
 
 def with_month_index(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add the birth month as a month count (year × 12 + month), so 'one month out' is a difference of 1."""
+    """Add the birth month as a month count (year × 12 + month), so 'one month out' is a difference of 1,
+    and keep the pupil reference for the similarity comparison only when it is nearly 10 characters long."""
     parts = pl.col("birth_month").str.split_exact("-", 1)
     index = parts.struct.field("field_0").cast(pl.Int32, strict=False) * 12 + parts.struct.field("field_1").cast(
         pl.Int32, strict=False)
-    return frame.with_columns(index.alias(MONTH_INDEX))
+    ref = (pl.col(REFERENCE) if REFERENCE in frame.columns else pl.lit(None)).cast(pl.String)
+    # Only a reference that could be two edits from a 10-character one is evidence; other garbage is missing.
+    plausible = ref.str.len_chars().is_between(REF_LENGTH - 2, REF_LENGTH + 2)
+    return frame.with_columns(index.alias(MONTH_INDEX), pl.when(plausible).then(ref).alias(REFERENCE))
 
 
 def level_of(field: str, left: str, right: str) -> pl.Expr:
@@ -190,13 +197,23 @@ def _settings(mu: dict[str, FieldModel]) -> SettingsCreator:
         created.append(cll.ElseLevel().configure(m_probability=levels["disagree"][0],
                                                  u_probability=levels["disagree"][1]))
         comparisons.append(cl.CustomComparison(created, output_column_name=field))
+    model = matching_model()
+    comparisons.append(cl.CustomComparison([
+        cll.NullLevel(REFERENCE),
+        cll.DamerauLevenshteinLevel(REFERENCE, 2).configure(m_probability=model.reference_m,
+                                                            u_probability=model.reference_u),
+        cll.ElseLevel().configure(m_probability=1 - model.reference_m, u_probability=1 - model.reference_u),
+    ], output_column_name=REFERENCE))
+    # Two edits change at most two characters, so one of three segments of a garbled reference is intact.
+    reference_blocks = [block_on(f"substr({REFERENCE}, {a}, {n})") for a, n in ((1, 3), (4, 3), (7, 4))]
     return SettingsCreator(
         link_type="link_only",
         unique_id_column_name="record_token",
         comparisons=comparisons,
-        blocking_rules_to_generate_predictions=[block_on("birth_month"), block_on("seed_code", "sex")],
+        blocking_rules_to_generate_predictions=[block_on("birth_month"), block_on("seed_code", "sex"),
+                                                *reference_blocks],
         probability_two_random_records_match=0.5,
-        retain_intermediate_calculation_columns=False,
+        retain_intermediate_calculation_columns=True,  # the reference comparison's weight (mw_ref) is needed
         retain_matching_columns=False,
     )
 
@@ -223,6 +240,7 @@ def score_pairs(survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldMod
         pl.when(survey_left).then(pl.col("record_token_l")).otherwise(pl.col("record_token_r")).alias("survey_token"),
         pl.when(survey_left).then(pl.col("record_token_r")).otherwise(pl.col("record_token_l")).alias("admin_token"),
         (pl.lit(2.0) ** pl.col("match_weight").cast(pl.Float64)).alias("bayes_factor"),
+        (pl.col(f"mw_{REFERENCE}") > 0).alias("reference_similar"),  # only "within two edits" weighs for
     )
 
 
@@ -276,16 +294,47 @@ def best_candidates(pairs: pl.DataFrame) -> pl.DataFrame:
     return ranked.group_by("survey_token", maintain_order=True).first()
 
 
+def reference_factors() -> tuple[float, float]:
+    """Bayes factors of the reference comparison: (within two edits, further apart)."""
+    model = matching_model()
+    return model.reference_m / model.reference_u, (1 - model.reference_m) / (1 - model.reference_u)
+
+
 def rescore(pairs: pl.DataFrame, survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldModel]) -> pl.DataFrame:
-    """Splink's candidate pairs between `survey` and `pool`, with Bayes factors under this group's own u."""
+    """Splink's candidate pairs between `survey` and `pool`, with Bayes factors under this group's own u.
+
+    `bf_fields` is the factor of the four fields alone; `bayes_factor` adds the reference comparison.
+    """
     columns = list(CANDIDATE_COLUMNS)
     left = survey.select(columns).rename({c: f"s_{c}" for c in columns})
     right = pool.select(columns).rename({c: f"p_{c}" for c in columns})
+    similar, apart = reference_factors()
+    known = pl.col(f"s_{REFERENCE}").is_not_null() & pl.col(f"p_{REFERENCE}").is_not_null()
+    ref_factor = pl.when(~known).then(1.0).when(pl.col("reference_similar")).then(similar).otherwise(apart)
     return (
-        pairs.select("survey_token", "admin_token")
+        pairs.select("survey_token", "admin_token", "reference_similar")
         .join(left, left_on="survey_token", right_on="s_record_token")
         .join(right, left_on="admin_token", right_on="p_record_token")
-        .select("survey_token", "admin_token", bayes_factor(mu, "s_", "p_").alias("bayes_factor"))
+        .with_columns(bayes_factor(mu, "s_", "p_").alias("bf_fields"))
+        .select("survey_token", "admin_token", "bf_fields", "reference_similar", known.alias("reference_known"),
+                (pl.col("bf_fields") * ref_factor).alias("bayes_factor"))
+    )
+
+
+def evidence_with_references(survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldModel],
+                             scored: pl.DataFrame) -> pl.DataFrame:
+    """Σ over the pool of the full Bayes factor: the four fields' sum times the 'references apart' factor,
+    corrected for the few records whose reference is within two edits (all among the scored pairs)."""
+    similar, apart = reference_factors()
+    fields = pool_evidence(survey, pool, mu)
+    has_ref = survey.select(pl.col("record_token").alias("survey_token"),
+                            pl.col(REFERENCE).is_not_null().alias("has_ref"))
+    near = scored.filter(pl.col("reference_similar") & pl.col("reference_known")).group_by("survey_token").agg(
+        (pl.col("bf_fields") * (similar - apart)).sum().alias("near"))
+    return fields.join(has_ref, on="survey_token").join(near, on="survey_token", how="left").select(
+        "survey_token",
+        (pl.when(pl.col("has_ref")).then(pl.col("bf_total") * apart).otherwise(pl.col("bf_total"))
+         + pl.col("near").fill_null(0.0)).alias("bf_total"),
     )
 
 
@@ -312,7 +361,9 @@ def score_groups(groups: dict[str, tuple[pl.DataFrame, pl.DataFrame]], universe:
             continue
         mu = field_probabilities(survey, pool)
         own = rescore(pairs, survey, pool, mu)
-        first = posterior_probabilities(own, pool_evidence(survey, pool, mu), survey.height, pool.height)
+        evidence = evidence_with_references(survey, pool, mu, own)
+        first = posterior_probabilities(own.select("survey_token", "admin_token", "bayes_factor"), evidence,
+                                        survey.height, pool.height)
         posterior = exclusive_probabilities(first, survey.height, pool.height)
         out[name] = best_candidates(posterior.select("survey_token", "admin_token", "match_probability"))
     return out

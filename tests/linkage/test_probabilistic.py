@@ -95,3 +95,13 @@ def test_evidence_is_exact_when_the_pool_has_missing_values_too() -> None:
     )
     for token, total in every_pair.rows():
         assert abs(totals[token] - total) / total < 1e-9
+
+
+def test_a_garbled_reference_picks_the_record_within_two_edits_among_identical_candidates() -> None:
+    details = {"birth_month": ["2003-03"] * 2, "sex": ["M"] * 2, "seed_code": ["1000001"] * 2, "stage": ["S1"] * 2}
+    pool = pl.DataFrame({"record_token": ["twin_a", "twin_b"], "ref": ["AB12CD34EF", "ZZ99YY88XX"], **details})
+    garbled = pl.DataFrame({"record_token": ["s1"], "ref": ["AB12CD43EF"], **{k: v[:1] for k, v in details.items()}})
+    blank = garbled.with_columns(pl.lit(None, pl.String).alias("ref"))
+    best = score_candidates(garbled, pool).row(0, named=True)
+    assert best["admin_token"] == "twin_a" and best["match_probability"] >= 0.95
+    assert score_candidates(blank, pool).row(0, named=True)["match_probability"] < 0.5
