@@ -16,7 +16,15 @@ from rcs_pipeline.indicators import load_catalogue
 from rcs_pipeline.storage import read_parquet, write_parquet_atomic
 
 CODE_VERSION = "1"
-HEADLINE_INDICATORS = 6
+# Headline figures shown in the asset's metadata (whole council, all respondents), when present.
+HEADLINE_INDICATORS = (
+    "sec_wemwbs_mean",
+    "sec_sdq_total_above_average",
+    "pri_sdq_total_above_average",
+    "sec_bullied",
+    "pri_bullied",
+    "par_swemwbs_mean",
+)
 
 
 def _types_present(frame: pl.DataFrame) -> dict[str, str]:
@@ -38,10 +46,11 @@ def _summary(est: pl.DataFrame, min_group: int) -> dict[str, Any]:
         pl.col("geography_level").is_in(["council", "all_councils"])
         & (pl.col("breakdown") == "all")
         & (pl.col("n") >= min_group)
+        & pl.col("indicator_id").is_in(HEADLINE_INDICATORS)
     ).sort("indicator_id")
     headline = {
         r["indicator_id"]: {"n": r["n"], "estimate": round(r["estimate"], 4)}
-        for r in council.head(HEADLINE_INDICATORS).iter_rows(named=True)
+        for r in council.iter_rows(named=True)
     }
     levels = est.group_by("geography_level").agg(pl.col("geography_code").n_unique()).sort("geography_level")
     reasons = est["ci_status"].drop_nulls().value_counts().sort("ci_status")
