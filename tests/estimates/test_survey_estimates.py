@@ -221,3 +221,12 @@ def test_respondents_without_a_school_are_units_of_their_own() -> None:
     all_rows = est.filter(pl.col("breakdown") == "all")
     assert sorted(all_rows["geography_code"]) == ["A", "S12000005", "X"]
     assert _row(est, "cluster", "X")["n"] == 2
+
+
+def test_same_input_gives_identical_output() -> None:
+    """One DuckDB thread: sums add in the same order, so repeated runs give identical frames (DESIGN §10)."""
+    from tests.estimates.sample import TYPES, clustered_sample
+
+    pupils, rolls = clustered_sample()
+    first = estimate_indicators(pupils, TYPES, rolls)
+    assert first.equals(estimate_indicators(pupils.reverse().reverse(), TYPES, rolls))
