@@ -201,7 +201,7 @@ def stacked_bar(
     rows: list[tuple[str, list[float | None]]], segments: list[str], *, title: str, width_mm: float = 170
 ) -> Chart:
     """Horizontal 100% bars split into `segments` (percentages), labelled inside; rows with a withheld part say so."""
-    height = 24 + 8 * len(rows)
+    height = 20 + 4.2 * legend_rows(segments, (0.98 - 62 / width_mm) * width_mm) + 8 * len(rows)
     figure = new_figure(width_mm, height, layout=None)
     left = 62 / width_mm
     axes = figure.add_axes((left, 11 / height, 0.98 - left, 1 - 22 / height))
@@ -249,7 +249,7 @@ def stacked_bar(
     axes.legend(
         loc="lower left",
         bbox_to_anchor=(0, 1.0),
-        ncols=min(len(segments), 4),
+        ncols=legend_columns(segments, (0.98 - left) * width_mm),
         fontsize=7.2,
         handlelength=1.1,
         columnspacing=0.9,

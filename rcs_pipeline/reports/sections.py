@@ -358,7 +358,7 @@ def circles_sections(circles: pl.DataFrame, geo: Geography, sheet: str) -> tuple
             table_rows.append((label, table_cells))
     columns = ["Need"]
     for c in order:
-        columns += [f"{layout['circles'][c]}: number", f"{layout['circles'][c]}: %"]
+        columns += [f"{layout['circles_short'][c]}: number", f"{layout['circles_short'][c]}: %"]
     table = Table(
         "Children with high need, by whether they receive a service",
         columns,
