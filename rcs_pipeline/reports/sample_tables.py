@@ -34,7 +34,8 @@ COUNCIL_BREAKDOWNS = {
     "looked_after_any": ("true", "false"),
     "child_protection_register": ("true", "false"),
 }
-NEEDS = ("need_any", "need_sdq_high", "need_wemwbs_low")
+NEEDS = ("need_any", "need_sdq_high", "need_low_wemwbs")
+SERVICES = ("service_any", "service_asn", "service_free_school_meals")
 CIRCLES = ("need_with_service", "need_without_service", "service_without_need", "neither")
 
 
@@ -338,9 +339,9 @@ def _response_rows(
 def _circle_rows(
     level: str, code: str, n: int, rng: np.random.Generator, min_group: int, min_cell: int
 ) -> list[dict]:
-    """Three-circles rows of one geography (breakdown all): need × service_any × four circles."""
+    """Three-circles rows of one geography (breakdown all): need × service × four circles."""
     rows = []
-    for need in NEEDS:
+    for need, service in ((need, service) for need in NEEDS for service in SERVICES):
         shares = rng.dirichlet((2.0, 1.2, 2.5, 12.0))
         counts = [int(n * s) for s in shares]
         counts[-1] = n - sum(counts[:-1])
@@ -353,7 +354,7 @@ def _circle_rows(
                     "breakdown": "all",
                     "breakdown_value": "all",
                     "need": need,
-                    "service": "service_any",
+                    "service": service,
                     "circle": circle,
                     "n": None if reason else k,
                     "base": None if n < min_group else n,

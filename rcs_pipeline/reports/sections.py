@@ -17,6 +17,7 @@ from rcs_pipeline.reports.catalogue import (
     IndicatorLabel,
     breakdown_title,
     breakdown_value_label,
+    humanise,
     report_layout,
 )
 from rcs_pipeline.reports.formatting import SYMBOL_SUPPRESSED, format_count, format_value
@@ -328,20 +329,20 @@ def circles_sections(circles: pl.DataFrame, geo: Geography, sheet: str) -> tuple
     order = list(layout["circles"])
     needs = list(dict.fromkeys(frame["need"].to_list()))
     index = {(r["need"], r["service"], r["circle"]): r for r in frame.iter_rows(named=True)}
-    services = list(dict.fromkeys(frame["service"].to_list()))
+    listed = list(dict.fromkeys(frame["service"].to_list()))
+    services = (
+        ["service_any"] if "service_any" in listed else listed[:1]
+    )  # service types: without_service_table
     chart_rows, table_rows = [], []
     for need in needs:
         for service in services:
             cells = [index.get((need, service, c)) for c in order]
             if all(c is None for c in cells):
                 continue
-            label = layout["needs"].get(need, need)
-            if len(services) > 1:
-                label += f" ({layout['services'].get(service, service)})"
-            if service == "service_any":
-                chart_rows.append(
-                    (label, [None if c is None or c["suppressed"] else c["percent"] for c in cells])
-                )
+            label = need_label(need)
+            chart_rows.append(
+                (label, [None if c is None or c["suppressed"] else c["percent"] for c in cells])
+            )
             table_cells = []
             for c in cells:
                 if c is None:
@@ -380,9 +381,18 @@ def circles_sections(circles: pl.DataFrame, geo: Geography, sheet: str) -> tuple
     return chart, table
 
 
+def need_label(flag: str) -> str:
+    """Printed name of a need flag (layout.yaml, else from the flag name)."""
+    return str(report_layout()["needs"].get(flag) or humanise(flag.removeprefix("need_")))
+
+
+def service_label(flag: str) -> str:
+    """Printed name of a service flag (layout.yaml, else from the flag name)."""
+    return str(report_layout()["services"].get(flag) or humanise(flag.removeprefix("service_")))
+
+
 def without_service_table(circles: pl.DataFrame, geo: Geography, sheet: str) -> Table | None:
-    """Per cent of children with high need and no service, by need (rows) and service type (columns)."""
-    layout = report_layout()
+    """Per cent of children with each high need and not receiving each type of service (rows: services)."""
     frame = circles.filter(
         (pl.col("geography_level") == geo.level)
         & (pl.col("geography_code") == geo.code)
@@ -391,12 +401,12 @@ def without_service_table(circles: pl.DataFrame, geo: Geography, sheet: str) -> 
     )
     if frame.is_empty():
         return None
-    services = list(dict.fromkeys(frame["service"].to_list()))
+    needs = list(dict.fromkeys(frame["need"].to_list()))
     index = {(r["need"], r["service"]): r for r in frame.iter_rows(named=True)}
     rows = []
-    for need in dict.fromkeys(frame["need"].to_list()):
+    for service in dict.fromkeys(frame["service"].to_list()):
         cells = []
-        for service in services:
+        for need in needs:
             r = index.get((need, service))
             cells.append(
                 Cell("[x]")
@@ -405,13 +415,14 @@ def without_service_table(circles: pl.DataFrame, geo: Geography, sheet: str) -> 
                 if r["suppressed"] or r["percent"] is None
                 else Cell(format_value(r["percent"], "percent"))
             )
-        rows.append((layout["needs"].get(need, need), cells))
+        rows.append((service_label(service), cells))
     return Table(
-        "High need without a service, by type of need and of service",
-        ["Need", *[layout["services"].get(s, s) for s in services]],
+        "High need without a service, by type of service and of need",
+        ["Service not received", *[need_label(n) for n in needs]],
         rows,
         sheet=sheet,
-        note="Per cent of all linked pupils in the group. [c] withheld to protect confidentiality.",
+        note="Per cent of all linked pupils in the group who have the need and do not receive the service. "
+        "[c] withheld to protect confidentiality.",
     )
 
 
