@@ -117,6 +117,12 @@ def per_council(pupils: pl.DataFrame, fn, *args) -> pl.DataFrame:
     return pl.concat([fn(part, *args) for _, part in pupils.group_by("la_code", maintain_order=True)])
 
 
+def council_response_rates(pupils: pl.DataFrame, schools: pl.DataFrame, roll: pl.DataFrame) -> pl.DataFrame:
+    """Response rates of one council: its schools and their roll only (as its landing tables hold)."""
+    own = schools.filter(pl.col("la_code") == pupils["la_code"][0])
+    return response_rates(pupils, own, roll.filter(pl.col("seed_code").is_in(own["seed_code"].implode())))
+
+
 def main() -> None:
     """Build the national frame and time every estimate table."""
     target = int(sys.argv[1]) if len(sys.argv) > 1 else 450_000
@@ -133,7 +139,7 @@ def main() -> None:
     timed("estimates (32 council designs)", estimate_indicators, pupils, types, rolls, threads=threads)
     timed("comparator_estimates (wave-wide)", estimate_comparator, pupils, types, threads=threads)
     timed("three_circles (per council, as the asset)", per_council, pupils, three_circles, NEEDS, SERVICES)
-    timed("response_rates (per council)", per_council, pupils, response_rates, schools, roll)
+    timed("response_rates (per council)", per_council, pupils, council_response_rates, schools, roll)
     print(
         f"{'total':<36} wall {time.perf_counter() - total:7.1f} s  cpu {cpu_seconds() - total_cpu:7.1f} s"
         f"  peak RSS {peak_rss_mb():,.0f} MB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"

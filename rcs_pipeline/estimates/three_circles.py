@@ -86,23 +86,15 @@ def three_circles(pupils: pl.DataFrame, needs: Sequence[str], services: Sequence
         )
         selects = [
             f"""SELECT geography_level, geography_code, breakdown, breakdown_value, '{need}' AS need,
-                       '{service}' AS service, '{circle}' AS circle, c{k}_{circle} AS n, {_base_sql(k)} AS base
+                       '{service}' AS service, '{circle}' AS circle, {rank} AS circle_rank, c{k}_{circle} AS n,
+                       {_base_sql(k)} AS base
                 FROM wide WHERE {_base_sql(k)} > 0"""
             for k, (need, service) in enumerate(pairs)
-            for circle in CIRCLES
+            for rank, circle in enumerate(CIRCLES)
         ]
-        out = con.sql(" UNION ALL ".join(selects)).pl()
+        order = "geography_level, geography_code, breakdown, breakdown_value, need, service, circle_rank"
+        columns = ", ".join(THREE_CIRCLES_SCHEMA)
+        out = con.sql(f"SELECT {columns} FROM ({' UNION ALL '.join(selects)}) ORDER BY {order}").pl()
     finally:
         con.close()
-    circle_order = pl.Enum(list(CIRCLES))
-    return out.cast(THREE_CIRCLES_SCHEMA).sort(
-        [
-            "geography_level",
-            "geography_code",
-            "breakdown",
-            "breakdown_value",
-            "need",
-            "service",
-            pl.col("circle").cast(circle_order),
-        ]
-    )
+    return out.cast(THREE_CIRCLES_SCHEMA)
