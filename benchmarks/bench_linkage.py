@@ -3,8 +3,9 @@
 Generates the synthetic `national` scale (all 32 councils, ~390,000 survey rows against ~375,000 admin
 records) unless HOME already holds it, reads each delivery with the landing reader (not timed), then per
 council, as the Dagster partitions do: separation, exact matching, Splink probabilistic matching, the linker
-and the GUILD tables. Prints seconds per stage, link rates and peak RSS. Target on a 2-core machine: whole
-linkage ≤ 60 s and ≤ 4 GB. Usage: python benchmarks/bench_linkage.py [HOME]
+and the GUILD tables. Councils run in WORKERS processes (default 2, as two Dagster partition runs on the two
+cores). Prints wall and CPU seconds per stage, link rates and peak RSS. Target on a 2-core machine: whole
+linkage ≤ 60 s and ≤ 4 GB. Usage: python benchmarks/bench_linkage.py [HOME|-] [WORKERS]
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -38,9 +40,10 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB (Linux reports KB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_rss_mb(children: bool = False) -> float:
+    """Peak resident memory of this process (or of its largest finished child), in MB (Linux reports KB)."""
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def timed_score_groups(original):
@@ -66,45 +69,66 @@ def ensure_national(home: Path) -> None:
     print(f"generated national synthetic data in {time.perf_counter() - start:.1f} s (not counted)")
 
 
-def main(home: Path) -> None:
-    """Link every council of the national wave and print the figures."""
-    ensure_national(home)
-    matching.score_groups = timed_score_groups(matching.score_groups)
-    key = decode_linkage_key(secrets.token_hex(32))
+def link_council(job: tuple[Path, str, str, bytes]) -> tuple[dict[str, float], dict[str, float], dict[str, int]]:
+    """One council, as one Dagster partition run does: (wall seconds, CPU seconds, counts) by stage."""
+    home, wave, la_code, key = job
+    TIMES.clear()
+    CPU.clear()
+    if not getattr(matching.score_groups, "timed", False):
+        matching.score_groups = timed_score_groups(matching.score_groups)
+        matching.score_groups.timed = True
     totals: dict[str, int] = defaultdict(int)
-    for wave, la_code in RcsHome(home).deliveries():
-        folder = RcsHome(home).delivery(wave, la_code)
-        landing = {d: read_dataset(folder, d) for d in SEPARATED_DATASETS}
+    folder = RcsHome(home).delivery(wave, la_code)
+    landing = {d: read_dataset(folder, d) for d in SEPARATED_DATASETS}
 
-        start, cpu = time.perf_counter(), cpu_seconds()
-        split = {d: separate(frame, d) for d, frame in landing.items()}
-        TIMES["separation"] += time.perf_counter() - start
-        CPU["separation"] += cpu_seconds() - cpu
+    start, cpu = time.perf_counter(), cpu_seconds()
+    split = {d: separate(frame, d) for d, frame in landing.items()}
+    TIMES["separation"] += time.perf_counter() - start
+    CPU["separation"] += cpu_seconds() - cpu
 
-        start, cpu = time.perf_counter(), cpu_seconds()
-        link_map = matching.build_link_map({d: ids for d, (ids, _) in split.items()}, key, 0.95)
-        TIMES["key_holder"] += time.perf_counter() - start
-        CPU["key_holder"] += cpu_seconds() - cpu
+    start, cpu = time.perf_counter(), cpu_seconds()
+    link_map = matching.build_link_map({d: ids for d, (ids, _) in split.items()}, key, 0.95)
+    TIMES["key_holder"] += time.perf_counter() - start
+    CPU["key_holder"] += cpu_seconds() - cpu
 
-        start, cpu = time.perf_counter(), cpu_seconds()
-        content = {d: c for d, (_, c) in split.items()}
-        pupils = linked_dataset(link_map, content, PUPIL_SURVEYS, wave, la_code)
-        parents = linked_dataset(link_map, content, PARENT_SURVEYS, wave, la_code)
-        TIMES["linker"] += time.perf_counter() - start
-        CPU["linker"] += cpu_seconds() - cpu
+    start, cpu = time.perf_counter(), cpu_seconds()
+    content = {d: c for d, (_, c) in split.items()}
+    pupils = linked_dataset(link_map, content, PUPIL_SURVEYS, wave, la_code)
+    parents = linked_dataset(link_map, content, PARENT_SURVEYS, wave, la_code)
+    TIMES["linker"] += time.perf_counter() - start
+    CPU["linker"] += cpu_seconds() - cpu
 
-        start, cpu = time.perf_counter(), cpu_seconds()
-        linkage_quality(link_map, content)
-        linkage_comparison(pl.concat([pupils, parents], how="diagonal_relaxed"))
-        TIMES["quality"] += time.perf_counter() - start
-        CPU["quality"] += cpu_seconds() - cpu
+    start, cpu = time.perf_counter(), cpu_seconds()
+    linkage_quality(link_map, content)
+    linkage_comparison(pl.concat([pupils, parents], how="diagonal_relaxed"))
+    TIMES["quality"] += time.perf_counter() - start
+    CPU["quality"] += cpu_seconds() - cpu
 
-        surveys = link_map.filter(pl.col("dataset") != "admin_extract")
-        totals["survey_rows"] += surveys.height
-        totals["admin_rows"] += link_map.height - surveys.height
-        for method, n in surveys.group_by("link_method").len().rows():
-            totals[f"linked_{method}" if method else "unlinked"] += n
-        totals["councils"] += 1
+    surveys = link_map.filter(pl.col("dataset") != "admin_extract")
+    totals["survey_rows"] += surveys.height
+    totals["admin_rows"] += link_map.height - surveys.height
+    for method, n in surveys.group_by("link_method").len().rows():
+        totals[f"linked_{method}" if method else "unlinked"] += n
+    totals["councils"] += 1
+    return dict(TIMES), dict(CPU), dict(totals)
+
+
+def main(home: Path, workers: int) -> None:
+    """Link every council of the national wave (councils spread over `workers` processes) and print figures."""
+    ensure_national(home)
+    key = decode_linkage_key(secrets.token_hex(32))
+    jobs = [(home, wave, la_code, key) for wave, la_code in RcsHome(home).deliveries()]
+    totals: dict[str, int] = defaultdict(int)
+    elapsed = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for times, cpu, counts in pool.map(link_council, jobs):
+            for name, value in times.items():
+                TIMES[name] += value
+            for name, value in cpu.items():
+                CPU[name] += value
+            for name, value in counts.items():
+                totals[name] += value
+    elapsed = time.perf_counter() - elapsed
     TIMES["exact"] = TIMES["key_holder"] - TIMES["probabilistic"]
     CPU["exact"] = CPU["key_holder"] - CPU["probabilistic"]
     stages = ["separation", "exact", "probabilistic", "linker", "quality"]
@@ -118,12 +142,17 @@ def main(home: Path) -> None:
     print(f"{'stage':36s} {'wall s':>8s} {'CPU s':>8s}")
     for stage, label in labels.items():
         print(f"{label:36s} {TIMES[stage]:8.2f} {CPU[stage]:8.2f}")
-    print(f"peak RSS: {peak_rss_mb():.0f} MB (target 4096 MB; includes reading the CSVs)")
+    print(f"elapsed with {workers} worker process(es), reading the CSVs included: {elapsed:.1f} s; "
+          f"linkage stages ≈ {TIMES['whole'] / workers:.1f} s of it")
+    worker = peak_rss_mb(children=True)
+    print(f"peak RSS: largest worker {worker:.0f} MB, at most {workers * worker + peak_rss_mb():.0f} MB for all "
+          "processes together (target 4096 MB; includes reading the CSVs)")
     print(f"load average during the run (1, 5, 15 min): {os.getloadavg()}")
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        main(Path(sys.argv[1]))
+    n_workers = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    if len(sys.argv) > 1 and sys.argv[1] != "-":
+        main(Path(sys.argv[1]), n_workers)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            main(Path(tmp))
+            main(Path(tmp), n_workers)
