@@ -253,3 +253,21 @@ def test_same_deliveries_and_key_give_byte_identical_linked_tables(run: Material
         written.append(write_parquet_atomic(linked, tmp_path / f"linked_{attempt}.parquet").read_bytes())
     assert written[0] == written[1]
     assert written[0] == run.layout.table("linkage", "linked_pupils", TINY_WAVE, la_code).read_bytes()
+
+
+def test_a_short_key_stops_the_key_holder_with_a_clear_error_that_hides_the_key(run: Materialised,
+                                                                               tmp_path: Path) -> None:
+    short_key = "5eC2e7a1" * 4  # 16 bytes: too short
+    shutil.copytree(run.home / "separation", tmp_path / "separation")
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("wave", [TINY_WAVE])
+        result = dg.materialize(
+            [link_map], partition_key=partition_key(TINY_WAVE, TINY_COUNCILS[0]), instance=instance,
+            resources={"settings": RcsSettings(home=str(tmp_path)), "linkage_key": LinkageKey(key=short_key)},
+            raise_on_error=False,
+        )
+        assert not result.success
+        logged = "\n".join(str(record) for record in instance.all_logs(result.run_id))
+    assert "too short" in logged and "secrets.token_hex(32)" in logged
+    assert short_key not in logged and short_key[:8] not in logged
+    assert not (tmp_path / "key_holder").exists()
