@@ -34,7 +34,7 @@ def _r_reference(tmp_path: Path, pupils: pl.DataFrame, rolls: pl.DataFrame) -> p
         ],
         check=True,
         capture_output=True,
-        timeout=120,
+        timeout=900,  # R fits one svyglm per domain: seconds on an idle machine, minutes on a loaded one
     )
     return pl.read_csv(out, schema_overrides={k: pl.String for k in KEYS})
 
