@@ -20,6 +20,7 @@ remaining exact optimisations are stacked one per component into a single sparse
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,7 +61,7 @@ class AuditResult:
 
 
 def attacker_intervals(system: CountSystem, hidden: np.ndarray, min_cell: int,
-                       focus: np.ndarray | None = None) -> AuditResult:
+                       focus: np.ndarray | None = None, budget_seconds: float | None = None) -> AuditResult:
     """Audit every hidden variable of `system` under the published relations; see the module docstring.
 
     With `focus` (variable ids), only the components containing one of them are audited: components
@@ -86,7 +87,8 @@ def attacker_intervals(system: CountSystem, hidden: np.ndarray, min_cell: int,
             break
         tracker.observe(problem.solve(_sweep_vector(columns.size, sweep), rows, cols))
         solves += 1
-    solves += _exact_rounds(problem, tracker)
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
+    solves += _exact_rounds(problem, tracker, deadline)
     return tracker.result(columns, solves)
 
 
@@ -245,16 +247,19 @@ class _Tracker:
         width = self._width()
         high = np.floor(self.seen_high + TOLERANCE)
         low = np.ceil(self.seen_low - TOLERANCE)
-        exempt = ((low <= 0) & (high >= self.ceiling)) | (high <= 0) | ~self.active
-        failed = np.flatnonzero((width < self.min_cell) & ~exempt)
+        exempt = ((low <= 0) & (high >= self.ceiling)) | ((high <= 0) & self.exact_high) | ~self.active
+        proven = self.exact_low & self.exact_high
+        narrow = (width < self.min_cell) & ~exempt
+        failed, unproven = np.flatnonzero(narrow & proven), np.flatnonzero(narrow & ~proven)
         judged = width[self.active & ~exempt]
         failures = [Failure(int(self.owner[i]), str(self.kinds[i]), int(low[i]), int(high[i])) for i in failed]
+        failures += [Failure(int(self.owner[i]), "unproven", int(low[i]), int(high[i])) for i in unproven]
         checked = self.objectives[np.flatnonzero(self.active)]
         return AuditResult(int(np.unique(checked.indices).size), int(self.active.sum()),
                            float(judged.min()) if judged.size else None, solves, failures)
 
 
-def _exact_rounds(problem: _Problem, tracker: _Tracker) -> int:
+def _exact_rounds(problem: _Problem, tracker: _Tracker, deadline: float | None = None) -> int:
     """Optimise each uncertified objective exactly, one per component per stacked LP."""
     solves = 0
     obj_component = problem.component[tracker.objectives.indices[tracker.objectives.indptr[:-1]]]
@@ -263,7 +268,7 @@ def _exact_rounds(problem: _Problem, tracker: _Tracker) -> int:
     for sign, exact in ((-1.0, tracker.exact_high), (1.0, tracker.exact_low)):
         while True:
             todo = tracker.pending()[0 if sign < 0 else 1]
-            if todo.size == 0:
+            if todo.size == 0 or (deadline is not None and time.monotonic() > deadline):
                 break
             # the first pending objective of each component
             _, first = np.unique(obj_component[todo], return_index=True)

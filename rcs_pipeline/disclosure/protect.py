@@ -10,7 +10,7 @@ import polars as pl
 from rcs_pipeline.disclosure import families, primary, publish
 from rcs_pipeline.disclosure.audit import AuditResult, attacker_intervals
 from rcs_pipeline.disclosure.secondary import protect
-from rcs_pipeline.disclosure.settings import DisclosureSettings
+from rcs_pipeline.disclosure.settings import DisclosureSettings, audit_budget
 from rcs_pipeline.disclosure.system import CountSystem, SystemBuilder
 
 TABLES = ("estimates", "three_circles", "response_rates", "linkage_quality")
@@ -89,7 +89,7 @@ def protect_council(tables: CouncilTables, schools: pl.DataFrame, la_code: str,
     Example: protect_council(tables, schools, "S12000005", DisclosureSettings()).published["published_estimates"]
     """
     built = council_system(tables, schools, la_code, settings)
-    hidden, audit = protect(built.system, built.primary, settings.min_cell)
+    hidden, audit = protect(built.system, built.primary, settings.min_cell, budget_seconds=audit_budget())
     published = publish_tables(built, hidden)
     return Protection(
         published=published, audit=audit, primary_breaches=int((built.primary & ~hidden).sum()),
@@ -122,4 +122,5 @@ def audit_published(tables: CouncilTables, schools: pl.DataFrame, la_code: str, 
     """Audit the tables as written: (attacker intervals, number of published cells breaking a primary rule)."""
     built = council_system(tables, schools, la_code, settings)
     hidden = hidden_from_published(built, published)
-    return attacker_intervals(built.system, hidden, settings.min_cell), int((built.primary & ~hidden).sum())
+    result = attacker_intervals(built.system, hidden, settings.min_cell, budget_seconds=audit_budget())
+    return result, int((built.primary & ~hidden).sum())

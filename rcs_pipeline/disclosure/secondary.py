@@ -44,6 +44,8 @@ def suppress_secondary(system: CountSystem, hidden: np.ndarray) -> np.ndarray:
     """
     hidden = close_couples(system, hidden)
     pattern = _pattern(system.equalities)
+    carried = sp.csr_matrix((np.ones(len(system.couples)), (system.couples[:, 0], system.couples[:, 1])),
+                            shape=(system.size, system.size))
     position = cost_order(system)
     hideable = ~system.frozen
     while True:
@@ -51,14 +53,15 @@ def suppress_secondary(system: CountSystem, hidden: np.ndarray) -> np.ndarray:
         flagged = np.flatnonzero(counts == 1)
         changed = False
         for eq in flagged:
-            members = pattern.indices[pattern.indptr[eq] : pattern.indptr[eq + 1]]
+            members = pattern.indices[pattern.indptr[eq]:pattern.indptr[eq + 1]]
             if hidden[members].sum() != 1:
                 continue
             candidates = members[~hidden[members] & hideable[members]]
             if candidates.size == 0:
                 continue  # nothing hideable here: the audit reports the cell
-            hidden[candidates[np.argmin(position[candidates])]] = True
-            hidden = close_couples(system, hidden)
+            pick = candidates[np.argmin(position[candidates])]
+            hidden[pick] = True
+            hidden[carried.indices[carried.indptr[pick]:carried.indptr[pick + 1]]] = True
             changed = True
         if not changed:
             return hidden
@@ -95,19 +98,19 @@ def repair_choices(system: CountSystem, hidden: np.ndarray, failing: np.ndarray)
     return np.array(sorted(picks), dtype=np.int64)
 
 
-def protect(system: CountSystem, primary: np.ndarray, min_cell: int, max_rounds: int = 50
-            ) -> tuple[np.ndarray, AuditResult]:
+def protect(system: CountSystem, primary: np.ndarray, min_cell: int, max_rounds: int = 50,
+            budget_seconds: float | None = None) -> tuple[np.ndarray, AuditResult]:
     """Primary mask → final hidden mask: secondary suppression, then audit-driven repair until it passes.
 
     After a repair only the components holding a newly hidden variable are audited again (the others are
     unchanged); the result returned is a full audit of the final mask.
     """
     hidden = suppress_secondary(system, primary)
-    result = attacker_intervals(system, hidden, min_cell)
+    result = attacker_intervals(system, hidden, min_cell, budget_seconds=budget_seconds)
     repaired = False
     for _ in range(max_rounds):
-        if result.passed:
-            break
+        if result.passed or any(f.kind == "unproven" for f in result.failures):
+            break  # an unfinished audit cannot guide repairs: the blocking check reports it
         picks = repair_choices(system, hidden, np.array([f.var for f in result.failures], np.int64))
         if picks.size == 0:
             break
@@ -115,7 +118,8 @@ def protect(system: CountSystem, primary: np.ndarray, min_cell: int, max_rounds:
         hidden[picks] = True
         hidden = suppress_secondary(system, hidden)
         focus = np.concatenate([np.flatnonzero(hidden & ~before), [f.var for f in result.failures]])
-        result = attacker_intervals(system, hidden, min_cell, focus=focus.astype(np.int64))
+        result = attacker_intervals(system, hidden, min_cell, focus=focus.astype(np.int64),
+                                    budget_seconds=budget_seconds)
         repaired = True
     # After repairs, one full audit gives the figures reported (narrowest interval over every component).
-    return hidden, attacker_intervals(system, hidden, min_cell) if repaired else result
+    return hidden, attacker_intervals(system, hidden, min_cell, budget_seconds=budget_seconds) if repaired else result

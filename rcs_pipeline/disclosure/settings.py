@@ -46,3 +46,8 @@ class DisclosureSettings:
 def geography_rank() -> dict[str, int]:
     """Suppression cost rank of each geography level (lower levels are cheaper to suppress)."""
     return dict(load_rules()["geography_rank"])
+
+
+def audit_budget() -> float:
+    """Seconds the attacker audit may spend on exact optimisations; intervals left unproven fail the check."""
+    return float(load_rules()["audit_budget_seconds"])
