@@ -58,8 +58,10 @@ def main() -> None:
         t2 = time.perf_counter()
         wall["council"] += t1 - t0
         wall["areas"] += t2 - t1
-        for entry in council.produced + areas.produced:
-            if f"{entry['kind']}:{entry['code']}" in council.rendered + areas.rendered:
+        rendered = set(council.rendered) | set(areas.rendered)
+        entries = {f"{e['kind']}:{e['code']}": e for e in council.produced + areas.produced}
+        for key, entry in entries.items():
+            if key in rendered:
                 timings[entry["kind"]].append(entry["seconds"])
         print(
             f"{la_code}: council {t1 - t0:.1f} s, {len(areas.rendered)} cluster/school reports in {t2 - t1:.1f} s",
