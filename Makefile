@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export RCS_HOME ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(RCS_HOME)/dagster_home
 # Debian packages used by tests and reports: PDF page images, browser test, PostgreSQL test.
-SYSTEM_PACKAGES := poppler-utils fonts-dejavu-core postgresql chromium
+SYSTEM_PACKAGES := poppler-utils fonts-dejavu-core postgresql chromium r-base-core r-cran-survey
 
 .PHONY: demo test dev bench lint system-deps clean
 
