@@ -9,6 +9,7 @@ import polars as pl
 
 from rcs_pipeline.disclosure import families, primary, publish
 from rcs_pipeline.disclosure.audit import AuditResult, attacker_intervals
+from rcs_pipeline.disclosure.scope import estimates_in_scope, three_circles_in_scope
 from rcs_pipeline.disclosure.secondary import protect
 from rcs_pipeline.disclosure.settings import DisclosureSettings, audit_budget
 from rcs_pipeline.disclosure.system import CountSystem, SystemBuilder
@@ -54,8 +55,9 @@ def council_system(tables: CouncilTables, schools: pl.DataFrame, la_code: str,
     """Apply the primary rules and map every table into one CountSystem with its relations."""
     parents = families.geography_parents(schools, la_code)
     builder = SystemBuilder()
-    est = families.add_estimates(builder, primary.estimates_primary(tables.estimates, settings), parents)
-    tc = families.add_three_circles(builder, primary.three_circles_primary(tables.three_circles, settings), parents)
+    estimates, circles = estimates_in_scope(tables.estimates), three_circles_in_scope(tables.three_circles)
+    est = families.add_estimates(builder, primary.estimates_primary(estimates, settings), parents)
+    tc = families.add_three_circles(builder, primary.three_circles_primary(circles, settings), parents)
     rr = families.add_response_rates(builder, primary.response_rates_primary(tables.response_rates, settings),
                                      parents)
     lq = families.add_linkage_quality(builder, primary.linkage_quality_primary(tables.linkage_quality, settings))

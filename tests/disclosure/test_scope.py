@@ -1,0 +1,34 @@
+"""The publication scope drops whole rows before suppression, as rules.yaml lists them."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from rcs_pipeline.disclosure.scope import estimates_in_scope, three_circles_in_scope
+
+
+def test_school_rows_keep_only_the_whole_school() -> None:
+    """Scope {school: [all]}: a school's by-sex row goes, its `all` row and every council row stay."""
+    rows = pl.DataFrame({
+        "geography_level": ["school", "school", "council", "council"],
+        "breakdown": ["all", "sex", "all", "sex"],
+    })
+    kept = estimates_in_scope(rows, {"council": "*", "school": ["all"]})
+    assert kept.rows() == [("school", "all"), ("council", "all"), ("council", "sex")]
+
+
+def test_three_circles_keep_listed_pairs_and_breakdowns() -> None:
+    """Pairs (any need × service_any) and (need_any × any service); schools only for `all`."""
+    rows = pl.DataFrame({
+        "geography_level": ["council", "council", "council", "school", "school"],
+        "breakdown": ["all", "all", "sex", "all", "sex"],
+        "need": ["need_sdq_high", "need_sdq_high", "need_any", "need_any", "need_any"],
+        "service": ["service_any", "service_asn", "service_asn", "service_any", "service_any"],
+    })
+    scope = {
+        "pairs": [{"need": "*", "service": "service_any"}, {"need": "need_any", "service": "*"}],
+        "breakdowns": {"council": "*", "school": ["all"]},
+    }
+    kept = three_circles_in_scope(rows, scope)
+    assert kept["need"].to_list() == ["need_sdq_high", "need_any", "need_any"]
+    assert kept["service"].to_list() == ["service_any", "service_asn", "service_any"]
