@@ -10,8 +10,10 @@ from rcs_pipeline.disclosure.settings import load_rules
 
 
 def _matches(column: str, allowed: Any) -> pl.Expr:
-    """`column` is one of `allowed`, or anything when allowed is "*"."""
-    return pl.lit(True) if allowed == "*" else pl.col(column).is_in(list(allowed))
+    """`column` is `allowed` (one value or a list), or anything when allowed is "*"."""
+    if allowed == "*":
+        return pl.lit(True)
+    return pl.col(column).is_in([allowed] if isinstance(allowed, str) else list(allowed))
 
 
 def _breakdowns_in_scope(by_level: dict[str, Any]) -> pl.Expr:
