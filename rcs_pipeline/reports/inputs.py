@@ -1,6 +1,6 @@
 """The published (disclosure-controlled) tables a council's reports are made from, and their data version.
 
-Reports read nothing else: `published_*` tables of the council and wave, the wave-wide comparator, the
+Reports read nothing else: `published_*` tables of the council and wave (the all-councils comparator among them), the
 previous wave's published estimates of the same council when there is one, and school and cluster
 NAMES from the landing `schools` table (names only, no statistics).
 """
@@ -179,7 +179,7 @@ def load_published(home: RcsHome, wave: str, la_code: str) -> PublishedTables:
         response_rates=_read(
             home.table("published", "published_response_rates", wave, la_code), RESPONSE_RATES_SCHEMA
         ),
-        comparator=_read(home.table("published", "published_comparator_estimates", wave), ESTIMATE_SCHEMA),
+        comparator=_read(home.table("published", "published_comparator_estimates", wave, la_code), ESTIMATE_SCHEMA),
         previous=(
             _read(home.table("published", "published_estimates", previous, la_code), ESTIMATE_SCHEMA)
             if previous

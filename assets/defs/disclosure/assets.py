@@ -1,4 +1,4 @@
-"""Publishable (disclosure-controlled) tables of each (wave, council) and of the wave-wide comparator.
+"""Publishable (disclosure-controlled) tables of each (wave, council) and of the all-councils comparator.
 
 The four council tables are suppressed together (secondary suppression crosses tables), so one
 multi-asset writes them; its blocking checks re-read the files as written and re-run the attacker audit.
@@ -10,12 +10,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from assets.partitions import (
-    wave_and_council,
-    wave_council_partitions,
-    wave_from_wave_council,
-    waves_partitions,
-)
+from assets.partitions import every_council_of_wave, wave_and_council, wave_council_partitions
 from assets.resources import RcsSettings
 from assets.tables import table_metadata
 from rcs_pipeline.disclosure import CouncilTables, DisclosureSettings, audit_published, protect_council
@@ -130,27 +125,31 @@ def _materialise(home: RcsHome, name: str, wave: str, la_code: str | None, frame
 
 
 @dg.asset(
-    group_name=GROUP, kinds=KINDS, partitions_def=waves_partitions, code_version=CODE_VERSION,
-    deps=["comparator_estimates", dg.AssetDep("estimates", partition_mapping=wave_from_wave_council),
-          dg.AssetDep("published_estimates", partition_mapping=wave_from_wave_council)],
+    group_name=GROUP, kinds=KINDS, partitions_def=wave_council_partitions, code_version=CODE_VERSION,
+    deps=["comparator_estimates",
+          dg.AssetDep("estimates", partition_mapping=every_council_of_wave),
+          dg.AssetDep("published_estimates", partition_mapping=every_council_of_wave)],
     check_specs=[dg.AssetCheckSpec("published_comparator_estimates_audit", asset="published_comparator_estimates",
                                    blocking=True, description="Attacker LP audit of the comparator with every "
                                    "council's published council-level estimates.")],
-    description="Disclosure-controlled all-councils comparator: a cell over a suppressed council cell is "
-                "suppressed, comparator breakdowns protected, then audited.",
+    description="Disclosure-controlled all-councils comparator of the wave, for this council's reports: a cell "
+                "over a suppressed council cell is suppressed, comparator breakdowns protected, then audited. "
+                "Reads every council's estimates of the wave (same wave, every council).",
 )
 def published_comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSettings):
-    """Suppress and publish the wave-wide comparator."""
-    wave = context.partition_key
+    """Suppress and publish the all-councils comparator beside this council's tables."""
+    wave, own = wave_and_council(context)
     home, rules = settings.layout(), disclosure_settings(settings)
-    comparator = conform(read_parquet(home.table("analysis", "comparator_estimates", wave)), "estimates")
+    comparator = conform(read_parquet(home.table("analysis", "comparator_estimates", wave, own)), "estimates")
     councils = {}
     for path in home.wave_tables("analysis", "estimates", wave):
         la_code = path.stem
-        councils[la_code] = (conform(read_parquet(path), "estimates"),
-                             read_parquet(home.table("published", "published_estimates", wave, la_code)))
+        published = home.table("published", "published_estimates", wave, la_code)
+        if published.exists():  # a council whose delivery failed is left out of the comparator
+            councils[la_code] = (conform(read_parquet(path), "estimates"), read_parquet(published))
     result = protect_comparator(comparator, councils, rules)
     name = "published_comparator_estimates"
-    yield _materialise(home, name, wave, None, result.published[name], protection_metadata(result, rules, name))
+    metadata = {**protection_metadata(result, rules, name), "councils_included": sorted(councils)}
+    yield _materialise(home, name, wave, own, result.published[name], metadata)
     yield dg.AssetCheckResult(check_name=f"{name}_audit", passed=result.audit.passed and result.primary_breaches == 0,
                               metadata=audit_metadata(result.audit, result.primary_breaches))

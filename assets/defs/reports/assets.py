@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from assets.partitions import wave_and_council, wave_council_partitions, wave_from_wave_council
+from assets.partitions import wave_and_council, wave_council_partitions
 from assets.resources import RcsSettings
 from rcs_pipeline.paths import RcsHome
 from rcs_pipeline.reports.build import BuildSummary, build_reports
@@ -28,7 +28,7 @@ DEPS = [
     "published_response_rates",
     "disclosure_settings",
     "schools",
-    dg.AssetDep("published_comparator_estimates", partition_mapping=wave_from_wave_council),
+    "published_comparator_estimates",
 ]
 
 
