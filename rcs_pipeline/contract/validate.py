@@ -11,6 +11,7 @@ from rcs_pipeline.contract.errors import DeliveryError, Problem, problem
 from rcs_pipeline.contract.files import SOURCE_ROW
 from rcs_pipeline.contract.readers import ParsedDataset, missing_dataset_problem, parse_dataset
 from rcs_pipeline.contract.spec import delivery_rules, load_contract
+from rcs_pipeline.deliveries import READY_MARKER
 
 LA_CODE = re.compile(r"^S12\d{6}$")
 ROWS_FETCHED = 20
@@ -80,12 +81,13 @@ def _missing_datasets(parsed: dict[str, ParsedDataset]) -> list[Problem]:
 
 
 def _stray_files(folder: Path) -> list[Problem]:
-    """Files that belong to no dataset of the contract (a warning: they are ignored)."""
+    """Files that belong to no dataset of the contract (a warning: they are ignored); the `_READY` marker is expected."""
     names = set(delivery_rules().datasets)
     return [
         problem(p.name, None, (), "is not a dataset of the input contract; ignored", severity="warning")
         for p in sorted(folder.iterdir())
-        if p.is_file() and not p.name.startswith(".") and p.stem.strip().lower() not in names
+        if p.is_file() and not p.name.startswith(".") and p.name != READY_MARKER
+        and p.stem.strip().lower() not in names
     ]
 
 

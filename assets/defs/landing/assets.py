@@ -20,6 +20,7 @@ from assets.tables import write_table
 from rcs_pipeline.contract import Problem, dataset_spec, load_contract
 from rcs_pipeline.contract.columns import empty_frame
 from rcs_pipeline.contract.validate import parse_delivery
+from rcs_pipeline.deliveries import delivery_fingerprint
 from rcs_pipeline.quality import SuiteOutcome, run_suites
 from rcs_pipeline.quality.docs import write_docs_index
 
@@ -94,6 +95,7 @@ def refusal(problems: list[Problem]) -> dg.Failure:
     lines = [str(p) for p in problems]
     head = f"Delivery refused: {len(errors)} problem{'s' if len(errors) != 1 else ''}; nothing was written."
     return dg.Failure(
+        allow_retries=False,  # a refused delivery stays refused until it is corrected: retrying cannot help
         description="\n".join([head, *lines]),
         metadata={
             "errors": len(errors),
@@ -113,7 +115,7 @@ def expectations_refusal(outcomes: dict[str, SuiteOutcome]) -> dg.Failure:
         for o in outcome.failed
     ]
     head = f"Delivery refused by the Great Expectations gates: {len(lines)} expectations failed; nothing was written."
-    return dg.Failure(description="\n".join([head, *lines]))
+    return dg.Failure(description="\n".join([head, *lines]), allow_retries=False)
 
 
 def _cross_file_results(problems: list[Problem]) -> Iterator[dg.AssetCheckResult]:
@@ -174,6 +176,8 @@ def build_landing(suites_dir: Path | None = None) -> dg.AssetsDefinition:
             yield from _expectation_results(outcomes)
             raise expectations_refusal(outcomes)
         warnings = [str(p) for p in problems]
+        # Recorded so the landing sensor and nightly refresh can tell an unchanged delivery from a new one.
+        fingerprint = delivery_fingerprint(layout.delivery(wave, la_code)) or "no _READY marker"
         for dataset in LANDING_DATASETS:
             data = parsed[dataset]
             own = [w for w in warnings if data.file and f" {data.file}" in w]
@@ -182,6 +186,7 @@ def build_landing(suites_dir: Path | None = None) -> dg.AssetsDefinition:
                 layout.table("landing", dataset, wave, la_code),
                 preview=False,
                 delivered=data.delivered,
+                delivery_fingerprint=fingerprint,
                 file=data.file or "(not delivered)",
                 warnings=dg.MetadataValue.md("\n".join(f"- `{w}`" for w in own) or "none"),
             )
