@@ -172,3 +172,30 @@ def test_zones_beyond_key_holder_hold_no_identifier_or_token_columns(tiny_run: T
             if columns := forbidden & set(pl.read_parquet_schema(path)):
                 offenders.append(f"{path.relative_to(tiny_run.home)}: {sorted(columns)}")
     assert offenders == []
+
+
+def _schedule_requests(tiny_run: TinyRun) -> list[str] | str:
+    """Evaluate the nightly refresh over the run's instance: partition keys requested, or the skip reason."""
+    from assets.definitions import defs
+    from assets.defs.operations.schedules import nightly_wave_refresh_schedule
+    from assets.resources import RcsSettings
+
+    with dg.DagsterInstance.from_config(str(tiny_run.dagster_home)) as instance:
+        context = dg.build_schedule_context(
+            instance=instance,
+            repository_def=defs().get_repository_def(),
+            resources={"settings": RcsSettings(home=str(tiny_run.home))},
+        )
+        outcome = nightly_wave_refresh_schedule(context)
+    if isinstance(outcome, dg.SkipReason):
+        return outcome.skip_message or ""
+    return sorted(str(r.partition_key) for r in outcome)
+
+
+def test_nightly_refresh_is_quiet_then_requests_only_the_changed_delivery(tiny_run: TinyRun) -> None:
+    """Right after a full run nothing is stale; a corrected file requests exactly its own partition."""
+    assert "nothing changed" in _schedule_requests(tiny_run)
+    admin = tiny_run.layout.delivery(TINY_WAVE, TINY_COUNCILS[1]) / "admin_extract.csv"
+    admin.write_bytes(admin.read_bytes())
+    os.utime(admin, ns=(admin.stat().st_atime_ns, admin.stat().st_mtime_ns + 10**9))
+    assert _schedule_requests(tiny_run) == [f"{TINY_COUNCILS[1]}|{TINY_WAVE}"]
