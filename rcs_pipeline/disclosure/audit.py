@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
-from rcs_pipeline.disclosure.system import CountSystem
+from rcs_pipeline.disclosure.system import CountSystem, public_ceilings
 
 TOLERANCE = 1e-6
 SWEEPS = 8
@@ -194,7 +194,7 @@ def _objectives(system: CountSystem, hidden: np.ndarray, columns: np.ndarray) ->
 def _public_ceiling(system: CountSystem, columns: np.ndarray, objectives: _Objectives) -> np.ndarray:
     """The largest value public knowledge alone allows each objective (a respondent count ≤ the public roll)."""
     ceiling = np.full(objectives.kinds.size, np.inf)
-    ceiling[: columns.size] = np.floor(system.upper[columns] + TOLERANCE)
+    ceiling[: columns.size] = np.floor(public_ceilings(system)[columns] + TOLERANCE)
     return ceiling
 
 

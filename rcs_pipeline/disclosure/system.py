@@ -206,3 +206,33 @@ def identity_terms(left: pl.DataFrame, right: pl.DataFrame, on: list[str]) -> pl
             ),
         ]
     )
+
+
+def public_ceilings(system: CountSystem, rounds: int = 20) -> np.ndarray:
+    """The largest value public knowledge alone allows each variable: the public rolls carried through the
+    relations an attacker knows without any published figure (x ≤ base; a part of an identity ≤ the sum of
+    the ceilings on the other side). Only zero right-hand-side identities are used, so no data value enters.
+
+    Example: linked ≤ respondents = the school's respondents ≤ its roll of 8 gives linked a ceiling of 8.
+    """
+    ceiling = system.upper.astype(float).copy()
+    a = system.equalities.tocoo()
+    structural = np.isclose(system.rhs, 0.0)[a.row]
+    rows, cols, coef = a.row[structural], a.col[structural], a.data[structural]
+    n_rows = system.equalities.shape[0]
+    part, whole = (system.at_most[:, 0], system.at_most[:, 1]) if system.at_most.size else (None, None)
+    for _ in range(rounds):
+        before = ceiling.copy()
+        if part is not None:
+            np.minimum.at(ceiling, part, ceiling[whole])
+        with np.errstate(invalid="ignore"):
+            weighted = np.abs(coef) * ceiling[cols]
+        positive = np.zeros(n_rows)
+        negative = np.zeros(n_rows)
+        np.add.at(positive, rows[coef > 0], weighted[coef > 0])
+        np.add.at(negative, rows[coef < 0], weighted[coef < 0])
+        other_side = np.where(coef > 0, negative[rows], positive[rows]) / np.abs(coef)
+        np.minimum.at(ceiling, cols, other_side)
+        if np.array_equal(before, ceiling):
+            break
+    return ceiling
