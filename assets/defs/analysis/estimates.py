@@ -13,7 +13,7 @@ from rcs_pipeline.estimates import estimate_comparator, estimate_indicators, ind
 from rcs_pipeline.estimates.response_rates import response_rates as count_response_rates
 from rcs_pipeline.estimates.three_circles import three_circles as count_three_circles
 from rcs_pipeline.indicators import load_catalogue
-from rcs_pipeline.storage import read_parquet, write_parquet_atomic
+from rcs_pipeline.storage import read_parquet
 
 CODE_VERSION = "1"
 # Headline figures shown in the asset's metadata (whole council, all respondents), when present.
@@ -206,7 +206,7 @@ def response_rates(context: dg.AssetExecutionContext, settings: RcsSettings) -> 
     code_version=CODE_VERSION,
     description="The all-participating-councils comparator of a wave: every indicator × breakdown over every "
     "council's respondents as one design (councils as strata, schools as clusters). Each council's partition "
-    "holds the same all-councils figures (docs/tables.md); the wave-wide file _all.parquet is refreshed too.",
+    "holds the same all-councils figures (docs/tables.md).",
 )
 def comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Estimate every indicator over all councils of the wave that have pupil_scores."""
@@ -223,7 +223,6 @@ def comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSetting
     if not parts:
         raise dg.Failure(f"no pupil_scores for wave {wave}: materialise the councils' pupil_scores first")
     est = pl.concat(parts).sort(["indicator_id", "breakdown", "breakdown_value"])
-    write_parquet_atomic(est, layout.table("analysis", "comparator_estimates", wave))
     return write_table(
         est,
         layout.table("analysis", "comparator_estimates", wave, la_code),
