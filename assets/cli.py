@@ -140,9 +140,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from rcs_pipeline.synthetic import generate
 
     home = _home(args.home)
-    ensure_demo_key(Path(args.env_file).resolve())
     env_file = Path(args.env_file).resolve()
-    if not any(line.startswith("RCS_HOME=") for line in env_file.read_text().splitlines()):
+    ensure_demo_key(env_file)
+    lines = env_file.read_text().splitlines() if env_file.exists() else []
+    if not any(line.startswith("RCS_HOME=") for line in lines):  # `make dev` and the UI find the demo data
         with env_file.open("a") as handle:
             handle.write(f"RCS_HOME={home}\n")
     console.print(f"generating the synthetic demo tranche under {home}")
