@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
 from rcs_pipeline.codelists import council_names
@@ -10,17 +12,16 @@ waves_partitions = dg.DynamicPartitionsDefinition(name="wave")
 councils_partitions = dg.StaticPartitionsDefinition(sorted(council_names()))
 wave_council_partitions = dg.MultiPartitionsDefinition({"wave": waves_partitions, "la_code": councils_partitions})
 
-# Cross-council assets (the all-participating-councils comparator) take every council of one wave.
-wave_from_wave_council = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="wave")
-
-# Preferred for cross-council assets: stay partitioned by wave × council (so one delivery refreshes in one
-# run and the UI can launch it), but depend on every council's partition of the same wave.
-every_council_of_wave = dg.MultiPartitionMapping(
-    {
-        "wave": dg.DimensionPartitionMapping("wave", dg.IdentityPartitionMapping()),
-        "la_code": dg.DimensionPartitionMapping("la_code", dg.AllPartitionMapping()),
-    }
-)
+# Cross-council assets (the all-participating-councils comparator) stay partitioned by wave × council, so
+# one delivery refreshes in one run and the UI can launch it, but depend on every council of the same wave.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", dg.BetaWarning)  # MultiPartitionMapping: stable in use since Dagster 1.5
+    every_council_of_wave = dg.MultiPartitionMapping(
+        {
+            "wave": dg.DimensionPartitionMapping("wave", dg.IdentityPartitionMapping()),
+            "la_code": dg.DimensionPartitionMapping("la_code", dg.AllPartitionMapping()),
+        }
+    )
 
 
 def wave_and_council(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> tuple[str, str]:
