@@ -72,10 +72,8 @@ def test_tiny_partition_runs_with_postgres_storage(
     dagster_home = tmp_path / "dagster_home_pg"
     dagster_home.mkdir()
     shutil.copyfile(project_root() / "deploy" / "dagster.postgres.yaml", dagster_home / "dagster.yaml")
-    for name, value in {"DAGSTER_HOME": str(dagster_home), "DAGSTER_PG_HOST": "127.0.0.1",
-                        "DAGSTER_PG_PORT": str(postgres_port), "DAGSTER_PG_USER": "dagster",
-                        "DAGSTER_PG_PASSWORD": "", "DAGSTER_PG_DB": "dagster"}.items():
-        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
+    monkeypatch.setenv("DAGSTER_PG_URL", f"postgresql+psycopg2://dagster@127.0.0.1:{postgres_port}/dagster")
     with dg.DagsterInstance.get() as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         outcomes = materialise(tiny_home, [(TINY_WAVE, TINY_COUNCILS[0])], instance=instance)
