@@ -4,6 +4,8 @@ commissioned together.
 
 Target groups are free text; they are matched after trimming, collapsing runs of spaces and ignoring case
 (`"Young carers  8-18"` and `"young carers 8-18"` match), nothing looser, so that a match is a real overlap.
+A blank target group says nothing about who a service is for, so it never matches anything, not even
+another blank.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ def coordination_opportunities(register: pl.DataFrame) -> pl.DataFrame:
     """
     keys = ["domain", "level", "_target"]
     frame = register.with_columns(target_group_key().alias("_target"), pl.col("participants").cast(pl.Int64))
+    frame = frame.filter(pl.col("_target").is_not_null() & (pl.col("_target") != ""))
     groups = (
         frame.group_by(keys).agg(
             services_in_group=pl.len().cast(pl.Int64),

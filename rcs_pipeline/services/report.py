@@ -54,13 +54,18 @@ def _breakdown_rows(investment: pl.DataFrame, breakdown: str) -> list[dict[str, 
 
 
 def _need_gap_finding(need: pl.DataFrame) -> str | None:
-    """A sentence on the domain whose published high-need share most exceeds its share of spend, if any."""
+    """A sentence on the domain whose published high-need share most exceeds its share of spend, if any does.
+
+    Only published (unsuppressed) secondary figures count; when no domain's need share exceeds its spend
+    share there is no such finding (naming the smallest shortfall would read as a gap that is not there).
+    """
     published = need.filter(pl.col("secondary_symbol").is_null() & pl.col("share_of_spend").is_not_null())
-    if published.is_empty():
-        return None
-    gap = published.with_columns(
+    gaps = published.with_columns(
         (pl.col("secondary_high_need_percent") - pl.col("share_of_spend") * 100).alias("gap")
-    ).sort("gap", "domain", descending=[True, False]).row(0, named=True)
+    ).filter(pl.col("gap") > 0)
+    if gaps.is_empty():
+        return None
+    gap = gaps.sort("gap", "domain", descending=[True, False]).row(0, named=True)
     return (f"{gap['label']} services take {show.percent(gap['share_of_spend'])} of spend, while "
             f"{round(gap['secondary_high_need_percent']):d}% of secondary pupils have high need in this domain.")
 

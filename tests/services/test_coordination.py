@@ -55,3 +55,35 @@ def test_groups_numbered_in_level_order() -> None:
     groups = coordination_opportunities(register)
     assert groups.select("group_id", "service_id").rows() == [(1, "U1"), (1, "U2"), (2, "T1"), (2, "T2")]
     assert groups.schema["group_id"] == pl.Int32
+
+
+def test_blank_target_groups_never_match() -> None:
+    # Blank target groups (missing, or only spaces) say nothing about who is served: no group, although
+    # the domain, level and providers would otherwise qualify.
+    register = make_register(
+        {"service_id": "A", "provider": "Council", "target_group": None},
+        {"service_id": "B", "provider": "Charity", "target_group": "   "},
+        {"service_id": "C", "provider": "Health", "target_group": None},
+        {"service_id": "D", "provider": "Police", "target_group": " "},
+    )
+    assert coordination_opportunities(register).is_empty()
+
+
+def test_three_services_two_providers_and_another_domain_left_out() -> None:
+    # A (Council, £100, 4), B (Council, £200, 6), C (Charity, £300, 10): one group of 3 services,
+    # 2 providers, 1 department, £600 and 20 participants. D has the same target group and level but
+    # works in peers, so it is not part of the family overlap and has no partner of its own.
+    register = make_register(
+        {"service_id": "A", "provider": "Council", "target_group": "Carers", "annual_spend_gbp": 100.0,
+         "participants": 4},
+        {"service_id": "B", "provider": "Council", "target_group": "Carers", "annual_spend_gbp": 200.0,
+         "participants": 6},
+        {"service_id": "C", "provider": "Charity", "target_group": "carers", "annual_spend_gbp": 300.0,
+         "participants": 10},
+        {"service_id": "D", "provider": "Police", "target_group": "Carers", "domain": "peers"},
+    )
+    groups = coordination_opportunities(register)
+    assert groups["service_id"].to_list() == ["A", "B", "C"]
+    first = groups.row(0, named=True)
+    assert (first["services_in_group"], first["providers_in_group"], first["departments_in_group"]) == (3, 2, 1)
+    assert (first["group_spend_gbp"], first["group_participants"]) == (600.0, 20)
