@@ -8,7 +8,7 @@ import polars as pl
 
 from rcs_pipeline.charts.style import GRID, INK, MUTED, OKABE_ITO, Chart, new_figure, to_chart
 from rcs_pipeline.services.codes import level_group_of
-from rcs_pipeline.services.display import percent, published_percent
+from rcs_pipeline.services.display import half_up, percent, published_percent
 
 GROUP_COLOURS = {"prevention_early": OKABE_ITO[2], "targeted_intensive": OKABE_ITO[0]}
 
@@ -65,7 +65,7 @@ def spend_against_need_chart(need: pl.DataFrame) -> Chart:
                 axes.text(0.5, y, symbol or "[x]", va="center", ha="left", fontsize=7, color=MUTED)
                 continue
             axes.barh(y, value, height=height * 0.92, color=colour)
-            axes.text(value + 0.8, y, f"{round(value):d}%", va="center", ha="left", fontsize=6.5, color=INK)
+            axes.text(value + 0.8, y, f"{half_up(value):d}%", va="center", ha="left", fontsize=6.5, color=INK)
         axes.barh([], [], color=colour, label=name)
     axes.set_yticks(range(len(rows)), ["\n".join(textwrap.wrap(r["label"], 22)) for r in rows])
     axes.set_ylim(len(rows) - 0.5, -0.5)

@@ -17,12 +17,22 @@ def missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def half_up(value: float) -> int:
+    """Round to a whole number with halves away from zero (2.5 → 3), as the published tables do.
+
+    Python's round() and format(…, ".0f") send halves to the even neighbour (12.5 → 12), which would
+    print a share of exactly 12.5% as 12% here but 13% in the council report.
+    """
+    whole = math.floor(abs(value) + 0.5 + 1e-9)
+    return -whole if value < 0 else whole
+
+
 def gbp(value: float | None) -> str:
     """Pounds to the pound with separators ('£1,435'), '[x]' when missing; negatives as '−£300'."""
     if missing(value):
         return SYMBOL_NOT_AVAILABLE
     sign = "\u2212" if value < 0 else ""
-    return f"{sign}£{abs(value):,.0f}"
+    return f"{sign}£{half_up(abs(value)):,d}"
 
 
 def gbp_compact(value: float | None) -> str:
@@ -30,8 +40,8 @@ def gbp_compact(value: float | None) -> str:
     if missing(value):
         return SYMBOL_NOT_AVAILABLE
     if abs(value) >= 1_000_000:
-        return f"£{value / 1_000_000:,.1f} million"
-    return gbp(round(value, -3) if abs(value) >= 10_000 else value)
+        return f"£{half_up(value / 100_000) / 10:,.1f} million"
+    return gbp(half_up(value / 1000) * 1000 if abs(value) >= 10_000 else value)
 
 
 def percent(share: float | None) -> str:
@@ -40,12 +50,12 @@ def percent(share: float | None) -> str:
         return SYMBOL_NOT_AVAILABLE
     if 0 < share < 0.005:
         return "<1%"
-    return f"{round(share * 100):d}%"
+    return f"{half_up(share * 100):d}%"
 
 
 def ratio(value: float | None) -> str:
     """A cost ratio to 1 dp ('4.3×'), '[z]' when not defined."""
-    return SYMBOL_NOT_APPLICABLE if missing(value) else f"{value:.1f}\u00d7"
+    return SYMBOL_NOT_APPLICABLE if missing(value) else f"{half_up(value * 10) / 10:.1f}\u00d7"
 
 
 def count(value: int | None) -> str:
@@ -64,4 +74,4 @@ def published_percent(value: float | None, symbol: str | None) -> str:
     """A published percentage ('14%'), or its GSS symbol ('[c]' suppressed, '[x]' not available)."""
     if symbol:
         return symbol
-    return SYMBOL_NOT_AVAILABLE if missing(value) else f"{round(value):d}%"
+    return SYMBOL_NOT_AVAILABLE if missing(value) else f"{half_up(value):d}%"

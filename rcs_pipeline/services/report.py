@@ -67,7 +67,7 @@ def _need_gap_finding(need: pl.DataFrame) -> str | None:
         return None
     gap = gaps.sort("gap", "domain", descending=[True, False]).row(0, named=True)
     return (f"{gap['label']} services take {show.percent(gap['share_of_spend'])} of spend, while "
-            f"{round(gap['secondary_high_need_percent']):d}% of secondary pupils have high need in this domain.")
+            f"{show.half_up(gap['secondary_high_need_percent']):d}% of secondary pupils have high need in this domain.")
 
 
 def key_findings(h: InvestmentHeadlines, tables: ServicesTables) -> list[str]:
