@@ -11,6 +11,7 @@ import textwrap
 from dataclasses import dataclass
 
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 
 from rcs_pipeline.charts.style import (
     GRID,
@@ -79,7 +80,7 @@ def _draw_panel(axes: Axes, panel: Panel, n_rows: int, width_mm: float, legend_l
         offset = (g - (n_groups - 1) / 2) * spread
         colour = OKABE_ITO[g % len(OKABE_ITO)]
         marker = MARKERS[g % len(MARKERS)]
-        xs, ys = [], []
+        xs, ys, spans = [], [], []
         for r, row in enumerate(panel.points):
             p = row[g] if g < len(row) else Point(None)
             y = r + offset
@@ -95,9 +96,13 @@ def _draw_panel(axes: Axes, panel: Panel, n_rows: int, width_mm: float, legend_l
                 )
                 continue
             if p.low is not None and p.high is not None:
-                axes.plot([p.low, p.high], [y, y], color=colour, linewidth=1.5, solid_capstyle="butt")
+                spans.append(((p.low, y), (p.high, y)))
             xs.append(p.value)
             ys.append(y)
+        # One collection of interval lines per group: a Line2D per interval costs a chart ~0.1 s.
+        axes.add_collection(
+            LineCollection(spans, colors=colour, linewidths=1.5, capstyle="butt"), autolim=False
+        )
         axes.plot(
             xs,
             ys,

@@ -3,6 +3,11 @@
 Charts are PNG at print resolution: WeasyPrint lays out a PNG in milliseconds where a matplotlib SVG
 (text as paths) costs it about a second, and chart labels never mix with the PDF's text layer. No
 software or date is written into the PNG, so the same data give byte-identical charts.
+
+The PNG is opaque RGB (the figure is white), not matplotlib's RGBA: WeasyPrint decodes every PNG and
+re-compresses it into the PDF, splitting an alpha channel into a second image, so an opaque image is
+half its work. For the same reason the PNG itself is written with the fastest zlib level: its bytes
+only travel to WeasyPrint, which sets the compression of the PDF.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 OKABE_ITO = (
     "#0072B2",  # blue
@@ -67,8 +74,14 @@ def new_figure(width_mm: float, height_mm: float, layout: str | None = None) -> 
 
 
 def to_chart(figure: Figure, *, alt: str, title: str, note: str = "") -> Chart:
-    """Serialise a figure to a PNG data URI (no software or date written) and pair it with its alt text."""
+    """Serialise a figure to an opaque PNG data URI (no software or date written) and pair it with its alt text."""
+    figure.set_dpi(DPI)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    width, height = canvas.get_width_height(physical=True)
+    rgba = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    image = rgba.convert("RGB")
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    image.save(buffer, format="PNG", compress_level=1)
     uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     return Chart(data_uri=uri, alt=alt, title=title, note=note)

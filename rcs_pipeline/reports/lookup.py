@@ -36,16 +36,18 @@ class Estimates:
     def __init__(self, frame: pl.DataFrame) -> None:
         """Index the rows of a published estimates frame."""
         self.rows: dict[tuple[str, str, str, str, str], dict[str, Any]] = {}
+        self.groups: dict[tuple[str, str, str, str], list[str]] = {}
         for row in frame.iter_rows(named=True):
-            self.rows[
-                _key(
-                    row["geography_level"],
-                    row["geography_code"],
-                    row["indicator_id"],
-                    row["breakdown"],
-                    row["breakdown_value"],
-                )
-            ] = row
+            key = _key(
+                row["geography_level"],
+                row["geography_code"],
+                row["indicator_id"],
+                row["breakdown"],
+                row["breakdown_value"],
+            )
+            if key not in self.rows:
+                self.groups.setdefault(key[:4], []).append(key[4])
+            self.rows[key] = row
         self.indicators = list(dict.fromkeys(frame["indicator_id"].to_list()))
 
     def get(
@@ -56,7 +58,7 @@ class Estimates:
 
     def values_of(self, level: str, code: str, indicator: str, breakdown: str) -> list[str]:
         """The groups of a breakdown that have a row (published or suppressed), in table order."""
-        return [k[4] for k in self.rows if k[:4] == (level, code, indicator, breakdown)]
+        return list(self.groups.get((level, code, indicator, breakdown), ()))
 
     def has(self, level: str, code: str, indicator: str) -> bool:
         """Whether the indicator has any published (not suppressed) value for this geography."""

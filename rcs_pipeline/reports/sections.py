@@ -20,6 +20,7 @@ from rcs_pipeline.reports.catalogue import (
     humanise,
     report_layout,
 )
+from rcs_pipeline.reports.column_widths import column_widths
 from rcs_pipeline.reports.formatting import SYMBOL_SUPPRESSED, format_count, format_value
 from rcs_pipeline.reports.lookup import Cell, Estimates, base_cell, interval_cell, point, shown, value_cell
 
@@ -35,6 +36,11 @@ class Table:
     rows: list[tuple[str, list[Cell]]]
     note: str = ""
     sheet: str = ""
+
+    @property
+    def widths(self) -> list[float]:
+        """Percent widths of the columns for the PDF's fixed table layout ([] to leave it automatic)."""
+        return column_widths(self.columns, [(header, [c.text for c in cells]) for header, cells in self.rows])
 
 
 @dataclass
