@@ -2,17 +2,20 @@
 
 Fast by construction: reports whose inputs (their slice of the published tables, the settings and the
 report code and templates) are unchanged since the last render are skipped, using the hashes kept in
-`contents.json`; the rest render in a process pool whose workers load fonts and the stylesheet once.
+`contents.json`; the rest render in a process pool whose workers load fonts and the stylesheet once (the pool is kept
+for the next build in the same process, largest reports first).
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import multiprocessing
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -227,16 +230,46 @@ def _unchanged(
     return None
 
 
+_pools: dict[int, ProcessPoolExecutor] = {}
+
+
+def render_pool(workers: int) -> ProcessPoolExecutor:
+    """A spawned pool of `workers` processes that load fonts and the stylesheet once, kept for later builds.
+
+    Starting a worker (imports, fonts, stylesheet) costs a few seconds of CPU; keeping the pool lets the
+    council, cluster and school builds of every partition in one process share it.
+    """
+    if workers not in _pools:
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_up)
+        _pools[workers] = pool
+        atexit.register(pool.shutdown, cancel_futures=True)
+    return _pools[workers]
+
+
+def _largest_first(jobs: list[ReportJob]) -> list[ReportJob]:
+    """Jobs with the most respondents first, so no long report is left to run alone at the end."""
+
+    def size(job: ReportJob) -> int:
+        """Respondents behind a report (the council's report counts as the largest)."""
+        return 10**9 if job.outcome is None else job.outcome.respondents or 0
+
+    return sorted(jobs, key=size, reverse=True)
+
+
 def _run(jobs: list[ReportJob], out_dir: Path, workers: int) -> Iterator[dict[str, Any]]:
-    """Render jobs, in a spawned process pool when there is more than a little to do."""
+    """Render jobs, in the kept process pool when there is more than a little to do."""
     if workers <= 1 or len(jobs) <= 1:
         warm_up()
         for job in jobs:
             yield render_job(job, out_dir)
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_up) as pool:
-        yield from pool.map(_render_in_worker, [(job, out_dir) for job in jobs])
+    pool = render_pool(workers)
+    try:
+        yield from pool.map(_render_in_worker, [(job, out_dir) for job in _largest_first(jobs)])
+    except BrokenProcessPool:
+        _pools.pop(workers, None)  # a worker died: the next build starts a fresh pool
+        raise
 
 
 def build_reports(
