@@ -76,6 +76,7 @@ def run_pipeline(home: Path, deliveries: list[tuple[str, str]]) -> int:
 
     from assets.definitions import defs as load_defs
     from assets.runner import RunOutcome, graph_stages, materialise
+    from rcs_pipeline.paths import RcsHome
 
     if not deliveries:
         console.print(f"[red]no deliveries found under {home / 'landing'}[/red]")
@@ -83,49 +84,98 @@ def run_pipeline(home: Path, deliveries: list[tuple[str, str]]) -> int:
     defs = load_defs()
     stages = graph_stages(defs)
     waves = {w for w, _ in deliveries}
-    total = sum(len(waves) if s.wave_wide else len(deliveries) for s in stages)
+    total = sum(len(s.keys) * (len(waves) if s.wave_wide else len(deliveries)) for s in stages)
+    layout = RcsHome(home)
     outcomes: list[RunOutcome] = []
+    console.print(
+        f"materialising {len(deliveries)} partition(s) (wave|council) in {len(stages)} stage(s) each, "
+        f"{total} asset materialisations, under {home}",
+        soft_wrap=True,
+    )
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
     ) as progress:
-        task = progress.add_task("materialising", total=total)
+        task = progress.add_task("starting", total=total)
+
+        def on_asset(partition: str, asset: str) -> None:
+            progress.update(task, advance=1, description=f"{partition} [bold]{asset}[/bold]")
 
         def on_run(outcome: RunOutcome) -> None:
             outcomes.append(outcome)
-            mark = "[green]ok[/green]" if outcome.success else "[red]FAILED[/red]"
-            progress.console.print(f"{mark} {outcome.partition}: {', '.join(outcome.keys)}")
+            progress.console.print(_run_line(outcome), soft_wrap=True)
             for step, message in outcome.failures:
-                progress.console.print(f"    [red]{step}[/red]: {message}")
-            progress.update(task, advance=1, description=f"{outcome.partition}")
+                progress.console.print(f"    [red]{step}[/red]: {message}", soft_wrap=True)
+            if outcome.success and any(key.endswith("report") or key.endswith("reports") for key in outcome.keys):
+                wave, _, la_code = outcome.partition.partition("|")
+                progress.console.print(f"    reports rendered: {_report_files(layout, wave, la_code)}", soft_wrap=True)
 
-        materialise(home, deliveries, defs=defs, on_run=on_run)
+        materialise(home, deliveries, defs=defs, on_run=on_run, on_asset=on_asset)
     return _summarise(home, deliveries, outcomes)
+
+
+def _run_line(outcome) -> str:
+    """One line per finished run: partition, assets materialised, checks passed and failed."""
+    mark = "[green]ok[/green]" if outcome.success else "[red]FAILED[/red]"
+    checks = f"{outcome.checks_passed} check(s) passed"
+    if outcome.checks_failed:
+        checks += f", [red]{len(outcome.checks_failed)} failed[/red]"
+    return f"{mark} {outcome.partition}: {len(outcome.materialised)}/{len(outcome.keys)} assets, {checks}"
+
+
+def _report_files(layout, wave: str, la_code: str) -> str:
+    """How many report PDFs and spreadsheets a partition's report folder holds, and where it is."""
+    folder = layout.reports(wave, la_code)
+    pdfs = len(list(folder.rglob("*.pdf"))) if folder.exists() else 0
+    sheets = len(list(folder.rglob("*.xlsx"))) if folder.exists() else 0
+    return f"{pdfs} PDF(s), {sheets} spreadsheet(s) in {folder}"
 
 
 def _summarise(home: Path, deliveries: list[tuple[str, str]], outcomes: list) -> int:
     """Print what was produced, checks passed and failed, and where the outputs are."""
+    from rich.table import Table
+
     from rcs_pipeline.paths import RcsHome
 
     layout = RcsHome(home)
     failed = [o for o in outcomes if not o.success]
+    console.rule("summary")
+    table = Table(box=None, pad_edge=False, collapse_padding=True)
+    table.add_column("partition", no_wrap=True, min_width=len("2015-16|S12000005"))
+    table.add_column("result", no_wrap=True)
+    for column in ("assets", "checks passed", "checks failed", "PDFs", "spreadsheets"):
+        table.add_column(column, justify="right")
+    for wave, la_code in deliveries:
+        mine = [o for o in outcomes if o.partition == f"{wave}|{la_code}"]
+        folder = layout.reports(wave, la_code)
+        result = "[red]failed[/red]" if any(not o.success for o in mine) else "ok" if mine else "not run"
+        table.add_row(
+            f"{wave}|{la_code}",
+            result,
+            str(sum(len(o.materialised) for o in mine)),
+            str(sum(o.checks_passed for o in mine)),
+            str(sum(len(o.checks_failed) for o in mine)),
+            str(len(list(folder.rglob("*.pdf"))) if folder.exists() else 0),
+            str(len(list(folder.rglob("*.xlsx"))) if folder.exists() else 0),
+        )
+    console.print(table)
     checks_passed = sum(o.checks_passed for o in outcomes)
     checks_failed = [c for o in outcomes for c in o.checks_failed]
-    console.rule("summary")
-    console.print(f"runs: {len(outcomes)} ({len(failed)} failed); asset checks passed: {checks_passed}, "
-                  f"failed: {len(checks_failed)}")
+    console.print(
+        f"runs: {len(outcomes)} ({len(failed)} failed); asset checks passed: {checks_passed}, "
+        f"failed: {len(checks_failed)}"
+    )
     for name in checks_failed:
-        console.print(f"  [red]check failed[/red] {name}")
-    for wave, la_code in deliveries:
-        folder = layout.reports(wave, la_code)
-        pdfs = sorted(folder.rglob("*.pdf")) if folder.exists() else []
-        console.print(f"{wave} {la_code}: {len(pdfs)} PDF(s) in {folder}")
-        council = folder / "council_report.pdf"
-        if council.exists():
-            console.print(f"  council report: {council}")
-    console.print(f"Dagster instance: {layout.dagster_home()} (open the UI with `make dev`)")
+        console.print(f"  [red]check failed[/red] {name}", soft_wrap=True)
     for outcome in failed:
         for step, message in outcome.failures:
-            console.print(f"[red]failed[/red] {outcome.partition} {step}: {message}")
+            console.print(f"[red]failed[/red] {outcome.partition} {step}: {message}", soft_wrap=True)
+    console.print(f"reports: {layout.root / 'reports'}/<wave>/<la_code>/", soft_wrap=True)
+    for wave, la_code in deliveries:
+        council = layout.reports(wave, la_code) / "council_report.pdf"
+        if council.exists():
+            console.print(f"  council report {wave} {la_code}: {council}", soft_wrap=True)
+    instance = os.environ.get("DAGSTER_HOME") or layout.dagster_home()  # the one `materialise` used
+    console.print(f"Dagster instance: {instance} (open the UI with `make dev`)", soft_wrap=True)
     return 1 if failed else 0
 
 

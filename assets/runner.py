@@ -10,6 +10,7 @@ per wave.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ class RunOutcome:
     failures: list[tuple[str, str]] = field(default_factory=list)
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
+    materialised: list[str] = field(default_factory=list)
 
 
 def graph_stages(defs: dg.Definitions) -> list[Stage]:
@@ -108,6 +110,35 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
     return found
 
 
+def _materialised(result: dg.ExecuteInProcessResult) -> list[str]:
+    """The assets a run materialised, in the order it did."""
+    return [
+        event.asset_key.to_user_string()
+        for event in result.all_events
+        if event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key
+    ]
+
+
+def _stage_job(everything: list, resources: dict[str, object], stage: Stage) -> dg.JobDefinition:
+    """The job `dg.materialize` would build for the stage, built once so every partition reuses it."""
+    name = "rcs_stage"
+    definitions = dg.Definitions(
+        jobs=[dg.define_asset_job(name=name, selection=list(stage.keys))], assets=everything, resources=resources
+    )
+    return definitions.resolve_job_def(name)
+
+
+def _asset_listener(label: str, on_asset: Callable[[str, str], None]) -> Callable[[dg.EventLogEntry], None]:
+    """An instance event listener that reports each asset of the run as it is materialised."""
+
+    def listen(entry: dg.EventLogEntry) -> None:
+        event = entry.dagster_event
+        if event is not None and event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key:
+            on_asset(label, event.asset_key.to_user_string())
+
+    return listen
+
+
 def _check_results(result: dg.ExecuteInProcessResult) -> tuple[int, list[str]]:
     """Count passed checks and name failed ones."""
     passed, failed = 0, []
@@ -128,9 +159,14 @@ def materialise(
     defs: dg.Definitions | None = None,
     instance: dg.DagsterInstance | None = None,
     on_run: Callable[[RunOutcome], None] | None = None,
+    on_asset: Callable[[str, str], None] | None = None,
     stop_on_failure: bool = False,
 ) -> list[RunOutcome]:
-    """Materialise every asset for the given (wave, council) deliveries, stage by stage."""
+    """Materialise every asset for the given (wave, council) deliveries, stage by stage.
+
+    `on_run` receives each run's outcome when it ends; `on_asset` receives (partition, asset key) as each
+    asset is materialised, while the run goes on (from the instance's event stream).
+    """
     from assets.definitions import defs as load_defs
 
     defs = defs or load_defs()
@@ -149,8 +185,10 @@ def materialise(
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     outcomes: list[RunOutcome] = []
     failed_partitions: set[tuple[str, str]] = set()
+    stages = graph_stages(defs)
+    jobs = {stage.keys: _stage_job(everything, resources, stage) for stage in stages}
     try:
-        for stage in graph_stages(defs):
+        for stage in stages:
             targets: list[tuple[str, object, tuple[str, str] | None]]
             if stage.wave_wide:
                 targets = [(w, w, None) for w in waves]
@@ -161,14 +199,15 @@ def materialise(
                 # the councils that succeeded (its metadata lists which were included).
                 if delivery in failed_partitions:
                     continue
-                result = dg.materialize(
-                    everything,
-                    selection=list(stage.keys),
+                run_id = str(uuid.uuid4())
+                if on_asset:
+                    instance.add_event_listener(run_id, _asset_listener(label, on_asset))
+                result = jobs[stage.keys].execute_in_process(
                     partition_key=str(key) if stage.wave_wide else key,
                     instance=instance,
-                    resources=resources,
                     raise_on_error=False,
                     run_config=quiet,
+                    run_id=run_id,
                     tags={"rcs/wave": label.split("|")[0], **({"rcs/la_code": delivery[1]} if delivery else {})},
                 )
                 passed, checks_failed = _check_results(result)
@@ -180,6 +219,7 @@ def materialise(
                     failures=_failures(result),
                     checks_passed=passed,
                     checks_failed=checks_failed,
+                    materialised=_materialised(result),
                 )
                 outcomes.append(outcome)
                 if on_run:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
 import polars as pl
 import pytest
 
 from assets.cli import main
+from assets.partitions import wave_council_partitions
+from assets.runner import materialise
 from tests.conftest import TINY_COUNCILS, TINY_WAVE
 
 
@@ -37,3 +40,64 @@ def test_synth_writes_a_delivery_per_council(tmp_path: Path) -> None:
     for la_code in TINY_COUNCILS:
         folder = tmp_path / "landing" / TINY_WAVE / la_code
         assert {"admin_extract.csv", "schools.csv", "school_roll.csv"} <= {p.name for p in folder.iterdir()}
+
+
+def test_run_reports_a_refused_delivery_in_progress_and_summary(
+    tiny_home: Path,
+    linkage_key: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`rcs run` on a delivery without `postcode` exits 1; progress and summary name the partition and the problem."""
+    monkeypatch.chdir(tmp_path)  # no repository .env is read
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    la_code = TINY_COUNCILS[0]
+    admin = _delivery(tiny_home) / "admin_extract.csv"
+    pl.read_csv(admin, infer_schema=False).drop("postcode").write_csv(admin)
+    assert main(["run", "--home", str(tiny_home), "--wave", TINY_WAVE, "--la", la_code]) == 1
+    out = capsys.readouterr().out
+    partition = f"{TINY_WAVE}|{la_code}"
+    assert "materialising 1 partition(s)" in out
+    run_line = next(line for line in out.splitlines() if line.startswith(f"FAILED {partition}:"))
+    assert "0/" in run_line, "a refused delivery materialises nothing"
+    assert f"failed {partition} landing: Delivery refused" in out
+    assert "admin_extract.csv, column postcode" in out
+    summary = out[out.index("summary") :]
+    row = next(line for line in summary.splitlines() if line.startswith(partition))
+    result, assets, _, checks_failed, pdfs, sheets = row.split()[1:]
+    assert (result, assets, checks_failed, pdfs, sheets) == ("failed", "0", "0", "0", "0")
+    assert "runs: 1 (1 failed)" in summary
+    assert f"Dagster instance: {tmp_path / 'dagster_home'}" in summary
+    assert not (tiny_home / "reports").exists()
+
+
+def test_materialise_reports_each_asset_while_the_run_goes_on(
+    tmp_path: Path, dagster_instance: dg.DagsterInstance
+) -> None:
+    """`on_asset` hears of an asset as soon as it is materialised, before the next asset of the same run starts."""
+    heard: list[tuple[str, str]] = []
+
+    @dg.asset(partitions_def=wave_council_partitions)
+    def first() -> None:
+        """A first asset."""
+
+    @dg.asset(partitions_def=wave_council_partitions, deps=[first])
+    def second() -> None:
+        """Runs after `first`; by then the progress display must already know about `first`."""
+        assert heard == [(f"{TINY_WAVE}|{TINY_COUNCILS[0]}", "first")]
+
+    defs = dg.Definitions(assets=[first, second])
+    outcomes = materialise(
+        tmp_path,
+        [(TINY_WAVE, TINY_COUNCILS[0])],
+        defs=defs,
+        instance=dagster_instance,
+        on_asset=lambda *a: heard.append(a),
+    )
+    assert [o.success for o in outcomes] == [True]
+    assert outcomes[0].materialised == ["first", "second"]
+    assert heard == [
+        (f"{TINY_WAVE}|{TINY_COUNCILS[0]}", "first"),
+        (f"{TINY_WAVE}|{TINY_COUNCILS[0]}", "second"),
+    ]

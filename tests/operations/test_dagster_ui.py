@@ -37,9 +37,10 @@ CHROMIUM_ARGS = [
 ARTIFACTS = project_root() / "test-artifacts" / "ui"
 ZONES = ("landing", "separation", "key_holder", "linkage", "analysis", "disclosure", "reports", "services")
 WAVE, COUNCIL = "2015-16", "S12000005"
-# The landing zone is what the test materialises from the UI: the whole graph of one partition cannot run
-# alone (the all-councils comparator needs every council of the wave) and takes minutes on this machine;
-# landing holds 8 assets with 11 blocking checks (Great Expectations suites and cross-file checks).
+# The test materialises the landing zone of one partition from the UI, not the whole graph: the whole graph
+# takes minutes per partition on this machine and its all-councils comparator expects the other councils of
+# the wave to be materialised first. Landing is where a corrected delivery starts, and holds 8 assets with
+# 11 blocking checks (Great Expectations suites and cross-file checks), all seen passing in the UI.
 LANDING_CHECKS = {
     asset["key"]: asset["checks"]
     for asset in json.loads((project_root() / "tests" / "fixtures" / "asset_graph.json").read_text())
