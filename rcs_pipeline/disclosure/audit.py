@@ -4,7 +4,7 @@ The attacker knows every published count exactly (a rounded percentage with its 
 revealing its numerator exactly, which can only over-protect), every relation of the CountSystem, that
 counts are ≥ 0, that a numerator is ≤ its base and a respondent count ≤ the public roll. For each
 suppressed count x (and, when both are suppressed, the complement base − x) the audit solves
-min x and max x over that polytope (integer relaxation, scipy linprog with HiGHS).
+min x and max x over that polytope (integer relaxation, solved with HiGHS).
 
 Criterion: with lo = ⌈min⌉ and hi = ⌊max⌋ the attacker learns x ∈ {lo, …, hi}. The count is protected
 when hi − lo ≥ min_cell, i.e. at least min_cell + 1 values stay possible (the narrowest interval the rules
@@ -15,7 +15,8 @@ means the published tables taught the attacker nothing.
 
 Speed: the relations split into independent components (connected through suppressed variables only);
 a few sweep objectives give feasible points that already certify most intervals as wide enough, and the
-remaining exact optimisations are stacked one per component into a single sparse LP per round.
+remaining exact optimisations are stacked one per component into each round of one HiGHS model kept
+warm between rounds (lp.py).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
+from rcs_pipeline.disclosure.lp import WarmLP
 from rcs_pipeline.disclosure.system import CountSystem, public_ceilings
 
 TOLERANCE = 1e-6
@@ -80,15 +81,15 @@ def attacker_intervals(system: CountSystem, hidden: np.ndarray, min_cell: int,
         focused = index[np.asarray(focus, np.int64)]
         comps = np.unique(problem.component[focused[focused >= 0]])
     tracker.restrict(np.isin(problem.component[objectives.first], comps))
-    rows, cols = problem.rows_of(comps), np.flatnonzero(np.isin(problem.component, comps))
+    lp = problem.sub_lp(comps)
     solves = 0
     for sweep in range(SWEEPS):
-        if tracker.certified().all() or cols.size == 0:
+        if tracker.certified().all() or lp.cols.size == 0:
             break
-        tracker.observe(problem.solve(_sweep_vector(columns.size, sweep), rows, cols))
+        tracker.observe(lp.solve(_sweep_vector(columns.size, sweep)))
         solves += 1
     deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
-    solves += _exact_rounds(problem, tracker, deadline)
+    solves += _exact_rounds(problem, lp, tracker, deadline)
     return tracker.result(columns, solves)
 
 
@@ -141,18 +142,28 @@ class _Problem:
         return cls(a_eq, b_eq, a_ub, np.zeros(k), lower, upper, truth, component,
                    _row_component(a_eq, component), _row_component(a_ub, component))
 
-    def solve(self, cost: np.ndarray, rows: tuple[np.ndarray, np.ndarray], cols: np.ndarray) -> np.ndarray:
-        """Minimise cost·x over the sub-problem on `cols` (rows restricted likewise); x on every column."""
-        eq_rows, ub_rows = rows
-        a_eq = self.a_eq[eq_rows][:, cols] if eq_rows.size else None
-        a_ub = self.a_ub[ub_rows][:, cols] if ub_rows.size else None
-        result = linprog(cost[cols], A_eq=a_eq, b_eq=self.b_eq[eq_rows] if eq_rows.size else None,
-                         A_ub=a_ub, b_ub=self.b_ub[ub_rows] if ub_rows.size else None,
-                         bounds=np.column_stack([self.lower[cols], self.upper[cols]]), method="highs")
-        if result.status != 0:
-            raise RuntimeError(f"attacker LP failed ({result.message}); the true counts must be feasible")
+    def sub_lp(self, comps: np.ndarray) -> _SubLP:
+        """A warm HiGHS model of the given components only."""
+        eq_rows, ub_rows = self.rows_of(comps)
+        cols = np.flatnonzero(np.isin(self.component, comps))
+        lp = WarmLP(self.a_eq[eq_rows][:, cols], self.b_eq[eq_rows], self.a_ub[ub_rows][:, cols],
+                    self.b_ub[ub_rows], self.lower[cols], self.upper[cols])
+        return _SubLP(lp, cols, self.truth)
+
+
+@dataclass
+class _SubLP:
+    """The audited components' LP and where its columns sit among all hidden variables."""
+
+    lp: WarmLP
+    cols: np.ndarray
+    truth: np.ndarray
+
+    def solve(self, cost: np.ndarray) -> np.ndarray:
+        """Minimise cost·x (cost over every hidden variable); x on every hidden variable."""
         x = self.truth.copy()
-        x[cols] = result.x
+        if self.cols.size:
+            x[self.cols] = self.lp.solve(cost[self.cols])
         return x
 
 
@@ -259,8 +270,8 @@ class _Tracker:
                            float(judged.min()) if judged.size else None, solves, failures)
 
 
-def _exact_rounds(problem: _Problem, tracker: _Tracker, deadline: float | None = None) -> int:
-    """Optimise each uncertified objective exactly, one per component per stacked LP."""
+def _exact_rounds(problem: _Problem, lp: _SubLP, tracker: _Tracker, deadline: float | None = None) -> int:
+    """Optimise each uncertified objective exactly, one per component per round of the warm LP."""
     solves = 0
     obj_component = problem.component[tracker.objectives.indices[tracker.objectives.indptr[:-1]]]
     if obj_component.size == 0:
@@ -273,12 +284,8 @@ def _exact_rounds(problem: _Problem, tracker: _Tracker, deadline: float | None =
             # the first pending objective of each component
             _, first = np.unique(obj_component[todo], return_index=True)
             chosen = todo[first]
-            comps = obj_component[chosen]
             cost = sign * np.asarray(tracker.objectives[chosen].sum(axis=0)).ravel()
-            cols = np.flatnonzero(np.isin(problem.component, comps))
-            rows = (np.flatnonzero(np.isin(problem.eq_component, comps)),
-                    np.flatnonzero(np.isin(problem.ub_component, comps)))
-            x = problem.solve(cost, rows, cols)
+            x = lp.solve(cost)
             solves += 1
             tracker.observe(x)
             exact[chosen] = True

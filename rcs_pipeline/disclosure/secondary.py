@@ -76,8 +76,14 @@ def _pattern(matrix: sp.csr_matrix) -> sp.csr_matrix:
     return pattern.astype(np.int64).tocsr()
 
 
-def repair_choices(system: CountSystem, hidden: np.ndarray, failing: np.ndarray) -> np.ndarray:
-    """For each failing hidden variable, the cheapest hideable published variable sharing a relation with it."""
+def repair_choices(system: CountSystem, hidden: np.ndarray, failing: np.ndarray,
+                   stubborn: np.ndarray | None = None) -> np.ndarray:
+    """For each failing hidden variable, the cheapest hideable published variable sharing a relation with it.
+
+    A `stubborn` variable (one that a previous repair did not protect) gets every hideable published
+    variable of its relations instead, so a repair cannot stall on picks that never widen its interval.
+    """
+    stubborn_set = set() if stubborn is None else {int(v) for v in stubborn}
     pattern = _pattern(system.equalities)
     by_var = pattern.T.tocsr()
     position = cost_order(system)
@@ -90,7 +96,10 @@ def repair_choices(system: CountSystem, hidden: np.ndarray, failing: np.ndarray)
                                                  for e in eqs])) if eqs.size else np.zeros(0, np.int64))
             candidates = members[~hidden[members] & ~system.frozen[members]]
             if candidates.size:
-                picks.add(int(candidates[np.argmin(position[candidates])]))
+                if int(var) in stubborn_set:
+                    picks.update(int(c) for c in candidates)
+                else:
+                    picks.add(int(candidates[np.argmin(position[candidates])]))
                 break
             # Every neighbour is already hidden: widen the search through them (one relation further).
             frontier = np.array([m for m in members if int(m) not in seen], dtype=np.int64)
@@ -108,10 +117,13 @@ def protect(system: CountSystem, primary: np.ndarray, min_cell: int, max_rounds:
     hidden = suppress_secondary(system, primary)
     result = attacker_intervals(system, hidden, min_cell, budget_seconds=budget_seconds)
     repaired = False
+    failed_before = np.zeros(system.size, bool)
     for _ in range(max_rounds):
-        if result.passed or any(f.kind == "unproven" for f in result.failures):
-            break  # an unfinished audit cannot guide repairs: the blocking check reports it
-        picks = repair_choices(system, hidden, np.array([f.var for f in result.failures], np.int64))
+        proven = np.array([f.var for f in result.failures if f.kind != "unproven"], np.int64)
+        if not proven.size:
+            break  # passed, or only unfinished intervals left: those cannot guide repairs; the check reports them
+        picks = repair_choices(system, hidden, proven, stubborn=proven[failed_before[proven]])
+        failed_before[proven] = True
         if picks.size == 0:
             break
         before = hidden.copy()
