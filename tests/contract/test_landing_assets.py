@@ -76,6 +76,8 @@ def test_refused_delivery_leaves_previous_outputs_byte_identical(
     )
     assert "error: services_register.csv: the file is empty (0 bytes)" in text
     assert "not-a-ref" not in text
+    # Rules the refused files could not reach are not reported as passed.
+    assert not [e for e in refused.get_asset_check_evaluations() if e.passed]
     assert _snapshot(tiny_home) == before
 
     (delivery / "admin_extract.csv").write_bytes(original)

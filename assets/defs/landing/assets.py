@@ -118,10 +118,16 @@ def expectations_refusal(outcomes: dict[str, SuiteOutcome]) -> dg.Failure:
     return dg.Failure(description="\n".join([head, *lines]), allow_retries=False)
 
 
-def _cross_file_results(problems: list[Problem]) -> Iterator[dg.AssetCheckResult]:
-    """One result per cross-file rule: failed with its problems, or passed."""
+def _cross_file_results(problems: list[Problem], *, refused: bool = False) -> Iterator[dg.AssetCheckResult]:
+    """One result per cross-file rule: failed with its problems, or passed.
+
+    In a delivery the contract refused, a rule without problems may simply not have been reached (its
+    file unreadable), so only the broken rules are reported; the others stay not evaluated.
+    """
     for asset, name, rule, _text in CROSS_FILE_CHECKS:
         broken = [str(p) for p in problems if p.rule == rule]
+        if refused and not broken:
+            continue
         yield dg.AssetCheckResult(
             asset_key=asset,
             check_name=name,
@@ -162,7 +168,7 @@ def build_landing(suites_dir: Path | None = None) -> dg.AssetsDefinition:
             if not found.is_error:
                 context.log.warning(str(found))
         if any(p.is_error for p in problems):
-            yield from _cross_file_results(problems)
+            yield from _cross_file_results(problems, refused=True)
             raise refusal(problems)
         frames: dict[str, pl.DataFrame] = {
             d: parsed[d].frame if parsed[d].frame is not None else empty_frame(dataset_spec(d))
