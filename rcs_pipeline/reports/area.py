@@ -31,21 +31,30 @@ from rcs_pipeline.reports.sections import (
 PUPIL_INSTRUMENTS = ("primary", "secondary")
 
 
-def area_respondents(rates: pl.DataFrame, level: str) -> dict[str, int | None]:
-    """Per area code: published pupil respondents over the pupil surveys, None when any total is withheld."""
+def area_respondents(rates: pl.DataFrame, level: str, min_group: int) -> dict[str, tuple[int | None, bool]]:
+    """Per area code: (published pupil respondents or None, whether the area reaches min_group).
+
+    The all-instruments total is used when published, else the sum of the pupil surveys when each is. A
+    total withheld for a reason other than `min_group` (secondary suppression, a small complement) still
+    says the group reached min_group, so its area gets a report: only its own published figures are printed.
+    """
     frame = rates.filter(
         (pl.col("geography_level") == level)
         & (pl.col("stage") == "all")
         & (pl.col("sex") == "all")
-        & pl.col("instrument").is_in(PUPIL_INSTRUMENTS)
+        & pl.col("instrument").is_in([*PUPIL_INSTRUMENTS, "all"])
     )
-    out: dict[str, int | None] = {}
-    for row in frame.iter_rows(named=True):
-        code = row["geography_code"]
-        if row["suppressed"] or row["respondents"] is None:
-            out.setdefault(code, None)
-        else:
-            out[code] = (out.get(code) or 0) + int(row["respondents"])
+    out: dict[str, tuple[int | None, bool]] = {}
+    for code, rows in frame.group_by("geography_code", maintain_order=True):
+        by_instrument = {r["instrument"]: r for r in rows.iter_rows(named=True)}
+        shown = {k: r["respondents"] for k, r in by_instrument.items() if not r["suppressed"]}
+        pupils = [shown.get(k) for k in PUPIL_INSTRUMENTS if k in by_instrument]
+        total = shown.get("all") if "all" in shown else (sum(pupils) if None not in pupils and pupils else None)
+        reaches = any(
+            (r["respondents"] or 0) >= min_group if not r["suppressed"] else r["reason"] != "min_group"
+            for r in by_instrument.values()
+        )
+        out[str(code[0])] = (total, reaches)
     return out
 
 
@@ -67,13 +76,14 @@ def plan_areas(tables: PublishedTables, min_group: int) -> list[AreaOutcome]:
         ("school", r["seed_code"], r["school_name"] or r["seed_code"])
         for r in schools.sort("asg_code", "seed_code").iter_rows(named=True)
     ]
-    counts = {level: area_respondents(tables.response_rates, level) for level in ("cluster", "school")}
+    sizes = {level: area_respondents(tables.response_rates, level, min_group) for level in ("cluster", "school")}
     outcomes = []
     for level, code, name in areas:
-        respondents = counts[level].get(code)
-        if code not in counts[level]:
+        if code not in sizes[level]:
             outcomes.append(AreaOutcome(level, code, name, False, "no pupils answered the survey"))
-        elif respondents is None or respondents < min_group:
+            continue
+        respondents, reaches = sizes[level][code]
+        if not reaches:
             outcomes.append(AreaOutcome(level, code, name, False, f"fewer than {min_group} pupils answered"))
         elif f"{level}|{code}" not in published:
             outcomes.append(
