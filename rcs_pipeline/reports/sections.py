@@ -593,6 +593,7 @@ SURVEY_WORDS = {
     "primary": "primary pupils (P5 to P7)",
     "secondary": "secondary pupils (S1 to S4)",
     "parent": "parents",
+    "all": "pupils",
 }
 
 
@@ -605,6 +606,9 @@ def respondents_sentence(rates: pl.DataFrame, geo: Geography) -> str | None:
         & (pl.col("sex") == "all")
         & ~pl.col("suppressed")
     )
+    surveys = frame.filter(pl.col("instrument") != "all")
+    # The all-surveys total only when no survey's own figure is published (never beside them: no double count).
+    frame = surveys if surveys.filter(pl.col("instrument") != "parent").height else frame
     parts = [
         f"{format_count(r['respondents'])} {SURVEY_WORDS.get(r['instrument'], r['instrument'])}"
         + (

@@ -1,0 +1,32 @@
+"""Sentences written from published figures, on tiny hand-made tables."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from rcs_pipeline.reports.sections import Geography, respondents_sentence
+
+
+def _rates(rows: list[tuple[str, int | None, float | None, bool]]) -> pl.DataFrame:
+    """Council-level response rates (stage and sex 'all') from (instrument, respondents, rate, suppressed)."""
+    return pl.DataFrame(rows, schema=["instrument", "respondents", "response_rate", "suppressed"], orient="row",
+                        ).with_columns(geography_level=pl.lit("council"), geography_code=pl.lit("S12000005"),
+                                       stage=pl.lit("all"), sex=pl.lit("all"))
+
+
+def _geo() -> Geography:
+    """The council as a report geography."""
+    return Geography("council", "S12000005", "Clackmannanshire")
+
+
+def test_each_survey_is_named_and_the_all_surveys_total_is_not_added_beside_them():
+    rates = _rates([("all", 1500, 80.0, False), ("primary", 900, 82.0, False), ("secondary", 600, 77.0, False)])
+    assert respondents_sentence(rates, _geo()) == (
+        "Taking part. 900 primary pupils (P5 to P7) (82% of the roll) and 600 secondary pupils (S1 to S4) "
+        "(77% of the roll) answered the survey."
+    )
+
+
+def test_the_all_surveys_total_stands_in_when_each_survey_is_withheld():
+    rates = _rates([("all", 1500, 80.0, False), ("primary", None, None, True), ("secondary", None, None, True)])
+    assert respondents_sentence(rates, _geo()) == "Taking part. 1,500 pupils (80% of the roll) answered the survey."
