@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from rcs_pipeline.codelists import council_names
-from rcs_pipeline.reports.build import build_reports
+from rcs_pipeline.reports.build import build_reports, close_render_pools
 from rcs_pipeline.reports.council import ReportSettings
 from rcs_pipeline.reports.sample_tables import sample_published
 
@@ -81,6 +81,7 @@ def main() -> None:
     )
     refresh_seconds = time.perf_counter() - refresh_started
     n_reports = sum(len(v) for v in timings.values())
+    close_render_pools()
     own, children = peak_mb()
     print()
     print(

@@ -248,6 +248,12 @@ def render_pool(workers: int) -> ProcessPoolExecutor:
     return _pools[workers]
 
 
+def close_render_pools() -> None:
+    """Stop the kept rendering workers (their memory then counts in this process's finished children)."""
+    while _pools:
+        _pools.popitem()[1].shutdown()
+
+
 def _largest_first(jobs: list[ReportJob]) -> list[ReportJob]:
     """Jobs with the most respondents first, so no long report is left to run alone at the end."""
 
