@@ -9,7 +9,7 @@ import polars as pl
 
 from rcs_pipeline.disclosure import families, primary, publish
 from rcs_pipeline.disclosure.audit import AuditResult, attacker_intervals
-from rcs_pipeline.disclosure.scope import estimates_in_scope, three_circles_in_scope
+from rcs_pipeline.disclosure.scope import estimates_in_scope, response_rates_in_scope, three_circles_in_scope
 from rcs_pipeline.disclosure.secondary import protect
 from rcs_pipeline.disclosure.settings import DisclosureSettings, audit_budget
 from rcs_pipeline.disclosure.system import CountSystem, SystemBuilder
@@ -58,7 +58,8 @@ def council_system(tables: CouncilTables, schools: pl.DataFrame, la_code: str,
     estimates, circles = estimates_in_scope(tables.estimates), three_circles_in_scope(tables.three_circles)
     est = families.add_estimates(builder, primary.estimates_primary(estimates, settings), parents)
     tc = families.add_three_circles(builder, primary.three_circles_primary(circles, settings), parents)
-    rr = families.add_response_rates(builder, primary.response_rates_primary(tables.response_rates, settings),
+    rates = response_rates_in_scope(tables.response_rates)
+    rr = families.add_response_rates(builder, primary.response_rates_primary(rates, settings),
                                      parents)
     lq = families.add_linkage_quality(builder, primary.linkage_quality_primary(tables.linkage_quality, settings))
     families.link_estimates_to_needs(builder, est, tc)

@@ -40,3 +40,19 @@ def three_circles_in_scope(circles: pl.DataFrame, scope: dict[str, Any] | None =
     for pair in scope["pairs"]:
         pairs = pairs | (_matches("need", pair["need"]) & _matches("service", pair["service"]))
     return circles.filter(pairs & _breakdowns_in_scope(scope["breakdowns"]))
+
+
+def response_rates_in_scope(rates: pl.DataFrame, scope: dict[str, Any] | None = None) -> pl.DataFrame:
+    """The response-rate rows that are published: listed stages and sexes per level; no empty groups.
+
+    A group with nobody on the roll and no respondent is no group: it has no statistic to withhold, and
+    withholding it would only force further suppression of the real groups beside it.
+    Example: with scope {"school": {"stage": ["all"], "sex": ["all"]}}, a school keeps its whole-school row.
+    """
+    scope = scope if scope is not None else load_rules()["publication_scope"]["response_rates"]
+    keep = pl.lit(True)
+    for level, allowed in scope.items():
+        wanted = _matches("stage", allowed.get("stage", "*")) & _matches("sex", allowed.get("sex", "*"))
+        keep = pl.when(pl.col("geography_level") == level).then(wanted).otherwise(keep)
+    empty = (pl.col("roll") == 0) & (pl.col("respondents") == 0)
+    return rates.filter(keep & ~empty)

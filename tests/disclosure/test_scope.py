@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from rcs_pipeline.disclosure.scope import estimates_in_scope, three_circles_in_scope
+from rcs_pipeline.disclosure.scope import estimates_in_scope, response_rates_in_scope, three_circles_in_scope
 
 
 def test_school_rows_keep_only_the_whole_school() -> None:
@@ -32,3 +32,17 @@ def test_three_circles_keep_listed_pairs_and_breakdowns() -> None:
     kept = three_circles_in_scope(rows, scope)
     assert kept["need"].to_list() == ["need_sdq_high", "need_any", "need_any"]
     assert kept["service"].to_list() == ["service_any", "service_asn", "service_any"]
+
+
+def test_response_rates_keep_whole_schools_and_drop_empty_groups() -> None:
+    """A school keeps its whole-school row; a cluster keeps its stages and sexes, except a group with no one."""
+    rows = pl.DataFrame({
+        "geography_level": ["school", "school", "school", "cluster", "cluster", "cluster"],
+        "stage": ["all", "P5", "all", "P5", "P5", "all"],
+        "sex": ["all", "all", "F", "F", "X", "all"],
+        "roll": [40, 12, 20, 30, 0, 300],
+        "respondents": [33, 10, 16, 25, 0, 240],
+    })
+    kept = response_rates_in_scope(rows, {"school": {"stage": ["all"], "sex": ["all"]}})
+    assert kept.select("geography_level", "stage", "sex").rows() == [
+        ("school", "all", "all"), ("cluster", "P5", "F"), ("cluster", "all", "all")]
