@@ -51,7 +51,7 @@ README_GRAPH = "asset_graph.png"  # copied to docs/images/dagster_asset_graph.pn
 # The machine running the suite is small and shared: loading the code location and the first run's
 # process start-up take tens of seconds each.
 LOAD_TIMEOUT = 240
-RUN_TIMEOUT = 240
+RUN_TIMEOUT = 600  # a landing run takes ~40 s alone; much longer beside other test workers on 2 cores
 UI_TIMEOUT_MS = 60_000
 
 pytestmark = [
