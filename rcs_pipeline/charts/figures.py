@@ -27,6 +27,7 @@ from rcs_pipeline.charts.style import (
 MARKERS = ("o", "D", "s", "^", "v", "P", "X", "*")
 MM = 1 / 25.4
 LABEL_WIDTH = 40
+PERCENT_TICKS = (0, 25, 50, 75, 100)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ def _draw_panel(axes: Axes, panel: Panel, n_rows: int, width_mm: float, legend_l
             label=group,
         )
     axes.set_xlim(lo, hi)
+    if panel.unit == "percent":
+        axes.set_xticks(PERCENT_TICKS if width_mm >= 45 else PERCENT_TICKS[::2])
     axes.set_ylim(n_rows - 0.5, -0.5)
     axes.xaxis.grid(True, color=GRID, linewidth=0.5)
     axes.set_axisbelow(True)
@@ -165,10 +168,15 @@ def dot_panels(labels: list[str], panels: list[Panel], *, title: str, width_mm: 
             (left + k * (width + gap), 10 / height, width, 1 - (10 + legend_mm + 2) / height)
         )
         _draw_panel(axes, panel, len(labels), width * width_mm, legend_lines)
-        axes.set_yticks(
-            range(len(labels)), [wrap(label) for label in labels] if k == 0 else [""] * len(labels)
-        )
-        axes.tick_params(axis="y", labelsize=7.5)
+        # Row labels as plain text, not tick labels: a matplotlib tick (two lines and two texts) costs
+        # about 2 ms to build, and a long chart has dozens of rows per panel.
+        axes.set_yticks([])
+        if k == 0:
+            to_axes = axes.get_yaxis_transform()
+            for r, label in enumerate(labels):
+                axes.text(
+                    -0.02, r, wrap(label), transform=to_axes, ha="right", va="center", fontsize=7.5, color=INK
+                )
     figure.text(
         left,
         2.5 / height,

@@ -28,8 +28,8 @@ from rcs_pipeline.reports.area import area_sections, area_tables, plan_areas
 from rcs_pipeline.reports.council import AreaOutcome, ReportSettings, council_sections
 from rcs_pipeline.reports.inputs import PublishedTables, data_version
 from rcs_pipeline.reports.render import code_version, render_pdf_bytes, warm_up
-from rcs_pipeline.reports.sections import Section
-from rcs_pipeline.reports.spreadsheet import workbook_bytes
+from rcs_pipeline.reports.sections import Section, resolve_sheet_notes
+from rcs_pipeline.reports.spreadsheet import sheet_names, workbook_bytes
 from rcs_pipeline.storage import write_bytes_atomic
 
 CONTENTS = "contents.json"
@@ -163,6 +163,8 @@ def render_job(job: ReportJob, out_dir: Path) -> dict[str, Any]:
     """Render one report's PDF and spreadsheet into out_dir; return its contents.json entry."""
     started, started_cpu = time.perf_counter(), time.process_time()
     template, title, sections, extra = job_sections(job)
+    tables = [t for s in sections for t in s.tables()]
+    resolve_sheet_notes(sections, sheet_names(tables), Path(job.xlsx).name)
     context = {
         "sections": sections,
         "settings": job.settings,
@@ -174,7 +176,6 @@ def render_job(job: ReportJob, out_dir: Path) -> dict[str, Any]:
     }
     pdf, pages = render_pdf_bytes(template, context, title=title, data_version=job.data_version)
     write_bytes_atomic(out_dir / job.pdf, pdf)
-    tables = [t for s in sections for t in s.tables()]
     facts = [
         ("Report", title),
         ("Council", job.council_name),

@@ -12,7 +12,7 @@ from rcs_pipeline.reports.catalogue import (
     indicator_labels,
     report_layout,
 )
-from rcs_pipeline.reports.formatting import format_value
+from rcs_pipeline.reports.formatting import format_count, format_value
 from rcs_pipeline.reports.inputs import PublishedTables
 from rcs_pipeline.reports.lookup import Cell, Estimates, shown
 from rcs_pipeline.reports.sections import (
@@ -308,41 +308,81 @@ def council_sections(
     return sections, geo
 
 
+EQUALITY_GROUPS = (
+    ("any_asn", "Additional support needs", "ASN", ("pupils with additional support needs", "those without")),
+    (
+        "fsm_p6plus",
+        "Free school meals (P6+)",
+        "Free meals (P6+)",
+        ("pupils registered for free school meals", "those not registered"),
+    ),
+    ("looked_after_any", "Looked after", "Looked after", ("looked-after pupils", "other pupils")),
+)
+"""Equality groups charted in the equalities chapter (sex and SIMD are charted in every domain chapter):
+breakdown, finding heading, panel heading (short: three panels share the chart's width), and how the
+findings name its two groups."""
+
+
 def equalities_section(
     est: Estimates,
     geo: Geography,
     labels: dict[str, IndicatorLabel],
     domains: list[tuple[str, str, list[str]]],
 ) -> Section:
-    """Equalities chapter: each pupil indicator by sex, SIMD, urban/rural, ASN, free school meals, looked after."""
+    """Equalities chapter: findings in words and, per pupil survey, a chart by ASN, free school meals and looked after.
+
+    The full tables of every indicator by sex, SIMD, urban/rural, ASN, free school meals and looked after
+    (about a thousand cells) go to the spreadsheet only; a note under each chart names their sheets.
+    """
     section = Section("equalities", "Equalities")
     section.para(
-        "These tables show every indicator for groups of pupils that equality duties and the programme ask about. "
-        "Small groups are withheld ([c]) so that no child can be identified."
+        "Equality duties and the programme ask how children in different groups fare. Sex and deprivation (SIMD) "
+        "are charted in each domain chapter; the charts below compare pupils with and without additional support "
+        "needs, registered or not for free school meals (P6 and above) and looked after or not. Small groups are "
+        "withheld ([c]) so that no child can be identified."
     )
     members = [i for _, _, m in domains for i in percent_indicators(est, geo, m)]
+    findings = []
+    for breakdown, heading, _, phrases in EQUALITY_GROUPS:
+        sentence = gap_sentence(est, geo, labels, members, breakdown, "true", "false", phrases)
+        if sentence:
+            findings.append(f"{heading}. {sentence}")
+    section.bullets(findings)
     for instrument, group in by_instrument(members, labels):
         heading = INSTRUMENT_TITLES.get(instrument, instrument)
         section.heading(heading)
-        for breakdowns, caption, sheet in (
-            (["sex", "simd_quintile"], "by sex and SIMD quintile", "sex SIMD"),
-            (
-                ["urban_rural_2fold", "any_asn", "fsm_p6plus", "looked_after_any"],
-                "by urban/rural, additional support needs, free school meals and looked after",
-                "groups",
-            ),
-        ):
-            section.table(
-                breakdown_table(
-                    est,
-                    geo,
-                    labels,
-                    group,
-                    breakdowns,
-                    f"{heading}: indicators {caption}",
-                    f"Equalities {instrument} {sheet}"[:31],
-                )
+        name = instrument.capitalize()
+        by_sex_simd = breakdown_table(
+            est,
+            geo,
+            labels,
+            group,
+            ["sex", "simd_quintile"],
+            f"{heading}: indicators by sex and SIMD quintile",
+            f"{name} sex, SIMD",
+        )
+        by_groups = breakdown_table(
+            est,
+            geo,
+            labels,
+            group,
+            ["urban_rural_2fold", "any_asn", "fsm_p6plus", "looked_after_any"],
+            f"{heading}: indicators by urban/rural, additional support needs, free school meals and looked after",
+            f"{name} groups",
+        )
+        section.chart(
+            panels_chart(
+                est,
+                geo,
+                labels,
+                group,
+                [(b, panel) for b, _, panel, _ in EQUALITY_GROUPS],
+                f"Equalities, {heading_lower(heading)}: by additional support needs, free school meals and looked after",
             )
+        )
+        section.sheet_note("Figures, with urban/rural, sex and SIMD", [by_groups, by_sex_simd])
+        section.sheet_only(by_groups)
+        section.sheet_only(by_sex_simd)
     return section
 
 
@@ -361,29 +401,51 @@ def parents_section(est: Estimates, geo: Geography, labels: dict[str, IndicatorL
 
 
 def areas_section(outcomes: list[AreaOutcome], settings: ReportSettings) -> Section:
-    """Which cluster and school reports were produced, and which were not and why."""
+    """Which cluster and school reports were produced (a compact list), and which were not and why (a table)."""
     section = Section("area-reports", "Cluster and school reports")
+    produced = [o for o in outcomes if o.produced]
+    missing = [o for o in outcomes if not o.produced]
     section.para(
         f"A report is produced for each school cluster and school where at least {settings.min_group} pupils "
-        "answered the survey. The table lists every cluster and school and what was produced."
+        "answered the survey. Every cluster and school, with its code, is listed in the spreadsheet."
     )
-    rows = [
-        (
-            o.name,
-            [
-                Cell("Cluster" if o.level == "cluster" else "School"),
-                Cell(o.code),
-                Cell("Produced" if o.produced else "Not produced"),
-                Cell(o.reason or ""),
-            ],
+    for level, plural in (("cluster", "Cluster"), ("school", "School")):
+        names = [o.name for o in produced if o.level == level]
+        section.names(f"{plural} reports produced ({format_count(len(names))})", names)
+    if missing:
+        section.table(
+            Table(
+                "Reports not produced, and why",
+                ["Name", "Type", "Code", "Reason"],
+                [
+                    (
+                        o.name,
+                        [Cell("Cluster" if o.level == "cluster" else "School"), Cell(o.code), Cell(o.reason)],
+                    )
+                    for o in missing
+                ],
+                sheet="Reports not produced",
+                text=True,
+            )
         )
-        for o in outcomes
-    ]
-    section.table(
+    else:
+        section.para("Every cluster and school has a report.")
+    section.sheet_only(
         Table(
             "Cluster and school reports",
             ["Name", "Type", "Code", "Report", "Reason"],
-            rows,
+            [
+                (
+                    o.name,
+                    [
+                        Cell("Cluster" if o.level == "cluster" else "School"),
+                        Cell(o.code),
+                        Cell("Produced" if o.produced else "Not produced"),
+                        Cell(o.reason or ""),
+                    ],
+                )
+                for o in outcomes
+            ],
             sheet="Reports produced",
         )
     )

@@ -36,6 +36,8 @@ class Table:
     rows: list[tuple[str, list[Cell]]]
     note: str = ""
     sheet: str = ""
+    text: bool = False
+    """Cells are words, not figures: aligned left."""
 
     @property
     def widths(self) -> list[float]:
@@ -48,7 +50,9 @@ class Section:
     """One chapter of a report: anchor, title and its blocks in reading order.
 
     Blocks are (kind, payload): ("p", text), ("h3", text), ("bullets", [text]), ("chart", Chart),
-    ("table", Table), ("sheet", Table) (spreadsheet only).
+    ("table", Table), ("sheet", Table) (spreadsheet only), ("names", (heading, [name])) (a compact
+    multi-column list), ("sheet_note", (lead, [Table])) (a line naming the spreadsheet sheets of those
+    tables, resolved by `resolve_sheet_notes` into ("note", text) once the sheets are numbered).
     """
 
     anchor: str
@@ -83,6 +87,17 @@ class Section:
         if table is not None:
             self.blocks.append(("sheet", table))
 
+    def names(self, heading: str, names: list[str]) -> None:
+        """Add a compact list of names (several to a line), under a small heading."""
+        if names:
+            self.blocks.append(("names", (heading, names)))
+
+    def sheet_note(self, lead: str, tables: list[Table | None]) -> None:
+        """Add a one-line note naming the spreadsheet sheets that hold `tables` (spreadsheet-only detail)."""
+        present = [t for t in tables if t is not None]
+        if present:
+            self.blocks.append(("sheet_note", (lead, present)))
+
     def tables(self) -> list[Table]:
         """The section's tables, printed and spreadsheet-only (for the spreadsheet)."""
         return [payload for kind, payload in self.blocks if kind in ("table", "sheet")]
@@ -90,6 +105,23 @@ class Section:
     def charts(self) -> list[Chart]:
         """The section's charts."""
         return [payload for kind, payload in self.blocks if kind == "chart"]
+
+
+def resolve_sheet_notes(sections: list[Section], sheet_names: list[str], workbook: str) -> None:
+    """Turn each ("sheet_note", …) block into a printed note naming its tables' sheets in `workbook`.
+
+    `sheet_names` are the names the spreadsheet gives the sections' tables, in `Section.tables()` order.
+    """
+    tables = [t for s in sections for t in s.tables()]
+    by_table = {id(t): name for t, name in zip(tables, sheet_names, strict=True)}
+    for section in sections:
+        for k, (kind, payload) in enumerate(section.blocks):
+            if kind == "sheet_note":
+                lead, listed = payload
+                quoted = [f"\u2018{by_table[id(t)]}\u2019" for t in listed]
+                sheets = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+                word = "sheet" if len(quoted) == 1 else "sheets"
+                section.blocks[k] = ("note", f"{lead}: {workbook}, {word} {sheets}.")
 
 
 @dataclass(frozen=True)
@@ -492,8 +524,13 @@ def gap_sentence(
     breakdown: str,
     first: str,
     second: str,
+    phrases: tuple[str, str] | None = None,
 ) -> str | None:
-    """The clearest gap between two groups (intervals not overlapping), in plain words, or None."""
+    """The clearest gap between two groups (intervals not overlapping), in plain words, or None.
+
+    `phrases` name the two groups inside the sentence ('… 30% of pupils with additional support needs
+    against 18% of those without …'); by default the groups' printed names are used ('among girls').
+    """
     best: tuple[float, str] | None = None
     for ident in indicators:
         a = est.get(geo.level, geo.code, ident, breakdown, first)
@@ -507,16 +544,22 @@ def gap_sentence(
         if a["ci_low"] > b["ci_high"] or b["ci_low"] > a["ci_high"]:
             gap = abs(a["value"] - b["value"])
             if best is None or gap > best[0]:
-                name_a, name_b = (
-                    breakdown_value_label(breakdown, first),
-                    breakdown_value_label(breakdown, second),
-                )
+                if phrases:
+                    among_a, among_b = f"of {phrases[0]}", f"of {phrases[1]}"
+                else:
+                    among_a = "among " + lower_first(breakdown_value_label(breakdown, first))
+                    among_b = "among " + lower_first(breakdown_value_label(breakdown, second))
                 best = (
                     gap,
-                    f"{labels[ident].label}: {format_value(a['value'], 'percent')} among {name_a.lower()} "
-                    f"against {format_value(b['value'], 'percent')} among {name_b.lower()}, a clear difference.",
+                    f"{labels[ident].label}: {format_value(a['value'], 'percent')} {among_a} "
+                    f"against {format_value(b['value'], 'percent')} {among_b}, a clear difference.",
                 )
     return best[1] if best else None
+
+
+def lower_first(text: str) -> str:
+    """A group name for use inside a sentence: 'Girls' -> 'girls', but 'SIMD 1' and 'ASN' keep their capitals."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
 def panels_chart(

@@ -174,3 +174,84 @@ def test_contents_lists_reports_and_what_was_not_produced(built, published):
     council_text = pdf_text(out / "council_report.pdf")
     for skipped in contents["not_produced"]:
         assert skipped["name"] in council_text
+
+
+def test_equalities_tables_are_in_the_council_spreadsheet_and_named_under_their_charts(built, published):
+    """The large equalities tables live in the spreadsheet only; their sheets hold the published values, and the
+    PDF's equalities chapter keeps its charts and names those sheets under them."""
+    out, summary = built
+    council = next(e for e in summary.produced if e["kind"] == "council")
+    book = openpyxl.load_workbook(out / council["xlsx"], read_only=True)
+    moved = [n for n in book.sheetnames if re.fullmatch(r"T\d+ (Secondary|Primary) (groups|sex, SIMD)", n)]
+    assert {name.split(" ", 1)[1] for name in moved} == {
+        "Secondary groups",
+        "Secondary sex, SIMD",
+        "Primary groups",
+        "Primary sex, SIMD",
+    }
+    labels = indicator_labels(published.estimates["indicator_id"].unique().to_list())
+    by_label = {(label.instrument, label.label): ident for ident, label in labels.items()}
+    groups = {  # printed column header -> (breakdown, value)
+        "Girls": ("sex", "F"),
+        "Boys": ("sex", "M"),
+        "SIMD 1 (most deprived)": ("simd_quintile", "1"),
+        "ASN": ("any_asn", "true"),
+        "No ASN": ("any_asn", "false"),
+        "Looked after": ("looked_after_any", "true"),
+        "Not looked after": ("looked_after_any", "false"),
+    }
+    council_rows = published.estimates.filter(pl.col("geography_level") == "council")
+    values = {
+        (r["indicator_id"], r["breakdown"], r["breakdown_value"]): r
+        for r in council_rows.iter_rows(named=True)
+    }
+    checked = 0
+    for name in moved:
+        rows = list(book[name].iter_rows(values_only=True))
+        header = rows[3]
+        assert header[0] == "Indicator"
+        for row in rows[4:]:
+            ident = by_label[(name.split(" ")[1].lower(), row[0])]
+            for column, cell in zip(header[1:], row[1:], strict=True):
+                if column not in groups:
+                    continue
+                published_row = values[(ident, *groups[column])]
+                if published_row["suppressed"]:
+                    assert cell == "[c]"
+                else:
+                    assert cell == round(published_row["value"])
+                checked += 1
+    assert checked > 40
+    text = " ".join(pdf_text(out / council["pdf"]).split())
+    start = text.index("Equality duties and the programme")
+    chapter = text[start : text.index("Parents of children aged 0 to 8", start)]
+    for name in moved:
+        assert f"\u2018{name}\u2019" in chapter
+    assert "indicators by sex and SIMD quintile" not in text  # the tables themselves are not printed
+    reader = pypdf.PdfReader(out / council["pdf"])
+    figures = [
+        alt for tag, alt in structure_tags(reader.trailer["/Root"]["/StructTreeRoot"]) if tag == "/Figure"
+    ]
+    assert any(
+        alt.startswith("Chart: Equalities, secondary pupils") and "Looked after" in alt for alt in figures
+    )
+
+
+def test_council_report_lists_reports_produced_as_names_and_the_others_with_reasons(built):
+    """Produced cluster and school reports are named in a compact list; the rest are in a table with the reason."""
+    out, _ = built
+    contents = json.loads((out / "contents.json").read_text())
+    text = " ".join(pdf_text(out / "council_report.pdf").split())
+    chapter = text[
+        text.rindex("Cluster and school reports") : text.index(
+            "Methods, quality and disclosure control", text.rindex("Cluster and school reports")
+        )
+    ]
+    for entry in contents["reports"]:
+        if entry["kind"] != "council":
+            assert entry["name"] in chapter
+    assert "Reports not produced, and why" in chapter
+    for skipped in contents["not_produced"]:
+        assert skipped["name"] in chapter and skipped["reason"] in chapter
+    produced_codes = [e["code"] for e in contents["reports"] if e["kind"] != "council"]
+    assert not [code for code in produced_codes if code in chapter]  # names only, no per-report table rows
