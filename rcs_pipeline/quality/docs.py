@@ -3,14 +3,34 @@
 GX's own site index fills its table with JavaScript fetched from public CDNs, so on a machine without
 internet access (where children's data should be) it shows an empty list. This page is plain HTML and
 links each site's validation result pages directly; those render their results without the network.
+`strip_network_assets` removes the pages' CDN scripts and stylesheets: offline, a browser would otherwise
+wait on each of them before drawing the page (long enough that the page looks blank).
 """
 
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from rcs_pipeline.storage import write_bytes_atomic
+
+_NETWORK_ASSET = re.compile(
+    r"""<script[^>]*\ssrc=["']https?://[^>]*>\s*</script>|<link[^>]*\shref=["']https?://[^>]*>""",
+    re.IGNORECASE,
+)
+
+
+def strip_network_assets(docs_dir: Path) -> int:
+    """Remove every script and stylesheet fetched from the internet from the Data Docs pages; pages changed."""
+    changed = 0
+    for page in docs_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        local = _NETWORK_ASSET.sub("", text)
+        if local != text:
+            write_bytes_atomic(page, local.encode("utf-8"))
+            changed += 1
+    return changed
 
 
 def _link(target: Path, root: Path, text: str) -> str:

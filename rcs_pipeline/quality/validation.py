@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from rcs_pipeline.codelists import IDENTIFIER_COLUMNS
+from rcs_pipeline.quality.docs import strip_network_assets
 from rcs_pipeline.quality.suites import load_suite
 
 VALUES_KEPT = 10
@@ -122,6 +123,7 @@ def run_suites(
         results[name] = SuiteOutcome(name, all(o.success for o in outcomes), tuple(outcomes), index)
     if docs_dir is not None:
         context.build_data_docs(site_names=["rcs"])
+        strip_network_assets(docs_dir)
     return results
 
 

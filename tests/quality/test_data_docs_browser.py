@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -46,6 +47,18 @@ def _quality_folder(tmp_path: Path) -> Path:
     return quality
 
 
+def test_data_docs_pages_fetch_nothing_from_the_internet(tmp_path: Path) -> None:
+    """No page of the site loads a script or stylesheet from a CDN (offline they hold the page blank)."""
+    quality = _quality_folder(tmp_path)
+    pages = list((quality / "data_docs").rglob("*.html"))
+    assert len(pages) >= 3  # site index, suite page, validation page
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"<script[^>]*src=.https?://", text), page
+        assert not re.search(r"<link[^>]*href=.https?://", text), page
+        assert "<table" in text or "index" in page.name, page
+
+
 def test_data_docs_index_opens_and_links_to_a_validation_in_chromium(tmp_path: Path) -> None:
     """The index lists the site and its validation; following it shows GX's page with the failed expectation."""
     from playwright.sync_api import expect, sync_playwright
@@ -56,6 +69,9 @@ def test_data_docs_index_opens_and_links_to_a_validation_in_chromium(tmp_path: P
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
+            requested: list[str] = []
+            # As on a machine without internet: any request leaving the file system fails at once.
+            page.route(re.compile(r"^https?://"), lambda route: (requested.append(route.request.url), route.abort()))
             page.goto((quality / "index.html").as_uri())
             expect(page).to_have_title("RCS data quality")
             link = page.get_by_role("link", name="landing - 2015-16 - S12000005")
@@ -69,5 +85,6 @@ def test_data_docs_index_opens_and_links_to_a_validation_in_chromium(tmp_path: P
             expect(page.get_by_text("pupils").first).to_be_visible()
             expect(page.get_by_text("values must be greater than or equal to 0").first).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "02_validation.png"), full_page=True)
+            assert not [url for url in requested if url.endswith((".js", ".css"))], requested
         finally:
             browser.close()
