@@ -53,7 +53,9 @@ def main() -> None:
         tables = sample_published(WAVE, la_code, n_clusters=args.clusters, previous_wave="2012-13")
         folder = out / WAVE / la_code
         t0 = time.perf_counter()
-        council = build_reports(tables, folder, settings, workers=1, force=True, kinds=("council",))
+        council = build_reports(
+            tables, folder, settings, workers=args.workers, force=True, kinds=("council",)
+        )
         t1 = time.perf_counter()
         areas = build_reports(
             tables, folder, settings, workers=args.workers, force=True, kinds=("cluster", "school")

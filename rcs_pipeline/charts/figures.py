@@ -8,7 +8,11 @@ Fixed margins (no constrained layout) keep a chart at a few tens of milliseconds
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
@@ -47,6 +51,53 @@ class Panel:
     groups: list[str]
     points: list[list[Point]]
     unit: str = "percent"
+
+
+PENDING = "pending-chart:"
+"""data_uri prefix of a placeholder chart whose drawing was handed to another process (see `deferred_charts`)."""
+
+
+@dataclass
+class ChartQueue:
+    """Charts handed to `submit` while building a report, in order; `collect` waits for them."""
+
+    submit: Callable[..., Future]
+    futures: list[Future] = field(default_factory=list)
+
+    def add(self, name: str, *args: object, **kwargs: object) -> Chart:
+        """Submit one chart's drawing; return its placeholder (title set, image and alt text to come)."""
+        self.futures.append(self.submit(draw_chart, name, args, kwargs))
+        return Chart(data_uri=f"{PENDING}{len(self.futures) - 1}", alt="", title=str(kwargs.get("title", "")))
+
+    def collect(self) -> tuple[list[Chart], float]:
+        """The drawn charts in submission order, and the CPU seconds the drawing processes spent on them."""
+        drawn = [future.result() for future in self.futures]
+        return [chart for chart, _ in drawn], sum(cpu for _, cpu in drawn)
+
+
+_queue: ChartQueue | None = None
+
+
+@contextmanager
+def deferred_charts(submit: Callable[..., Future]) -> Iterator[ChartQueue]:
+    """Within the block, `dot_panels` and `stacked_bar` hand their drawing to `submit` (e.g. a process pool's
+    `submit`) and return placeholders, so a report's charts are drawn in parallel while it is built.
+
+    Replace the placeholders (data_uri starting with PENDING) by `queue.collect()`'s charts, by index.
+    """
+    global _queue
+    previous, _queue = _queue, ChartQueue(submit)
+    try:
+        yield _queue
+    finally:
+        _queue = previous
+
+
+def draw_chart(name: str, args: tuple, kwargs: dict) -> tuple[Chart, float]:
+    """Draw one deferred chart here (a pool entry point): the chart and the CPU seconds it took."""
+    started = time.process_time()
+    chart = {"dot_panels": dot_panels, "stacked_bar": stacked_bar}[name](*args, **kwargs)
+    return chart, time.process_time() - started
 
 
 def describe(value: float | None, unit: str) -> str:
@@ -153,6 +204,8 @@ def legend_rows(groups: list[str], width_mm: float) -> int:
 
 def dot_panels(labels: list[str], panels: list[Panel], *, title: str, width_mm: float = 170) -> Chart:
     """Rows of indicators (or groups) against one or more panels of grouped markers with 95% intervals."""
+    if _queue is not None:
+        return _queue.add("dot_panels", labels, panels, title=title, width_mm=width_mm)
     most = max(len(p.groups) for p in panels)
     lines = max((wrap(label).count("\n") + 1 for label in labels), default=1)
     row_mm = max(2.4 + 1.6 * most, 2.9 * lines)
@@ -214,6 +267,8 @@ def stacked_bar(
     rows: list[tuple[str, list[float | None]]], segments: list[str], *, title: str, width_mm: float = 170
 ) -> Chart:
     """Horizontal 100% bars split into `segments` (percentages), labelled inside; rows with a withheld part say so."""
+    if _queue is not None:
+        return _queue.add("stacked_bar", rows, segments, title=title, width_mm=width_mm)
     height = 20 + 4.2 * legend_rows(segments, (0.98 - 62 / width_mm) * width_mm) + 8 * len(rows)
     figure = new_figure(width_mm, height, layout=None)
     left = 62 / width_mm

@@ -95,3 +95,15 @@ def test_area_withheld_only_by_secondary_suppression_still_reaches_min_group():
         rows, schema=["geography_code", "instrument", "respondents", "suppressed", "reason"], orient="row"
     ).with_columns(geography_level=pl.lit("cluster"), stage=pl.lit("all"), sex=pl.lit("all"))
     assert area_respondents(rates, "cluster", 20) == {"A": (None, True), "B": (None, False), "C": (57, True)}
+
+
+def test_council_report_with_charts_drawn_in_worker_processes_is_the_same_report(published, tmp_path):
+    """A lone council report draws its charts in the worker pool; the PDF is byte for byte the in-process one."""
+    settings = ReportSettings(run_id="same-run")
+    alone = build_reports(published, tmp_path / "alone", settings, workers=1, kinds=("council",))
+    pooled = build_reports(published, tmp_path / "pooled", settings, workers=2, kinds=("council",))
+    assert alone.rendered == pooled.rendered == ["council:S12000005"]
+    (entry,) = [e for e in pooled.produced if e["kind"] == "council"]
+    pdf = (tmp_path / "pooled" / entry["pdf"]).read_bytes()
+    assert pdf.count(b"/Subtype /Image") >= 5  # the charts are in it, not placeholders
+    assert pdf == (tmp_path / "alone" / entry["pdf"]).read_bytes()
