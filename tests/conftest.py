@@ -60,3 +60,16 @@ def dagster_instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
             os.environ.pop("DAGSTER_HOME", None)
         else:
             os.environ["DAGSTER_HOME"] = old
+
+
+@pytest.fixture(autouse=True)
+def no_open_dagster_instance() -> Iterator[None]:
+    """Fail a test that leaves a Dagster instance open (entered with `with` but not exited).
+
+    An open instance stays Dagster's current definitions-state storage for the whole worker; once it is
+    gone, every later `load_from_defs_folder` in that worker fails on its dead weakref, far from the cause.
+    """
+    yield
+    from dagster._core.storage.defs_state.base import DefsStateStorage
+
+    assert DefsStateStorage.get() is None, "a Dagster instance was left open: exit its `with` before yielding"

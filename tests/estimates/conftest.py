@@ -73,12 +73,14 @@ def small_council(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RcsHome]
                                   partition_key=partition_key(WAVE, COUNCIL), resources=resources,
                                   instance=instance)  # fmt: skip
             assert wave.success
-            yield RcsHome(root)
     finally:
         if old is None:
             os.environ.pop("DAGSTER_HOME", None)
         else:
             os.environ["DAGSTER_HOME"] = old
+    # Yielded after the instance is closed: an instance left open for the session stays Dagster's current
+    # definitions-state storage, and later definition loads in this worker fail on its dead weakref.
+    yield RcsHome(root)
 
 
 def read_table(home: RcsHome, name: str, la_code: str | None = COUNCIL) -> pl.DataFrame:
