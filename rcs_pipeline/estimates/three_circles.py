@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from rcs_pipeline.estimates.domains import BREAKDOWNS, breakdown_label_sql, breakdown_projection_sql
@@ -84,17 +85,33 @@ def three_circles(pupils: pl.DataFrame, needs: Sequence[str], services: Sequence
                 for level, key in levels.items()
             )
         )
-        selects = [
-            f"""SELECT geography_level, geography_code, breakdown, breakdown_value, '{need}' AS need,
-                       '{service}' AS service, '{circle}' AS circle, {rank} AS circle_rank, c{k}_{circle} AS n,
-                       {_base_sql(k)} AS base
-                FROM wide WHERE {_base_sql(k)} > 0"""
-            for k, (need, service) in enumerate(pairs)
-            for rank, circle in enumerate(CIRCLES)
-        ]
-        order = "geography_level, geography_code, breakdown, breakdown_value, need, service, circle_rank"
-        columns = ", ".join(THREE_CIRCLES_SCHEMA)
-        out = con.sql(f"SELECT {columns} FROM ({' UNION ALL '.join(selects)}) ORDER BY {order}").pl()
+        order = "geography_level, geography_code, breakdown, breakdown_value"
+        wide = con.sql(f"SELECT * FROM wide ORDER BY {order}").pl()
     finally:
         con.close()
-    return out.cast(THREE_CIRCLES_SCHEMA)
+    return _one_row_per_circle(wide, pairs)
+
+
+def _one_row_per_circle(wide: pl.DataFrame, pairs: list[tuple[str, str]]) -> pl.DataFrame:
+    """The long table from one row per group with 4 counts per pair, ordered by group, need, service, circle.
+
+    The groups arrive sorted and pairs are taken in (need, service) order, so the long rows come out in
+    table order without sorting 4 × pairs × groups rows of text keys (that sort was most of the cost).
+    A pair whose base is 0 in a group (nobody with both flags known) gives that group no rows.
+    """
+    order = sorted(range(len(pairs)), key=lambda k: pairs[k])
+    columns = [f"c{k}_{circle}" for k in order for circle in CIRCLES]
+    counts = wide.select(columns).fill_null(0).to_numpy().reshape(wide.height, len(pairs), len(CIRCLES))
+    base = counts.sum(axis=2)
+    group, pair = np.nonzero(base > 0)
+    each = len(CIRCLES)
+    ids = wide.select("geography_level", "geography_code", "breakdown", "breakdown_value")[np.repeat(group, each)]
+    needs = np.array([pairs[k][0] for k in order], dtype=object)
+    services = np.array([pairs[k][1] for k in order], dtype=object)
+    return ids.with_columns(
+        need=pl.Series(np.repeat(needs[pair], each), dtype=pl.String),
+        service=pl.Series(np.repeat(services[pair], each), dtype=pl.String),
+        circle=pl.Series(np.tile(np.array(list(CIRCLES), dtype=object), group.size), dtype=pl.String),
+        n=pl.Series(counts[group, pair].ravel(), dtype=pl.Int64),
+        base=pl.Series(np.repeat(base[group, pair], each), dtype=pl.Int64),
+    ).cast(THREE_CIRCLES_SCHEMA)
