@@ -105,7 +105,8 @@ def _one_row_per_circle(wide: pl.DataFrame, pairs: list[tuple[str, str]]) -> pl.
     base = counts.sum(axis=2)
     group, pair = np.nonzero(base > 0)
     each = len(CIRCLES)
-    ids = wide.select("geography_level", "geography_code", "breakdown", "breakdown_value")[np.repeat(group, each)]
+    keys = wide.select("geography_level", "geography_code", "breakdown", "breakdown_value")
+    ids = keys[np.repeat(group, each)]
     needs = np.array([pairs[k][0] for k in order], dtype=object)
     services = np.array([pairs[k][1] for k in order], dtype=object)
     return ids.with_columns(
