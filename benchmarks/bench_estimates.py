@@ -21,27 +21,46 @@ from rcs_pipeline.estimates import estimate_comparator, estimate_indicators
 from rcs_pipeline.estimates.response_rates import response_rates
 from rcs_pipeline.estimates.three_circles import three_circles
 from rcs_pipeline.indicators import load_catalogue
+from rcs_pipeline.synthetic.profiles import council_profiles
 
 COUNCILS = 32
-PUPILS_PER_SCHOOL = {"primary": 105, "secondary": 640}  # P5–P7 and S1–S4 respondents per school, roughly
-PRIMARIES_PER_CLUSTER = 6
 NEEDS = ["need_sdq_high", "need_emotional_very_high", "need_conduct_very_high", "need_low_wemwbs", "need_any"]
 SERVICES = ["service_looked_after", "service_child_protection", "service_asn", "service_fsm", "service_any"]
+PREVALENCE = {
+    "need_sdq_high": 0.2, "need_emotional_very_high": 0.1, "need_conduct_very_high": 0.08, "need_low_wemwbs": 0.15,
+    "need_any": 0.35, "service_looked_after": 0.015, "service_child_protection": 0.004, "service_asn": 0.3,
+    "service_fsm": 0.17, "service_any": 0.4,
+}
+"""Share of pupils with each need and service flag, near the generator's (issue 2) prevalences."""
+
+
+def national_schools(n_target: int, rng: np.random.Generator) -> tuple[pl.DataFrame, np.ndarray]:
+    """Every council's schools as the generator's councils.yaml sizes them, and respondents per school.
+
+    A council gets one cluster per secondary, its primaries shared among them; its respondents (scaled
+    so the wave has about n_target) split 4:3 between secondary (S1-S4) and primary (P5-P7) schools.
+    """
+    profiles = council_profiles()
+    scale = n_target / sum(p.pupils_p5s4 for p in profiles.values())
+    schools, expected = [], []
+    for la, profile in sorted(profiles.items()):
+        feeders = max(1, round(profile.primaries / profile.secondaries))
+        pupils = profile.pupils_p5s4 * scale
+        for k in range(profile.secondaries):
+            cluster = f"{la[-2:]}{k:03d}"
+            schools.append((f"8{cluster}0", la, f"ASG{cluster}", "secondary"))
+            expected.append(pupils * 4 / 7 / profile.secondaries)
+            schools += [(f"2{cluster}{j:02d}", la, f"ASG{cluster}", "primary") for j in range(feeders)]
+            expected += [pupils * 3 / 7 / (profile.secondaries * feeders)] * feeders
+    frame = pl.DataFrame(schools, schema=["seed_code", "la_code", "asg_code", "sector"], orient="row")
+    return frame, rng.poisson(expected)
 
 
 def national_pupils(n_target: int, seed: int = 2015) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict]:
     """(pupil_scores-like frame, schools, school_roll, indicator types) of about n_target respondents."""
     rng = np.random.default_rng(seed)
-    per_cluster = PUPILS_PER_SCHOOL["secondary"] + PRIMARIES_PER_CLUSTER * PUPILS_PER_SCHOOL["primary"]
-    clusters = max(COUNCILS, round(n_target / per_cluster))
-    schools = []
-    for k in range(clusters):
-        la = f"S12000{(k % COUNCILS) + 5:03d}"
-        schools.append((f"8{k:06d}", la, f"ASG{k:04d}", "secondary"))
-        schools += [(f"2{k:04d}{j:02d}", la, f"ASG{k:04d}", "primary") for j in range(PRIMARIES_PER_CLUSTER)]
-    school_frame = pl.DataFrame(schools, schema=["seed_code", "la_code", "asg_code", "sector"], orient="row")
-    sizes = rng.poisson([PUPILS_PER_SCHOOL[s[3]] for s in schools])
-    idx = np.repeat(np.arange(len(schools)), sizes)
+    school_frame, sizes = national_schools(n_target, rng)
+    idx = np.repeat(np.arange(school_frame.height), sizes)
     n = idx.size
     sector = school_frame["sector"].to_numpy()[idx]
     secondary = sector == "secondary"
@@ -71,10 +90,11 @@ def national_pupils(n_target: int, seed: int = 2015) -> tuple[pl.DataFrame, pl.D
     for ident, instrument, kind in catalogue.select("indicator_id", "instrument", "type").iter_rows():
         own = secondary if instrument == "secondary" else ~secondary
         value = (
-            rng.normal(48, 9, n) if kind == "mean" else (rng.random(n) < rng.uniform(0.1, 0.8)).astype(float)
+            # Prevalences from Beta(1.2, 3): mostly 10-50%, a tenth rarer than 5% (drugs, loneliness...).
+            rng.normal(48, 9, n) if kind == "mean" else (rng.random(n) < rng.beta(1.2, 3.0)).astype(float)
         )
         columns[f"ind_{ident}"] = np.where(own & (rng.random(n) > 0.05), value, np.nan)
-    flags = {c: rng.random(n) < 0.2 for c in NEEDS + SERVICES}
+    flags = {c: rng.random(n) < PREVALENCE[c] for c in NEEDS + SERVICES}
     frame = frame.with_columns(
         pl.when(pl.col("stage") != "P5").then(pl.col("fsm_p6plus")).alias("fsm_p6plus"),
         *(pl.Series(k, v).fill_nan(None) for k, v in columns.items()),

@@ -5,7 +5,8 @@ records) unless HOME already holds it, reads each delivery with the landing read
 council, as the Dagster partitions do: separation, exact matching, Splink probabilistic matching, the linker
 and the GUILD tables. Councils run in WORKERS processes (default 2, as two Dagster partition runs on the two
 cores). Prints wall and CPU seconds per stage, link rates and peak RSS. Target on a 2-core machine: whole
-linkage ≤ 60 s and ≤ 4 GB. Usage: python benchmarks/bench_linkage.py [HOME|-] [WORKERS]
+linkage ≤ 60 s and ≤ 4 GB. Also prints exact and probabilistic precision and recall against the generator's
+ground truth. Usage: python benchmarks/bench_linkage.py [HOME|-] [WORKERS] [SCALE (national, demo, ...)]
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from rcs_pipeline.linkage.linker import PARENT_SURVEYS, PUPIL_SURVEYS, linked_da
 from rcs_pipeline.linkage.quality import linkage_comparison, linkage_quality
 from rcs_pipeline.paths import RcsHome
 from rcs_pipeline.separation import SEPARATED_DATASETS, separate
+from rcs_pipeline.synthetic import truth_path
+from rcs_pipeline.synthetic.accuracy import LinkageAccuracy, link_outcomes, linkage_accuracy
 
 TIMES: dict[str, float] = defaultdict(float)
 CPU: dict[str, float] = defaultdict(float)
@@ -58,19 +61,22 @@ def timed_score_groups(original):
     return wrapper
 
 
-def ensure_national(home: Path) -> None:
-    """Write the national synthetic wave under `home` unless it is there already."""
+def ensure_synthetic(home: Path, scale: str) -> None:
+    """Write the synthetic wave of `scale` under `home` unless a wave is there already."""
     if RcsHome(home).deliveries():
         return
     from rcs_pipeline.synthetic import generate
 
     start = time.perf_counter()
-    generate(home, scale="national")
-    print(f"generated national synthetic data in {time.perf_counter() - start:.1f} s (not counted)")
+    generate(home, scale=scale)
+    print(f"generated {scale} synthetic data in {time.perf_counter() - start:.1f} s (not counted)")
 
 
-def link_council(job: tuple[Path, str, str, bytes]) -> tuple[dict[str, float], dict[str, float], dict[str, int]]:
-    """One council, as one Dagster partition run does: (wall seconds, CPU seconds, counts) by stage."""
+def link_council(
+    job: tuple[Path, str, str, bytes],
+) -> tuple[dict[str, float], dict[str, float], dict[str, int], LinkageAccuracy]:
+    """One council, as one Dagster partition run does: (wall seconds, CPU seconds, counts) by stage, and the
+    accuracy of its links against the generator's ground truth (not timed)."""
     home, wave, la_code, key = job
     TIMES.clear()
     CPU.clear()
@@ -110,18 +116,23 @@ def link_council(job: tuple[Path, str, str, bytes]) -> tuple[dict[str, float], d
     for method, n in surveys.group_by("link_method").len().rows():
         totals[f"linked_{method}" if method else "unlinked"] += n
     totals["councils"] += 1
-    return dict(TIMES), dict(CPU), dict(totals)
+    surveys_content = {d: c for d, c in content.items() if d in matching.SURVEY_INSTRUMENTS}
+    truth = pl.read_parquet(truth_path(home, wave, la_code))
+    outcomes = link_outcomes(link_map, split[matching.ADMIN][0], surveys_content, truth)
+    return dict(TIMES), dict(CPU), dict(totals), linkage_accuracy(outcomes)
 
 
-def main(home: Path, workers: int) -> None:
-    """Link every council of the national wave (councils spread over `workers` processes) and print figures."""
-    ensure_national(home)
+def main(home: Path, workers: int, scale: str = "national") -> None:
+    """Link every council of the wave (councils spread over `workers` processes) and print figures."""
+    ensure_synthetic(home, scale)
     key = decode_linkage_key(secrets.token_hex(32))
     jobs = [(home, wave, la_code, key) for wave, la_code in RcsHome(home).deliveries()]
     totals: dict[str, int] = defaultdict(int)
+    accuracy = LinkageAccuracy(0, 0, 0, 0, 0, 0)
     elapsed = time.perf_counter()
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for times, cpu, counts in pool.map(link_council, jobs):
+        for times, cpu, counts, council_accuracy in pool.map(link_council, jobs):
+            accuracy += council_accuracy
             for name, value in times.items():
                 TIMES[name] += value
             for name, value in cpu.items():
@@ -136,6 +147,10 @@ def main(home: Path, workers: int) -> None:
     print(f"councils: {totals['councils']}, survey rows: {totals['survey_rows']:,}, admin rows: {totals['admin_rows']:,}")
     print(f"linked exact: {totals['linked_exact']:,}, probabilistic: {totals['linked_probabilistic']:,}, "
           f"unlinked: {totals['unlinked']:,} (link rate {1 - totals['unlinked'] / totals['survey_rows']:.4f})")
+    print(f"against the ground truth: exact links {accuracy.exact_correct:,} of {accuracy.exact:,} correct; "
+          f"probabilistic precision {accuracy.probabilistic_precision:.4f} ({accuracy.probabilistic_correct:,} of "
+          f"{accuracy.probabilistic:,}), recall {accuracy.probabilistic_recall:.4f} ({accuracy.needed_found:,} of "
+          f"{accuracy.needed:,} rows that needed it; targets 0.99 and 0.90)")
     labels = {"separation": "separation", "exact": "key holder exact stage", "probabilistic":
               "key holder probabilistic (Splink)", "linker": "linker", "quality": "quality tables",
               "whole": "whole linkage (target 60 s)"}
@@ -151,8 +166,9 @@ def main(home: Path, workers: int) -> None:
 
 if __name__ == "__main__":
     n_workers = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    wanted = sys.argv[3] if len(sys.argv) > 3 else "national"
     if len(sys.argv) > 1 and sys.argv[1] != "-":
-        main(Path(sys.argv[1]), n_workers)
+        main(Path(sys.argv[1]), n_workers, wanted)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            main(Path(tmp), n_workers)
+            main(Path(tmp), n_workers, wanted)

@@ -32,6 +32,7 @@ from assets.resources import LinkageKey, RcsSettings
 from rcs_pipeline.codelists import IDENTIFIER_COLUMNS
 from rcs_pipeline.linkage.matching import SURVEY_INSTRUMENTS
 from rcs_pipeline.paths import RcsHome
+from rcs_pipeline.synthetic.accuracy import link_outcomes, linkage_accuracy
 from tests.conftest import TINY_COUNCILS, TINY_WAVE
 
 pytestmark = pytest.mark.xdist_group("linkage_pipeline")
@@ -91,17 +92,12 @@ def run(tiny_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 def _outcomes(run: Materialised, la_code: str) -> pl.DataFrame:
     """Each survey row's link, the admin source row it points at, and the truth (test-only join via tokens)."""
-    mapping = run.table("key_holder", "link_map", la_code)
+    contents = {
+        dataset: pl.read_parquet(run.layout.table("separation", f"content/{dataset}", TINY_WAVE, la_code))
+        for dataset in SURVEY_INSTRUMENTS
+    }
     admin_ids = pl.read_parquet(run.layout.table("separation", "identifiers/admin_extract", TINY_WAVE, la_code))
-    admin_rows = mapping.join(admin_ids.select("record_token", "source_row"), on="record_token").select(
-        "link_id", pl.col("source_row").alias("linked_admin_row"))
-    parts = []
-    for dataset in SURVEY_INSTRUMENTS:
-        content = pl.read_parquet(run.layout.table("separation", f"content/{dataset}", TINY_WAVE, la_code))
-        parts.append(content.select("record_token", "response_id").join(mapping, on="record_token")
-                     .join(admin_rows, on="link_id", how="left"))
-    truth = run.truth(la_code).filter(pl.col("dataset") != "admin_extract")
-    return pl.concat(parts).join(truth, on=["dataset", "response_id"], how="inner", validate="1:1")
+    return link_outcomes(run.table("key_holder", "link_map", la_code), admin_ids, contents, run.truth(la_code))
 
 
 def _all_outcomes(run: Materialised) -> pl.DataFrame:
@@ -117,21 +113,16 @@ def test_every_survey_row_has_an_outcome(run: Materialised) -> None:
 
 
 def test_exact_links_are_all_correct(run: Materialised) -> None:
-    exact = _all_outcomes(run).filter(pl.col("link_method") == "exact")
-    assert exact.height > 500
-    assert (exact["linked_admin_row"] == exact["admin_source_row"]).all()
+    accuracy = linkage_accuracy(_all_outcomes(run))
+    assert accuracy.exact > 500
+    assert accuracy.exact_correct == accuracy.exact
 
 
 def test_probabilistic_links_have_the_required_precision_and_recall(run: Materialised) -> None:
-    outcomes = _all_outcomes(run)
-    probabilistic = outcomes.filter(pl.col("link_method") == "probabilistic")
-    correct = (probabilistic["linked_admin_row"] == probabilistic["admin_source_row"]).sum()
-    needed = outcomes.filter(pl.col("ref_status") != "ok", pl.col("admin_source_row").is_not_null(),
-                             ~pl.col("is_duplicate"))
-    found = (needed["linked_admin_row"] == needed["admin_source_row"]).fill_null(False).sum()
-    assert needed.height >= 20
-    assert correct / probabilistic.height >= 0.99
-    assert found / needed.height >= 0.90
+    accuracy = linkage_accuracy(_all_outcomes(run))
+    assert accuracy.needed >= 20
+    assert accuracy.probabilistic_precision >= 0.99
+    assert accuracy.probabilistic_recall >= 0.90
 
 
 def test_second_responses_are_the_duplicates(run: Materialised) -> None:
