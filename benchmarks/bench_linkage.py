@@ -11,6 +11,7 @@ ground truth. Usage: python benchmarks/bench_linkage.py [HOME|-] [WORKERS] [SCAL
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import resource
 import secrets
@@ -130,7 +131,8 @@ def main(home: Path, workers: int, scale: str = "national") -> None:
     totals: dict[str, int] = defaultdict(int)
     accuracy = LinkageAccuracy(0, 0, 0, 0, 0, 0)
     elapsed = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Spawned, not forked: a fork of this process after Polars started its threads (generating the data) can hang.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for times, cpu, counts, council_accuracy in pool.map(link_council, jobs):
             accuracy += council_accuracy
             for name, value in times.items():
