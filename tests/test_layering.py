@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -98,3 +100,14 @@ def test_asset_graph_matches_reviewed_snapshot() -> None:
     if not SNAPSHOT.exists():
         pytest.fail("no snapshot yet: run with RCS_UPDATE_SNAPSHOT=1 and review tests/fixtures/asset_graph.json")
     assert current == json.loads(SNAPSHOT.read_text())
+
+
+def test_dg_check_defs_is_clean() -> None:
+    """`dg check defs` (the Dagster CLI's own load of the code location, as `make dev` uses it) succeeds."""
+    venv = Path(sys.executable).parent.parent
+    env = {**os.environ, "VIRTUAL_ENV": str(venv)}
+    done = subprocess.run([str(venv / "bin" / "dg"), "check", "defs"], cwd=project_root(), env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "All definitions loaded successfully." in done.stdout + done.stderr
+    assert "does not match the virtual environment" not in done.stdout + done.stderr
