@@ -62,14 +62,33 @@ def dagster_instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
             os.environ["DAGSTER_HOME"] = old
 
 
+_last_test: list[str] = ["(none)"]
+
+
+def _open_instance_storage() -> object | None:
+    """Dagster's current definitions-state storage: set while an instance is entered (`with`) and not exited."""
+    from dagster._core.storage.defs_state.base import DefsStateStorage
+
+    return DefsStateStorage.get()
+
+
 @pytest.fixture(autouse=True)
-def no_open_dagster_instance() -> Iterator[None]:
+def no_open_dagster_instance(request: pytest.FixtureRequest) -> Iterator[None]:
     """Fail a test that leaves a Dagster instance open (entered with `with` but not exited).
 
     An open instance stays Dagster's current definitions-state storage for the whole worker; once it is
     gone, every later `load_from_defs_folder` in that worker fails on its dead weakref, far from the cause.
+    A leak found before a test started (in a fixture's teardown, or between tests) names the test before it.
     """
-    yield
-    from dagster._core.storage.defs_state.base import DefsStateStorage
+    from dagster._core.storage.defs_state.base import _current_storage
 
-    assert DefsStateStorage.get() is None, "a Dagster instance was left open: exit its `with` before yielding"
+    before = _open_instance_storage()
+    if before is not None:
+        _current_storage.set(None)  # contain it: report once, here, not in every later test of this worker
+    previous, _last_test[0] = _last_test[0], request.node.nodeid
+    assert before is None, f"a Dagster instance was left open after {previous} (or its fixtures' teardown)"
+    yield
+    after = _open_instance_storage()
+    if after is not None:
+        _current_storage.set(None)
+    assert after is None, "a Dagster instance was left open: exit its `with` before yielding"
