@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,15 +79,15 @@ def no_open_dagster_instance(request: pytest.FixtureRequest) -> Iterator[None]:
 
     An open instance stays Dagster's current definitions-state storage for the whole worker; once it is
     gone, every later `load_from_defs_folder` in that worker fails on its dead weakref, far from the cause.
-    A leak found before a test started (in a fixture's teardown, or between tests) names the test before it.
+    One found before a test starts (left by a fixture's teardown or by garbage collected between tests) is
+    not that test's doing: it is cleared and reported as a warning naming the test before.
     """
     from dagster._core.storage.defs_state.base import _current_storage
 
-    before = _open_instance_storage()
-    if before is not None:
-        _current_storage.set(None)  # contain it: report once, here, not in every later test of this worker
     previous, _last_test[0] = _last_test[0], request.node.nodeid
-    assert before is None, f"a Dagster instance was left open after {previous} (or its fixtures' teardown)"
+    if _open_instance_storage() is not None:
+        _current_storage.set(None)
+        warnings.warn(f"a Dagster instance was left open after {previous} (or its fixtures' teardown)", stacklevel=1)
     yield
     after = _open_instance_storage()
     if after is not None:
