@@ -37,15 +37,34 @@ class WarmLP:
         self._highs.setOptionValue("random_seed", 0)
         # A new cost keeps the last basis primal feasible: primal simplex resumes from it, where the default
         # dual simplex (and presolve) would start nearly afresh.
+        self._warm_options()
+        self._highs.passModel(lp)
+
+    def _warm_options(self) -> None:
+        """Primal simplex from the last basis, no presolve: the fast path for a new objective."""
         self._highs.setOptionValue("presolve", "off")
         self._highs.setOptionValue("simplex_strategy", 4)
-        self._highs.passModel(lp)
+
+    def _solve_cold(self) -> None:
+        """Solve afresh (no basis, presolve, dual simplex), then return to the warm options."""
+        self._highs.clearSolver()
+        self._highs.setOptionValue("presolve", "on")
+        self._highs.setOptionValue("simplex_strategy", 1)
+        try:
+            self._highs.run()
+        finally:
+            self._warm_options()
 
     def solve(self, cost: np.ndarray) -> np.ndarray:
         """An optimal x for cost (the previous basis is the starting point)."""
         self._highs.changeColsCost(self.size, self._all, np.asarray(cost, float))
         self._highs.run()
         status = self._highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            # The warm primal simplex can stall on a degenerate basis and end "Unknown" (seen on South
+            # Lanarkshire's demo tables); the same LP solved afresh is fine.
+            self._solve_cold()
+            status = self._highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"attacker LP failed ({self._highs.modelStatusToString(status)}); "
                                "the true counts must be feasible")
