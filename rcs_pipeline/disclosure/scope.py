@@ -33,12 +33,28 @@ def estimates_in_scope(estimates: pl.DataFrame, scope: dict[str, Any] | None = N
     return estimates.filter(_breakdowns_in_scope(scope))
 
 
+def _only_levels(levels: dict[str, Any]) -> pl.Expr:
+    """Rows of the listed geography levels with their listed breakdowns; every other level is dropped."""
+    expr = pl.lit(False)
+    for level, allowed in levels.items():
+        expr = expr | ((pl.col("geography_level") == level) & _matches("breakdown", allowed))
+    return expr
+
+
 def three_circles_in_scope(circles: pl.DataFrame, scope: dict[str, Any] | None = None) -> pl.DataFrame:
-    """The three-circles rows that are published: the listed (need, service) pairs and breakdowns."""
+    """The three-circles rows that are published: the listed (need, service) pairs and breakdowns.
+
+    A pair with `levels` is published only at those levels and breakdowns (within `breakdowns`).
+    Example: pairs [{need: need_any, service: service_any}, {need: "*", service: service_any,
+    levels: {council: [all]}}] publish the core table everywhere and each need only for the whole council.
+    """
     scope = scope if scope is not None else load_rules()["publication_scope"]["three_circles"]
     pairs = pl.lit(False)
     for pair in scope["pairs"]:
-        pairs = pairs | (_matches("need", pair["need"]) & _matches("service", pair["service"]))
+        wanted = _matches("need", pair["need"]) & _matches("service", pair["service"])
+        if "levels" in pair:
+            wanted = wanted & _only_levels(pair["levels"])
+        pairs = pairs | wanted
     return circles.filter(pairs & _breakdowns_in_scope(scope["breakdowns"]))
 
 

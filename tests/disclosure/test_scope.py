@@ -46,3 +46,20 @@ def test_response_rates_keep_whole_schools_and_drop_empty_groups() -> None:
     kept = response_rates_in_scope(rows, {"school": {"stage": ["all"], "sex": ["all"]}})
     assert kept.select("geography_level", "stage", "sex").rows() == [
         ("school", "all", "all"), ("cluster", "P5", "F"), ("cluster", "all", "all")]
+
+
+def test_a_pair_with_levels_is_published_only_there() -> None:
+    """The core pair everywhere in scope; each need against any service only for the whole council."""
+    rows = pl.DataFrame({
+        "geography_level": ["council", "council", "council", "school", "school"],
+        "breakdown": ["all", "sex", "all", "all", "all"],
+        "need": ["need_sdq_high", "need_sdq_high", "need_any", "need_sdq_high", "need_any"],
+        "service": ["service_any"] * 5,
+    })
+    scope = {
+        "pairs": [{"need": "need_any", "service": "service_any"},
+                  {"need": "*", "service": "service_any", "levels": {"council": ["all"]}}],
+        "breakdowns": {"council": "*", "school": ["all"]},
+    }
+    kept = three_circles_in_scope(rows, scope).select("geography_level", "breakdown", "need").rows()
+    assert kept == [("council", "all", "need_sdq_high"), ("council", "all", "need_any"), ("school", "all", "need_any")]
