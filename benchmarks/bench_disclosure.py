@@ -1,7 +1,7 @@
 """Suppression and audit time for disclosure control at scale: prints seconds and peak RSS.
 
-Default (`--national`): the tables a national-scale wave really hands the disclosure zone. The
-bench_estimates national frame (~450,000 pupils, 2,478 schools, 32 councils, 62 indicators) gives each
+By default, the tables a national-scale wave really hands the disclosure zone. The bench_estimates
+national frame (~450,000 pupils, ~2,400 schools, 32 councils sized as councils.yaml, 62 indicators) gives each
 council its estimates (every geography and breakdown), three circles and response rates, made by the
 pipeline's own functions; then, per council as its Dagster partition does, `protect_council` (primary
 rules, secondary suppression, audit-driven repair) and `audit_published` (the blocking check: rebuild
@@ -11,8 +11,8 @@ Councils run in `--workers` processes (default 2: two partition runs on the two 
 `--small`: estimates-like tables drawn synthetically (clusters of schools, a sex breakdown, several
 indicators) for `--councils` councils of `--schools` schools each; a quick look at the LP machinery.
 
-    .venv/bin/python benchmarks/bench_disclosure.py                  # national wave, ~10-20 minutes
-    .venv/bin/python benchmarks/bench_disclosure.py --councils 4     # the first four councils only
+    .venv/bin/python benchmarks/bench_disclosure.py                  # national wave, about 5 minutes
+    .venv/bin/python benchmarks/bench_disclosure.py --councils 4     # the four largest councils only
     .venv/bin/python benchmarks/bench_disclosure.py --small --councils 2 --schools 60 --indicators 10
 """
 
