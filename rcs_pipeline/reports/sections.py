@@ -449,8 +449,14 @@ def without_service_table(circles: pl.DataFrame, geo: Geography, sheet: str) -> 
         return None
     needs = list(dict.fromkeys(frame["need"].to_list()))
     index = {(r["need"], r["service"]): r for r in frame.iter_rows(named=True)}
+    services = list(dict.fromkeys(frame["service"].to_list()))
+    title = (
+        "High need without any service, by type of need"
+        if services == ["service_any"]
+        else "High need without a service, by type of service and of need"
+    )
     rows = []
-    for service in dict.fromkeys(frame["service"].to_list()):
+    for service in services:
         cells = []
         for need in needs:
             r = index.get((need, service))
@@ -463,7 +469,7 @@ def without_service_table(circles: pl.DataFrame, geo: Geography, sheet: str) -> 
             )
         rows.append((service_label(service), cells))
     return Table(
-        "High need without a service, by type of service and of need",
+        title,
         ["Service not received", *[need_label(n) for n in needs]],
         rows,
         sheet=sheet,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from rcs_pipeline.reports.sections import Geography, respondents_sentence
+from rcs_pipeline.reports.sections import Geography, respondents_sentence, without_service_table
 
 
 def _rates(rows: list[tuple[str, int | None, float | None, bool]]) -> pl.DataFrame:
@@ -30,3 +30,24 @@ def test_each_survey_is_named_and_the_all_surveys_total_is_not_added_beside_them
 def test_the_all_surveys_total_stands_in_when_each_survey_is_withheld():
     rates = _rates([("all", 1500, 80.0, False), ("primary", None, None, True), ("secondary", None, None, True)])
     assert respondents_sentence(rates, _geo()) == "Taking part. 1,500 pupils (80% of the roll) answered the survey."
+
+
+def _without_service_rows(services: list[str]) -> pl.DataFrame:
+    """need_without_service rows of one council for need_any and need_sdq_high against the given services."""
+    rows = [
+        {"geography_level": "council", "geography_code": "S12000005", "breakdown": "all", "breakdown_value": "all",
+         "need": need, "service": service, "circle": "need_without_service", "percent": 12.0, "suppressed": False}
+        for service in services
+        for need in ("need_any", "need_sdq_high")
+    ]
+    return pl.DataFrame(rows)
+
+
+def test_without_service_table_names_what_it_breaks_down() -> None:
+    """Only 'any service' published (the scope): the table is by type of need; with service types, by both."""
+    geo = Geography("council", "S12000005", "Clackmannanshire")
+    any_only = without_service_table(_without_service_rows(["service_any"]), geo, "Need without service")
+    by_type = without_service_table(_without_service_rows(["service_any", "service_asn"]), geo, "Need without service")
+    assert any_only is not None and by_type is not None
+    assert (any_only.caption, len(any_only.rows)) == ("High need without any service, by type of need", 1)
+    assert (by_type.caption, len(by_type.rows)) == ("High need without a service, by type of service and of need", 2)
