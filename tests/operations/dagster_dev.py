@@ -54,15 +54,26 @@ def free_port() -> int:
 
 
 def start(dagster_home: Path, env: dict[str, str], log: Path) -> DagsterDev:
-    """Start `dagster dev -w workspace.yaml` from the repo root in a new session (its own process group)."""
+    """Start `dagster dev` on the project's code location in a new session (its own process group).
+
+    It runs from a folder of its own beside the log, with a workspace file naming the project root: Dagster
+    injects a `.env` of its working directory into the code location over the environment given here, and
+    the checkout's `.env` (written by `make demo`) would point it at the demo's RCS_HOME and deliveries.
+    """
     root = project_root()
     port = free_port()
+    folder = log.parent / "dagster_dev_cwd"
+    folder.mkdir(parents=True, exist_ok=True)
+    workspace = folder / "workspace.yaml"
+    workspace.write_text(
+        f"load_from:\n  - python_module:\n      module_name: {LOCATION}\n      working_directory: {root}\n"
+    )
     child_env = {**os.environ, **env, "DAGSTER_HOME": str(dagster_home)}
-    command = [str(root / ".venv/bin/dagster"), "dev", "-w", str(root / "workspace.yaml")]
+    command = [str(root / ".venv/bin/dagster"), "dev", "-w", str(workspace)]
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*command, "-h", "127.0.0.1", "-p", str(port)],
-            cwd=root,
+            cwd=folder,
             env=child_env,
             stdout=out,
             stderr=subprocess.STDOUT,

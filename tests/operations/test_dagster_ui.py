@@ -115,6 +115,17 @@ def pick_partition(page, dialog, value: str) -> None:
     dialog.get_by_text("Launch runs to materialize").click()  # closes the picker, keeps the dialog
 
 
+def skip_community_dialog(page) -> None:
+    """Keep Dagster's first-visit "Join the Dagster community" modal away from this page.
+
+    The UI shows it unless its browser storage says it was dismissed (`communityNux`), so that is set before
+    any script runs. Clicking its Skip button is the fallback; on its own it proved unreliable (the modal
+    sometimes stayed open after the click, blocking the walk-through until the timeout).
+    """
+    page.add_init_script("window.localStorage.setItem('communityNux', JSON.stringify('1'))")
+    page.add_locator_handler(page.get_by_role("button", name="Skip"), lambda skip: skip.click())
+
+
 def screenshot_asset_graph(browser, url: str, path: Path) -> None:
     """Screenshot the global lineage with every zone group expanded and fitted to the window (the README image)."""
     from playwright.sync_api import expect
@@ -126,7 +137,7 @@ def screenshot_asset_graph(browser, url: str, path: Path) -> None:
     try:
         context.set_default_timeout(UI_TIMEOUT_MS)
         page = context.new_page()
-        page.add_locator_handler(page.get_by_role("button", name="Skip"), lambda skip: skip.click())
+        skip_community_dialog(page)
         page.goto(f"{url}/asset-groups")
         expect(page.get_by_role("button", name="Materialize all")).to_be_visible()
         page.locator("#zoom-slider-container").get_by_role("button", name="settings").click()
@@ -175,8 +186,7 @@ def test_ui_shows_zones_runs_one_partition_and_checks_pass(
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 860})
             page.set_default_timeout(UI_TIMEOUT_MS)
-            # Dagster's first-visit "Join the Dagster community" modal: skip it whenever it covers the page.
-            page.add_locator_handler(page.get_by_role("button", name="Skip"), lambda skip: skip.click())
+            skip_community_dialog(page)
 
             with step(page, artifacts, "01_asset_lineage"):
                 page.goto(f"{url}/asset-groups")
