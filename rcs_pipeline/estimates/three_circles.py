@@ -45,11 +45,6 @@ def _pair_products(k: int, need: str, service: str) -> str:
     )
 
 
-def _base_sql(k: int) -> str:
-    """SQL of pair k's base: respondents with both flags known, i.e. the sum of its four circles."""
-    return " + ".join(f"c{k}_{c}" for c in CIRCLES)
-
-
 def three_circles(pupils: pl.DataFrame, needs: Sequence[str], services: Sequence[str]) -> pl.DataFrame:
     """The three-circles table (docs/tables.md) of every need × service flag pair, geography and breakdown.
 

@@ -7,7 +7,7 @@ pipeline may hold together with content, and the truth file exists only for gene
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import polars as pl
 
@@ -35,7 +35,7 @@ class LinkageAccuracy:
 
     def __add__(self, other: LinkageAccuracy) -> LinkageAccuracy:
         """Counts of two councils together."""
-        return LinkageAccuracy(*(a + b for a, b in zip(self.__dict__.values(), other.__dict__.values(), strict=True)))
+        return LinkageAccuracy(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
 
 def link_outcomes(
