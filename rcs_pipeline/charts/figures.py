@@ -7,6 +7,7 @@ Fixed margins (no constrained layout) keep a chart at a few tens of milliseconds
 
 from __future__ import annotations
 
+import hashlib
 import textwrap
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
 
 from rcs_pipeline.charts.style import (
     GRID,
@@ -24,8 +26,8 @@ from rcs_pipeline.charts.style import (
     OKABE_ITO,
     SUPPRESSED_LABEL,
     Chart,
+    figure_png,
     new_figure,
-    to_chart,
 )
 
 MARKERS = ("o", "D", "s", "^", "v", "P", "X", "*")
@@ -53,26 +55,26 @@ class Panel:
     unit: str = "percent"
 
 
-PENDING = "pending-chart:"
-"""data_uri prefix of a placeholder chart whose drawing was handed to another process (see `deferred_charts`)."""
+DOT_NOTE = "Markers show published values and lines their 95% confidence intervals; [c] marks a withheld value."
+BAR_NOTE = "Bars show published percentages; a bar with a withheld part is not drawn and shows [c]."
 
 
 @dataclass
 class ChartQueue:
-    """Charts handed to `submit` while building a report, in order; `collect` waits for them."""
+    """Charts handed to `submit` (e.g. a process pool's) while a report is built, so they draw in parallel."""
 
     submit: Callable[..., Future]
     futures: list[Future] = field(default_factory=list)
 
-    def add(self, name: str, *args: object, **kwargs: object) -> Chart:
-        """Submit one chart's drawing; return its placeholder (title set, image and alt text to come)."""
-        self.futures.append(self.submit(draw_chart, name, args, kwargs))
-        return Chart(data_uri=f"{PENDING}{len(self.futures) - 1}", alt="", title=str(kwargs.get("title", "")))
+    def add(self, name: str, args: tuple) -> Future:
+        """Submit one chart's drawing; the Future gives its PNG and the CPU seconds it took."""
+        future = self.submit(draw_chart, name, args)
+        self.futures.append(future)
+        return future
 
-    def collect(self) -> tuple[list[Chart], float]:
-        """The drawn charts in submission order, and the CPU seconds the drawing processes spent on them."""
-        drawn = [future.result() for future in self.futures]
-        return [chart for chart, _ in drawn], sum(cpu for _, cpu in drawn)
+    def cpu_seconds(self) -> float:
+        """CPU seconds the drawing processes spent on this queue's charts (waits for any still drawing)."""
+        return sum(future.result()[1] for future in self.futures)
 
 
 _queue: ChartQueue | None = None
@@ -80,10 +82,10 @@ _queue: ChartQueue | None = None
 
 @contextmanager
 def deferred_charts(submit: Callable[..., Future]) -> Iterator[ChartQueue]:
-    """Within the block, `dot_panels` and `stacked_bar` hand their drawing to `submit` (e.g. a process pool's
-    `submit`) and return placeholders, so a report's charts are drawn in parallel while it is built.
+    """Within the block, `dot_panels` and `stacked_bar` hand their drawing to `submit` and return at once.
 
-    Replace the placeholders (data_uri starting with PENDING) by `queue.collect()`'s charts, by index.
+    Their charts carry the alt text, title and note already, and a Future for the PNG, which the
+    renderer waits for only when the PDF's layout reaches the chart.
     """
     global _queue
     previous, _queue = _queue, ChartQueue(submit)
@@ -93,11 +95,18 @@ def deferred_charts(submit: Callable[..., Future]) -> Iterator[ChartQueue]:
         _queue = previous
 
 
-def draw_chart(name: str, args: tuple, kwargs: dict) -> tuple[Chart, float]:
-    """Draw one deferred chart here (a pool entry point): the chart and the CPU seconds it took."""
+def draw_chart(name: str, args: tuple) -> tuple[bytes, float]:
+    """Draw one chart here (also a pool entry point): its PNG and the CPU seconds it took."""
     started = time.process_time()
-    chart = {"dot_panels": dot_panels, "stacked_bar": stacked_bar}[name](*args, **kwargs)
-    return chart, time.process_time() - started
+    png = figure_png(DRAWINGS[name](*args))
+    return png, time.process_time() - started
+
+
+def _chart(name: str, args: tuple, *, alt: str, title: str, note: str) -> Chart:
+    """A chart drawn now, or handed to the deferred-drawing queue when one is open; named by its inputs."""
+    key = hashlib.sha256(repr((name, args)).encode()).hexdigest()[:32]
+    image = _queue.add(name, args) if _queue is not None else draw_chart(name, args)[0]
+    return Chart(image, alt=alt, title=title, note=note, key=key)
 
 
 def describe(value: float | None, unit: str) -> str:
@@ -204,8 +213,21 @@ def legend_rows(groups: list[str], width_mm: float) -> int:
 
 def dot_panels(labels: list[str], panels: list[Panel], *, title: str, width_mm: float = 170) -> Chart:
     """Rows of indicators (or groups) against one or more panels of grouped markers with 95% intervals."""
-    if _queue is not None:
-        return _queue.add("dot_panels", labels, panels, title=title, width_mm=width_mm)
+    alt = f"Chart: {title}. " + " ".join(
+        f"{label}: "
+        + "; ".join(
+            (f"{panel.title} " if panel.title else "") + f"{group} {describe(p.value, panel.unit)}"
+            for panel in panels
+            for group, p in zip(panel.groups, panel.points[r], strict=False)
+        )
+        + "."
+        for r, label in enumerate(labels)
+    )
+    return _chart("dot_panels", (labels, panels, width_mm), alt=alt, title=title, note=DOT_NOTE)
+
+
+def _draw_dot_panels(labels: list[str], panels: list[Panel], width_mm: float) -> Figure:
+    """The figure of `dot_panels`."""
     most = max(len(p.groups) for p in panels)
     lines = max((wrap(label).count("\n") + 1 for label in labels), default=1)
     row_mm = max(2.4 + 1.6 * most, 2.9 * lines)
@@ -239,20 +261,7 @@ def dot_panels(labels: list[str], panels: list[Panel], *, title: str, width_mm: 
         fontsize=7.5,
         color=MUTED,
     )
-    alt = f"Chart: {title}. " + " ".join(
-        f"{label}: "
-        + "; ".join(
-            (f"{panel.title} " if panel.title else "") + f"{group} {describe(p.value, panel.unit)}"
-            for panel in panels
-            for group, p in zip(panel.groups, panel.points[r], strict=False)
-        )
-        + "."
-        for r, label in enumerate(labels)
-    )
-    note = (
-        "Markers show published values and lines their 95% confidence intervals; [c] marks a withheld value."
-    )
-    return to_chart(figure, alt=alt, title=title, note=note)
+    return figure
 
 
 def dot_chart(
@@ -267,8 +276,17 @@ def stacked_bar(
     rows: list[tuple[str, list[float | None]]], segments: list[str], *, title: str, width_mm: float = 170
 ) -> Chart:
     """Horizontal 100% bars split into `segments` (percentages), labelled inside; rows with a withheld part say so."""
-    if _queue is not None:
-        return _queue.add("stacked_bar", rows, segments, title=title, width_mm=width_mm)
+    alt = f"Stacked bar chart: {title}. " + " ".join(
+        f"{label}: "
+        + "; ".join(f"{seg} {describe(p, 'percent')}" for seg, p in zip(segments, parts, strict=False))
+        + "."
+        for label, parts in rows
+    )
+    return _chart("stacked_bar", (rows, segments, width_mm), alt=alt, title=title, note=BAR_NOTE)
+
+
+def _draw_stacked_bar(rows: list[tuple[str, list[float | None]]], segments: list[str], width_mm: float) -> Figure:
+    """The figure of `stacked_bar`."""
     height = 20 + 4.2 * legend_rows(segments, (0.98 - 62 / width_mm) * width_mm) + 8 * len(rows)
     figure = new_figure(width_mm, height, layout=None)
     left = 62 / width_mm
@@ -324,11 +342,8 @@ def stacked_bar(
         borderaxespad=0.2,
     )
     figure.text(left, 2.5 / height, "Per cent of linked pupils", fontsize=7.5, color=MUTED)
-    alt = f"Stacked bar chart: {title}. " + " ".join(
-        f"{label}: "
-        + "; ".join(f"{seg} {describe(p, 'percent')}" for seg, p in zip(segments, parts, strict=False))
-        + "."
-        for label, parts in rows
-    )
-    note = "Bars show published percentages; a bar with a withheld part is not drawn and shows [c]."
-    return to_chart(figure, alt=alt, title=title, note=note)
+    return figure
+
+
+DRAWINGS: dict[str, Callable[..., Figure]] = {"dot_panels": _draw_dot_panels, "stacked_bar": _draw_stacked_bar}
+"""The charts `draw_chart` can draw, by name (a name and arguments travel to a pool worker, a function may not)."""

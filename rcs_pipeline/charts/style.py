@@ -4,16 +4,18 @@ Charts are PNG at print resolution: WeasyPrint lays out a PNG in milliseconds wh
 (text as paths) costs it about a second, and chart labels never mix with the PDF's text layer. No
 software or date is written into the PNG, so the same data give byte-identical charts.
 
-The PNG is opaque RGB (the figure is white), not matplotlib's RGBA: WeasyPrint decodes every PNG and
-re-compresses it into the PDF, splitting an alpha channel into a second image, so an opaque image is
-half its work. For the same reason the PNG itself is written with the fastest zlib level: its bytes
-only travel to WeasyPrint, which sets the compression of the PDF.
+The PNG is opaque 8-bit RGB (the figure is white), not matplotlib's RGBA, so its compressed pixel data
+can go into the PDF as it is (`rcs_pipeline.reports.png_embedding`): an alpha channel would have to be
+split into a second image. A chart reaches WeasyPrint by reference (`Chart.src`, served from memory by
+the renderer), not as a base64 data URI inside the HTML, which the HTML parser would read character by
+character.
 """
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import io
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import matplotlib
@@ -42,6 +44,8 @@ GRID = "#d1d5db"
 SUPPRESSED_LABEL = "[c]"
 DPI = 150
 """Print resolution of chart images: sharp on paper and screen, small and fast to embed."""
+PNG_COMPRESS_LEVEL = 1
+"""zlib level of the chart PNGs, whose compressed data goes into the PDF unchanged."""
 
 RC = {
     "font.family": "DejaVu Sans",
@@ -60,12 +64,29 @@ matplotlib.rcParams.update(RC)
 
 @dataclass(frozen=True)
 class Chart:
-    """A rendered chart: its PNG as a data URI for <img src>, its alt text and its printed title."""
+    """A chart: its PNG (or the Future of one another process is drawing), alt text, printed title and note.
 
-    data_uri: str
+    `key` names the chart from what it shows, so the same chart has the same name (and the PDF the same
+    bytes) whether it was drawn here or in a pool worker.
+    """
+
+    image: bytes | Future
     alt: str
     title: str
     note: str = ""
+    key: str = ""
+
+    @property
+    def src(self) -> str:
+        """The URL the report's HTML uses for the chart; the renderer serves it from `png()`."""
+        return f"chart:{self.key}"
+
+    def png(self) -> bytes:
+        """The PNG bytes, waiting for the drawing process when the chart is still being drawn."""
+        if isinstance(self.image, bytes):
+            return self.image
+        png, _ = self.image.result()
+        return png
 
 
 def new_figure(width_mm: float, height_mm: float, layout: str | None = None) -> Figure:
@@ -73,15 +94,19 @@ def new_figure(width_mm: float, height_mm: float, layout: str | None = None) -> 
     return Figure(figsize=(width_mm / 25.4, height_mm / 25.4), layout=layout)
 
 
-def to_chart(figure: Figure, *, alt: str, title: str, note: str = "") -> Chart:
-    """Serialise a figure to an opaque PNG data URI (no software or date written) and pair it with its alt text."""
+def figure_png(figure: Figure) -> bytes:
+    """An opaque 8-bit RGB PNG of the figure at DPI, with no software or date written into it."""
     figure.set_dpi(DPI)
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
     width, height = canvas.get_width_height(physical=True)
     rgba = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    image = rgba.convert("RGB")
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=1)
-    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-    return Chart(data_uri=uri, alt=alt, title=title, note=note)
+    rgba.convert("RGB").save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return buffer.getvalue()
+
+
+def to_chart(figure: Figure, *, alt: str, title: str, note: str = "") -> Chart:
+    """Draw a figure now and pair its PNG with its alt text (named by a hash of the PNG)."""
+    png = figure_png(figure)
+    return Chart(png, alt=alt, title=title, note=note, key=hashlib.sha256(png).hexdigest()[:32])

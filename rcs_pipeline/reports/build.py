@@ -29,7 +29,7 @@ from rcs_pipeline.reports.area import area_sections, area_tables, plan_areas
 from rcs_pipeline.reports.council import AreaOutcome, ReportSettings, council_sections
 from rcs_pipeline.reports.inputs import PublishedTables, data_version
 from rcs_pipeline.reports.render import code_version, render_pdf_bytes, warm_up
-from rcs_pipeline.reports.sections import Section, resolve_charts, resolve_sheet_notes
+from rcs_pipeline.reports.sections import Section, resolve_sheet_notes
 from rcs_pipeline.reports.spreadsheet import sheet_names, workbook_bytes
 from rcs_pipeline.storage import write_bytes_atomic
 
@@ -165,18 +165,17 @@ def render_job(
 ) -> dict[str, Any]:
     """Render one report's PDF and spreadsheet into out_dir; return its contents.json entry.
 
-    With `chart_pool`, the report's charts are drawn there in parallel while its chapters are built; their
-    CPU seconds are added to the report's own, so `cpu_seconds` stays the whole cost of the report.
+    With `chart_pool`, the report's charts are drawn there in parallel while its chapters are built and
+    WeasyPrint parses and styles the document (it waits for a chart only when it places it); their CPU
+    seconds are added to the report's own, so `cpu_seconds` stays the whole cost of the report.
     """
     started, started_cpu = time.perf_counter(), time.process_time()
-    chart_cpu = 0.0
+    queue = None
     if chart_pool is None:
         template, title, sections, extra = job_sections(job)
     else:
         with deferred_charts(chart_pool.submit) as queue:
             template, title, sections, extra = job_sections(job)
-        charts, chart_cpu = queue.collect()
-        resolve_charts(sections, charts)
     tables = [t for s in sections for t in s.tables()]
     resolve_sheet_notes(sections, sheet_names(tables), Path(job.xlsx).name)
     context = {
@@ -188,7 +187,9 @@ def render_job(
         "run_id": job.settings.run_id,
         **extra,
     }
-    pdf, pages = render_pdf_bytes(template, context, title=title, data_version=job.data_version)
+    charts = [chart for section in sections for chart in section.charts()]
+    pdf, pages = render_pdf_bytes(template, context, title=title, data_version=job.data_version, charts=charts)
+    chart_cpu = queue.cpu_seconds() if queue is not None else 0.0
     write_bytes_atomic(out_dir / job.pdf, pdf)
     facts = [
         ("Report", title),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -25,7 +25,9 @@ from typing import Any
 
 import jinja2
 
+from rcs_pipeline.charts.style import Chart
 from rcs_pipeline.paths import project_root, report_templates_dir
+from rcs_pipeline.reports.png_embedding import embed_png_data_as_is
 from rcs_pipeline.storage import write_bytes_atomic
 
 STYLESHEET = "report.css"
@@ -136,15 +138,50 @@ def render_html(template: str, context: dict[str, Any], *, title: str, lang: str
     return env.get_template(template).render(full)
 
 
+def chart_fetcher(charts: Iterable[Chart]) -> Any:
+    """A WeasyPrint URL fetcher that serves the report's `chart:` URLs from memory and fails the render on any
+    resource it cannot fetch (a report missing a chart is an error, not a warning in a log)."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    by_src = {chart.src: chart for chart in charts}
+
+    class ChartFetcher(URLFetcher):
+        """Charts by reference; anything else as WeasyPrint fetches it."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            """The chart's PNG (waiting for it if another process is still drawing it), or WeasyPrint's fetch."""
+            chart = by_src.get(url)
+            if chart is None:
+                return super().fetch(url, headers)
+            try:
+                png = chart.png()
+            except Exception as error:
+                raise FatalURLFetchingError(f"chart {chart.title!r} could not be drawn: {error}") from error
+            return URLFetcherResponse(url, png, {"Content-Type": "image/png"})
+
+    return ChartFetcher(fail_on_errors=True)
+
+
 def render_pdf_bytes(
-    template: str, context: dict[str, Any], *, title: str, lang: str = "en-GB", data_version: str
+    template: str,
+    context: dict[str, Any],
+    *,
+    title: str,
+    lang: str = "en-GB",
+    data_version: str,
+    charts: Iterable[Chart] = (),
 ) -> tuple[bytes, int]:
-    """The PDF bytes of one report and its page count (tagged PDF/UA-1, title and language set)."""
+    """The PDF bytes of one report and its page count (tagged PDF/UA-1, title and language set).
+
+    `charts` are the charts the template shows (by `Chart.src`); one still being drawn elsewhere is waited
+    for when the layout reaches it, so its drawing overlaps the parsing and styling of the document.
+    """
     from weasyprint import HTML
 
     fonts, css = _fonts_and_stylesheet()
+    embed_png_data_as_is()
     html = render_html(template, context, title=title, lang=lang, data_version=data_version)
-    document = HTML(string=html, base_url=str(report_templates_dir())).render(
+    document = HTML(string=html, base_url=str(report_templates_dir()), url_fetcher=chart_fetcher(charts)).render(
         stylesheets=[css], font_config=fonts, pdf_variant="pdf/ua-1"
     )
     with _fixed_font_timestamps():
@@ -153,13 +190,20 @@ def render_pdf_bytes(
 
 
 def render_pdf(
-    template: str, context: dict[str, Any], out: Path, *, title: str, lang: str = "en-GB", data_version: str
+    template: str,
+    context: dict[str, Any],
+    out: Path,
+    *,
+    title: str,
+    lang: str = "en-GB",
+    data_version: str,
+    charts: Iterable[Chart] = (),
 ) -> Path:
     """Render `template` (which extends base.html) with `context` to the PDF `out`, atomically; return `out`.
 
     Example: render_pdf("council_report.html", ctx, Path("r.pdf"), title="Fife wellbeing profile 2015-16",
     data_version="3f2a…") writes a tagged A4 PDF whose metadata title, language and identifier are set.
     """
-    pdf, _ = render_pdf_bytes(template, context, title=title, lang=lang, data_version=data_version)
+    pdf, _ = render_pdf_bytes(template, context, title=title, lang=lang, data_version=data_version, charts=charts)
     write_bytes_atomic(out, pdf)
     return out

@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from rcs_pipeline.charts.figures import PENDING, Panel, dot_chart, dot_panels, stacked_bar
+from rcs_pipeline.charts.figures import Panel, dot_chart, dot_panels, stacked_bar
 from rcs_pipeline.charts.style import Chart
 from rcs_pipeline.reports.catalogue import (
     IndicatorLabel,
@@ -105,14 +105,6 @@ class Section:
     def charts(self) -> list[Chart]:
         """The section's charts."""
         return [payload for kind, payload in self.blocks if kind == "chart"]
-
-
-def resolve_charts(sections: list[Section], charts: list[Chart]) -> None:
-    """Put the drawn charts in place of the placeholders `deferred_charts` returned (PENDING + index)."""
-    for section in sections:
-        for k, (kind, payload) in enumerate(section.blocks):
-            if kind == "chart" and payload.data_uri.startswith(PENDING):
-                section.blocks[k] = ("chart", charts[int(payload.data_uri.removeprefix(PENDING))])
 
 
 def resolve_sheet_notes(sections: list[Section], sheet_names: list[str], workbook: str) -> None:

@@ -221,7 +221,8 @@ def render_services_report(tables: ServicesTables, folder: Path, *, wave: str, l
     version = data_version(tables.as_dict(), wave, la_code)
     context = report_context(tables, wave=wave, la_code=la_code, cpp_name=cpp_name, run_id=run_id)
     title = f"{cpp_name} children\u2019s services mapping {wave}"
-    pdf, pages = render_pdf_bytes(TEMPLATE, context, title=title, lang="en-GB", data_version=version)
+    charts = [context[name] for name in ("level_chart", "need_chart") if context[name] is not None]
+    pdf, pages = render_pdf_bytes(TEMPLATE, context, title=title, lang="en-GB", data_version=version, charts=charts)
     pdf_path = write_bytes_atomic(folder / "services_report.pdf", pdf)
     xlsx_path = write_services_workbook(tables, folder / "services_report.xlsx", title=title, wave=wave,
                                         la_code=la_code, cpp_name=cpp_name, data_version=version)
