@@ -23,7 +23,7 @@ def test_refused_delivery_fails_once_without_retry(
     la_code = TINY_COUNCILS[0]
     admin = tiny_home / "landing" / TINY_WAVE / la_code / "admin_extract.csv"
     pl.read_csv(admin, infer_schema=False).drop("postcode").write_csv(admin)
-    job = defs().get_job_def("partition_refresh_job")
+    job = defs().resolve_job_def("partition_refresh_job")
     result = job.execute_in_process(
         partition_key=str(partition_key(TINY_WAVE, la_code)), instance=dagster_instance, raise_on_error=False
     )
