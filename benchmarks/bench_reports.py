@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from rcs_pipeline.codelists import council_names
-from rcs_pipeline.reports.build import build_reports, close_render_pools
+from rcs_pipeline.reports.build import build_reports, close_render_pools, prestart_render_pool
 from rcs_pipeline.reports.council import ReportSettings
 from rcs_pipeline.reports.sample_tables import sample_published
 
@@ -49,6 +49,7 @@ def main() -> None:
     cpu: dict[str, list[float]] = {"council": [], "cluster": [], "school": []}
     wall = dict.fromkeys(timings, 0.0)
     started = time.perf_counter()
+    prestart_render_pool(args.workers)  # as the report assets do, before they read their tables
     for la_code in codes:
         tables = sample_published(WAVE, la_code, n_clusters=args.clusters, previous_wave="2012-13")
         folder = out / WAVE / la_code

@@ -13,7 +13,7 @@ import polars as pl
 from assets.partitions import wave_and_council, wave_council_partitions
 from assets.resources import RcsSettings
 from rcs_pipeline.paths import RcsHome
-from rcs_pipeline.reports.build import BuildSummary, build_reports
+from rcs_pipeline.reports.build import BuildSummary, build_reports, prestart_render_pool
 from rcs_pipeline.reports.council import ReportSettings
 from rcs_pipeline.reports.inputs import load_published
 
@@ -51,6 +51,7 @@ def workers() -> int:
 def render(context: dg.AssetExecutionContext, settings: RcsSettings, kind: str) -> dg.MaterializeResult:
     """Build one kind of report for the partition and describe what was produced."""
     wave, la_code = wave_and_council(context)
+    prestart_render_pool(workers())
     home = settings.layout()
     tables = load_published(home, wave, la_code)
     if tables.estimates.is_empty():
