@@ -73,8 +73,8 @@ class Chart:
     image: bytes | Future
     alt: str
     title: str
+    key: str
     note: str = ""
-    key: str = ""
 
     @property
     def src(self) -> str:
