@@ -154,7 +154,8 @@ def _rules(col: ColumnSpec) -> list[Rule]:
         if col.min is not None and col.min == 0:
             found.append(Rule("negative", present & (value < 0), "is negative; it must be 0 or more"))
     elif col.pattern:
-        found.append(Rule("format", present & ~raw.str.contains(col.pattern), f"is not {col.pattern_text}"))
+        whole = rf"\A(?:{col.pattern})\z"  # matched whole: a trailing newline or path part does not pass
+        found.append(Rule("format", present & ~raw.str.contains(whole), f"is not {col.pattern_text}"))
     if col.unique:
         key = raw.str.to_uppercase() if col.kind == "pupil_ref" else raw
         found.append(

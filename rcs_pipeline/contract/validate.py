@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import polars as pl
@@ -12,8 +11,8 @@ from rcs_pipeline.contract.files import SOURCE_ROW
 from rcs_pipeline.contract.readers import ParsedDataset, missing_dataset_problem, parse_dataset
 from rcs_pipeline.contract.spec import delivery_rules, load_contract
 from rcs_pipeline.deliveries import READY_MARKER
+from rcs_pipeline.paths import is_la_code
 
-LA_CODE = re.compile(r"^S12\d{6}$")
 ROWS_FETCHED = 20
 KEYS = ["seed_code", "stage", "sex"]
 
@@ -27,7 +26,7 @@ def parse_delivery(folder: Path) -> tuple[dict[str, ParsedDataset], list[Problem
     problems = [p for d in parsed.values() for p in d.problems]
     problems.extend(_missing_datasets(parsed))
     problems.extend(_stray_files(folder))
-    la_code = folder.name if LA_CODE.match(folder.name) else None
+    la_code = folder.name if is_la_code(folder.name) else None
     frames = {n: d.frame for n, d in parsed.items() if _usable(d)}
     problems.extend(_seed_code_problems(frames, parsed, la_code))
     problems.extend(_roll_problems(frames, parsed))
@@ -86,7 +85,9 @@ def _stray_files(folder: Path) -> list[Problem]:
     return [
         problem(p.name, None, (), "is not a dataset of the input contract; ignored", severity="warning")
         for p in sorted(folder.iterdir())
-        if p.is_file() and not p.name.startswith(".") and p.name != READY_MARKER
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.name != READY_MARKER
         and p.stem.strip().lower() not in names
     ]
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from rcs_pipeline.charts.figures import deferred_charts
 from rcs_pipeline.codelists import council_names
-from rcs_pipeline.paths import report_templates_dir
+from rcs_pipeline.paths import area_report_file, inside, report_templates_dir
 from rcs_pipeline.reports.area import area_sections, area_tables, plan_areas
 from rcs_pipeline.reports.council import AreaOutcome, ReportSettings, council_sections
 from rcs_pipeline.reports.inputs import PublishedTables, data_version
@@ -126,8 +126,8 @@ def plan_jobs(tables: PublishedTables, settings: ReportSettings) -> tuple[list[R
                 outcome.level,
                 outcome.code,
                 outcome.name,
-                f"{folder}/{outcome.code}.pdf",
-                f"{folder}/{outcome.code}.xlsx",
+                area_report_file(folder, outcome.code, ".pdf"),
+                area_report_file(folder, outcome.code, ".xlsx"),
                 subset,
                 council_name,
                 settings,
@@ -191,7 +191,7 @@ def render_job(
     charts = [chart for section in sections for chart in section.charts()]
     pdf, pages = render_pdf_bytes(template, context, title=title, data_version=job.data_version, charts=charts)
     chart_cpu = queue.cpu_seconds() if queue is not None else 0.0
-    write_bytes_atomic(out_dir / job.pdf, pdf)
+    write_bytes_atomic(inside(out_dir, job.pdf), pdf)
     facts = [
         ("Report", title),
         ("Council", job.council_name),
@@ -206,7 +206,8 @@ def render_job(
         "could otherwise be worked out (secondary suppression).",
         "Percentages are whole numbers; mean scores have one decimal place. Intervals are 95% confidence intervals.",
     ]
-    write_bytes_atomic(out_dir / job.xlsx, workbook_bytes(tables, title=title, facts=facts, notes=notes))
+    workbook = workbook_bytes(tables, title=title, facts=facts, notes=notes)
+    write_bytes_atomic(inside(out_dir, job.xlsx), workbook)
     return {
         "kind": job.kind,
         "code": job.code,
