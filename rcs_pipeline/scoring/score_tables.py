@@ -47,24 +47,36 @@ def school_clusters(schools: pl.DataFrame) -> pl.DataFrame:
 
 
 def weight_pupils(frame: pl.DataFrame, roll: pl.DataFrame) -> pl.DataFrame:
-    """Post-stratify each instrument's respondents to the roll of that instrument's stages."""
+    """Post-stratify each instrument's respondents to the roll of that instrument's stages.
+
+    Adds weight, weight_level, weight_cell (the final cell, prefixed by the instrument so that it is unique
+    within the council and wave) and cell_roll (that cell's roll: the census design's stratum and fpc).
+    """
     parts = []
     for instrument, stages in INSTRUMENT_STAGES.items():
         respondents = frame.filter(pl.col("instrument") == instrument)
         if respondents.height:
-            parts.append(poststratification_weights(respondents, roll.filter(pl.col("stage").is_in(stages))))
+            parts.append(
+                poststratification_weights(
+                    respondents, roll.filter(pl.col("stage").is_in(stages)), label_prefix=f"{instrument}:"
+                )
+            )
     other = frame.filter(~pl.col("instrument").is_in(list(INSTRUMENT_STAGES)))
     if other.height:
-        parts.append(
-            other.with_columns(
-                pl.lit(None, pl.Float64).alias("weight"), pl.lit(None, pl.String).alias("weight_level")
-            )
-        )
+        parts.append(other.with_columns(_no_weight()))
     if not parts:
-        return frame.with_columns(
-            pl.lit(None, pl.Float64).alias("weight"), pl.lit(None, pl.String).alias("weight_level")
-        )
+        return frame.with_columns(_no_weight())
     return pl.concat(parts, how="vertical_relaxed")
+
+
+def _no_weight() -> list[pl.Expr]:
+    """Null weight, level, cell and cell roll (a respondent outside both pupil surveys' stages)."""
+    return [
+        pl.lit(None, pl.Float64).alias("weight"),
+        pl.lit(None, pl.String).alias("weight_level"),
+        pl.lit(None, pl.String).alias("weight_cell"),
+        pl.lit(None, pl.Int64).alias("cell_roll"),
+    ]
 
 
 def score_pupils(linked: pl.DataFrame, schools: pl.DataFrame, roll: pl.DataFrame) -> pl.DataFrame:
@@ -82,7 +94,8 @@ def score_pupils(linked: pl.DataFrame, schools: pl.DataFrame, roll: pl.DataFrame
     frame = evaluate_indicators(frame, catalogue)
     indicators = [f"ind_{i}" for i in catalogue["indicator_id"]]
     columns = [
-        *KEY_COLUMNS, "weight", "weight_level", *BREAKDOWN_COLUMNS, *score_columns("sdq_", with_impact=True),
+        *KEY_COLUMNS, "weight", "weight_level", "weight_cell", "cell_roll", *BREAKDOWN_COLUMNS,
+        *score_columns("sdq_", with_impact=True),
         "wemwbs", *indicators, *need_flag_names("pupil"), *service_flag_names(),
     ]  # fmt: skip
     return frame.select(columns).sort("instrument", "response_id")

@@ -51,8 +51,9 @@ def _mean(frame: pl.DataFrame, column: str) -> float | None:
     deps=["linked_pupils", "schools", "school_roll"],
     partitions_def=wave_council_partitions,
     kinds={"polars", "parquet"},
-    code_version="1",
-    description="One row per pupil-survey respondent: post-stratification weight, breakdowns (SIMD quintile, "
+    code_version="2",
+    description="One row per pupil-survey respondent: post-stratification weight with its final weighting cell "
+    "(weight_cell, cell_roll: the census design's strata and fpc), breakdowns (SIMD quintile, "
     "urban/rural, FSM P6+, ASN, looked after, child protection), SDQ scores and bands, WEMWBS, one ind_<id> "
     "column per catalogue indicator, need and service flags (docs/tables.md, analysis).",
 )
@@ -68,6 +69,7 @@ def pupil_scores(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg
     )
     weights = _roll_by_instrument(scores, roll)
     levels = dict(scores.group_by("weight_level").len().sort("weight_level", nulls_last=True).rows())
+    cells = scores.filter(pl.col("weight_cell").is_not_null()).group_by("weight_cell").len()
     return write_table(
         scores,
         layout.table("analysis", "pupil_scores", wave, la_code),
@@ -84,6 +86,8 @@ def pupil_scores(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg
         share_service_any=_share(scores, "service_any"),
         weights_vs_roll=dg.MetadataValue.json(weights),
         weight_levels=dg.MetadataValue.json({str(k): v for k, v in levels.items()}),
+        weight_cells=cells.height,
+        smallest_weight_cell=int(cells["len"].min()) if cells.height else None,
     )
 
 
