@@ -1,0 +1,226 @@
+"""published_comparisons: the disclosure-controlled twin of `analysis/comparisons` (docs/methods/disclosure.md §9).
+
+A comparison is published only when every figure it rests on is published: both compared domains'
+published estimates are shown (not suppressed); for a `rest_of_council`, `rest_of_wave` or `rest`
+reference, the whole and the part are both shown (for `rest`, every group of the breakdown, whose sum
+is the whole). If any of those figures is withheld, the row keeps its keys, its value columns are null
+and `suppressed` is true (reports print `[c]` and state no direction). If a figure is not in the
+published tables at all (outside the publication scope, or no respondents), the row's values are null,
+`suppressed` is false and `test_status` is `not_published` (reports print `[x]`).
+
+Values are printed as the published estimates print them (whole percentages, means to one decimal
+place). The design standard error, the degrees of freedom and the unadjusted p-value are not published,
+nor the reference side's base for a `rest` reference.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from rcs_pipeline.disclosure.publish import display
+
+S, I64, F64 = pl.String, pl.Int64, pl.Float64
+ESTIMATE_KEYS = ["indicator_id", "geography_level", "geography_code", "breakdown", "breakdown_value"]
+COMPARISON_KEYS = [
+    "family",
+    "indicator_id",
+    "comparison",
+    "geography_level",
+    "geography_code",
+    "breakdown",
+    "breakdown_value",
+    "reference",
+]
+COMPARISON_SCHEMA: dict[str, pl.DataType] = {
+    "indicator_id": S,
+    "family": S,
+    "comparison": S,
+    "geography_level": S,
+    "geography_code": S,
+    "breakdown": S,
+    "breakdown_value": S,
+    "reference": S,
+    "n": I64,
+    "estimate": F64,
+    "reference_n": I64,
+    "reference_estimate": F64,
+    "difference": F64,
+    "se": F64,
+    "df": I64,
+    "p_value": F64,
+    "p_adjusted": F64,
+    "direction": S,
+    "test_status": S,
+}
+"""`analysis/comparisons` as docs/tables.md describes it (the input)."""
+PUBLISHED_COMPARISON_SCHEMA: dict[str, pl.DataType] = {
+    **{k: COMPARISON_SCHEMA[k] for k in list(COMPARISON_SCHEMA)[:8]},
+    "unit": S,
+    "n": I64,
+    "estimate": F64,
+    "reference_n": I64,
+    "reference_estimate": F64,
+    "difference": F64,
+    "p_adjusted": F64,
+    "direction": S,
+    "test_status": S,
+    "suppressed": pl.Boolean(),
+}
+"""`published_comparisons` (the output)."""
+REST_REFERENCES = ("rest_of_council", "rest_of_wave", "rest")
+NOT_PUBLISHED = "not_published"
+SHOWN, WITHHELD, ABSENT = 0, 1, 2
+"""Figure states, ordered so that the worst of several is their maximum (withheld wins over absent)."""
+
+
+def conform_comparisons(frame: pl.DataFrame | None) -> pl.DataFrame:
+    """`analysis/comparisons` with the contract's columns and types; an error names any missing column."""
+    if frame is None:
+        return pl.DataFrame(schema=COMPARISON_SCHEMA)
+    missing = [c for c in COMPARISON_SCHEMA if c not in frame.columns]
+    if missing:
+        raise ValueError(f"table 'comparisons' lacks columns {missing} of docs/tables.md")
+    return frame.select([pl.col(c).cast(t) for c, t in COMPARISON_SCHEMA.items()])
+
+
+def figure_states(published: pl.DataFrame, wave: str = "") -> pl.DataFrame:
+    """Published estimates as figures: keys, `fig_wave`, unit, n, value and state (shown or withheld)."""
+    shown = ~pl.col("suppressed").fill_null(True) & pl.col("value").is_not_null()
+    return published.select(
+        pl.lit(wave, S).alias("fig_wave"),
+        *[pl.col(k).cast(S) for k in ESTIMATE_KEYS],
+        pl.col("unit").cast(S),
+        pl.col("n").cast(I64),
+        pl.col("value").cast(F64),
+        pl.when(shown).then(pl.lit(SHOWN)).otherwise(pl.lit(WITHHELD)).cast(pl.Int8).alias("state"),
+    )
+
+
+def breakdown_states(figures: pl.DataFrame) -> pl.DataFrame:
+    """Per indicator, geography and breakdown (not `all`): the worst state over all its groups (the `rest` whole)."""
+    return (
+        figures.filter((pl.col("fig_wave") == "") & (pl.col("breakdown") != "all"))
+        .group_by("indicator_id", "geography_level", "geography_code", "breakdown")
+        .agg(pl.col("state").max().alias("whole_state"))
+    )
+
+
+def reference_domain(la_code: str) -> list[pl.Expr]:
+    """The figure each comparison's other side rests on: `ref_wave` ('' = this wave), level, code, breakdown, group.
+
+    A `group_vs_rest` comparison rests on every group of its breakdown (`breakdown_states`), so it has none here.
+    """
+    kind = pl.col("comparison")
+    wave = pl.when(kind == "wave_vs_wave").then(pl.col("reference")).otherwise(pl.lit(""))
+    level = (
+        pl.when(kind == "area_vs_rest_of_council")
+        .then(pl.lit("council"))
+        .when(kind == "council_vs_rest_of_wave")
+        .then(pl.lit("all_councils"))
+        .otherwise(pl.col("geography_level"))
+    )
+    code = (
+        pl.when(kind == "area_vs_rest_of_council")
+        .then(pl.lit(la_code))
+        .when(kind == "council_vs_rest_of_wave")
+        .then(pl.lit("all"))
+        .otherwise(pl.col("geography_code"))
+    )
+    whole = kind.is_in(["area_vs_rest_of_council", "council_vs_rest_of_wave"])
+    breakdown = pl.when(whole).then(pl.lit("all")).otherwise(pl.col("breakdown"))
+    value = (
+        pl.when(whole)
+        .then(pl.lit("all"))
+        .when(kind == "group_vs_group")
+        .then(pl.col("reference"))
+        .when(kind == "wave_vs_wave")
+        .then(pl.col("breakdown_value"))
+    )
+    named = {
+        "ref_wave": wave,
+        "ref_level": level,
+        "ref_code": code,
+        "ref_breakdown": breakdown,
+        "ref_value": value,
+    }
+    return [expr.cast(S).alias(name) for name, expr in named.items()]
+
+
+def publish_comparisons(
+    comparisons: pl.DataFrame,
+    published: pl.DataFrame,
+    comparator: pl.DataFrame,
+    earlier: dict[str, pl.DataFrame],
+    la_code: str,
+) -> pl.DataFrame:
+    """published_comparisons of one council and wave from its comparisons and the published figures they rest on.
+
+    `published` is the council's published_estimates of the wave, `comparator` its
+    published_comparator_estimates (empty in a one-council wave), `earlier` the council's
+    published_estimates of each earlier wave, by wave.
+    """
+    comps = conform_comparisons(comparisons)
+    figures = pl.concat(
+        [
+            figure_states(published),
+            figure_states(comparator),
+            *[figure_states(frame, wave) for wave, frame in sorted(earlier.items())],
+        ]
+    )
+    own = figures.filter(pl.col("fig_wave") == "").drop("fig_wave")
+    side_a = own.rename({"n": "a_n", "value": "a_value", "state": "a_state"})
+    side_b = figures.rename(
+        {
+            "fig_wave": "ref_wave",
+            "geography_level": "ref_level",
+            "geography_code": "ref_code",
+            "breakdown": "ref_breakdown",
+            "breakdown_value": "ref_value",
+            "unit": "b_unit",
+            "n": "b_n",
+            "value": "b_value",
+            "state": "b_state",
+        }
+    )
+    framed = (
+        comps.with_columns(reference_domain(la_code))
+        .join(side_a, on=ESTIMATE_KEYS, how="left")
+        .join(
+            side_b,
+            on=["ref_wave", "indicator_id", "ref_level", "ref_code", "ref_breakdown", "ref_value"],
+            how="left",
+        )
+        .join(
+            breakdown_states(figures),
+            on=["indicator_id", "geography_level", "geography_code", "breakdown"],
+            how="left",
+        )
+    )
+    is_rest = pl.col("comparison") == "group_vs_rest"
+    other = pl.when(is_rest).then(pl.col("whole_state")).otherwise(pl.col("b_state"))
+    state = pl.max_horizontal(pl.col("a_state").fill_null(ABSENT), other.fill_null(ABSENT))
+    framed = framed.with_columns(state=state)
+    shown = pl.col("state") == SHOWN
+    rest_side = pl.col("comparison").is_in(["area_vs_rest_of_council", "council_vs_rest_of_wave"]) | is_rest
+    unit = pl.col("unit")
+    return framed.select(
+        *list(COMPARISON_SCHEMA)[:8],
+        pl.when(pl.col("state") != WITHHELD).then(unit).alias("unit"),
+        pl.when(shown).then(pl.col("a_n")).alias("n"),
+        pl.when(shown).then(pl.col("a_value")).alias("estimate"),
+        pl.when(shown & ~rest_side).then(pl.col("b_n")).alias("reference_n"),
+        pl.when(shown)
+        .then(
+            pl.when(rest_side).then(display(pl.col("reference_estimate"), unit)).otherwise(pl.col("b_value"))
+        )
+        .alias("reference_estimate"),
+        pl.when(shown).then(display(pl.col("difference"), unit)).alias("difference"),
+        pl.when(shown).then(pl.col("p_adjusted").round(3)).alias("p_adjusted"),
+        pl.when(shown).then(pl.col("direction")).alias("direction"),
+        pl.when(shown)
+        .then(pl.col("test_status"))
+        .when(pl.col("state") == ABSENT)
+        .then(pl.lit(NOT_PUBLISHED))
+        .alias("test_status"),
+        (pl.col("state") == WITHHELD).alias("suppressed"),
+    ).sort(COMPARISON_KEYS)
