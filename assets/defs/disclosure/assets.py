@@ -4,7 +4,6 @@ The four council tables are suppressed together (secondary suppression crosses t
 multi-asset writes them; its blocking checks re-read the files as written and re-run the attacker audit.
 """
 
-
 from typing import Any
 
 import dagster as dg
@@ -15,8 +14,13 @@ from assets.resources import RcsSettings
 from assets.tables import table_metadata
 from rcs_pipeline.disclosure import CouncilTables, DisclosureSettings, audit_published, protect_council
 from rcs_pipeline.disclosure.audit import AuditResult
-from rcs_pipeline.disclosure.comparator import protect_comparator
-from rcs_pipeline.disclosure.protect import TABLES, Protection
+from rcs_pipeline.disclosure.comparator import (
+    ComparatorProtection,
+    audit_published_comparator,
+    protect_comparator,
+)
+from rcs_pipeline.disclosure.explain import audit_summary, cell_names
+from rcs_pipeline.disclosure.protect import TABLES, Protection, council_system
 from rcs_pipeline.disclosure.schemas import conform
 from rcs_pipeline.paths import RcsHome
 from rcs_pipeline.storage import write_parquet_atomic
@@ -24,9 +28,14 @@ from rcs_pipeline.storage.parquet import read_parquet
 
 GROUP = "disclosure"
 CODE_VERSION = "disclosure-1"
+COMPARATOR_VERSION = "comparator-2"
 KINDS = {"polars", "scipy", "parquet"}
-SOURCES = {"estimates": "analysis", "three_circles": "analysis", "response_rates": "analysis",
-           "linkage_quality": "linkage"}
+SOURCES = {
+    "estimates": "analysis",
+    "three_circles": "analysis",
+    "response_rates": "analysis",
+    "linkage_quality": "linkage",
+}
 PUBLISHED = [f"published_{name}" for name in TABLES]
 AUDITED = PUBLISHED
 
@@ -38,8 +47,10 @@ def disclosure_settings(settings: RcsSettings) -> DisclosureSettings:
 
 def read_council_tables(home: RcsHome, wave: str, la_code: str) -> CouncilTables:
     """The unsuppressed upstream tables of one partition, conformed to docs/tables.md."""
-    frames = {name: conform(read_parquet(home.table(zone, name, wave, la_code)), name)
-              for name, zone in SOURCES.items()}
+    frames = {
+        name: conform(read_parquet(home.table(zone, name, wave, la_code)), name)
+        for name, zone in SOURCES.items()
+    }
     return CouncilTables(**frames)
 
 
@@ -51,8 +62,13 @@ def read_schools(home: RcsHome, wave: str, la_code: str) -> pl.DataFrame:
 def settings_table(rules: DisclosureSettings) -> pl.DataFrame:
     """One row: thresholds and rule text, for reports' methods annexes."""
     text = rules.rule_text()
-    return pl.DataFrame({"min_group": [rules.min_group], "min_cell": [rules.min_cell],
-                         **{f"rule_{name}": [value] for name, value in text.items()}})
+    return pl.DataFrame(
+        {
+            "min_group": [rules.min_group],
+            "min_cell": [rules.min_cell],
+            **{f"rule_{name}": [value] for name, value in text.items()},
+        }
+    )
 
 
 def audit_metadata(audit: AuditResult, breaches: int) -> dict[str, Any]:
@@ -84,19 +100,38 @@ def protection_metadata(result: Protection, rules: DisclosureSettings, table: st
 
 @dg.multi_asset(
     specs=[
-        *[dg.AssetSpec(name, group_name=GROUP, kinds=KINDS, partitions_def=wave_council_partitions,
-                       code_version=CODE_VERSION, deps=[*SOURCES, "schools"],
-                       description=f"Disclosure-controlled {name.removeprefix('published_')} (DESIGN §8): "
-                                   "suppressed values null, `suppressed` and `reason` set, display rounding.")
-          for name in PUBLISHED],
-        dg.AssetSpec("disclosure_settings", group_name=GROUP, kinds={"parquet"},
-                     partitions_def=wave_council_partitions, code_version=CODE_VERSION,
-                     description="The run's min_group and min_cell with the rule text, for methods annexes."),
+        *[
+            dg.AssetSpec(
+                name,
+                group_name=GROUP,
+                kinds=KINDS,
+                partitions_def=wave_council_partitions,
+                code_version=CODE_VERSION,
+                deps=[*SOURCES, "schools"],
+                description=f"Disclosure-controlled {name.removeprefix('published_')} (DESIGN §8): "
+                "suppressed values null, `suppressed` and `reason` set, display rounding.",
+            )
+            for name in PUBLISHED
+        ],
+        dg.AssetSpec(
+            "disclosure_settings",
+            group_name=GROUP,
+            kinds={"parquet"},
+            partitions_def=wave_council_partitions,
+            code_version=CODE_VERSION,
+            description="The run's min_group and min_cell with the rule text, for methods annexes.",
+        ),
     ],
-    check_specs=[dg.AssetCheckSpec(f"{name}_audit", asset=name, blocking=True,
-                                   description="Attacker LP audit of the tables as written: every suppressed count "
-                                               "keeps an interval ≥ min_cell; no published cell breaks a primary rule.")
-                 for name in AUDITED],
+    check_specs=[
+        dg.AssetCheckSpec(
+            f"{name}_audit",
+            asset=name,
+            blocking=True,
+            description="Attacker LP audit of the tables as written: every suppressed count "
+            "keeps an interval ≥ min_cell; no published cell breaks a primary rule.",
+        )
+        for name in AUDITED
+    ],
     can_subset=False,
 )
 def publish_council_tables(context: dg.AssetExecutionContext, settings: RcsSettings):
@@ -111,13 +146,24 @@ def publish_council_tables(context: dg.AssetExecutionContext, settings: RcsSetti
     yield _materialise(home, "disclosure_settings", wave, la_code, settings_table(rules), {})
     written = {name: read_parquet(home.table("published", name, wave, la_code)) for name in PUBLISHED}
     audit, breaches = audit_published(tables, schools, la_code, rules, written)
+    passed = audit.passed and breaches == 0
+    names = {} if passed else cell_names(council_system(tables, schools, la_code, rules).tables)
+    summary = audit_summary(audit, breaches, rules.min_cell, names)
+    if not passed:
+        context.log.error(f"published tables audit: {summary}")
     for name in AUDITED:
-        yield dg.AssetCheckResult(asset_key=name, check_name=f"{name}_audit",
-                                  passed=audit.passed and breaches == 0, metadata=audit_metadata(audit, breaches))
+        yield dg.AssetCheckResult(
+            asset_key=name,
+            check_name=f"{name}_audit",
+            passed=passed,
+            description=summary,
+            metadata={**audit_metadata(audit, breaches), "summary": summary},
+        )
 
 
-def _materialise(home: RcsHome, name: str, wave: str, la_code: str | None, frame: pl.DataFrame,
-                 extra: dict[str, Any]) -> dg.MaterializeResult:
+def _materialise(
+    home: RcsHome, name: str, wave: str, la_code: str | None, frame: pl.DataFrame, extra: dict[str, Any]
+) -> dg.MaterializeResult:
     """Write one published table and describe it."""
     path = home.table("published", name, wave, la_code)
     write_parquet_atomic(frame, path)
@@ -125,31 +171,74 @@ def _materialise(home: RcsHome, name: str, wave: str, la_code: str | None, frame
 
 
 @dg.asset(
-    group_name=GROUP, kinds=KINDS, partitions_def=wave_council_partitions, code_version=CODE_VERSION,
-    deps=["comparator_estimates",
-          dg.AssetDep("estimates", partition_mapping=every_council_of_wave),
-          dg.AssetDep("published_estimates", partition_mapping=every_council_of_wave)],
-    check_specs=[dg.AssetCheckSpec("published_comparator_estimates_audit", asset="published_comparator_estimates",
-                                   blocking=True, description="Attacker LP audit of the comparator with every "
-                                   "council's published council-level estimates.")],
-    description="Disclosure-controlled all-councils comparator of the wave, for this council's reports: a cell "
-                "over a suppressed council cell is suppressed, comparator breakdowns protected, then audited. "
-                "Reads every council's estimates of the wave (same wave, every council).",
+    group_name=GROUP,
+    kinds=KINDS,
+    partitions_def=wave_council_partitions,
+    code_version=COMPARATOR_VERSION,
+    deps=[
+        "comparator_estimates",
+        dg.AssetDep("estimates", partition_mapping=every_council_of_wave),
+        dg.AssetDep("published_estimates", partition_mapping=every_council_of_wave),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "published_comparator_estimates_audit",
+            asset="published_comparator_estimates",
+            blocking=True,
+            description="Attacker LP audit of the comparator as written, with "
+            "every council's published council-level estimates: it must narrow no hidden "
+            "cell below min_cell beyond what the councils' own tables give, and no shown "
+            "cell may break a primary rule.",
+        )
+    ],
+    description="Disclosure-controlled all-councils comparator of the wave, for this council's reports: only cells "
+    "the councils' published tables already determine are shown (docs/methods/disclosure.md), then the "
+    "file is audited. A wave with fewer than two published councils gets an empty table and the "
+    "reason in metadata. Reads every council's estimates of the wave (same wave, every council).",
 )
 def published_comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSettings):
-    """Suppress and publish the all-councils comparator beside this council's tables."""
+    """Suppress and publish the all-councils comparator beside this council's tables, then audit the file."""
     wave, own = wave_and_council(context)
     home, rules = settings.layout(), disclosure_settings(settings)
     comparator = conform(read_parquet(home.table("analysis", "comparator_estimates", wave, own)), "estimates")
-    councils = {}
-    for path in home.wave_tables("analysis", "estimates", wave):
-        la_code = path.stem
-        published = home.table("published", "published_estimates", wave, la_code)
-        if published.exists():  # a council whose delivery failed is left out of the comparator
-            councils[la_code] = (conform(read_parquet(path), "estimates"), read_parquet(published))
+    councils = read_published_councils(home, wave)
     result = protect_comparator(comparator, councils, rules)
     name = "published_comparator_estimates"
-    metadata = {**protection_metadata(result, rules, name), "councils_included": sorted(councils)}
+    metadata = {**protection_metadata(result, rules, name), **comparator_metadata(result)}
     yield _materialise(home, name, wave, own, result.published[name], metadata)
-    yield dg.AssetCheckResult(check_name=f"{name}_audit", passed=result.audit.passed and result.primary_breaches == 0,
-                              metadata=audit_metadata(result.audit, result.primary_breaches))
+    written = read_parquet(home.table("published", name, wave, own))
+    audit, breaches, names = audit_published_comparator(comparator, councils, rules, written)
+    summary = audit_summary(audit, breaches, rules.min_cell, names)
+    if not (audit.passed and breaches == 0):
+        context.log.error(f"{name}_audit: {summary}")
+    yield dg.AssetCheckResult(
+        check_name=f"{name}_audit",
+        passed=audit.passed and breaches == 0,
+        description=summary,
+        metadata={**audit_metadata(audit, breaches), "summary": summary, **comparator_metadata(result)},
+    )
+
+
+def read_published_councils(home: RcsHome, wave: str) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
+    """la_code → (estimates, published_estimates) of every council of the wave with published tables.
+
+    A council whose delivery or gates failed has none and is left out; children it has in the comparator
+    are then hidden as "other councils" (docs/methods/disclosure.md).
+    """
+    councils = {}
+    for path in home.wave_tables("analysis", "estimates", wave):
+        published = home.table("published", "published_estimates", wave, path.stem)
+        if published.exists():
+            councils[path.stem] = (conform(read_parquet(path), "estimates"), read_parquet(published))
+    return councils
+
+
+def comparator_metadata(result: ComparatorProtection) -> dict[str, Any]:
+    """Which councils the comparator was protected with, cells shown as determined, and why it is withheld."""
+    return {
+        "councils_included": dg.MetadataValue.json(list(result.councils)),
+        "other_councils_hidden": result.other_councils,
+        "cells_determined_by_council_tables": result.determined,
+        "narrow_intervals_from_council_tables": result.narrow_before,
+        "withheld_reason": result.withheld_reason or "",
+    }
