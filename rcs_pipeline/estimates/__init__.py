@@ -6,7 +6,6 @@ from rcs_pipeline.estimates.survey_estimates import (
     estimate_comparator,
     estimate_indicators,
     indicator_types,
-    school_rolls,
 )
 
 __all__ = [
@@ -15,5 +14,4 @@ __all__ = [
     "estimate_comparator",
     "estimate_indicators",
     "indicator_types",
-    "school_rolls",
 ]

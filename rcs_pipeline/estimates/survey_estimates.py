@@ -2,7 +2,7 @@
 
 Example:
     >>> types = {"wemwbs_mean": "mean", "bullied": "proportion"}
-    >>> est = estimate_indicators(pupil_scores, types, school_rolls(school_roll))
+    >>> est = estimate_indicators(pupil_scores, types)
     >>> est.columns[:6]
     ['indicator_id', 'geography_level', 'geography_code', 'breakdown', 'breakdown_value', 'n']
 """
@@ -14,12 +14,12 @@ from collections.abc import Mapping
 import duckdb
 import polars as pl
 
-from rcs_pipeline.estimates.domains import COMPARATOR_LEVEL, GEOGRAPHY_LEVELS, SURVEYED_STAGES
+from rcs_pipeline.estimates.domains import COMPARATOR_LEVEL, GEOGRAPHY_LEVELS
 from rcs_pipeline.estimates.intervals import with_intervals
 from rcs_pipeline.estimates.linearisation import (
     answered_by_group,
     create_design_rows,
-    design_units,
+    design_strata,
     required_columns,
     unit_sums,
 )
@@ -39,6 +39,8 @@ ESTIMATE_SCHEMA: dict[str, pl.DataType] = {
     "se": pl.Float64(),
     "df": pl.Int64(),
     "ci_status": pl.String(),
+    "ci_method": pl.String(),
+    "reliability": pl.String(),
 }
 SORT_KEYS = ["indicator_id", "geography_level", "geography_code", "breakdown", "breakdown_value"]
 INDICATOR_TYPES = ("proportion", "mean")
@@ -57,17 +59,6 @@ def indicator_types(catalogue: pl.DataFrame) -> dict[str, str]:
     return types
 
 
-def school_rolls(school_roll: pl.DataFrame) -> pl.DataFrame:
-    """Roll per school over the surveyed stages (P5–P7, S1–S4): the N of each school's design."""
-    stages = [s for stages in SURVEYED_STAGES.values() for s in stages]
-    return (
-        school_roll.filter(pl.col("stage").is_in(stages))
-        .group_by("seed_code")
-        .agg(roll=pl.col("pupils").cast(pl.Float64).sum())
-        .sort("seed_code")
-    )
-
-
 def connect(threads: int = 1) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection; one thread by default so floating sums are byte-reproducible."""
     con = duckdb.connect(":memory:")
@@ -75,46 +66,46 @@ def connect(threads: int = 1) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _check_columns(pupils: pl.DataFrame, types: Mapping[str, str]) -> None:
+def _check_columns(pupils: pl.DataFrame, types: Mapping[str, str], census: bool) -> None:
     """Fail with the list of missing columns before any SQL runs."""
-    missing = [c for c in required_columns(types) if c not in pupils.columns]
+    missing = [c for c in required_columns(types, census) if c not in pupils.columns]
     if missing:
         raise IndicatorColumnError(f"pupil_scores is missing columns needed for estimates: {missing}")
+
+
+def _check_strata(con: duckdb.DuckDBPyConnection) -> None:
+    """A weighting cell must have one roll: two rolls in a cell mean pupil_scores was not built by its weights."""
+    bad = con.sql("SELECT COUNT(*) FROM strata WHERE fpc_values > 1").fetchall()[0][0]
+    if bad:
+        raise ValueError(f"pupil_scores: {bad} weighting cell(s) (weight_cell) carry more than one cell_roll")
 
 
 def estimate_indicators(
     pupils: pl.DataFrame,
     types: Mapping[str, str],
-    rolls: pl.DataFrame | None = None,
     levels: tuple[str, ...] = GEOGRAPHY_LEVELS,
+    census: bool = True,
     threads: int = 1,
 ) -> pl.DataFrame:
-    """Estimates of every indicator × geography level × breakdown group, each council its own design.
+    """Estimates of every indicator × geography level × breakdown group, each a domain of one design.
 
-    `pupils` may hold one or several councils (each is a stratum of its own design); `rolls`
-    (seed_code, roll) gives the finite population correction of the school designs (a school missing
-    from it gets no interval); `rolls=None` means no correction (parents, whose population is unknown). Add `'all_councils'` to `levels` for the
-    comparator over every council in `pupils` (councils as strata of one design).
+    `census=True` (pupils): strata = la_code + weight_cell, fpc = cell_roll (docs/methods/estimates.md).
+    `census=False` (parents, interim): one stratum per council, no fpc. `pupils` may hold several councils:
+    their strata never mix, so council, cluster and school figures equal each council's own design. Add
+    `'all_councils'` to `levels` for the comparator over every council in `pupils` (one design).
     """
-    _check_columns(pupils, types)
+    _check_columns(pupils, types, census)
     if not types:
         return pl.DataFrame(schema=ESTIMATE_SCHEMA)
     con = connect(threads)
     try:
-        columns = required_columns(types) + (["instrument"] if "instrument" in pupils.columns else [])
+        columns = required_columns(types, census) + (["instrument"] if "instrument" in pupils.columns else [])
         con.register("pupils", pupils.select(columns))
-        if rolls is not None:
-            con.register("school_rolls", rolls.select("seed_code", pl.col("roll").cast(pl.Float64)))
-        create_design_rows(con)
-        school_level = "school" in levels
-        unit_sums(
-            con,
-            types,
-            unit_sums_of_squares=school_level,
-            row_groups=answered_by_group(pupils, types, "instrument"),
-        )
-        design_units(con)
-        raw = domain_estimates(con, levels, fpc=rolls is not None).pl()
+        create_design_rows(con, census=census)
+        design_strata(con)
+        _check_strata(con)
+        unit_sums(con, types, row_groups=answered_by_group(pupils, types, "instrument"))
+        raw = domain_estimates(con, levels).pl()
     finally:
         con.close()
     proportions = [i for i, t in types.items() if t == "proportion"]
@@ -122,6 +113,8 @@ def estimate_indicators(
     return out.select(ESTIMATE_SCHEMA.keys()).cast(ESTIMATE_SCHEMA).sort(SORT_KEYS)
 
 
-def estimate_comparator(pupils: pl.DataFrame, types: Mapping[str, str], threads: int = 1) -> pl.DataFrame:
-    """The all-councils comparator of a wave: one design with councils as strata, every breakdown."""
-    return estimate_indicators(pupils, types, levels=(COMPARATOR_LEVEL,), threads=threads)
+def estimate_comparator(
+    pupils: pl.DataFrame, types: Mapping[str, str], census: bool = True, threads: int = 1
+) -> pl.DataFrame:
+    """The all-councils comparator of a wave: one design over every council (strata la_code + cell)."""
+    return estimate_indicators(pupils, types, levels=(COMPARATOR_LEVEL,), census=census, threads=threads)

@@ -1,6 +1,10 @@
-"""A small hand-made clustered sample: 2 councils, 7 schools in 4 clusters, weights, nulls, rare outcome.
+"""A small hand-made census sample: 2 councils, 11 schools in 4 clusters, weighting cells, nulls, rare outcome.
 
-The rare outcome is asked of the secondary schools only (as each survey's own indicators are).
+Each school's roll is split over S1/S2 x F/M; the respondents are weighted by the project's own
+post-stratification, so the weighting cells (weight_cell, cell_roll) collapse as in pupil_scores: sex
+cells with one respondent, unknown sex, single-respondent schools pooled within a cluster (4000004 and
+4000005 in B02) and a lone one pooled across its council (5000005 with 5000003, the school with the
+fewest respondents). The rare outcome is asked of the secondary schools only.
 """
 
 from __future__ import annotations
@@ -8,20 +12,36 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from rcs_pipeline.weights import poststratification_weights
+
 SCHOOLS = {  # seed_code: (la_code, asg_code, respondents, roll)
     "5000001": ("S12000005", "A01", 9, 40),
     "5000002": ("S12000005", "A01", 12, 55),
     "5000003": ("S12000005", "A02", 7, 21),
     "5000004": ("S12000005", "A02", 10, 63),
+    "5000005": ("S12000005", "A02", 1, 12),
     "4000001": ("S12000040", "B01", 11, 30),
     "4000002": ("S12000040", "B01", 8, 44),
     "4000003": ("S12000040", "B02", 6, 18),
+    "4000004": ("S12000040", "B02", 1, 9),
+    "4000005": ("S12000040", "B02", 1, 14),
 }
 TYPES = {"happy": "proportion", "wellbeing": "mean", "rare": "proportion"}
 
 
-def clustered_sample(seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(pupil_scores-like frame, rolls) with breakdown columns and three indicators."""
+def school_roll() -> pl.DataFrame:
+    """Each school's roll split over S1/S2 x F/M (the remainder goes to S2 girls)."""
+    rows = []
+    for seed_code, (_, _, _, roll) in SCHOOLS.items():
+        quarter = roll // 4
+        for stage, sex in (("S1", "F"), ("S1", "M"), ("S2", "M")):
+            rows.append((seed_code, stage, sex, quarter))
+        rows.append((seed_code, "S2", "F", roll - 3 * quarter))
+    return pl.DataFrame(rows, schema=["seed_code", "stage", "sex", "pupils"], orient="row")
+
+
+def clustered_sample(seed: int = 7) -> pl.DataFrame:
+    """pupil_scores-like frame (weights and cells from the roll) with breakdown columns and three indicators."""
     rng = np.random.default_rng(seed)
     rows = []
     for seed_code, (la_code, asg_code, n, _) in SCHOOLS.items():
@@ -37,7 +57,6 @@ def clustered_sample(seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]:
                     "seed_code": seed_code,
                     "response_id": f"{seed_code}-{i}",
                     "instrument": "primary" if seed_code.endswith("1") else "secondary",
-                    "weight": float(np.round(rng.uniform(1.0, 4.0), 3)),
                     "sex": None if rng.random() < 0.07 else ("F" if rng.random() < 0.5 else "M"),
                     "stage": stage,
                     "simd_quintile": simd,
@@ -53,5 +72,8 @@ def clustered_sample(seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]:
                 }
             )
     frame = pl.DataFrame(rows, schema_overrides={"simd_quintile": pl.Int8, "urban_rural_8fold": pl.Int8})
-    rolls = pl.DataFrame({"seed_code": list(SCHOOLS), "roll": [float(v[3]) for v in SCHOOLS.values()]})
-    return frame, rolls
+    parts = [
+        poststratification_weights(frame.filter(pl.col("la_code") == la), school_roll())
+        for la in sorted(set(frame["la_code"]))
+    ]
+    return pl.concat(parts)
