@@ -5,6 +5,8 @@ contents) and is styled by `report_templates/report.css`. The Jinja environment,
 font configuration are built once per process and reused, so a pool worker renders many reports
 without re-parsing fonts or CSS.
 
+Accessibility: every table header cell carries its /Scope (`rcs_pipeline.reports.pdf_structure`).
+
 Reproducibility: the PDF's creation and modification dates come from `SOURCE_DATE_EPOCH` (the
 reproducible-builds convention) or a fixed date, and its file identifier from `data_version`, so the
 same inputs and code give byte-identical files.
@@ -27,6 +29,7 @@ import jinja2
 
 from rcs_pipeline.charts.style import Chart
 from rcs_pipeline.paths import project_root, report_templates_dir
+from rcs_pipeline.reports.pdf_structure import tag_table_headers
 from rcs_pipeline.reports.png_embedding import embed_png_data_as_is
 from rcs_pipeline.storage import write_bytes_atomic
 
@@ -180,10 +183,11 @@ def render_pdf_bytes(
 
     fonts, css = _fonts_and_stylesheet()
     embed_png_data_as_is()
+    tag_table_headers()
     html = render_html(template, context, title=title, lang=lang, data_version=data_version)
-    document = HTML(string=html, base_url=str(report_templates_dir()), url_fetcher=chart_fetcher(charts)).render(
-        stylesheets=[css], font_config=fonts, pdf_variant="pdf/ua-1"
-    )
+    document = HTML(
+        string=html, base_url=str(report_templates_dir()), url_fetcher=chart_fetcher(charts)
+    ).render(stylesheets=[css], font_config=fonts, pdf_variant="pdf/ua-1")
     with _fixed_font_timestamps():
         pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=pdf_identifier(data_version, title))
     return pdf, len(document.pages)
@@ -204,6 +208,8 @@ def render_pdf(
     Example: render_pdf("council_report.html", ctx, Path("r.pdf"), title="Fife wellbeing profile 2015-16",
     data_version="3f2a…") writes a tagged A4 PDF whose metadata title, language and identifier are set.
     """
-    pdf, _ = render_pdf_bytes(template, context, title=title, lang=lang, data_version=data_version, charts=charts)
+    pdf, _ = render_pdf_bytes(
+        template, context, title=title, lang=lang, data_version=data_version, charts=charts
+    )
     write_bytes_atomic(out, pdf)
     return out

@@ -11,6 +11,7 @@ import io
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 
@@ -21,6 +22,9 @@ from rcs_pipeline.storage import write_bytes_atomic
 PERCENT = re.compile(r"^-?\d+%$")
 NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+CELL_REFERENCE = re.compile(r"^([a-z]{1,3}\d+|[rc]|r\d*c\d*)$", re.IGNORECASE)
+"""Names Excel reads as a cell (A1, XFD99, R1C1, R, C): a table may not be called that."""
+TABLE_STYLE = "Table Style Light 1"
 
 
 def sheet_names(tables: list[Table]) -> list[str]:
@@ -30,6 +34,33 @@ def sheet_names(tables: list[Table]) -> list[str]:
         base = FORBIDDEN.sub(" ", table.sheet or table.caption).strip()
         names.append(f"T{k} {base}"[:31].rstrip())
     return names
+
+
+def table_name(label: str) -> str:
+    """A meaningful Excel table name from a sheet name: word characters joined by `_`, never a cell reference."""
+    name = re.sub(r"\W+", "_", label).strip("_")
+    if not name or not re.match(r"[^\W\d]", name) or CELL_REFERENCE.match(name):
+        name = f"Table_{name}"
+    return name
+
+
+def add_header_table(
+    sheet: Any, first_row: int, headers: list[str], rows: int, name: str, header_format: Any = None
+) -> None:
+    """Mark a header row at `first_row` and the `rows` rows under it as the named Excel table `name`.
+
+    The GSS guidance for accessible spreadsheets asks for each table to be an Excel table with a header
+    row, so a screen reader announces the column header with every cell. xlsxwriter only warns about a
+    table it cannot make (bad name, overlap), so that is raised here instead.
+    """
+    columns = [{"header": _unique_header(h, i, headers)} for i, h in enumerate(headers)]
+    if header_format is not None:
+        for column in columns:
+            column["header_format"] = header_format
+    last_row = first_row + max(rows, 1)
+    options = {"name": name, "columns": columns, "style": TABLE_STYLE, "autofilter": False}
+    if (sheet.add_table(first_row, 0, last_row, len(headers) - 1, options) or 0) < 0:
+        raise ValueError(f"sheet {sheet.name!r}: table {name!r} could not be made (see xlsxwriter's warning)")
 
 
 def _write_cell(sheet, row: int, col: int, text: str, formats: dict) -> None:
@@ -91,7 +122,8 @@ def workbook_bytes(
     notes_sheet.set_column(0, 0, 12)
     notes_sheet.set_column(1, 1, 110)
     notes_sheet.write_string(0, 0, "Notes", formats["title"])
-    line = 2
+    add_header_table(notes_sheet, 2, ["Symbol or note", "Meaning"], len(SYMBOLS) + len(notes), "Notes")
+    line = 3
     for symbol, meaning in SYMBOLS.items():
         notes_sheet.write_string(line, 0, symbol)
         notes_sheet.write_string(line, 1, meaning)
@@ -106,20 +138,7 @@ def workbook_bytes(
         sheet.write_string(1, 0, table.note or "[c] withheld to protect confidentiality.")
         first = 3
         data = [[header, *[cell.text for cell in cells]] for header, cells in table.rows]
-        sheet.add_table(
-            first,
-            0,
-            first + max(len(data), 1),
-            len(table.columns) - 1,
-            {
-                "name": f"Table{names.index(name) + 1}",
-                "columns": [
-                    {"header": _unique_header(c, i, table.columns)} for i, c in enumerate(table.columns)
-                ],
-                "style": "Table Style Light 1",
-                "autofilter": False,
-            },
-        )
+        add_header_table(sheet, first, table.columns, len(data), table_name(name))
         for r, values in enumerate(data, start=first + 1):
             sheet.write_string(r, 0, values[0])
             for c, text in enumerate(values[1:], start=1):
