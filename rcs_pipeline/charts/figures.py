@@ -1,7 +1,9 @@
 """The report charts: dot plots with 95% intervals by group (one or more panels), and 100% stacked bars.
 
-A suppressed value is never drawn: its place shows `[c]`. A stacked bar with any suppressed part is not
-drawn at all (its gap would reveal the withheld share) and says so. Alt text is written from the data.
+A suppressed value is never drawn: its place shows `[c]` (`[x]` where nothing was published). A stacked bar
+with any suppressed part is not drawn at all (its gap would reveal the withheld share) and says so. A dot
+chart marks a row whose published comparison is significant (▲ higher, ▼ lower) beside its panel. Alt text
+is written from the data, marks and `[u]` (low reliability) included.
 Fixed margins (no constrained layout) keep a chart at a few tens of milliseconds.
 """
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory
 
 from rcs_pipeline.charts.style import (
     GRID,
@@ -38,24 +41,41 @@ PERCENT_TICKS = (0, 25, 50, 75, 100)
 
 @dataclass(frozen=True)
 class Point:
-    """A published value and its 95% interval; value None means suppressed (or not published)."""
+    """A published value and its 95% interval; value None means withheld (`symbol` '[c]') or not published ('[x]')."""
 
     value: float | None
     low: float | None = None
     high: float | None = None
+    symbol: str = SUPPRESSED_LABEL
+    unreliable: bool = False
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A significant published comparison of one row: its glyph (▲ or ▼) and what it says in words."""
+
+    glyph: str
+    words: str
 
 
 @dataclass(frozen=True)
 class Panel:
-    """One panel of a dot chart: its heading, its groups (legend) and per row one Point per group."""
+    """One panel of a dot chart: its heading, its groups (legend), per row one Point per group, and per row
+    the Mark of a significant comparison (None when the row's comparison states no difference)."""
 
     title: str
     groups: list[str]
     points: list[list[Point]]
     unit: str = "percent"
+    marks: tuple[Mark | None, ...] = ()
 
 
-DOT_NOTE = "Markers show published values and lines their 95% confidence intervals; [c] marks a withheld value."
+DOT_NOTE = (
+    "Markers show published values and lines their 95% confidence intervals; [c] marks a withheld value."
+)
+MARK_NOTE = "\u25b2 or \u25bc beside a row: a clear difference (significant after allowing for the number of comparisons)"
+MARK_MARGIN_MM = 6.0
+"""Room kept to the right of each panel for its marks."""
 BAR_NOTE = "Bars show published percentages; a bar with a withheld part is not drawn and shows [c]."
 
 
@@ -109,11 +129,17 @@ def _chart(name: str, args: tuple, *, alt: str, title: str, note: str) -> Chart:
     return Chart(image, alt=alt, title=title, note=note, key=key)
 
 
-def describe(value: float | None, unit: str) -> str:
-    """A value in words for alt text ('42%', '47.3', 'withheld [c]')."""
+def describe(value: float | None, unit: str, symbol: str = SUPPRESSED_LABEL, unreliable: bool = False) -> str:
+    """A value in words for alt text ('42%', '47.3', '42% low reliability [u]', 'withheld [c]', 'not available [x]')."""
     if value is None:
-        return "withheld [c]"
-    return f"{round(value):d}%" if unit == "percent" else f"{value:.1f}"
+        return "withheld [c]" if symbol == SUPPRESSED_LABEL else f"not available {symbol}"
+    text = f"{round(value):d}%" if unit == "percent" else f"{value:.1f}"
+    return f"{text} low reliability [u]" if unreliable else text
+
+
+def describe_point(point: Point, unit: str) -> str:
+    """A chart point in words for alt text."""
+    return describe(point.value, unit, point.symbol, point.unreliable)
 
 
 def wrap(label: str, width: int = LABEL_WIDTH) -> str:
@@ -149,7 +175,7 @@ def _draw_panel(axes: Axes, panel: Panel, n_rows: int, width_mm: float, legend_l
                 axes.text(
                     lo + (hi - lo) * 0.004,
                     y,
-                    SUPPRESSED_LABEL,
+                    p.symbol,
                     va="center",
                     ha="left",
                     fontsize=6.5,
@@ -175,6 +201,7 @@ def _draw_panel(axes: Axes, panel: Panel, n_rows: int, width_mm: float, legend_l
             linestyle="none",
             label=group,
         )
+    _draw_marks(axes, panel)
     axes.set_xlim(lo, hi)
     if panel.unit == "percent":
         axes.set_xticks(PERCENT_TICKS if width_mm >= 45 else PERCENT_TICKS[::2])
@@ -200,6 +227,14 @@ def _draw_panel(axes: Axes, panel: Panel, n_rows: int, width_mm: float, legend_l
         axes.set_title(panel.title, loc="left", fontsize=8, color=INK, pad=pad, fontweight="bold")
 
 
+def _draw_marks(axes: Axes, panel: Panel) -> None:
+    """The ▲/▼ of each row with a significant comparison, just right of the panel."""
+    to_mark = blended_transform_factory(axes.transAxes, axes.transData)
+    for r, mark in enumerate(panel.marks):
+        if mark is not None:
+            axes.text(1.015, r, mark.glyph, transform=to_mark, ha="left", va="center", fontsize=8, color=INK)
+
+
 def legend_columns(groups: list[str], width_mm: float) -> int:
     """Legend entries per row: as many as fit across the panel (about 1.45 mm a character at 7 pt)."""
     per_entry = max((len(g) for g in groups), default=0) + 5
@@ -212,18 +247,29 @@ def legend_rows(groups: list[str], width_mm: float) -> int:
 
 
 def dot_panels(labels: list[str], panels: list[Panel], *, title: str, width_mm: float = 170) -> Chart:
-    """Rows of indicators (or groups) against one or more panels of grouped markers with 95% intervals."""
+    """Rows of indicators (or groups) against one or more panels of grouped markers with 95% intervals.
+
+    A panel's marks (significant comparisons) are drawn beside it and said in the alt text after the
+    row's values; the note then explains them.
+    """
     alt = f"Chart: {title}. " + " ".join(
         f"{label}: "
         + "; ".join(
-            (f"{panel.title} " if panel.title else "") + f"{group} {describe(p.value, panel.unit)}"
+            (f"{panel.title} " if panel.title else "") + f"{group} {describe_point(p, panel.unit)}"
             for panel in panels
             for group, p in zip(panel.groups, panel.points[r], strict=False)
+        )
+        + "".join(
+            f"; {mark.glyph} {mark.words}"
+            for panel in panels
+            if r < len(panel.marks) and (mark := panel.marks[r]) is not None
         )
         + "."
         for r, label in enumerate(labels)
     )
-    return _chart("dot_panels", (labels, panels, width_mm), alt=alt, title=title, note=DOT_NOTE)
+    marked = any(m is not None for p in panels for m in p.marks)
+    note = f"{DOT_NOTE} {MARK_NOTE}." if marked else DOT_NOTE
+    return _chart("dot_panels", (labels, panels, width_mm), alt=alt, title=title, note=note)
 
 
 def _draw_dot_panels(labels: list[str], panels: list[Panel], width_mm: float) -> Figure:
@@ -233,14 +279,15 @@ def _draw_dot_panels(labels: list[str], panels: list[Panel], width_mm: float) ->
     row_mm = max(2.4 + 1.6 * most, 2.9 * lines)
     left = 62 / width_mm
     gap = 0.06
-    width = (0.965 - left - gap * (len(panels) - 1)) / len(panels)
+    margin = MARK_MARGIN_MM / width_mm if any(m is not None for p in panels for m in p.marks) else 0.0
+    width = (0.965 - left - gap * (len(panels) - 1) - margin * len(panels)) / len(panels)
     legend_lines = max(legend_rows(p.groups, width * width_mm) for p in panels)
     legend_mm = 4.2 * legend_lines + (5 if any(p.title for p in panels) else 0)
     height = 14 + legend_mm + row_mm * len(labels)
     figure = new_figure(width_mm, height, layout=None)
     for k, panel in enumerate(panels):
         axes = figure.add_axes(
-            (left + k * (width + gap), 10 / height, width, 1 - (10 + legend_mm + 2) / height)
+            (left + k * (width + gap + margin), 10 / height, width, 1 - (10 + legend_mm + 2) / height)
         )
         _draw_panel(axes, panel, len(labels), width * width_mm, legend_lines)
         # Row labels as plain text, not tick labels: a matplotlib tick (two lines and two texts) costs
@@ -265,10 +312,16 @@ def _draw_dot_panels(labels: list[str], panels: list[Panel], width_mm: float) ->
 
 
 def dot_chart(
-    rows: list[tuple[str, list[Point]]], groups: list[str], *, unit: str, title: str, width_mm: float = 170
+    rows: list[tuple[str, list[Point]]],
+    groups: list[str],
+    *,
+    unit: str,
+    title: str,
+    width_mm: float = 170,
+    marks: tuple[Mark | None, ...] = (),
 ) -> Chart:
-    """One row per indicator, one marker per group with its 95% interval; `[c]` where withheld."""
-    panel = Panel("", groups, [points for _, points in rows], unit)
+    """One row per indicator, one marker per group with its 95% interval; `[c]` where withheld; marks beside."""
+    panel = Panel("", groups, [points for _, points in rows], unit, marks)
     return dot_panels([label for label, _ in rows], [panel], title=title, width_mm=width_mm)
 
 
@@ -285,7 +338,9 @@ def stacked_bar(
     return _chart("stacked_bar", (rows, segments, width_mm), alt=alt, title=title, note=BAR_NOTE)
 
 
-def _draw_stacked_bar(rows: list[tuple[str, list[float | None]]], segments: list[str], width_mm: float) -> Figure:
+def _draw_stacked_bar(
+    rows: list[tuple[str, list[float | None]]], segments: list[str], width_mm: float
+) -> Figure:
     """The figure of `stacked_bar`."""
     height = 20 + 4.2 * legend_rows(segments, (0.98 - 62 / width_mm) * width_mm) + 8 * len(rows)
     figure = new_figure(width_mm, height, layout=None)
@@ -345,5 +400,8 @@ def _draw_stacked_bar(rows: list[tuple[str, list[float | None]]], segments: list
     return figure
 
 
-DRAWINGS: dict[str, Callable[..., Figure]] = {"dot_panels": _draw_dot_panels, "stacked_bar": _draw_stacked_bar}
+DRAWINGS: dict[str, Callable[..., Figure]] = {
+    "dot_panels": _draw_dot_panels,
+    "stacked_bar": _draw_stacked_bar,
+}
 """The charts `draw_chart` can draw, by name (a name and arguments travel to a pool worker, a function may not)."""

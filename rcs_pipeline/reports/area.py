@@ -14,14 +14,16 @@ from rcs_pipeline.reports.council import (
     heading_lower,
 )
 from rcs_pipeline.reports.inputs import PublishedTables
-from rcs_pipeline.reports.lookup import Estimates
+from rcs_pipeline.reports.lookup import Comparisons, Estimates
 from rcs_pipeline.reports.sections import (
     Geography,
     Section,
+    Verdict,
     breakdown_table,
     circles_sections,
+    claim_sentence,
+    clearest,
     comparison_chart,
-    estimate_sentence,
     indicator_table,
     percent_indicators,
     respondents_sentence,
@@ -49,7 +51,9 @@ def area_respondents(rates: pl.DataFrame, level: str, min_group: int) -> dict[st
         by_instrument = {r["instrument"]: r for r in rows.iter_rows(named=True)}
         shown = {k: r["respondents"] for k, r in by_instrument.items() if not r["suppressed"]}
         pupils = [shown.get(k) for k in PUPIL_INSTRUMENTS if k in by_instrument]
-        total = shown.get("all") if "all" in shown else (sum(pupils) if None not in pupils and pupils else None)
+        total = (
+            shown.get("all") if "all" in shown else (sum(pupils) if None not in pupils and pupils else None)
+        )
         reaches = any(
             (r["respondents"] or 0) >= min_group if not r["suppressed"] else r["reason"] != "min_group"
             for r in by_instrument.values()
@@ -76,7 +80,9 @@ def plan_areas(tables: PublishedTables, min_group: int) -> list[AreaOutcome]:
         ("school", r["seed_code"], r["school_name"] or r["seed_code"])
         for r in schools.sort("asg_code", "seed_code").iter_rows(named=True)
     ]
-    sizes = {level: area_respondents(tables.response_rates, level, min_group) for level in ("cluster", "school")}
+    sizes = {
+        level: area_respondents(tables.response_rates, level, min_group) for level in ("cluster", "school")
+    }
     outcomes = []
     for level, code, name in areas:
         if code not in sizes[level]:
@@ -99,6 +105,7 @@ def area_tables(tables: PublishedTables, level: str, code: str) -> PublishedTabl
     council = (pl.col("geography_level") == "council") & (pl.col("breakdown") == "all")
     own = (pl.col("geography_level") == level) & (pl.col("geography_code") == code)
     return PublishedTables(
+        comparisons=tables.comparisons.filter(own),
         wave=tables.wave,
         la_code=tables.la_code,
         estimates=tables.estimates.filter(own | council),
@@ -106,6 +113,17 @@ def area_tables(tables: PublishedTables, level: str, code: str) -> PublishedTabl
         linkage_quality=tables.linkage_quality.clear(),
         response_rates=tables.response_rates.filter(own),
         schools=tables.schools.filter(pl.col("seed_code" if level == "school" else "asg_code") == code),
+    )
+
+
+AREA_FINDINGS = 5
+"""At most this many differences from the rest of the council in an area report's summary (the clearest)."""
+
+
+def rest_of_council(comparisons: Comparisons, geo: Geography) -> Verdict:
+    """Each indicator's published comparison of the area with the rest of its council."""
+    return lambda ident: comparisons.get(
+        "area_vs_rest_of_council", geo.level, geo.code, ident, "all", "all", "rest_of_council"
     )
 
 
@@ -117,25 +135,25 @@ def area_findings(
     labels: dict[str, IndicatorLabel],
     domains: list[tuple[str, str, list[str]]],
 ) -> list[str]:
-    """Plain-words findings for an area: who took part (published counts), one indicator per domain against the council."""
+    """Plain-words findings for an area: who took part (published counts), then only its significant
+    differences from the rest of the council, or plainly that there are none."""
     findings = []
     taking_part = respondents_sentence(tables.response_rates, geo)
     if taking_part:
         findings.append(taking_part)
-    for _, title, members in domains:
-        for ident in percent_indicators(est, geo, members):
-            sentence = estimate_sentence(
-                labels[ident],
-                est.get(geo.level, geo.code, ident),
-                est.get("council", council.code, ident),
-                geo.name,
-            )
-            if sentence:
-                findings.append(
-                    f"{title}. "
-                    + sentence.replace("across all participating councils", f"across {council.name}")
-                )
-                break
+    verdict = rest_of_council(Comparisons(tables.comparisons), geo)
+    titles = {ident: title for _, title, members in domains for ident in members}
+    rows = [r for ident in titles if (r := verdict(ident)) is not None]
+    words = (f"in {geo.name}", f"in the rest of {council.name}")
+    for row in clearest(rows, AREA_FINDINGS):
+        sentence = claim_sentence(labels[row["indicator_id"]], row, *words)
+        if sentence:
+            findings.append(f"{titles[row['indicator_id']]}. {sentence}")
+    if len(findings) == (1 if taking_part else 0):
+        findings.append(
+            f"Compared with the rest of {council.name}. No indicator differs clearly between {geo.name} and "
+            f"the rest of {council.name}."
+        )
     return findings
 
 
@@ -153,7 +171,9 @@ def area_sections(
     summary = Section("key-findings", "Summary")
     summary.para(
         f"This report describes the wellbeing of pupils in {outcome.name}, a {kind} in {council_name}, "
-        f"beside the figures for the whole council."
+        f"beside the figures for the whole council. A figure is called higher or lower than in the rest of "
+        f"{council_name} only where a statistical test, allowing for the number of comparisons in this report, "
+        "finds the difference clear; the methods annex explains the test."
     )
     summary.bullets(area_findings(tables, est, geo, council, labels, domains))
     summary.table(response_table(tables.response_rates, geo, "Response rates"))
@@ -162,9 +182,12 @@ def area_sections(
     own = [(geo.name, est, geo.level, geo.code), *series]
     glance = Section("at-a-glance", "Wellbeing at a glance")
     glance.para(
-        "Each marker is the published figure and its line the 95% confidence interval. Small groups are "
-        "withheld ([c]) so that no child can be identified."
+        "Each marker is the published figure and its line the 95% confidence interval. \u25b2 or \u25bc beside "
+        f"a row marks a clear difference from the rest of {council_name}; without a mark, the report does not "
+        "claim a difference. Small groups are withheld ([c]) so that no child can be identified."
     )
+    verdict = rest_of_council(Comparisons(tables.comparisons), geo)
+    words = (f"in {geo.name}", f"in the rest of {council_name}")
     members = [i for _, _, m in domains for i in m]
     for instrument, group in by_instrument(members, labels):
         heading = INSTRUMENT_TITLES.get(instrument, instrument)
@@ -172,7 +195,12 @@ def area_sections(
         pct = percent_indicators(est, geo, group)
         glance.chart(
             comparison_chart(
-                geo, labels, pct, own, f"{geo.name} compared with {council_name}, {heading_lower(heading)}"
+                geo,
+                labels,
+                pct,
+                own,
+                f"{geo.name} compared with {council_name}, {heading_lower(heading)}",
+                (verdict, words),
             )
         )
         glance.table(
@@ -184,6 +212,7 @@ def area_sections(
                 series,
                 f"Indicators, {heading_lower(heading)}",
                 f"Indicators {instrument}"[:31],
+                [(f"Against the rest of {council_name}", verdict)],
             )
         )
         glance.sheet_only(

@@ -35,6 +35,12 @@ from rcs_pipeline.reports.spreadsheet import sheet_names, workbook_bytes
 from rcs_pipeline.storage import write_bytes_atomic
 
 CONTENTS = "contents.json"
+TEST_NOTE = (
+    "Higher or Lower means a clear difference: a test of the difference (its standard error from the survey "
+    "design) gives a p-value, and the p-values of all comparisons of one kind in a report are adjusted together "
+    "(Benjamini-Hochberg, 5% false discovery rate). Otherwise the report says no clear difference. A comparison "
+    "resting on a withheld figure is itself withheld [c]."
+)
 KINDS = {"cluster": "clusters", "school": "schools"}
 
 
@@ -98,7 +104,9 @@ def plan_jobs(tables: PublishedTables, settings: ReportSettings) -> tuple[list[R
     """The council report and every cluster and school report that reaches min_group; the rest with reasons."""
     council_name = council_names().get(tables.la_code, tables.la_code)
     outcomes = plan_areas(tables, settings.min_group)
-    version = data_version(tables.frames(), tables.wave, tables.la_code, tables.previous_wave or "")
+    version = data_version(
+        tables.frames(), tables.wave, tables.la_code, tables.previous_wave or "", str(tables.councils_in_wave)
+    )
     jobs = [
         ReportJob(
             "council",
@@ -189,7 +197,9 @@ def render_job(
         **extra,
     }
     charts = [chart for section in sections for chart in section.charts()]
-    pdf, pages = render_pdf_bytes(template, context, title=title, data_version=job.data_version, charts=charts)
+    pdf, pages = render_pdf_bytes(
+        template, context, title=title, data_version=job.data_version, charts=charts
+    )
     chart_cpu = queue.cpu_seconds() if queue is not None else 0.0
     write_bytes_atomic(inside(out_dir, job.pdf), pdf)
     facts = [
@@ -205,6 +215,7 @@ def render_job(
         f"between 1 and {job.settings.min_cell - 1} are withheld, with further values withheld where they "
         "could otherwise be worked out (secondary suppression).",
         "Percentages are whole numbers; mean scores have one decimal place. Intervals are 95% confidence intervals.",
+        TEST_NOTE,
     ]
     workbook = workbook_bytes(tables, title=title, facts=facts, notes=notes)
     write_bytes_atomic(inside(out_dir, job.xlsx), workbook)

@@ -14,16 +14,17 @@ from rcs_pipeline.reports.catalogue import (
 )
 from rcs_pipeline.reports.formatting import format_count, format_value
 from rcs_pipeline.reports.inputs import PublishedTables
-from rcs_pipeline.reports.lookup import Cell, Estimates, shown
+from rcs_pipeline.reports.lookup import Cell, Comparisons, Estimates
 from rcs_pipeline.reports.sections import (
     Geography,
     Section,
     Table,
+    Verdict,
     breakdown_table,
     circles_sections,
+    claim_sentence,
+    clearest,
     comparison_chart,
-    estimate_sentence,
-    gap_sentence,
     indicator_table,
     linkage_table,
     panels_chart,
@@ -31,6 +32,7 @@ from rcs_pipeline.reports.sections import (
     respondents_sentence,
     response_table,
     scores_chart,
+    trend_sentence,
     without_service_table,
 )
 
@@ -94,12 +96,93 @@ def by_instrument(members: list[str], labels: dict[str, IndicatorLabel]) -> list
     return [(inst, [i for i in members if labels[i].instrument == inst]) for inst in instruments]
 
 
+def wave_comparison_reason(tables: PublishedTables) -> str | None:
+    """Why the council is not compared with the other councils of its wave, or None when it is."""
+    if tables.councils_in_wave == 1:
+        return "This wave has only one participating council, so the report makes no comparison with other councils."
+    if tables.comparator.is_empty():
+        return (
+            "No figures for all participating councils were published for this wave, so the report makes "
+            "no comparison with other councils."
+        )
+    return None
+
+
 def comparators(tables: PublishedTables, geo: Geography) -> list[tuple[str, Estimates, str, str]]:
-    """The series a council is compared with: all participating councils, and its previous wave if any."""
-    series = [("All participating councils", Estimates(tables.comparator), "all_councils", "all")]
+    """The series a council is compared with: all participating councils (not in a one-council wave), and
+    its previous wave if any."""
+    series = []
+    if wave_comparison_reason(tables) is None:
+        series.append(("All participating councils", Estimates(tables.comparator), "all_councils", "all"))
     if tables.previous_wave and not tables.previous.is_empty():
         series.append((f"{geo.name} {tables.previous_wave}", Estimates(tables.previous), "council", geo.code))
     return series
+
+
+@dataclass(frozen=True)
+class CouncilTests:
+    """The council report's published comparisons, by kind, with the words that name their two sides."""
+
+    comparisons: Comparisons
+    code: str
+    name: str
+    previous_wave: str | None
+    with_other_councils: bool
+
+    def vs_wave(self, ident: str) -> dict | None:
+        """The council against the rest of the wave's councils."""
+        return self.comparisons.get(
+            "council_vs_rest_of_wave", "council", self.code, ident, "all", "all", "rest_of_wave"
+        )
+
+    def trend(self, ident: str) -> dict | None:
+        """The council against its previous wave."""
+        return self.comparisons.get(
+            "wave_vs_wave", "council", self.code, ident, "all", "all", self.previous_wave or ""
+        )
+
+    def group(self, breakdown: str) -> Verdict:
+        """The group comparison of a breakdown (girls vs boys, SIMD 1 vs 5, an equality group vs the rest)."""
+        kind, first, second = GROUP_TESTS[breakdown]
+        return lambda ident: self.comparisons.get(kind, "council", self.code, ident, breakdown, first, second)
+
+    def wave_words(self) -> tuple[str, str]:
+        """How claims name the two sides of the comparison with other councils."""
+        return (f"in {self.name}", "in the other participating councils")
+
+    def table_verdicts(self) -> list[tuple[str, Verdict]]:
+        """The test columns of the council's indicator tables."""
+        out: list[tuple[str, Verdict]] = []
+        if self.with_other_councils:
+            out.append(("Against other councils", self.vs_wave))
+        if self.previous_wave:
+            out.append((f"Change since {self.previous_wave}", self.trend))
+        return out
+
+
+GROUP_TESTS = {
+    "sex": ("group_vs_group", "F", "M"),
+    "simd_quintile": ("group_vs_group", "1", "5"),
+    "any_asn": ("group_vs_rest", "true", "rest"),
+    "fsm_p6plus": ("group_vs_rest", "true", "rest"),
+    "looked_after_any": ("group_vs_rest", "true", "rest"),
+}
+"""Which published comparison states a gap between the groups of a breakdown: (kind, first group, reference)."""
+GROUP_WORDS = {
+    "sex": ("among girls", "among boys"),
+    "simd_quintile": (
+        "among pupils in the most deprived fifth of areas, SIMD 1",
+        "among those in the least deprived fifth, SIMD 5",
+    ),
+}
+
+
+def council_tests(tables: PublishedTables, geo: Geography) -> CouncilTests:
+    """The council's published comparisons and what it is compared with."""
+    previous = tables.previous_wave if tables.previous_wave and not tables.previous.is_empty() else None
+    return CouncilTests(
+        Comparisons(tables.comparisons), geo.code, geo.name, previous, wave_comparison_reason(tables) is None
+    )
 
 
 def domain_section(
@@ -110,26 +193,35 @@ def domain_section(
     title: str,
     members: list[str],
     series: list[tuple[str, Estimates, str, str]],
+    tests: CouncilTests,
+    reason: str | None,
 ) -> Section:
     """One domain chapter per pupil survey: comparison chart, charts by sex and SIMD, tables by stage and area."""
     section = Section(anchor=f"domain-{domain}", title=title)
     section.para(
         "Each marker is the published figure and its line the 95% confidence interval: the range within which the "
-        "true figure is likely to lie. Where intervals do not overlap, a difference is unlikely to be chance."
+        "true figure is likely to lie. \u25b2 or \u25bc beside a row marks a clear difference: a statistical test "
+        "of the difference, allowing for the number of comparisons in this report, finds it unlikely to be chance. "
+        "Without a mark, the report does not claim a difference."
     )
+    if reason:
+        section.para(reason)
     own = [(geo.name, est, geo.level, geo.code), *series]
     for instrument, group in by_instrument(members, labels):
         heading = INSTRUMENT_TITLES.get(instrument, instrument)
         pct = percent_indicators(est, geo, group)
         section.heading(heading)
-        compared = "all participating councils" + (" and the previous wave" if len(series) > 1 else "")
+        against = ["all participating councils"] if tests.with_other_councils else []
+        against += ["the previous wave"] if tests.previous_wave else []
+        compared = f" compared with {' and '.join(against)}" if against else ""
         section.chart(
             comparison_chart(
                 geo,
                 labels,
                 pct,
                 own,
-                f"{title}, {heading_lower(heading)}: {geo.name} compared with {compared}",
+                f"{title}, {heading_lower(heading)}: {geo.name}{compared}",
+                (tests.vs_wave, tests.wave_words()) if tests.with_other_councils else None,
             )
         )
         section.chart(
@@ -140,6 +232,7 @@ def domain_section(
                 pct,
                 [("sex", "By sex"), ("simd_quintile", "By SIMD quintile")],
                 f"{title}, {heading_lower(heading)}: by sex and by deprivation (SIMD 1 is the most deprived fifth of areas)",
+                {b: (tests.group(b), GROUP_WORDS[b]) for b in ("sex", "simd_quintile")},
             )
         )
         section.table(
@@ -151,6 +244,7 @@ def domain_section(
                 series,
                 f"{title}, {heading_lower(heading)}: indicators",
                 f"{domain} {instrument}"[:31],
+                tests.table_verdicts(),
             )
         )
         section.table(
@@ -202,6 +296,11 @@ def scores_section(
     return section
 
 
+KEY_FINDINGS_PER_KIND = 3
+"""At most this many claims of one kind in the summary (the clearest, by adjusted p-value); the rest are in the
+chapters' tables and charts."""
+
+
 def key_findings(
     tables: PublishedTables,
     est: Estimates,
@@ -209,30 +308,34 @@ def key_findings(
     labels: dict[str, IndicatorLabel],
     domains: list[tuple[str, str, list[str]]],
 ) -> list[str]:
-    """Plain-words findings written from the published values (no number that is not published)."""
+    """Plain-words findings: who took part, then only significant published comparisons (or plainly none)."""
     findings = []
     taking_part = respondents_sentence(tables.response_rates, geo)
     if taking_part:
         findings.append(taking_part)
-    comparator = Estimates(tables.comparator)
-    for _, title, members in domains:
-        for ident in percent_indicators(est, geo, members):
-            sentence = estimate_sentence(
-                labels[ident],
-                est.get(geo.level, geo.code, ident),
-                comparator.get("all_councils", "all", ident),
-                geo.name,
-            )
-            if sentence:
-                findings.append(f"{title}. {sentence}")
-                break
-    pct_all = [i for _, _, m in domains for i in percent_indicators(est, geo, m)]
-    for breakdown, first, second in (("sex", "F", "M"), ("simd_quintile", "1", "5")):
-        sentence = gap_sentence(est, geo, labels, pct_all, breakdown, first, second)
-        if sentence:
-            findings.append(
-                ("Sex. " if breakdown == "sex" else "Deprivation (SIMD 1 against 5). ") + sentence
-            )
+    tests = council_tests(tables, geo)
+    tested = [i for _, _, m in domains for i in m if est.get(geo.level, geo.code, i) is not None]
+    reason = wave_comparison_reason(tables)
+    if reason:
+        findings.append(f"Other councils. {reason}")
+    else:
+        findings += _claims(
+            "Compared with other councils",
+            [tests.vs_wave(i) for i in tested],
+            labels,
+            tests.wave_words(),
+            f"No indicator differs clearly between {geo.name} and the other participating councils.",
+        )
+    for breakdown, heading, nothing in (
+        ("sex", "Sex", "No indicator differs clearly between girls and boys."),
+        (
+            "simd_quintile",
+            "Deprivation (SIMD 1 against 5)",
+            "No indicator differs clearly between pupils in the most and the least deprived fifths of areas.",
+        ),
+    ):
+        verdict = tests.group(breakdown)
+        findings += _claims(heading, [verdict(i) for i in tested], labels, GROUP_WORDS[breakdown], nothing)
     need = tables.three_circles.filter(
         (pl.col("geography_level") == geo.level)
         & (pl.col("geography_code") == geo.code)
@@ -246,23 +349,27 @@ def key_findings(
             f"Need and services. {format_value(need['percent'][0], 'percent')} of linked pupils had a high "
             "level of need and were not receiving any service recorded by the council."
         )
-    if tables.previous_wave and not tables.previous.is_empty():
-        previous = Estimates(tables.previous)
-        for ident in pct_all:
-            now, before = est.get(geo.level, geo.code, ident), previous.get("council", geo.code, ident)
-            if (
-                shown(now)
-                and shown(before)
-                and None not in (now["ci_low"], now["ci_high"], before["ci_low"], before["ci_high"])
-                and (now["ci_low"] > before["ci_high"] or before["ci_low"] > now["ci_high"])
-            ):
-                word = "rose" if now["value"] > before["value"] else "fell"
-                findings.append(
-                    f"Change since {tables.previous_wave}. {labels[ident].label}: {word} from "
-                    f"{format_value(before['value'], 'percent')} to {format_value(now['value'], 'percent')}."
-                )
-                break
+    if tests.previous_wave:
+        rows = clearest([r for i in tested if (r := tests.trend(i)) is not None], KEY_FINDINGS_PER_KIND)
+        heading = f"Change since {tests.previous_wave}"
+        sentences = [trend_sentence(labels[r["indicator_id"]], r, tables.wave) for r in rows]
+        findings += [f"{heading}. {s}" for s in sentences if s] or [
+            f"{heading}. No indicator rose or fell clearly since {tests.previous_wave}."
+        ]
     return findings
+
+
+def _claims(
+    heading: str,
+    rows: list[dict | None],
+    labels: dict[str, IndicatorLabel],
+    words: tuple[str, str],
+    nothing: str,
+) -> list[str]:
+    """The clearest significant comparisons of one kind as findings, or one finding saying there are none."""
+    found = clearest([r for r in rows if r is not None], KEY_FINDINGS_PER_KIND)
+    sentences = [claim_sentence(labels[r["indicator_id"]], r, *words) for r in found]
+    return [f"{heading}. {s}" for s in sentences if s] or [f"{heading}. {nothing}"]
 
 
 def council_sections(
@@ -275,7 +382,11 @@ def council_sections(
     domains = domain_groups(est.indicators, labels)
     series = comparators(tables, geo)
     summary = Section("key-findings", "Summary of key findings")
-    summary.para("These findings are written from the published figures in this report.")
+    summary.para(
+        "These findings are written from the published figures in this report. A figure is called higher or "
+        "lower than another only where a statistical test, allowing for the number of comparisons made, finds "
+        "the difference clear; the methods annex explains the test."
+    )
     summary.bullets(key_findings(tables, est, geo, labels, domains))
     sections = [summary]
     about = Section("about", "About the survey")
@@ -289,8 +400,9 @@ def council_sections(
     about.table(response_table(tables.response_rates, geo, "Response rates"))
     about.table(linkage_table(tables.linkage_quality, "Linkage"))
     sections.append(about)
+    tests, reason = council_tests(tables, geo), wave_comparison_reason(tables)
     for domain, title, members in domains:
-        sections.append(domain_section(est, geo, labels, domain, title, members, series))
+        sections.append(domain_section(est, geo, labels, domain, title, members, series, tests, reason))
     sections.append(scores_section(est, geo, labels, domains))
     need = Section("need-services", "Need and services")
     need.para(
@@ -302,7 +414,7 @@ def council_sections(
     need.table(table)
     need.table(without_service_table(tables.three_circles, geo, "Need without service"))
     sections.append(need)
-    sections.append(equalities_section(est, geo, labels, domains))
+    sections.append(equalities_section(est, geo, labels, domains, tests))
     sections.append(parents_section(est, geo, labels))
     sections.append(areas_section(outcomes, settings))
     return sections, geo
@@ -323,11 +435,17 @@ breakdown, finding heading, panel heading (short: three panels share the chart's
 findings name its two groups."""
 
 
+def equality_words(phrases: tuple[str, str]) -> tuple[str, str]:
+    """How claims name an equality group and the rest ('among pupils with additional support needs', 'among those without')."""
+    return (f"among {phrases[0]}", f"among {phrases[1]}")
+
+
 def equalities_section(
     est: Estimates,
     geo: Geography,
     labels: dict[str, IndicatorLabel],
     domains: list[tuple[str, str, list[str]]],
+    tests: CouncilTests,
 ) -> Section:
     """Equalities chapter: findings in words and, per pupil survey, a chart by ASN, free school meals and looked after.
 
@@ -342,11 +460,17 @@ def equalities_section(
         "withheld ([c]) so that no child can be identified."
     )
     members = [i for _, _, m in domains for i in percent_indicators(est, geo, m)]
+    tested = [i for _, _, m in domains for i in m if est.get(geo.level, geo.code, i) is not None]
     findings = []
     for breakdown, heading, _, phrases in EQUALITY_GROUPS:
-        sentence = gap_sentence(est, geo, labels, members, breakdown, "true", "false", phrases)
-        if sentence:
-            findings.append(f"{heading}. {sentence}")
+        verdict = tests.group(breakdown)
+        findings += _claims(
+            heading,
+            [verdict(i) for i in tested],
+            labels,
+            equality_words(phrases),
+            f"No indicator differs clearly between {phrases[0]} and {phrases[1]}.",
+        )
     section.bullets(findings)
     for instrument, group in by_instrument(members, labels):
         heading = INSTRUMENT_TITLES.get(instrument, instrument)
@@ -378,6 +502,7 @@ def equalities_section(
                 group,
                 [(b, panel) for b, _, panel, _ in EQUALITY_GROUPS],
                 f"Equalities, {heading_lower(heading)}: by additional support needs, free school meals and looked after",
+                {b: (tests.group(b), equality_words(phrases)) for b, _, _, phrases in EQUALITY_GROUPS},
             )
         )
         section.sheet_note("Figures, with urban/rural, sex and SIMD", [by_groups, by_sex_simd])

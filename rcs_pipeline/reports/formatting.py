@@ -13,12 +13,17 @@ SYMBOL_NOT_AVAILABLE = "[x]"
 """Not available: the figure was not collected or not produced for this group."""
 SYMBOL_NOT_APPLICABLE = "[z]"
 """Not applicable: the question does not apply to this group."""
+SYMBOL_LOW_RELIABILITY = "[u]"
+"""Low reliability: printed beside a published value the estimates flag `reliability = 'low'`."""
 
 SYMBOLS = {
-    SYMBOL_SUPPRESSED: "confidential: withheld so that no child can be identified",
-    SYMBOL_NOT_AVAILABLE: "not available",
+    SYMBOL_SUPPRESSED: "confidential: withheld to protect confidentiality, so that no child can be identified",
+    SYMBOL_NOT_AVAILABLE: "not available: not collected, or not published for this group",
     SYMBOL_NOT_APPLICABLE: "not applicable",
+    SYMBOL_LOW_RELIABILITY: "low reliability: the figure rests on few pupils or has a wide confidence interval "
+    "(NCHS data presentation standards for proportions); read it with caution",
 }
+"""The GSS symbols, each explained once in every report (methods annex) and spreadsheet (notes sheet)."""
 
 
 def _missing(value: Any) -> bool:
@@ -42,9 +47,9 @@ def format_value(
 
 
 def format_number(value: Any, unit: str = "percent") -> str:
-    """A bare number without the % sign ('42', '47.3'), '[c]' when missing."""
+    """A bare number without the % sign ('42', '47.3'), '[x]' when missing (withheld values never get here)."""
     if _missing(value):
-        return SYMBOL_SUPPRESSED
+        return SYMBOL_NOT_AVAILABLE
     if unit == "percent":
         return f"{round(value):d}"
     if unit == "count":
@@ -53,15 +58,19 @@ def format_number(value: Any, unit: str = "percent") -> str:
 
 
 def format_interval(low: Any, high: Any, unit: str = "percent") -> str:
-    """A confidence interval as printed ('38 to 46'), or '[c]' when either end is withheld."""
+    """A confidence interval as printed ('38 to 46'), or '[x]' when either end is missing.
+
+    A withheld row never reaches here (its cell prints '[c]'); a published value without an interval is a
+    defect upstream, shown as not available rather than as confidential.
+    """
     if _missing(low) or _missing(high):
-        return SYMBOL_SUPPRESSED
+        return SYMBOL_NOT_AVAILABLE
     return f"{format_number(low, unit)} to {format_number(high, unit)}"
 
 
 def format_count(value: Any) -> str:
-    """A count with thousands separators, or '[c]'."""
-    return SYMBOL_SUPPRESSED if _missing(value) else f"{int(value):,d}"
+    """A count with thousands separators, or '[x]' when missing (withheld counts are printed by their callers)."""
+    return SYMBOL_NOT_AVAILABLE if _missing(value) else f"{int(value):,d}"
 
 
 def register_filters(env: jinja2.Environment) -> None:

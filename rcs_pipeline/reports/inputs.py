@@ -1,8 +1,9 @@
 """The published (disclosure-controlled) tables a council's reports are made from, and their data version.
 
-Reports read nothing else: `published_*` tables of the council and wave (the all-councils comparator among them), the
-previous wave's published estimates of the same council when there is one, and school and cluster
-NAMES from the landing `schools` table (names only, no statistics).
+Reports read nothing else: `published_*` tables of the council and wave (the all-councils comparator and the
+tested comparisons among them), the previous wave's published estimates of the same council when there is
+one, how many councils of the wave have published estimates, and school and cluster NAMES from the landing
+`schools` table (names only, no statistics).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 
 import polars as pl
 
+from rcs_pipeline.disclosure.comparisons import PUBLISHED_COMPARISON_SCHEMA
 from rcs_pipeline.paths import RcsHome
 
 ESTIMATE_SCHEMA: dict[str, pl.DataType] = {
@@ -28,7 +30,9 @@ ESTIMATE_SCHEMA: dict[str, pl.DataType] = {
     "ci_high": pl.Float64(),
     "suppressed": pl.Boolean(),
     "reason": pl.String(),
+    "reliability": pl.String(),
 }
+COMPARISONS_SCHEMA: dict[str, pl.DataType] = dict(PUBLISHED_COMPARISON_SCHEMA)
 THREE_CIRCLES_SCHEMA: dict[str, pl.DataType] = {
     "geography_level": pl.String(),
     "geography_code": pl.String(),
@@ -102,6 +106,9 @@ class PublishedTables:
     previous: pl.DataFrame = field(default_factory=lambda: empty(ESTIMATE_SCHEMA))
     previous_wave: str | None = None
     schools: pl.DataFrame = field(default_factory=lambda: empty(SCHOOLS_SCHEMA))
+    comparisons: pl.DataFrame = field(default_factory=lambda: empty(COMPARISONS_SCHEMA))
+    councils_in_wave: int | None = None
+    """Councils of the wave with published estimates (None when not known): 1 means no all-councils comparison."""
 
     def conformed(self) -> PublishedTables:
         """The same tables reduced to the published contract's columns and types."""
@@ -114,6 +121,7 @@ class PublishedTables:
             comparator=conform(self.comparator, ESTIMATE_SCHEMA),
             previous=conform(self.previous, ESTIMATE_SCHEMA),
             schools=conform(self.schools, SCHOOLS_SCHEMA),
+            comparisons=conform(self.comparisons, COMPARISONS_SCHEMA),
         )
 
     def frames(self) -> dict[str, pl.DataFrame]:
@@ -179,7 +187,9 @@ def load_published(home: RcsHome, wave: str, la_code: str) -> PublishedTables:
         response_rates=_read(
             home.table("published", "published_response_rates", wave, la_code), RESPONSE_RATES_SCHEMA
         ),
-        comparator=_read(home.table("published", "published_comparator_estimates", wave, la_code), ESTIMATE_SCHEMA),
+        comparator=_read(
+            home.table("published", "published_comparator_estimates", wave, la_code), ESTIMATE_SCHEMA
+        ),
         previous=(
             _read(home.table("published", "published_estimates", previous, la_code), ESTIMATE_SCHEMA)
             if previous
@@ -187,4 +197,8 @@ def load_published(home: RcsHome, wave: str, la_code: str) -> PublishedTables:
         ),
         previous_wave=previous,
         schools=schools,
+        comparisons=_read(
+            home.table("published", "published_comparisons", wave, la_code), COMPARISONS_SCHEMA
+        ),
+        councils_in_wave=len(home.wave_tables("published", "published_estimates", wave)),
     )

@@ -8,7 +8,14 @@ from typing import Any
 import polars as pl
 
 from rcs_pipeline.charts.figures import Point
-from rcs_pipeline.reports.formatting import SYMBOL_SUPPRESSED, format_interval, format_number, format_value
+from rcs_pipeline.reports.formatting import (
+    SYMBOL_LOW_RELIABILITY,
+    SYMBOL_NOT_AVAILABLE,
+    SYMBOL_SUPPRESSED,
+    format_interval,
+    format_number,
+    format_value,
+)
 
 
 @dataclass(frozen=True)
@@ -71,35 +78,113 @@ def shown(row: dict | None) -> bool:
     return row is not None and not row["suppressed"] and row["value"] is not None
 
 
+def withheld(row: dict | None) -> bool:
+    """Whether a published row exists and is withheld by disclosure control (printed '[c]')."""
+    return row is not None and bool(row["suppressed"])
+
+
+def missing_symbol(row: dict | None) -> str:
+    """The symbol for a value that is not printed: '[c]' when withheld, else '[x]' (not published)."""
+    return SYMBOL_SUPPRESSED if withheld(row) else SYMBOL_NOT_AVAILABLE
+
+
+def low_reliability(row: dict | None) -> bool:
+    """Whether a shown published row is flagged low reliability (printed '[u]' beside its value)."""
+    return shown(row) and row.get("reliability") == "low"  # type: ignore[union-attr]
+
+
 def point(row: dict | None) -> Point:
-    """A chart point from a published row (value None when suppressed or absent)."""
+    """A chart point from a published row (value None, with its symbol, when withheld or absent)."""
     if not shown(row):
-        return Point(None)
-    return Point(row["value"], row["ci_low"], row["ci_high"])
+        return Point(None, symbol=missing_symbol(row))
+    assert row is not None
+    return Point(row["value"], row["ci_low"], row["ci_high"], unreliable=low_reliability(row))
 
 
 def value_cell(row: dict | None, unit: str | None = None) -> Cell:
-    """The printed value of a published row ('42%', '47.3'), '[c]' when suppressed, '[x]' when absent."""
-    if row is None:
-        return Cell(format_value(None), False)
+    """The printed value of a published row ('42%', '47.3', '42% [u]'), '[c]' when withheld, '[x]' when absent."""
     if not shown(row):
-        return Cell(SYMBOL_SUPPRESSED, True)
-    return Cell(format_value(row["value"], unit or row["unit"]))
+        return Cell(missing_symbol(row), withheld(row))
+    assert row is not None
+    text = format_value(row["value"], unit or row["unit"])
+    return Cell(f"{text} {SYMBOL_LOW_RELIABILITY}" if low_reliability(row) else text)
 
 
 def interval_cell(row: dict | None) -> Cell:
-    """The printed 95% interval of a published row, '[c]' when withheld."""
-    if row is None:
-        return Cell("[x]")
+    """The printed 95% interval of a published row, '[c]' when withheld, '[x]' when absent."""
     if not shown(row):
-        return Cell(SYMBOL_SUPPRESSED, True)
+        return Cell(missing_symbol(row), withheld(row))
+    assert row is not None
     return Cell(format_interval(row["ci_low"], row["ci_high"], row["unit"]))
 
 
 def base_cell(row: dict | None) -> Cell:
-    """The printed unweighted base of a published row, '[c]' when withheld."""
-    if row is None:
-        return Cell("[x]")
-    if not shown(row) or row.get("n") is None:
-        return Cell(SYMBOL_SUPPRESSED, True)
+    """The printed unweighted base of a published row, '[c]' when withheld, '[x]' when absent."""
+    if not shown(row):
+        return Cell(missing_symbol(row), withheld(row))
+    assert row is not None
+    if row.get("n") is None:
+        return Cell(SYMBOL_NOT_AVAILABLE)
     return Cell(format_number(row["n"], "count"))
+
+
+COMPARISON_WORDS = {"higher": "Higher", "lower": "Lower", "no clear difference": "No clear difference"}
+
+
+def significant(row: dict | None) -> bool:
+    """Whether a published comparison row states a difference: shown, tested and adjusted p < 0.05 ('higher'/'lower')."""
+    return (
+        row is not None
+        and not row["suppressed"]
+        and row["direction"] in ("higher", "lower")
+        and row["estimate"] is not None
+        and row["reference_estimate"] is not None
+    )
+
+
+def comparison_cell(row: dict | None) -> Cell:
+    """What a published comparison says, as a table cell: 'Higher', 'Lower', 'No clear difference',
+    'Not tested', '[c]' when withheld, '[x]' when there is none."""
+    if row is None:
+        return Cell(SYMBOL_NOT_AVAILABLE)
+    if row["suppressed"]:
+        return Cell(SYMBOL_SUPPRESSED, True)
+    if row["direction"] in COMPARISON_WORDS:
+        return Cell(COMPARISON_WORDS[row["direction"]])
+    return Cell(SYMBOL_NOT_AVAILABLE if row["test_status"] == "not_published" else "Not tested")
+
+
+class Comparisons:
+    """Published comparisons indexed by kind, geography, indicator, group and reference."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        """Index the rows of a published_comparisons frame."""
+        self.rows: dict[tuple[str, ...], dict[str, Any]] = {}
+        for row in frame.iter_rows(named=True):
+            key = (
+                row["comparison"],
+                row["geography_level"],
+                row["geography_code"],
+                row["indicator_id"],
+                row["breakdown"],
+                str(row["breakdown_value"]),
+                str(row["reference"]),
+            )
+            self.rows[key] = row
+
+    def get(
+        self,
+        comparison: str,
+        level: str,
+        code: str,
+        indicator: str,
+        breakdown: str = "all",
+        value: str = "all",
+        reference: str = "",
+    ) -> dict | None:
+        """The published comparison, or None when there is none."""
+        return self.rows.get((comparison, level, code, indicator, breakdown, value, reference))
+
+    def kinds(self, comparison: str, level: str, code: str) -> list[dict[str, Any]]:
+        """Every row of one kind for one geography, in table order."""
+        return [r for k, r in self.rows.items() if k[0] == comparison and k[1] == level and k[2] == code]

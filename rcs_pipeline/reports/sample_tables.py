@@ -8,12 +8,14 @@ They are not statistics of anyone: values are drawn at random around plausible l
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from importlib import resources
 
 import numpy as np
 import polars as pl
 
+from rcs_pipeline.disclosure.comparisons import COMPARISON_SCHEMA, publish_comparisons
 from rcs_pipeline.reports.inputs import (
     ESTIMATE_SCHEMA,
     LINKAGE_QUALITY_SCHEMA,
@@ -146,6 +148,27 @@ def _estimate_row(
     }
 
 
+PLANTED_GAPS = {
+    ("sex", "F"): 0.25,
+    ("simd_quintile", "1"): -0.3,
+    ("simd_quintile", "5"): 0.25,
+    ("any_asn", "true"): -0.35,
+    ("looked_after_any", "true"): -0.35,
+}
+"""Made-up group gaps planted in every other sample indicator (as proportions; a tenth as much for means), so
+that the sample's tests find some clear differences and miss others."""
+
+
+def _planted(ident: SampleIndicator, code: str, breakdown: str, value: str, academies: set[str]) -> float:
+    """The planted shift of one group's or one academy's level for an indicator (0 for most)."""
+    if sum(map(ord, ident.indicator_id)) % 2:
+        return 0.0
+    scale = 1.0 if ident.unit == "percent" else 10.0
+    if code in academies:
+        return 0.25 * scale
+    return PLANTED_GAPS.get((breakdown, value), 0.0) * scale
+
+
 def _centre(ident: SampleIndicator, base: dict[str, float]) -> float:
     """A plausible level for an indicator (mean scores near their population means)."""
     if ident.unit == "mean":
@@ -210,6 +233,7 @@ def sample_published(
         for row in schools.iter_rows(named=True)
     }
     sector = dict(zip(schools["seed_code"], schools["sector"], strict=True))
+    academies = set(schools.filter(pl.col("sector") == "Secondary")["seed_code"].to_list())
     est, rr, circles = [], [], []
     groups: list[tuple[str, str, int, str | None, dict[str, tuple[str, ...]]]] = []
     total = sum(respondents.values())
@@ -241,7 +265,7 @@ def sample_published(
             if not _applies(ident, school_sector):
                 continue
             n_ind = n if school_sector else max(n // 2, 1)
-            centre = _centre(ident, base)
+            centre = _centre(ident, base) + _planted(ident, code, "all", "all", academies)
             est.append(
                 _estimate_row(ident, level, code, "all", "all", n_ind, centre, rng, min_group, min_cell)
             )
@@ -256,7 +280,7 @@ def sample_published(
                             breakdown,
                             value,
                             int(n_ind * share),
-                            centre,
+                            centre + _planted(ident, code, breakdown, value, set()),
                             rng,
                             min_group,
                             min_cell,
@@ -288,7 +312,7 @@ def sample_published(
         if previous_wave
         else None
     )
-    return PublishedTables(
+    tables = PublishedTables(
         wave=wave,
         la_code=la_code,
         estimates=estimates,
@@ -299,7 +323,143 @@ def sample_published(
         response_rates=pl.DataFrame(rr, schema=RESPONSE_RATES_SCHEMA),
         comparator=comparator,
         schools=schools,
+        councils_in_wave=3,
     )
+    return with_sample_comparisons(tables)
+
+
+def with_sample_comparisons(tables: PublishedTables) -> PublishedTables:
+    """The tables with published comparisons: made-up tests of their published values, through the real
+    disclosure rule (`publish_comparisons`), so withheld figures withhold the comparisons resting on them."""
+    analysis = sample_comparisons(tables)
+    earlier = {tables.previous_wave: tables.previous} if tables.previous_wave else {}
+    comparator = tables.comparator if tables.councils_in_wave != 1 else tables.comparator.clear()
+    published = publish_comparisons(analysis, tables.estimates, comparator, earlier, tables.la_code)
+    return replace(tables, comparisons=published)
+
+
+SAMPLE_GROUP_TESTS = (
+    ("group_vs_group", "sex", "F", "M"),
+    ("group_vs_group", "simd_quintile", "1", "5"),
+    ("group_vs_rest", "any_asn", "true", "false"),
+    ("group_vs_rest", "fsm_p6plus", "true", "false"),
+    ("group_vs_rest", "looked_after_any", "true", "false"),
+)
+"""Group comparisons of the sample: (kind, breakdown, first group, the group standing in for the other side)."""
+
+
+def sample_comparisons(tables: PublishedTables) -> pl.DataFrame:
+    """analysis/comparisons-like rows for the sample: each area against the council, the council against the
+    comparator and its previous wave, and the council's group gaps, tested by a normal approximation from the
+    published intervals and adjusted by Benjamini-Hochberg within each family. Made up, like the sample."""
+    la = tables.la_code
+    est = {
+        (
+            r["geography_level"],
+            r["geography_code"],
+            r["indicator_id"],
+            r["breakdown"],
+            r["breakdown_value"],
+        ): r
+        for r in tables.estimates.iter_rows(named=True)
+    }
+    comparator = {r["indicator_id"]: r for r in tables.comparator.iter_rows(named=True)}
+    previous = {
+        r["indicator_id"]: r
+        for r in tables.previous.filter(pl.col("breakdown") == "all").iter_rows(named=True)
+    }
+    rows: list[dict] = []
+    for (level, code, ident, breakdown, _), row in est.items():
+        if level in ("school", "cluster") and breakdown == "all":
+            other = est.get(("council", la, ident, "all", "all"))
+            rows.append(
+                _test(
+                    row,
+                    other,
+                    f"{level}:{code}:vs_rest_of_council",
+                    "area_vs_rest_of_council",
+                    "rest_of_council",
+                )
+            )
+        if level == "council" and breakdown == "all":
+            family = f"council:{la}:vs_rest_of_wave"
+            if tables.councils_in_wave != 1:
+                rows.append(
+                    _test(row, comparator.get(ident), family, "council_vs_rest_of_wave", "rest_of_wave")
+                )
+            if tables.previous_wave:
+                rows.append(
+                    _test(
+                        row, previous.get(ident), f"council:{la}:trend", "wave_vs_wave", tables.previous_wave
+                    )
+                )
+    for kind, breakdown, first, second in SAMPLE_GROUP_TESTS:
+        for ident in {k[2] for k in est if k[0] == "council"}:
+            a = est.get(("council", la, ident, breakdown, first))
+            b = est.get(("council", la, ident, breakdown, second))
+            reference = second if kind == "group_vs_group" else "rest"
+            if a is not None:
+                rows.append(_test(a, b, f"council:{la}:groups", kind, reference))
+    frame = pl.DataFrame([r for r in rows if r is not None], schema=COMPARISON_SCHEMA)
+    return _adjust(frame)
+
+
+def _test(a: dict, b: dict | None, family: str, kind: str, reference: str) -> dict | None:
+    """One made-up comparison of two published rows (None when the other side has no row)."""
+    if b is None:
+        return None
+    scale = 100.0 if a["unit"] == "percent" else 1.0
+    out = {
+        "indicator_id": a["indicator_id"],
+        "family": family,
+        "comparison": kind,
+        "geography_level": a["geography_level"],
+        "geography_code": a["geography_code"],
+        "breakdown": a["breakdown"],
+        "breakdown_value": a["breakdown_value"],
+        "reference": reference,
+        "n": a["n"],
+        "reference_n": b["n"],
+    }
+    values = (a["value"], a["ci_low"], a["ci_high"], b["value"], b["ci_low"], b["ci_high"])
+    if any(v is None for v in values):
+        return {**out, "test_status": "empty_side"}
+    se = math.hypot((a["ci_high"] - a["ci_low"]) / 3.92, (b["ci_high"] - b["ci_low"]) / 3.92) / scale
+    difference = (a["value"] - b["value"]) / scale
+    if se == 0:
+        return {**out, "test_status": "no_variance"}
+    p = math.erfc(abs(difference / se) / math.sqrt(2))
+    return {
+        **out,
+        "estimate": a["value"] / scale,
+        "reference_estimate": b["value"] / scale,
+        "difference": difference,
+        "se": se,
+        "df": 1000,
+        "p_value": p,
+    }
+
+
+def _adjust(frame: pl.DataFrame) -> pl.DataFrame:
+    """Benjamini-Hochberg adjusted p-values within each family, and the direction they decide."""
+    tested = pl.col("p_value").is_not_null()
+    ranked = frame.with_columns(
+        m=tested.sum().over("family"),
+        k=pl.col("p_value").rank("ordinal").over("family"),
+    ).with_columns(raw=(pl.col("p_value") * pl.col("m") / pl.col("k")).clip(upper_bound=1.0))
+    adjusted = ranked.sort("family", "p_value", descending=[False, True], nulls_last=True).with_columns(
+        p_adjusted=pl.col("raw").cum_min().over("family")
+    )
+    direction = (
+        pl.when(pl.col("p_adjusted").is_null())
+        .then(None)
+        .when(pl.col("p_adjusted") >= 0.05)
+        .then(pl.lit("no clear difference"))
+        .when(pl.col("difference") > 0)
+        .then(pl.lit("higher"))
+        .otherwise(pl.lit("lower"))
+    )
+    return adjusted.with_columns(direction=direction).select(list(COMPARISON_SCHEMA))
 
 
 def _response_rows(

@@ -6,12 +6,13 @@ re-derived, so nothing withheld can be recovered from a report.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
-from rcs_pipeline.charts.figures import Panel, dot_chart, dot_panels, stacked_bar
+from rcs_pipeline.charts.figures import Mark, Panel, dot_chart, dot_panels, stacked_bar
 from rcs_pipeline.charts.style import Chart
 from rcs_pipeline.reports.catalogue import (
     IndicatorLabel,
@@ -21,8 +22,26 @@ from rcs_pipeline.reports.catalogue import (
     report_layout,
 )
 from rcs_pipeline.reports.column_widths import column_widths
-from rcs_pipeline.reports.formatting import SYMBOL_SUPPRESSED, format_count, format_value
-from rcs_pipeline.reports.lookup import Cell, Estimates, base_cell, interval_cell, point, shown, value_cell
+from rcs_pipeline.reports.formatting import (
+    SYMBOL_NOT_APPLICABLE,
+    SYMBOL_NOT_AVAILABLE,
+    SYMBOL_SUPPRESSED,
+    format_count,
+    format_value,
+)
+from rcs_pipeline.reports.lookup import (
+    Cell,
+    Estimates,
+    base_cell,
+    comparison_cell,
+    interval_cell,
+    point,
+    significant,
+    value_cell,
+)
+
+Verdict = Callable[[str], "dict | None"]
+"""An indicator's published comparison of one kind (e.g. against the rest of the council), or None."""
 
 STAGE_ORDER = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "S1", "S2", "S3", "S4", "S5", "S6")
 
@@ -179,20 +198,38 @@ def breakdown_chart(
     return dot_chart(rows, groups, unit="percent", title=title)
 
 
+def mark_of(row: dict | None, words: tuple[str, str]) -> Mark | None:
+    """The chart mark of a published comparison: ▲/▼ when it is significant, else None.
+
+    `words` name the two sides as claim sentences do, e.g. ('in Academy 1', 'in the rest of Fife') →
+    '▲ higher in Academy 1 than in the rest of Fife'.
+    """
+    if not significant(row):
+        return None
+    assert row is not None
+    glyph = "\u25b2" if row["direction"] == "higher" else "\u25bc"
+    return Mark(glyph, f"{row['direction']} {words[0]} than {words[1]}")
+
+
 def comparison_chart(
     geo: Geography,
     labels: dict[str, IndicatorLabel],
     indicators: list[str],
     series: list[tuple[str, Estimates, str, str]],
     title: str,
+    verdict: tuple[Verdict, tuple[str, str]] | None = None,
 ) -> Chart | None:
-    """A dot chart of each indicator for this geography against comparators (each a labelled Estimates)."""
+    """A dot chart of each indicator for this geography against comparators (each a labelled Estimates).
+
+    With `verdict` (an indicator's published comparison and its words), significant rows are marked.
+    """
     if not indicators:
         return None
     rows = [
         (labels[i].label, [point(e.get(level, code, i)) for _, e, level, code in series]) for i in indicators
     ]
-    return dot_chart(rows, [name for name, *_ in series], unit="percent", title=title)
+    marks = tuple(mark_of(verdict[0](i), verdict[1]) for i in indicators) if verdict else ()
+    return dot_chart(rows, [name for name, *_ in series], unit="percent", title=title, marks=marks)
 
 
 def indicator_table(
@@ -203,23 +240,31 @@ def indicator_table(
     comparators: list[tuple[str, Estimates, str, str]],
     caption: str,
     sheet: str,
+    verdicts: list[tuple[str, Verdict]] | None = None,
 ) -> Table:
-    """Value, interval and base of each indicator, with comparator values beside it."""
+    """Value, interval and base of each indicator, with comparator values and what each published test says."""
+    verdicts = verdicts or []
     rows = []
     for ident in indicators:
         row = est.get(geo.level, geo.code, ident)
         cells = [value_cell(row), interval_cell(row), base_cell(row)]
         cells += [value_cell(e.get(level, code, ident)) for _, e, level, code in comparators]
+        cells += [comparison_cell(verdict(ident)) for _, verdict in verdicts]
         rows.append((labels[ident].label, cells))
-    columns = ["Indicator", geo.name, "95% confidence interval", "Base (pupils)"] + [
-        name for name, *_ in comparators
-    ]
+    columns = ["Indicator", geo.name, "95% confidence interval", "Base (pupils)"]
+    columns += [name for name, *_ in comparators] + [name for name, _ in verdicts]
+    note = "Percentages, or mean scores where the indicator is a score."
+    if verdicts:
+        note += (
+            " Higher or Lower: a clear difference in the test named in the column (significant after allowing "
+            "for the number of comparisons); otherwise no clear difference."
+        )
     return Table(
         caption,
         columns,
         rows,
         sheet=sheet,
-        note="Percentages, or mean scores where the indicator is a score. [c] withheld to protect confidentiality; [x] not available.",
+        note=note + " [c] withheld to protect confidentiality; [x] not available; [u] low reliability.",
     )
 
 
@@ -313,7 +358,13 @@ def _rate_cells(row: dict | None) -> list[Cell]:
     return [
         Cell(format_count(row["respondents"])),
         Cell(format_count(row["roll"])),
-        Cell(format_value(rate, "percent") if rate is not None else SYMBOL_SUPPRESSED, rate is None),
+        Cell(
+            format_value(rate, "percent")
+            if rate is not None
+            else SYMBOL_NOT_APPLICABLE
+            if not row["roll"]
+            else SYMBOL_NOT_AVAILABLE
+        ),
     ]
 
 
@@ -341,8 +392,10 @@ def linkage_table(quality: pl.DataFrame, sheet: str) -> Table:
             r = index.get((instrument, measure))
             if r is None:
                 cells.append(Cell("[x]"))
-            elif r["suppressed"] or r["count"] is None:
+            elif r["suppressed"]:
                 cells.append(Cell(SYMBOL_SUPPRESSED, True))
+            elif r["count"] is None:
+                cells.append(Cell(SYMBOL_NOT_AVAILABLE))
             else:
                 cells.append(Cell(format_count(r["count"])))
         rows.append((label, cells))
@@ -498,69 +551,38 @@ def mean_rows_chart(
     return chart, table
 
 
-def estimate_sentence(
-    label: IndicatorLabel, row: dict | None, comparator: dict | None, place: str
-) -> str | None:
-    """A plain-words finding for one indicator ('42% of pupils in Fife … (all councils 50%).')."""
-    if not shown(row):
-        return None
-    value = format_value(row["value"], row["unit"])
-    text = (
-        f"{label.label}: {value} of pupils in {place}"
-        if row["unit"] == "percent"
-        else f"{label.label}: a mean of {value} in {place}"
-    )
-    if shown(comparator):
-        other = comparator["value"]
-        if row["ci_low"] is not None and row["ci_high"] is not None and other < row["ci_low"]:
-            word = "higher than"
-        elif row["ci_low"] is not None and row["ci_high"] is not None and other > row["ci_high"]:
-            word = "lower than"
-        else:
-            word = "similar to"
-        text += f", {word} across all participating councils ({format_value(other, comparator['unit'])})"
-    return text + "."
+SURVEY_OF = {"secondary": "secondary pupils", "primary": "primary pupils", "parent": "parents"}
 
 
-def gap_sentence(
-    est: Estimates,
-    geo: Geography,
-    labels: dict[str, IndicatorLabel],
-    indicators: list[str],
-    breakdown: str,
-    first: str,
-    second: str,
-    phrases: tuple[str, str] | None = None,
-) -> str | None:
-    """The clearest gap between two groups (intervals not overlapping), in plain words, or None.
+def claim_sentence(label: IndicatorLabel, row: dict | None, first: str, second: str) -> str | None:
+    """A significant published comparison in words, else None (the report then states no direction).
 
-    `phrases` name the two groups inside the sentence ('… 30% of pupils with additional support needs
-    against 18% of those without …'); by default the groups' printed names are used ('among girls').
+    'Usually sleeps 8 hours or more (secondary pupils): higher in Academy 1 (52%) than in the rest of Fife (37%).'
+    Both values are the published ones; the direction is the published test's.
     """
-    best: tuple[float, str] | None = None
-    for ident in indicators:
-        a = est.get(geo.level, geo.code, ident, breakdown, first)
-        b = est.get(geo.level, geo.code, ident, breakdown, second)
-        if (
-            not (shown(a) and shown(b))
-            or a["unit"] != "percent"
-            or None in (a["ci_low"], a["ci_high"], b["ci_low"], b["ci_high"])
-        ):
-            continue
-        if a["ci_low"] > b["ci_high"] or b["ci_low"] > a["ci_high"]:
-            gap = abs(a["value"] - b["value"])
-            if best is None or gap > best[0]:
-                if phrases:
-                    among_a, among_b = f"of {phrases[0]}", f"of {phrases[1]}"
-                else:
-                    among_a = "among " + lower_first(breakdown_value_label(breakdown, first))
-                    among_b = "among " + lower_first(breakdown_value_label(breakdown, second))
-                best = (
-                    gap,
-                    f"{labels[ident].label}: {format_value(a['value'], 'percent')} {among_a} "
-                    f"against {format_value(b['value'], 'percent')} {among_b}, a clear difference.",
-                )
-    return best[1] if best else None
+    if not significant(row):
+        return None
+    assert row is not None
+    a, b = format_value(row["estimate"], row["unit"]), format_value(row["reference_estimate"], row["unit"])
+    survey = SURVEY_OF.get(label.instrument, "pupils")
+    return f"{label.label} ({survey}): {row['direction']} {first} ({a}) than {second} ({b})."
+
+
+def trend_sentence(label: IndicatorLabel, row: dict | None, wave: str) -> str | None:
+    """A significant published change since an earlier wave ('…: rose from 30% in 2012-13 to 40% in 2015-16.')."""
+    if not significant(row):
+        return None
+    assert row is not None
+    word = "rose" if row["direction"] == "higher" else "fell"
+    a, b = format_value(row["estimate"], row["unit"]), format_value(row["reference_estimate"], row["unit"])
+    survey = SURVEY_OF.get(label.instrument, "pupils")
+    return f"{label.label} ({survey}): {word} from {b} in {row['reference']} to {a} in {wave}."
+
+
+def clearest(rows: list[dict], limit: int) -> list[dict]:
+    """The significant published comparisons with the smallest adjusted p-values (ties in table order)."""
+    found = [r for r in rows if significant(r)]
+    return sorted(found, key=lambda r: r["p_adjusted"] if r["p_adjusted"] is not None else 1.0)[:limit]
 
 
 def lower_first(text: str) -> str:
@@ -575,8 +597,14 @@ def panels_chart(
     indicators: list[str],
     breakdowns: list[tuple[str, str]],
     title: str,
+    verdicts: dict[str, tuple[Verdict, tuple[str, str]]] | None = None,
 ) -> Chart | None:
-    """Indicators (rows) by the groups of several breakdowns, one panel per breakdown; None when empty."""
+    """Indicators (rows) by the groups of several breakdowns, one panel per breakdown; None when empty.
+
+    `verdicts` give, per breakdown, each indicator's published group comparison and its words: significant
+    ones are marked beside that panel.
+    """
+    verdicts = verdicts or {}
     panels = []
     for breakdown, heading in breakdowns:
         values = ordered_values(est, geo, indicators, breakdown)
@@ -585,7 +613,9 @@ def panels_chart(
             points = [
                 [point(est.get(geo.level, geo.code, i, breakdown, v)) for v in values] for i in indicators
             ]
-            panels.append(Panel(heading, groups, points))
+            verdict = verdicts.get(breakdown)
+            marks = tuple(mark_of(verdict[0](i), verdict[1]) for i in indicators) if verdict else ()
+            panels.append(Panel(heading, groups, points, marks=marks))
     if not panels or not indicators:
         return None
     return dot_panels([labels[i].label for i in indicators], panels, title=title)
