@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 
 import polars as pl
 
 from rcs_pipeline.contract.errors import Problem, problem
 from rcs_pipeline.contract.files import SOURCE_ROW
-from rcs_pipeline.contract.spec import ColumnSpec, DatasetSpec, delivery_rules
+from rcs_pipeline.contract.spec import ColumnSpec, DatasetSpec, code_lists, delivery_rules
 
 PUPIL_REF = r"^[A-Z0-9]{10}$"
 SEED_CODE = r"^\d{7}$"
@@ -16,8 +18,12 @@ MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
 VALUES_SHOWN = 3
-# Kinds whose offending values may be quoted in a message: closed code sets and numbers, never identifiers.
-QUOTABLE = ("code", "code_list", "yesno", "item", "integer", "number")
+# A value is quoted in a message only when it is a token of the contract's closed vocabulary (any code list,
+# a yes/no spelling) or a whole number of at most three digits (an item or count out of range). Anything
+# else (a pupil reference typed into `stage`, a postcode in `sex`, a date in a count) is never echoed.
+SHORT_NUMBER = r"-?\d{1,3}"
+# Kinds whose messages list the offending values (filtered by `quotable`): closed code sets and numbers.
+CLOSED_KINDS = ("code", "code_list", "yesno", "item", "integer", "number")
 
 DTYPES: dict[str, pl.DataType] = {"Int8": pl.Int8(), "Int16": pl.Int16(), "Int32": pl.Int32()}
 
@@ -187,7 +193,7 @@ def normalise(text: pl.DataFrame, spec: DatasetSpec, file: str) -> tuple[pl.Data
     flagged = text.select(
         pl.col(SOURCE_ROW), *(r.bad.fill_null(False).alias(k) for k, (_c, r) in checks.items())
     )
-    hits = flagged.select(pl.exclude(SOURCE_ROW).sum()).row(0, named=True)
+    hits = flagged.select(pl.exclude(SOURCE_ROW).sum()).row(0, named=True) if checks else {}
     problems: list[Problem] = []
     for key, count in hits.items():
         if not count:
@@ -195,9 +201,9 @@ def normalise(text: pl.DataFrame, spec: DatasetSpec, file: str) -> tuple[pl.Data
         col, rule = checks[key]
         rows = flagged.filter(pl.col(key)).get_column(SOURCE_ROW).head(20).to_list()
         message = f"{col.name} {rule.expected}"
-        if col.kind in QUOTABLE and rule.name != "blank":
+        if col.kind in CLOSED_KINDS and rule.name != "blank":
             values = text.filter(flagged.get_column(key)).get_column(col.name).unique(maintain_order=True)
-            message += f" (found {', '.join(repr(v) for v in values.head(VALUES_SHOWN).to_list())})"
+            message += found_values(values.to_list())
         problems.append(_counted(problem(file, col.name, rows, message), count))
     problems.extend(_unique_together(text, spec, file))
     typed = text.select(
@@ -210,6 +216,33 @@ def normalise(text: pl.DataFrame, spec: DatasetSpec, file: str) -> tuple[pl.Data
         ),
     )
     return typed, problems
+
+
+@cache
+def closed_vocabulary() -> frozenset[str]:
+    """Every code of every contract code list and every yes/no spelling, in lower case: the quotable values."""
+    rules = delivery_rules()
+    codes = {c.lower() for values in code_lists().values() for c in values}
+    return frozenset({*codes, *rules.yes, *rules.no})
+
+
+def quotable(value: object) -> bool:
+    """True when `value` may appear in a message: a contract code or a whole number of at most 3 digits."""
+    if not isinstance(value, str):
+        return False
+    return value.lower() in closed_vocabulary() or re.fullmatch(SHORT_NUMBER, value) is not None
+
+
+def found_values(values: list[str | None]) -> str:
+    """ " (found 'S5', '9')" for the quotable offending values; any other value is counted, never shown."""
+    shown = [repr(v) for v in values if quotable(v)][:VALUES_SHOWN]
+    hidden = len([v for v in values if v is not None and not quotable(v)])
+    other = f"{hidden} value{'s' if hidden != 1 else ''} not shown: only codes of the contract are quoted"
+    if shown and hidden:
+        return f" (found {', '.join(shown)}; {other})"
+    if shown:
+        return f" (found {', '.join(shown)})"
+    return f" ({other})" if hidden else ""
 
 
 def _counted(found: Problem, count: int) -> Problem:

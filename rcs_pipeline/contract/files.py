@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -13,6 +14,18 @@ from rcs_pipeline.contract.errors import Problem, problem
 
 SOURCE_ROW = "source_row"
 FORMATS = ("csv", "xlsx", "sav")
+# A header name is echoed in a message only when it looks like a column name (letters, spaces, underscores,
+# at most two trailing digits: 'notes', 'sdq_26'): in a file without a header row the "names" are the first
+# row's cells, which may be a pupil reference, a postcode or a date.
+COLUMN_NAME = r"[a-z_][a-z_ ]{0,39}\d{0,2}"
+
+
+def header_label(name: str, position: int) -> str:
+    """How a header cell is named in a message: itself when it looks like a column name, else its position.
+
+    Example: header_label("notes", 3) -> "notes"; header_label("ab12345678", 1) -> "(header cell 1)".
+    """
+    return name if re.fullmatch(COLUMN_NAME, name) else f"(header cell {position})"
 
 
 class UnreadableFile(Exception):
@@ -118,7 +131,7 @@ def _tidy(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, list[Problem]]:
             problems.append(
                 problem(
                     file,
-                    name,
+                    header_label(name, i + 1),
                     (),
                     "the column appears more than once in the header row "
                     "(names are compared ignoring case and spaces)",

@@ -9,7 +9,7 @@ import polars as pl
 
 from rcs_pipeline.contract.columns import empty_frame, normalise
 from rcs_pipeline.contract.errors import DeliveryError, Problem, problem
-from rcs_pipeline.contract.files import FORMATS, UnreadableFile, read_text_frame
+from rcs_pipeline.contract.files import FORMATS, SOURCE_ROW, UnreadableFile, header_label, read_text_frame
 from rcs_pipeline.contract.spec import DatasetSpec, dataset_spec
 
 
@@ -90,7 +90,12 @@ def _header_problems(text: pl.DataFrame, spec: DatasetSpec, file: str) -> list[P
     missing = [c for c in spec.column_names if c not in text.columns]
     for name in missing:
         found.append(problem(file, name, (), "required column is missing from the header row"))
-    unknown = [c for c in text.columns if c != "source_row" and c not in spec.column_names]
+    names = [c for c in text.columns if c != SOURCE_ROW]
+    unknown = [header_label(c, i + 1) for i, c in enumerate(names) if c not in spec.column_names]
+    if len(unknown) == len(names) and missing:
+        found.append(
+            problem(file, None, (), "no column of the contract in the first row: is the header row missing?")
+        )
     for name in unknown:
         if spec.strict_columns:
             found.append(

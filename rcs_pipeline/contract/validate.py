@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
+from rcs_pipeline.contract.columns import SEED_CODE
 from rcs_pipeline.contract.errors import DeliveryError, Problem, problem
 from rcs_pipeline.contract.files import SOURCE_ROW
 from rcs_pipeline.contract.readers import ParsedDataset, missing_dataset_problem, parse_dataset
@@ -174,7 +175,11 @@ def _roll_problems(frames: dict[str, pl.DataFrame], parsed: dict[str, ParsedData
         survey = frames.get(name)
         if survey is None or survey.is_empty():
             continue
-        on_roll = survey.filter(pl.col("seed_code").is_in(by_stage.get_column("seed_code").implode()))
+        # Only well-formed SEED codes are compared (and named in the message); others have their own problem.
+        well_formed = pl.col("seed_code").str.contains(SEED_CODE)
+        on_roll = survey.filter(
+            well_formed & pl.col("seed_code").is_in(by_stage.get_column("seed_code").implode())
+        )
         over = pl.concat(
             [
                 _over_roll(on_roll, by_sex, KEYS, how="inner"),

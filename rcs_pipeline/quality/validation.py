@@ -1,7 +1,10 @@
 """Run one Great Expectations suite over a frame with an ephemeral context; results safe to show anywhere.
 
 Expectations on identifier columns are run with no unexpected values kept (GX `partial_unexpected_count`
-0), so neither the returned outcome nor the Data Docs ever hold an identifier value: only counts.
+0), so neither the returned outcome nor the Data Docs ever hold an identifier value: only counts. In the
+delivered (landing) tables, where an identifier may sit in any wrongly filled column, the same holds for
+every column whose values are not closed codes or small whole numbers (free text, dates, SEED codes, large
+counts, amounts): docs/methods/input_contract.md.
 """
 
 from __future__ import annotations
@@ -67,9 +70,23 @@ def _columns_of(expectation: dict[str, Any]) -> set[str]:
     return {c for c in cols if c}
 
 
-def _split(suite: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Expectations on identifier columns, and the rest."""
-    ids = [e for e in suite["expectations"] if _columns_of(e) & set(IDENTIFIER_COLUMNS)]
+def withheld_columns(table: str) -> frozenset[str]:
+    """Columns whose values are never kept: identifiers, and in a delivered table every non-closed column."""
+    from rcs_pipeline.contract import load_contract
+
+    spec = load_contract().get(table)
+    if spec is None:
+        return frozenset(IDENTIFIER_COLUMNS)
+    closed = {"code", "code_list", "yesno", "item"}  # items are Int16 codes
+    # A whole number below 10^9 has at most 9 digits: never a 10-character pupil reference, date or postcode.
+    small = {c.name for c in spec.columns if c.kind == "integer" and c.max is not None and c.max < 10**9}
+    return frozenset(IDENTIFIER_COLUMNS) | {c.name for c in spec.columns if c.kind not in closed} - small
+
+
+def _split(suite: dict[str, Any], table: str = "") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Expectations on columns whose values are withheld (identifiers, ...), and the rest."""
+    withheld = withheld_columns(table)
+    ids = [e for e in suite["expectations"] if _columns_of(e) & withheld]
     rest = [e for e in suite["expectations"] if e not in ids]
     return ids, rest
 
@@ -105,7 +122,7 @@ def run_suites(
     for name, frame in tables.items():
         batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole_table")
         data = frame.to_pandas(use_pyarrow_extension_array=False)
-        identifier, other = _split(suites[name])
+        identifier, other = _split(suites[name], name)
         outcomes: list[ExpectationOutcome] = []
         for part, expectations, kept in (("identifiers", identifier, 0), ("content", other, VALUES_KEPT)):
             if not expectations:
@@ -118,7 +135,7 @@ def run_suites(
             )
             result_format = {"result_format": "SUMMARY", "partial_unexpected_count": kept}
             run = definition.run(batch_parameters={"dataframe": data}, result_format=result_format)
-            outcomes.extend(_outcome(r, kept) for r in run.results)
+            outcomes.extend(_outcome(r, kept, withheld_columns(name)) for r in run.results)
         index = docs_dir / "index.html" if docs_dir is not None else None
         results[name] = SuiteOutcome(name, all(o.success for o in outcomes), tuple(outcomes), index)
     if docs_dir is not None:
@@ -148,7 +165,7 @@ def _site_config(docs_dir: Path) -> dict[str, Any]:
     }
 
 
-def _outcome(result: Any, kept: int) -> ExpectationOutcome:
+def _outcome(result: Any, kept: int, withheld: frozenset[str] = frozenset(IDENTIFIER_COLUMNS)) -> ExpectationOutcome:
     """A GX ExpectationValidationResult as plain, identifier-free values."""
     config = result.expectation_config
     details = result.result or {}
@@ -161,6 +178,6 @@ def _outcome(result: Any, kept: int) -> ExpectationOutcome:
         success=bool(result.success),
         unexpected_count=details.get("unexpected_count"),
         unexpected_percent=details.get("unexpected_percent"),
-        unexpected_values=values if column not in IDENTIFIER_COLUMNS else (),
-        observed=None if observed is None or column in IDENTIFIER_COLUMNS else str(observed)[:200],
+        unexpected_values=values if column not in withheld else (),
+        observed=None if observed is None or column in withheld else str(observed)[:200],
     )
