@@ -1,17 +1,19 @@
 """The attacker audit of DESIGN §8: the interval each suppressed count can be narrowed to, by linear programming.
 
 The attacker knows every published count exactly (a rounded percentage with its base is treated as
-revealing its numerator exactly, which can only over-protect), every relation of the CountSystem, that
+revealing its numerator exactly, which can only over-protect), every relation of the CountSystem
+(equalities, and the inequalities G x ≤ 0 such as a service group counted within "any service"), that
 counts are ≥ 0, that a numerator is ≤ its base and a respondent count ≤ the public roll. For each
 suppressed count x (and, when both are suppressed, the complement base − x) the audit solves
 min x and max x over that polytope (integer relaxation, solved with HiGHS).
 
 Criterion: with lo = ⌈min⌉ and hi = ⌊max⌋ the attacker learns x ∈ {lo, …, hi}. The count is protected
 when hi − lo ≥ min_cell, i.e. at least min_cell + 1 values stay possible (the narrowest interval the rules
-themselves leave: two suppressed cells under a published total of min_cell). Two exceptions pass: an
-interval of {0} alone (hi = 0) says no child in the group is counted, which the rules allow to be
-published; and an interval as wide as public knowledge alone allows (0 to a small public school roll)
-means the published tables taught the attacker nothing.
+themselves leave: two suppressed cells under a published total of min_cell). A narrower interval fails
+whatever the value, zeros included: a withheld cell pinned to {0} tells the reader that no child of a
+group the rules withheld is counted (a group attribute the publication promised to keep). One exception
+passes: an interval as wide as public knowledge alone allows (0 to a small public school roll) means the
+published tables taught the attacker nothing.
 
 Speed: the relations split into independent components (connected through suppressed variables only);
 a few sweep objectives give feasible points that already certify most intervals as wide enough, and the
@@ -61,8 +63,13 @@ class AuditResult:
         return not self.failures
 
 
-def attacker_intervals(system: CountSystem, hidden: np.ndarray, min_cell: int,
-                       focus: np.ndarray | None = None, budget_seconds: float | None = None) -> AuditResult:
+def attacker_intervals(
+    system: CountSystem,
+    hidden: np.ndarray,
+    min_cell: int,
+    focus: np.ndarray | None = None,
+    budget_seconds: float | None = None,
+) -> AuditResult:
     """Audit every hidden variable of `system` under the published relations; see the module docstring.
 
     With `focus` (variable ids), only the components containing one of them are audited: components
@@ -110,7 +117,10 @@ class _Problem:
 
     def rows_of(self, comps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Equality and inequality rows of the given components."""
-        return (np.flatnonzero(np.isin(self.eq_component, comps)), np.flatnonzero(np.isin(self.ub_component, comps)))
+        return (
+            np.flatnonzero(np.isin(self.eq_component, comps)),
+            np.flatnonzero(np.isin(self.ub_component, comps)),
+        )
 
     @classmethod
     def build(cls, system: CountSystem, hidden: np.ndarray, columns: np.ndarray) -> _Problem:
@@ -135,19 +145,41 @@ class _Problem:
         k = int(both.sum())
         rows = np.repeat(np.arange(k), 2)
         cols = np.column_stack([index[part[both]], index[whole[both]]]).ravel()
-        a_ub = sp.csr_matrix((np.tile([1.0, -1.0], k), (rows, cols)), shape=(k, columns.size))
+        pairs_ub = sp.csr_matrix((np.tile([1.0, -1.0], k), (rows, cols)), shape=(k, columns.size))
+        g = system.inequalities.tocsc()
+        g_hidden = g[:, columns].tocsr()
+        g_rhs = -(g[:, ~hidden] @ system.values[~hidden].astype(float))
+        touching = np.flatnonzero(np.diff(g_hidden.indptr) > 0)
+        a_ub = sp.vstack([pairs_ub, g_hidden[touching]]).tocsr()
+        b_ub = np.concatenate([np.zeros(k), g_rhs[touching]])
         pattern = sp.vstack([abs(a_eq), abs(a_ub)]).tocsr()
         link = (pattern.T @ pattern).tocsr()
         _, component = connected_components(link, directed=False)
-        return cls(a_eq, b_eq, a_ub, np.zeros(k), lower, upper, truth, component,
-                   _row_component(a_eq, component), _row_component(a_ub, component))
+        return cls(
+            a_eq,
+            b_eq,
+            a_ub,
+            b_ub,
+            lower,
+            upper,
+            truth,
+            component,
+            _row_component(a_eq, component),
+            _row_component(a_ub, component),
+        )
 
     def sub_lp(self, comps: np.ndarray) -> _SubLP:
         """A warm HiGHS model of the given components only."""
         eq_rows, ub_rows = self.rows_of(comps)
         cols = np.flatnonzero(np.isin(self.component, comps))
-        lp = WarmLP(self.a_eq[eq_rows][:, cols], self.b_eq[eq_rows], self.a_ub[ub_rows][:, cols],
-                    self.b_ub[ub_rows], self.lower[cols], self.upper[cols])
+        lp = WarmLP(
+            self.a_eq[eq_rows][:, cols],
+            self.b_eq[eq_rows],
+            self.a_ub[ub_rows][:, cols],
+            self.b_ub[ub_rows],
+            self.lower[cols],
+            self.upper[cols],
+        )
         return _SubLP(lp, cols, self.truth)
 
 
@@ -195,11 +227,18 @@ def _objectives(system: CountSystem, hidden: np.ndarray, columns: np.ndarray) ->
     both = hidden[part] & hidden[whole]
     k = int(both.sum())
     units = sp.identity(columns.size, format="csr")
-    comp = sp.csr_matrix((np.tile([-1.0, 1.0], k), (np.repeat(np.arange(k), 2),
-                                                     np.column_stack([index[part[both]], index[whole[both]]]).ravel())),
-                         shape=(k, columns.size))
-    return _Objectives(sp.vstack([units, comp]).tocsr(), np.concatenate([columns, part[both]]),
-                       np.array(["count"] * columns.size + ["complement"] * k))
+    comp = sp.csr_matrix(
+        (
+            np.tile([-1.0, 1.0], k),
+            (np.repeat(np.arange(k), 2), np.column_stack([index[part[both]], index[whole[both]]]).ravel()),
+        ),
+        shape=(k, columns.size),
+    )
+    return _Objectives(
+        sp.vstack([units, comp]).tocsr(),
+        np.concatenate([columns, part[both]]),
+        np.array(["count"] * columns.size + ["complement"] * k),
+    )
 
 
 def _public_ceiling(system: CountSystem, columns: np.ndarray, objectives: _Objectives) -> np.ndarray:
@@ -218,7 +257,9 @@ def _sweep_vector(size: int, sweep: int) -> np.ndarray:
 class _Tracker:
     """Observed (feasible) and proven (optimal) ranges of every objective."""
 
-    def __init__(self, objectives: _Objectives, truth: np.ndarray, min_cell: int, ceiling: np.ndarray) -> None:
+    def __init__(
+        self, objectives: _Objectives, truth: np.ndarray, min_cell: int, ceiling: np.ndarray
+    ) -> None:
         self.objectives = objectives.matrix
         self.ceiling = ceiling
         self.owner, self.kinds = objectives.owner, objectives.kinds
@@ -254,20 +295,27 @@ class _Tracker:
         return np.flatnonzero(open_ & ~self.exact_high), np.flatnonzero(open_ & ~self.exact_low)
 
     def result(self, columns: np.ndarray, solves: int) -> AuditResult:
-        """Failures are exact intervals narrower than min_cell that are not the zero interval."""
+        """Failures: intervals narrower than min_cell (zero intervals too) that public knowledge alone does not give."""
         width = self._width()
         high = np.floor(self.seen_high + TOLERANCE)
         low = np.ceil(self.seen_low - TOLERANCE)
-        exempt = ((low <= 0) & (high >= self.ceiling)) | ((high <= 0) & self.exact_high) | ~self.active
+        exempt = ((low <= 0) & (high >= self.ceiling)) | ~self.active
         proven = self.exact_low & self.exact_high
         narrow = (width < self.min_cell) & ~exempt
         failed, unproven = np.flatnonzero(narrow & proven), np.flatnonzero(narrow & ~proven)
         judged = width[self.active & ~exempt]
-        failures = [Failure(int(self.owner[i]), str(self.kinds[i]), int(low[i]), int(high[i])) for i in failed]
+        failures = [
+            Failure(int(self.owner[i]), str(self.kinds[i]), int(low[i]), int(high[i])) for i in failed
+        ]
         failures += [Failure(int(self.owner[i]), "unproven", int(low[i]), int(high[i])) for i in unproven]
         checked = self.objectives[np.flatnonzero(self.active)]
-        return AuditResult(int(np.unique(checked.indices).size), int(self.active.sum()),
-                           float(judged.min()) if judged.size else None, solves, failures)
+        return AuditResult(
+            int(np.unique(checked.indices).size),
+            int(self.active.sum()),
+            float(judged.min()) if judged.size else None,
+            solves,
+            failures,
+        )
 
 
 def _exact_rounds(problem: _Problem, lp: _SubLP, tracker: _Tracker, deadline: float | None = None) -> int:

@@ -19,11 +19,14 @@ from rcs_pipeline.disclosure.system import (
     margin_terms,
     sum_terms,
 )
+from rcs_pipeline.need import need_flag_names, service_groups
 
 GEOGRAPHY = ["geography_level", "geography_code"]
 BREAKDOWN = ["breakdown", "breakdown_value"]
 NEED_CIRCLES = ["need_with_service", "need_without_service"]
 SERVICE_CIRCLES = ["need_with_service", "service_without_need"]
+NO_SERVICE_CIRCLES = ["need_without_service", "neither"]
+ANY_NEED, ANY_SERVICE = "need_any", "service_any"
 
 
 def geography_parents(
@@ -164,7 +167,60 @@ def add_three_circles(
     builder.add_pairs("at_most", tc["c_var"].to_numpy(), tc["b_var"].to_numpy())
     builder.add_pairs("couples", tc["b_var"].to_numpy(), tc["c_var"].to_numpy())
     builder.add_pairs("complements", tc["c_var"].to_numpy(), tc["b_var"].to_numpy())
+    add_union_inequalities(builder, circles, base_cells)
     return tc.drop("_rank")
+
+
+def add_union_inequalities(builder: SystemBuilder, circles: pl.DataFrame, bases: pl.DataFrame) -> None:
+    """Sums a reader can bound from the definitions (need/flags.yaml): a service group within `service_any`
+    (= either group), a need within `need_any` (= any need). Same group of children, per circle:
+
+    - with service g ⊆ with any service: need_with_service and service_without_need of g ≤ those of any;
+      without any service ⊆ without g: need_without_service and neither of any ≤ those of g;
+    - any service is at most the sum of the groups (need_with_service, service_without_need);
+    - need X ⊆ need_any: need_with_service, need_without_service and the base of X ≤ those of need_any;
+      need_any is at most the sum of every need (need_with_service, need_without_service).
+    Kept only where the true counts satisfy them (SystemBuilder.add_inequalities).
+    """
+    where = [*GEOGRAPHY, *BREAKDOWN]
+    groups = list(service_groups())
+    for g in groups:
+        for circle_set, small, large in (
+            (SERVICE_CIRCLES, g, ANY_SERVICE),
+            (NO_SERVICE_CIRCLES, ANY_SERVICE, g),
+        ):
+            left = circles.filter(pl.col("service") == small, pl.col("circle").is_in(circle_set))
+            right = circles.filter(pl.col("service") == large, pl.col("circle").is_in(circle_set))
+            builder.add_inequalities(_leq_terms(left, right, [*where, "need", "circle"]))
+    builder.add_inequalities(_union_terms(circles, "service", ANY_SERVICE, groups, SERVICE_CIRCLES, "need"))
+    needs = [n for n in need_flag_names("pupil") if n != ANY_NEED]
+    for x in needs:
+        for cells, keys in (
+            (circles.filter(pl.col("circle").is_in(NEED_CIRCLES)), ["service", "circle"]),
+            (bases, ["service"]),
+        ):
+            left, right = cells.filter(pl.col("need") == x), cells.filter(pl.col("need") == ANY_NEED)
+            builder.add_inequalities(_leq_terms(left, right, [*where, *keys]))
+    builder.add_inequalities(_union_terms(circles, "need", ANY_NEED, needs, NEED_CIRCLES, "service"))
+
+
+def _leq_terms(left: pl.DataFrame, right: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+    """Terms of `left − right ≤ 0` for each key both sides have (one variable a side)."""
+    return identity_terms(left.select([*on, "var"]), right.select([*on, "var"]), on=on)
+
+
+def _union_terms(
+    circles: pl.DataFrame, dim: str, union: str, members: list[str], circle_set: list[str], other: str
+) -> pl.DataFrame:
+    """Terms of `union − Σ members ≤ 0` per group, circle and `other` flag, where every member is present."""
+    keys = [*GEOGRAPHY, *BREAKDOWN, other, "circle"]
+    cells = circles.filter(pl.col("circle").is_in(circle_set))
+    parts = cells.filter(pl.col(dim).is_in(members))
+    complete = (
+        parts.group_by(keys).agg(pl.col(dim).n_unique().alias("_k")).filter(pl.col("_k") == len(members))
+    )
+    whole = cells.filter(pl.col(dim) == union).join(complete.drop("_k"), on=keys, nulls_equal=True)
+    return identity_terms(whole.select([*keys, "var"]), parts.select([*keys, "var"]), on=keys)
 
 
 def link_estimates_to_needs(builder: SystemBuilder, est: pl.DataFrame, tc: pl.DataFrame) -> None:
@@ -207,8 +263,15 @@ def add_response_rates(
     totals = (pl.col("stage") == "all").cast(pl.Int64) + (pl.col("sex") == "all").cast(pl.Int64)
     rr = response_rates.with_columns(_rank=level_rank(totals))
     var = builder.add_variables(
-        rr["respondents"], rr["_rank"], upper=rr.select(pl.when(pl.col("respondents") <= pl.col("roll")).then(pl.col("roll").cast(pl.Float64))
-                        .otherwise(np.inf)).to_series().to_numpy()
+        rr["respondents"],
+        rr["_rank"],
+        upper=rr.select(
+            pl.when(pl.col("respondents") <= pl.col("roll"))
+            .then(pl.col("roll").cast(pl.Float64))
+            .otherwise(np.inf)
+        )
+        .to_series()
+        .to_numpy(),
     )
     rr = rr.with_columns(var=pl.Series(var))
     for dim, other in (("stage", "sex"), ("sex", "stage")):
@@ -256,8 +319,13 @@ def link_linkage_to_response(builder: SystemBuilder, lq: pl.DataFrame, rr: pl.Da
         return
     for breakdown, spec in load_rules()["linkage_response_links"].items():
         rows = lq.filter((pl.col("measure") == "respondents") & (pl.col("breakdown") == breakdown))
-        rows = rows.with_columns(**{
-            col: (pl.col("breakdown_value") if value == "value" else pl.lit(value)) for col, value in spec.items()})
+        rows = rows.with_columns(
+            **{
+                col: (pl.col("breakdown_value") if value == "value" else pl.lit(value))
+                for col, value in spec.items()
+            }
+        )
         keys = ["instrument", *spec]
-        builder.add_relations(identity_terms(rows.select([*keys, "var"]), rr.select([*keys, "var"]), on=keys),
-                              exact_only=True)
+        builder.add_relations(
+            identity_terms(rows.select([*keys, "var"]), rr.select([*keys, "var"]), on=keys), exact_only=True
+        )

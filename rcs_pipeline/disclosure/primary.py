@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from rcs_pipeline.disclosure.settings import DisclosureSettings
+from rcs_pipeline.disclosure.settings import DisclosureSettings, zeros_are_disclosive
 
 MIN_GROUP = "min_group"
 MIN_CELL = "min_cell"
@@ -16,14 +16,16 @@ SECONDARY = "secondary"
 REASON_CODES = {None: 0, MIN_GROUP: 1, MIN_CELL: 2, SECONDARY: 3}
 
 
-def small_count(count: pl.Expr, settings: DisclosureSettings) -> pl.Expr:
-    """A count between 1 and min_cell − 1 (zero is publishable: it names no child)."""
-    return count.is_between(1, settings.min_cell - 1)
+def small_count(count: pl.Expr, settings: DisclosureSettings, zeros: bool = False) -> pl.Expr:
+    """A count between 1 and min_cell − 1; from 0 when zeros are disclosive (rules.yaml zeros_are_disclosive)."""
+    return count.is_between(0 if zeros else 1, settings.min_cell - 1)
 
 
-def group_or_cell(group: pl.Expr, counts: list[pl.Expr], settings: DisclosureSettings) -> pl.Expr:
+def group_or_cell(
+    group: pl.Expr, counts: list[pl.Expr], settings: DisclosureSettings, zeros: bool = False
+) -> pl.Expr:
     """`min_group` when the group is below min_group, else `min_cell` when any count is small, else null."""
-    cell = pl.any_horizontal([small_count(c, settings) for c in counts]) if counts else pl.lit(False)
+    cell = pl.any_horizontal([small_count(c, settings, zeros) for c in counts]) if counts else pl.lit(False)
     return (
         pl.when(group < settings.min_group)
         .then(pl.lit(MIN_GROUP))
@@ -41,7 +43,7 @@ def estimates_primary(estimates: pl.DataFrame, settings: DisclosureSettings) -> 
     n, p = pl.col("n"), pl.col("n_positive")
     return estimates.with_columns(
         n_reason=group_or_cell(n, [n], settings),
-        p_reason=group_or_cell(n, [p, n - p], settings),
+        p_reason=group_or_cell(n, [p, n - p], settings, zeros_are_disclosive("estimates")),
     )
 
 
@@ -50,14 +52,15 @@ def three_circles_primary(three_circles: pl.DataFrame, settings: DisclosureSetti
     n, base = pl.col("n"), pl.col("base")
     return three_circles.with_columns(
         base_reason=group_or_cell(base, [base], settings),
-        count_reason=group_or_cell(base, [n, base - n], settings),
+        count_reason=group_or_cell(base, [n, base - n], settings, zeros_are_disclosive("three_circles")),
     )
 
 
 def response_rates_primary(response_rates: pl.DataFrame, settings: DisclosureSettings) -> pl.DataFrame:
     """`reason` for respondents: a group of fewer than min_group respondents, or few non-respondents."""
     resp, roll = pl.col("respondents"), pl.col("roll")
-    return response_rates.with_columns(reason=group_or_cell(resp, [resp, roll - resp], settings))
+    zeros = zeros_are_disclosive("response_rates")
+    return response_rates.with_columns(reason=group_or_cell(resp, [resp, roll - resp], settings, zeros))
 
 
 def linkage_quality_primary(linkage_quality: pl.DataFrame, settings: DisclosureSettings) -> pl.DataFrame:
@@ -81,7 +84,14 @@ def linkage_quality_primary(linkage_quality: pl.DataFrame, settings: DisclosureS
     )
     group = pl.col("_group").fill_null(pl.col("count"))
     return (
-        framed.with_columns(reason=group_or_cell(group, [pl.col("count"), group - pl.col("count")], settings))
+        framed.with_columns(
+            reason=group_or_cell(
+                group,
+                [pl.col("count"), group - pl.col("count")],
+                settings,
+                zeros_are_disclosive("linkage_quality"),
+            )
+        )
         .sort("_order")
         .drop("_order", "_side", "_group")
     )

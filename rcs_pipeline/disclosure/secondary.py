@@ -44,8 +44,10 @@ def suppress_secondary(system: CountSystem, hidden: np.ndarray) -> np.ndarray:
     """
     hidden = close_couples(system, hidden)
     pattern = _pattern(system.equalities)
-    carried = sp.csr_matrix((np.ones(len(system.couples)), (system.couples[:, 0], system.couples[:, 1])),
-                            shape=(system.size, system.size))
+    carried = sp.csr_matrix(
+        (np.ones(len(system.couples)), (system.couples[:, 0], system.couples[:, 1])),
+        shape=(system.size, system.size),
+    )
     position = cost_order(system)
     hideable = ~system.frozen
     while True:
@@ -53,7 +55,7 @@ def suppress_secondary(system: CountSystem, hidden: np.ndarray) -> np.ndarray:
         flagged = np.flatnonzero(counts == 1)
         changed = False
         for eq in flagged:
-            members = pattern.indices[pattern.indptr[eq]:pattern.indptr[eq + 1]]
+            members = pattern.indices[pattern.indptr[eq] : pattern.indptr[eq + 1]]
             if hidden[members].sum() != 1:
                 continue
             candidates = members[~hidden[members] & hideable[members]]
@@ -61,7 +63,7 @@ def suppress_secondary(system: CountSystem, hidden: np.ndarray) -> np.ndarray:
                 continue  # nothing hideable here: the audit reports the cell
             pick = candidates[np.argmin(position[candidates])]
             hidden[pick] = True
-            hidden[carried.indices[carried.indptr[pick]:carried.indptr[pick + 1]]] = True
+            hidden[carried.indices[carried.indptr[pick] : carried.indptr[pick + 1]]] = True
             changed = True
         if not changed:
             return hidden
@@ -76,24 +78,32 @@ def _pattern(matrix: sp.csr_matrix) -> sp.csr_matrix:
     return pattern.astype(np.int64).tocsr()
 
 
-def repair_choices(system: CountSystem, hidden: np.ndarray, failing: np.ndarray,
-                   stubborn: np.ndarray | None = None) -> np.ndarray:
+def repair_choices(
+    system: CountSystem, hidden: np.ndarray, failing: np.ndarray, stubborn: np.ndarray | None = None
+) -> np.ndarray:
     """For each failing hidden variable, the cheapest hideable published variable sharing a relation with it.
 
     A `stubborn` variable (one that a previous repair did not protect) gets every hideable published
     variable of its relations instead, so a repair cannot stall on picks that never widen its interval.
     """
     stubborn_set = set() if stubborn is None else {int(v) for v in stubborn}
-    pattern = _pattern(system.equalities)
+    pattern = _pattern(system.relations)
     by_var = pattern.T.tocsr()
     position = cost_order(system)
     picks: set[int] = set()
     for var in np.unique(failing):
         frontier, seen = np.array([var]), {int(var)}
         while frontier.size:
-            eqs = np.unique(np.concatenate([by_var.indices[by_var.indptr[v]:by_var.indptr[v + 1]] for v in frontier]))
-            members = (np.unique(np.concatenate([pattern.indices[pattern.indptr[e]:pattern.indptr[e + 1]]
-                                                 for e in eqs])) if eqs.size else np.zeros(0, np.int64))
+            eqs = np.unique(
+                np.concatenate([by_var.indices[by_var.indptr[v] : by_var.indptr[v + 1]] for v in frontier])
+            )
+            members = (
+                np.unique(
+                    np.concatenate([pattern.indices[pattern.indptr[e] : pattern.indptr[e + 1]] for e in eqs])
+                )
+                if eqs.size
+                else np.zeros(0, np.int64)
+            )
             candidates = members[~hidden[members] & ~system.frozen[members]]
             if candidates.size:
                 if int(var) in stubborn_set:
@@ -107,8 +117,13 @@ def repair_choices(system: CountSystem, hidden: np.ndarray, failing: np.ndarray,
     return np.array(sorted(picks), dtype=np.int64)
 
 
-def protect(system: CountSystem, primary: np.ndarray, min_cell: int, max_rounds: int = 50,
-            budget_seconds: float | None = None) -> tuple[np.ndarray, AuditResult]:
+def protect(
+    system: CountSystem,
+    primary: np.ndarray,
+    min_cell: int,
+    max_rounds: int = 50,
+    budget_seconds: float | None = None,
+) -> tuple[np.ndarray, AuditResult]:
     """Primary mask → final hidden mask: secondary suppression, then audit-driven repair until it passes.
 
     After a repair only the components holding a newly hidden variable are audited again (the others are
@@ -130,8 +145,11 @@ def protect(system: CountSystem, primary: np.ndarray, min_cell: int, max_rounds:
         hidden[picks] = True
         hidden = suppress_secondary(system, hidden)
         focus = np.concatenate([np.flatnonzero(hidden & ~before), [f.var for f in result.failures]])
-        result = attacker_intervals(system, hidden, min_cell, focus=focus.astype(np.int64),
-                                    budget_seconds=budget_seconds)
+        result = attacker_intervals(
+            system, hidden, min_cell, focus=focus.astype(np.int64), budget_seconds=budget_seconds
+        )
         repaired = True
     # After repairs, one full audit gives the figures reported (narrowest interval over every component).
-    return hidden, attacker_intervals(system, hidden, min_cell, budget_seconds=budget_seconds) if repaired else result
+    return hidden, attacker_intervals(
+        system, hidden, min_cell, budget_seconds=budget_seconds
+    ) if repaired else result

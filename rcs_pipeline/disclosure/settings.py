@@ -51,3 +51,8 @@ def geography_rank() -> dict[str, int]:
 def audit_budget() -> float:
     """Seconds the attacker audit may spend on exact optimisations; intervals left unproven fail the check."""
     return float(load_rules()["audit_budget_seconds"])
+
+
+def zeros_are_disclosive(table: str) -> bool:
+    """ACRO's option for one published table (rules.yaml): is a zero (or a full) count suppressed like a small one?"""
+    return bool(load_rules()["zeros_are_disclosive"][table])

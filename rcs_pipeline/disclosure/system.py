@@ -4,7 +4,10 @@ Every count a published table reveals (an estimate's base `n` and numerator `n_p
 count or base, respondents, a linkage-quality count) is one variable. Linear relations between them (a
 parent equals the sum of its children, the same children counted in two tables) are equalities
 `A x = b`; `b` is computed from the true values, so a remainder the tables do not show (children with an
-unknown breakdown value) is treated as known to the attacker, which can only over-protect.
+unknown breakdown value) is treated as known to the attacker, which can only over-protect: "the
+categories of a breakdown sum to at most 'all'" is implied (the remainder is ≥ 0), and more. Relations a
+reader can form that are only inequalities (e.g. children with need and a social-work service are at most
+those with need and any service) are rows of `G x ≤ 0`, kept only where the true values satisfy them.
 """
 
 from __future__ import annotations
@@ -29,11 +32,22 @@ class CountSystem:
     at_most: np.ndarray  # (k, 2) int: x[a] <= x[b] (numerator ≤ base)
     couples: np.ndarray  # (k, 2) int: suppressing the first forces suppressing the second
     complements: np.ndarray  # (k, 2) int: (part, whole): `whole − part` must be protected as well
+    inequalities: sp.csr_matrix | None = None  # G: rows of G x ≤ 0 (sums a reader can bound); None = none
+
+    def __post_init__(self) -> None:
+        """No inequalities given: an empty G."""
+        if self.inequalities is None:
+            object.__setattr__(self, "inequalities", sp.csr_matrix((0, self.size)))
 
     @property
     def size(self) -> int:
         """Number of variables."""
         return int(self.values.shape[0])
+
+    @property
+    def relations(self) -> sp.csr_matrix:
+        """Equalities then inequalities: every relation through which hiding one cell can protect another."""
+        return sp.vstack([self.equalities, self.inequalities]).tocsr()
 
 
 class SystemBuilder:
@@ -45,6 +59,9 @@ class SystemBuilder:
         self._upper: list[np.ndarray] = []
         self._frozen: list[np.ndarray] = []
         self._terms: list[pl.DataFrame] = []
+        self._ineq_terms: list[pl.DataFrame] = []
+        self._n_ineq = 0
+        self.dropped_inequalities = 0
         self._pairs: dict[str, list[np.ndarray]] = {"at_most": [], "couples": [], "complements": []}
         self._n = 0
         self._n_eq = 0
@@ -91,6 +108,33 @@ class SystemBuilder:
         self._n_eq += remap.height
         self._terms.append(terms.rename({"new_eq": "eq"}))
 
+    def add_inequalities(self, terms: pl.DataFrame) -> None:
+        """Add inequalities Σ coef·var ≤ 0 given as rows (eq, var, coef); any the true values break is dropped.
+
+        Example: rows (0, a, 1), (0, b, −1) say a ≤ b (children with need and a social-work service are at
+        most those with need and any service).
+        """
+        if terms.is_empty():
+            return
+        terms = terms.select(
+            pl.col("eq").cast(pl.Int64), pl.col("var").cast(pl.Int64), pl.col("coef").cast(pl.Float64)
+        )
+        values = np.concatenate(self._values) if self._values else np.zeros(0, np.int64)
+        totals = (
+            terms.with_columns(v=pl.Series(values[terms["var"].to_numpy()]) * pl.col("coef"))
+            .group_by("eq")
+            .agg(pl.col("v").sum())
+        )
+        keep = totals.filter(pl.col("v") <= 0.5)["eq"]
+        self.dropped_inequalities += totals.height - keep.len()
+        terms = terms.filter(pl.col("eq").is_in(keep.implode()))
+        remap = terms.select("eq").unique().sort("eq").with_row_index("new_eq")
+        terms = terms.join(remap, on="eq").select(
+            pl.col("new_eq").cast(pl.Int64) + self._n_ineq, "var", "coef"
+        )
+        self._n_ineq += remap.height
+        self._ineq_terms.append(terms.rename({"new_eq": "eq"}))
+
     def add_pairs(self, kind: str, first: np.ndarray, second: np.ndarray) -> None:
         """Record (first, second) pairs of kind 'at_most', 'couples' or 'complements'."""
         self._pairs[kind].append(np.column_stack([np.asarray(first, np.int64), np.asarray(second, np.int64)]))
@@ -98,19 +142,8 @@ class SystemBuilder:
     def build(self) -> CountSystem:
         """Freeze into a CountSystem with b = A @ values."""
         values = np.concatenate(self._values) if self._values else np.zeros(0, np.int64)
-        terms = (
-            pl.concat(self._terms)
-            if self._terms
-            else pl.DataFrame(
-                {"eq": [], "var": [], "coef": []},
-                schema={"eq": pl.Int64, "var": pl.Int64, "coef": pl.Float64},
-            )
-        )
-        a = sp.csr_matrix(
-            (terms["coef"].to_numpy(), (terms["eq"].to_numpy(), terms["var"].to_numpy())),
-            shape=(self._n_eq, self._n),
-        )
-        a.sum_duplicates()
+        a = _matrix(self._terms, self._n_eq, self._n)
+        g = _matrix(self._ineq_terms, self._n_ineq, self._n)
 
         def pairs(kind: str) -> np.ndarray:
             found = self._pairs[kind]
@@ -126,7 +159,22 @@ class SystemBuilder:
             at_most=pairs("at_most"),
             couples=pairs("couples"),
             complements=pairs("complements"),
+            inequalities=g,
         )
+
+
+def _matrix(parts: list[pl.DataFrame], rows: int, cols: int) -> sp.csr_matrix:
+    """A sparse matrix from (eq, var, coef) term frames (duplicates summed)."""
+    terms = (
+        pl.concat(parts)
+        if parts
+        else pl.DataFrame(schema={"eq": pl.Int64, "var": pl.Int64, "coef": pl.Float64})
+    )
+    matrix = sp.csr_matrix(
+        (terms["coef"].to_numpy(), (terms["eq"].to_numpy(), terms["var"].to_numpy())), shape=(rows, cols)
+    )
+    matrix.sum_duplicates()
+    return matrix
 
 
 def sum_terms(parents: pl.DataFrame, children: pl.DataFrame, on: list[str], by: list[str]) -> pl.DataFrame:
@@ -167,7 +215,9 @@ def hierarchy_terms(frame: pl.DataFrame, geography: pl.DataFrame, on: list[str])
 
     `geography` maps (geography_level, geography_code) to (parent_level, parent_code).
     """
-    children = frame.join(nearest_parents(geography, frame), on=["geography_level", "geography_code"], how="inner")
+    children = frame.join(
+        nearest_parents(geography, frame), on=["geography_level", "geography_code"], how="inner"
+    )
     parents = frame.rename({"geography_level": "parent_level", "geography_code": "parent_code"})
     keys = [*on, "parent_level", "parent_code"]
     return sum_terms(parents, children, on=keys, by=keys)
@@ -177,14 +227,25 @@ def nearest_parents(geography: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFram
     """Each geography's nearest ancestor that the table has rows for (a table without cluster rows still lets
     an attacker add its schools up to the council)."""
     geo = ["geography_level", "geography_code"]
-    present = frame.select(geo).unique().rename({"geography_level": "parent_level", "geography_code": "parent_code"})
+    present = (
+        frame.select(geo)
+        .unique()
+        .rename({"geography_level": "parent_level", "geography_code": "parent_code"})
+    )
     links = geography.select([*geo, "parent_level", "parent_code"])
-    step = links.rename({"geography_level": "parent_level", "geography_code": "parent_code",
-                         "parent_level": "next_level", "parent_code": "next_code"})
+    step = links.rename(
+        {
+            "geography_level": "parent_level",
+            "geography_code": "parent_code",
+            "parent_level": "next_level",
+            "parent_code": "next_code",
+        }
+    )
     for _ in range(3):  # school → cluster → council → all councils
         missing = links.join(present, on=["parent_level", "parent_code"], how="anti")
         lifted = missing.join(step, on=["parent_level", "parent_code"], how="inner").select(
-            *geo, pl.col("next_level").alias("parent_level"), pl.col("next_code").alias("parent_code"))
+            *geo, pl.col("next_level").alias("parent_level"), pl.col("next_code").alias("parent_code")
+        )
         if lifted.is_empty():
             break
         links = pl.concat([links.join(missing.select(geo), on=geo, how="anti"), lifted])

@@ -1,5 +1,19 @@
 """Need flags and service flags per respondent, for the need-versus-services ("three circles") tables."""
 
-from rcs_pipeline.need.flags import add_need_flags, add_service_flags, need_flag_names, service_flag_names
+from rcs_pipeline.need.flags import (
+    add_need_flags,
+    add_service_flags,
+    need_flag_names,
+    service_flag_names,
+    service_group_names,
+    service_groups,
+)
 
-__all__ = ["add_need_flags", "add_service_flags", "need_flag_names", "service_flag_names"]
+__all__ = [
+    "add_need_flags",
+    "add_service_flags",
+    "need_flag_names",
+    "service_flag_names",
+    "service_group_names",
+    "service_groups",
+]

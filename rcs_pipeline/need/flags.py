@@ -29,8 +29,18 @@ def need_flag_names(population: str = "pupil") -> list[str]:
 
 
 def service_flag_names() -> list[str]:
-    """Names of the service flags, then `service_any`."""
-    return [d["flag"] for d in flag_definitions()["services"]] + ["service_any"]
+    """Names of the service flags, then the service groups and `service_any`."""
+    return [d["flag"] for d in flag_definitions()["services"]] + service_group_names()
+
+
+def service_group_names() -> list[str]:
+    """The services the three-circles tables count: each service group, then `service_any` (either group)."""
+    return [g["flag"] for g in flag_definitions()["service_groups"]] + ["service_any"]
+
+
+def service_groups() -> dict[str, list[str]]:
+    """Service group flag → its member service flags (flags.yaml), e.g. service_asl → [..., service_asn]."""
+    return {g["flag"]: list(g["members"]) for g in flag_definitions()["service_groups"]}
 
 
 def any_known(columns: list[str]) -> pl.Expr:
@@ -68,14 +78,27 @@ def service_expression(definition: dict[str, Any]) -> pl.Expr:
     return pl.when(linked).then(value.cast(pl.Boolean)).otherwise(None).alias(definition["flag"])
 
 
-def add_service_flags(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add Boolean service flags and `service_any` (null when the respondent is not linked)."""
-    definitions = flag_definitions()["services"]
-    names = [d["flag"] for d in definitions]
-    service_any = (
+def received_any(members: list[str], name: str) -> pl.Expr:
+    """`name`: any of the member flags true (an unknown member counts as not received); null when unlinked."""
+    return (
         pl.when(pl.col("link_id").is_not_null())
-        .then(pl.any_horizontal([pl.col(n).fill_null(False) for n in names]))
+        .then(pl.any_horizontal([pl.col(n).fill_null(False) for n in members]))
         .otherwise(None)
-        .alias("service_any")
+        .alias(name)
     )
-    return frame.with_columns([service_expression(d) for d in definitions]).with_columns(service_any)
+
+
+def add_service_flags(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add Boolean service flags, the service groups and `service_any` (null when the respondent is not linked)."""
+    definitions = flag_definitions()["services"]
+    known = {d["flag"] for d in definitions}
+    groups = service_groups()
+    stray = [m for members in groups.values() for m in members if m not in known]
+    if stray:
+        raise ValueError(f"need/flags.yaml: service_groups name services that are not defined: {stray}")
+    group_flags = [received_any(members, name) for name, members in groups.items()]
+    return (
+        frame.with_columns([service_expression(d) for d in definitions])
+        .with_columns(group_flags)
+        .with_columns(received_any(list(groups), "service_any"))
+    )

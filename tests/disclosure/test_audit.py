@@ -13,8 +13,13 @@ from tests.disclosure.handmade import COUNCIL, circle_rows, council_tables, esti
 
 
 def test_a_lone_suppressed_breakdown_value_is_recovered_exactly():
-    est = estimate_rows([("council", COUNCIL, "all", 100, 40), ("council", COUNCIL, "M", 60, 37),
-                         ("council", COUNCIL, "F", 40, 3)])
+    est = estimate_rows(
+        [
+            ("council", COUNCIL, "all", 100, 40),
+            ("council", COUNCIL, "M", 60, 37),
+            ("council", COUNCIL, "F", 40, 3),
+        ]
+    )
     built = council_system(council_tables(est), schools({}), COUNCIL, DisclosureSettings())
     result = attacker_intervals(built.system, built.primary, min_cell=10)
     assert [(f.kind, f.low, f.high) for f in result.failures] == [("count", 3, 3)]
@@ -39,9 +44,14 @@ def test_two_suppressed_cells_under_a_total_below_min_cell_fail():
     assert sorted((f.var, f.low, f.high) for f in result.failures) == [(1, 0, 9), (2, 0, 9)]
 
 
-def test_children_of_a_published_zero_are_known_to_be_zero_which_the_rules_allow():
+def test_withheld_cells_under_a_published_zero_are_pinned_and_fail():
+    """Issue 22: a withheld cell the attacker pins to 0 is disclosed like any other value."""
     builder, hidden = _pair_under_total(0, (0, 0))
-    assert attacker_intervals(builder.build(), hidden, min_cell=10).passed
+    result = attacker_intervals(builder.build(), hidden, min_cell=10)
+    assert sorted((f.var, f.kind, f.low, f.high) for f in result.failures) == [
+        (1, "count", 0, 0),
+        (2, "count", 0, 0),
+    ]
 
 
 def test_numerator_bounded_by_published_base():
@@ -56,12 +66,32 @@ def test_numerator_bounded_by_published_base():
 
 def _two_needs_of_one_service() -> pl.DataFrame:
     """Two need × any-service tables of the same 100 children: 35 receive a service in both (the cross identity)."""
-    return pl.DataFrame([
-        *circle_rows("council", COUNCIL, {"need_with_service": 5, "need_without_service": 20,
-                                          "service_without_need": 30, "neither": 45}, need="need_any"),
-        *circle_rows("council", COUNCIL, {"need_with_service": 15, "need_without_service": 10,
-                                          "service_without_need": 20, "neither": 55}, need="need_sdq_high"),
-    ])
+    return pl.DataFrame(
+        [
+            *circle_rows(
+                "council",
+                COUNCIL,
+                {
+                    "need_with_service": 5,
+                    "need_without_service": 20,
+                    "service_without_need": 30,
+                    "neither": 45,
+                },
+                need="need_any",
+            ),
+            *circle_rows(
+                "council",
+                COUNCIL,
+                {
+                    "need_with_service": 15,
+                    "need_without_service": 10,
+                    "service_without_need": 20,
+                    "neither": 55,
+                },
+                need="need_sdq_high",
+            ),
+        ]
+    )
 
 
 def test_another_need_table_reveals_a_circle_its_own_table_protects(monkeypatch: pytest.MonkeyPatch):
@@ -72,7 +102,9 @@ def test_another_need_table_reveals_a_circle_its_own_table_protects(monkeypatch:
     def audit(cross_identities: bool) -> list[tuple[str, int, int]]:
         rules = {**load_rules(), "three_circles_cross_identities": cross_identities}
         monkeypatch.setattr(families, "load_rules", lambda: rules)
-        built = council_system(council_tables(three_circles=circles), schools({}), COUNCIL, DisclosureSettings())
+        built = council_system(
+            council_tables(three_circles=circles), schools({}), COUNCIL, DisclosureSettings()
+        )
         tc = built.tables["three_circles"]
         hidden = np.zeros(built.system.size, bool)
         chosen = tc.filter((pl.col("need") == "need_any") & (pl.col("circle").is_in(NEED_CIRCLES)))
@@ -87,8 +119,142 @@ def test_another_need_table_reveals_a_circle_its_own_table_protects(monkeypatch:
 def test_protection_of_two_need_tables_survives_the_cross_identity():
     """protect_council finds a pattern that the audit, cross identities included, proves."""
     assert load_rules()["three_circles_cross_identities"] is True
-    result = protect_council(council_tables(three_circles=_two_needs_of_one_service()), schools({}), COUNCIL,
-                             DisclosureSettings())
+    result = protect_council(
+        council_tables(three_circles=_two_needs_of_one_service()), schools({}), COUNCIL, DisclosureSettings()
+    )
     published = result.published["published_three_circles"]
-    assert published.filter(pl.col("need") == "need_any", pl.col("circle") == "need_with_service")["suppressed"].item()
+    assert published.filter(pl.col("need") == "need_any", pl.col("circle") == "need_with_service")[
+        "suppressed"
+    ].item()
     assert result.audit.passed
+
+
+def _issue_22_table() -> pl.DataFrame:
+    """West Lothian's table of issue 22 (council, urban_rural_8fold, need_any × service_any): groups 2 and 3
+    have 29 and 21 children with need and a service, 'all' has 50, so groups 6 and 7 (12 children, withheld
+    as min_group) can only have 0. Circles are made up around the published figures."""
+    groups = {
+        "2": {"need_with_service": 29, "need_without_service": 40, "service_without_need": 30, "neither": 96},
+        "3": {"need_with_service": 21, "need_without_service": 15, "service_without_need": 12, "neither": 34},
+        "6": {"need_with_service": 0, "need_without_service": 2, "service_without_need": 1, "neither": 4},
+        "7": {"need_with_service": 0, "need_without_service": 1, "service_without_need": 0, "neither": 4},
+    }
+    rows = [
+        row
+        for value, counts in groups.items()
+        for row in circle_rows("council", COUNCIL, counts, need="need_any", value=value)
+    ]
+    total = {c: sum(g[c] for g in groups.values()) for c in groups["2"]}
+    rows += circle_rows("council", COUNCIL, total, need="need_any")
+    return pl.DataFrame(rows).with_columns(
+        breakdown=pl.when(pl.col("breakdown_value") == "all")
+        .then(pl.lit("all"))
+        .otherwise(pl.lit("urban_rural_8fold"))
+    )
+
+
+def _issue_22_hidden(built) -> np.ndarray:
+    """The issue's publication: groups 6 and 7 withheld (min_group), group 2's other circles withheld so
+    that their own sums stay wide; every need-with-service count but 6 and 7 published."""
+    tc = built.tables["three_circles"]
+    hidden = built.primary.copy()
+    other = tc.filter(pl.col("breakdown_value") == "2", pl.col("circle") != "need_with_service")
+    hidden[other["c_var"].to_numpy()] = True
+    return hidden
+
+
+def test_issue_22_two_published_categories_summing_to_all_pin_the_hidden_ones():
+    """29 + 21 = 50 pins groups 6 and 7 to 0, and that is all the attacker gets. Before issue 22 the audit
+    exempted an interval of {0} and passed this publication; now exactly those two cells fail."""
+    circles = _issue_22_table()
+    assert (
+        circles.filter(pl.col("breakdown_value") == "all", pl.col("circle") == "need_with_service")[
+            "n"
+        ].item()
+        == 50
+    )
+    built = council_system(council_tables(three_circles=circles), schools({}), COUNCIL, DisclosureSettings())
+    result = attacker_intervals(built.system, _issue_22_hidden(built), min_cell=10)
+    tc = built.tables["three_circles"]
+    pinned = tc.filter(pl.col("breakdown_value").is_in(["6", "7"]), pl.col("circle") == "need_with_service")
+    assert sorted((f.var, f.kind, f.low, f.high) for f in result.failures) == [
+        (v, "count", 0, 0) for v in sorted(pinned["c_var"].to_list())
+    ]
+
+
+def test_issue_22_protection_hides_a_published_category_and_the_audit_passes():
+    circles = _issue_22_table()
+    result = protect_council(
+        council_tables(three_circles=circles), schools({}), COUNCIL, DisclosureSettings()
+    )
+    assert result.audit.passed and result.primary_breaches == 0
+    published = result.published["published_three_circles"]
+    shown = published.filter(pl.col("circle") == "need_with_service", ~pl.col("suppressed"))
+    assert set(shown["breakdown_value"]) <= {"all", "2", "3"} and shown.height < 3  # 2 or 3 is withheld too
+
+
+def _service_groups_of_one_need() -> pl.DataFrame:
+    """need_any × social work, ASL and any service for the same 100 children (any = either group)."""
+    tables = {
+        "service_social_work": {
+            "need_with_service": 2,
+            "need_without_service": 38,
+            "service_without_need": 3,
+            "neither": 57,
+        },
+        "service_asl": {
+            "need_with_service": 20,
+            "need_without_service": 20,
+            "service_without_need": 25,
+            "neither": 35,
+        },
+        "service_any": {
+            "need_with_service": 21,
+            "need_without_service": 19,
+            "service_without_need": 27,
+            "neither": 33,
+        },
+    }
+    return pl.DataFrame(
+        [
+            row
+            for service, counts in tables.items()
+            for row in circle_rows("council", COUNCIL, counts, need="need_any", service=service)
+        ]
+    )
+
+
+def test_a_service_group_is_bounded_by_any_service(monkeypatch: pytest.MonkeyPatch):
+    """Social work's need-with-service x (2) and need-without-service y (38) withheld: x + y = 40 in its own
+    table, so x is in 0..40. Readers also know any service = social work or ASL: x ≤ 21 (need with any
+    service) and 21 ≤ x + 20 (ASL), so x is in 1..21. The audit's LP must see that."""
+
+    def bounds() -> tuple[int, int]:
+        built = council_system(
+            council_tables(three_circles=_service_groups_of_one_need()),
+            schools({}),
+            COUNCIL,
+            DisclosureSettings(),
+        )
+        tc = built.tables["three_circles"]
+        hidden = np.zeros(built.system.size, bool)
+        chosen = tc.filter(pl.col("service") == "service_social_work", pl.col("circle").is_in(NEED_CIRCLES))
+        hidden[chosen["c_var"].to_numpy()] = True
+        x = chosen.filter(pl.col("circle") == "need_with_service")["c_var"].item()
+        return _bounds(built.system, hidden, x)
+
+    assert bounds() == (1, 21)
+    monkeypatch.setattr(families, "add_union_inequalities", lambda *args: None)
+    assert bounds() == (0, 40)
+
+
+def _bounds(system, hidden: np.ndarray, var: int) -> tuple[int, int]:
+    """The attacker's interval of one hidden variable (min and max by the audit's own LP)."""
+    from rcs_pipeline.disclosure.audit import _Problem
+
+    columns = np.flatnonzero(hidden)
+    problem = _Problem.build(system, hidden, columns)
+    lp = problem.sub_lp(np.unique(problem.component))
+    cost = np.zeros(columns.size)
+    cost[np.flatnonzero(columns == var)] = 1.0
+    return round(float((lp.solve(cost) * cost).sum())), round(float((lp.solve(-cost) * cost).sum()))

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from rcs_pipeline.need import add_need_flags, add_service_flags, need_flag_names, service_flag_names
+from rcs_pipeline.need import (
+    add_need_flags,
+    add_service_flags,
+    need_flag_names,
+    service_flag_names,
+    service_group_names,
+    service_groups,
+)
 
 RISK_ITEMS = (
     "general_health",
@@ -128,17 +135,66 @@ def test_service_flags() -> None:
     rows = [
         none | {"link_id": "a", "stage": "S2"},
         none | {"link_id": "b", "stage": "S2", "asn_types": "DYS;EAL"},
-        none | {"link_id": "c", "stage": "P5", "free_school_meals": True},  # FSM not meaningful in P5
-        none | {"link_id": "d", "stage": "P6", "free_school_meals": True},
+        none | {"link_id": "c", "stage": "P5", "free_school_meals": True},
+        none | {"link_id": "d", "stage": "P6", "free_school_meals": True},  # an entitlement, not a service
         none | {"link_id": None, "stage": "S1", "looked_after_foster": None},
         none
         | {"link_id": "e", "stage": "S3", "looked_after_kinship": True, "child_protection_register": None},
+        none
+        | {
+            "link_id": "f",
+            "stage": "S4",
+            "throughcare_aftercare": True,
+            "individualised_education_plan": True,
+        },
     ]
     frame = pl.DataFrame(rows, schema=ADMIN | {"link_id": pl.String, "stage": pl.String})
     flags = add_service_flags(frame)
-    assert flags["service_asn"].to_list() == [False, True, False, False, None, False]
-    assert flags["service_free_school_meals"].to_list() == [False, False, None, True, None, False]
-    assert flags["service_looked_after_kinship"].to_list() == [False, False, False, False, None, True]
-    assert flags["service_child_protection_register"].to_list() == [False, False, False, False, None, None]
-    assert flags["service_any"].to_list() == [False, True, False, True, None, True]
+    assert flags["service_asn"].to_list() == [False, True, False, False, None, False, False]
+    assert flags["service_looked_after_kinship"].to_list() == [False, False, False, False, None, True, False]
+    assert flags["service_child_protection_register"].to_list() == [
+        False,
+        False,
+        False,
+        False,
+        None,
+        None,
+        False,
+    ]
+    assert flags["service_social_work"].to_list() == [False, False, False, False, None, True, True]
+    assert flags["service_asl"].to_list() == [False, True, False, False, None, False, True]
+    assert flags["service_any"].to_list() == [False, True, False, False, None, True, True]
+    assert "service_free_school_meals" not in flags.columns
     assert set(service_flag_names()) <= set(flags.columns)
+
+
+def test_free_school_meals_alone_is_no_service() -> None:
+    """Issue 15: FSM (and nothing else) used to count as 'a service'; it is an entitlement, a breakdown."""
+    none = dict.fromkeys(ADMIN, False) | {"asn_types": None}
+    frame = pl.DataFrame(
+        [none | {"link_id": "a", "stage": "S1", "free_school_meals": True}],
+        schema=ADMIN | {"link_id": pl.String, "stage": pl.String},
+    )
+    assert add_service_flags(frame)["service_any"].to_list() == [False]
+
+
+def test_every_service_is_in_exactly_one_group_and_the_groups_are_the_seed_documents() -> None:
+    groups = service_groups()
+    members = [m for ms in groups.values() for m in ms]
+    services = [f for f in service_flag_names() if f not in service_group_names()]
+    assert sorted(members) == sorted(services) and len(members) == len(set(members))
+    assert service_group_names() == ["service_social_work", "service_asl", "service_any"]
+    assert set(groups["service_social_work"]) == {
+        "service_looked_after_home",
+        "service_looked_after_foster",
+        "service_looked_after_kinship",
+        "service_looked_after_residential",
+        "service_child_protection_register",
+        "service_throughcare_aftercare",
+        "service_looking_for_prospective_adopters",
+    }
+    assert set(groups["service_asl"]) == {
+        "service_complex_support_plan",
+        "service_individualised_education_plan",
+        "service_asn",
+    }

@@ -9,10 +9,11 @@ import polars as pl
 from assets.partitions import every_council_of_wave, wave_and_council, wave_council_partitions
 from assets.resources import RcsSettings
 from assets.tables import write_table
-from rcs_pipeline.estimates import estimate_comparator, estimate_indicators, indicator_types, school_rolls
+from rcs_pipeline.estimates import estimate_comparator, estimate_indicators, indicator_types
 from rcs_pipeline.estimates.response_rates import response_rates as count_response_rates
 from rcs_pipeline.estimates.three_circles import three_circles as count_three_circles
 from rcs_pipeline.indicators import load_catalogue
+from rcs_pipeline.need import service_group_names
 from rcs_pipeline.storage import read_parquet
 
 CODE_VERSION = "1"
@@ -54,11 +55,16 @@ def _summary(est: pl.DataFrame, min_group: int) -> dict[str, Any]:
     }
     levels = est.group_by("geography_level").agg(pl.col("geography_code").n_unique()).sort("geography_level")
     reasons = est["ci_status"].drop_nulls().value_counts().sort("ci_status")
+    methods = est["ci_method"].drop_nulls().value_counts().sort("ci_method")
     return {
         "indicators": est["indicator_id"].n_unique(),
         "geographies": dg.MetadataValue.json(dict(levels.rows())),
         "share_ci_computed": round(float(est["ci_low"].is_not_null().mean()), 4) if est.height else None,
         "ci_not_computed": dg.MetadataValue.json(dict(reasons.rows())),
+        "ci_methods": dg.MetadataValue.json(dict(methods.rows())),
+        "share_low_reliability": round(float((est["reliability"] == "low").fill_null(False).mean()), 4)
+        if est.height
+        else None,
         "headline_all_respondents": dg.MetadataValue.json(headline),
     }
 
@@ -68,9 +74,10 @@ def _summary(est: pl.DataFrame, min_group: int) -> dict[str, Any]:
     deps=["pupil_scores", "parent_scores", "schools", "school_roll"],
     partitions_def=wave_council_partitions,
     kinds={"duckdb", "polars", "parquet"},
-    code_version=CODE_VERSION,
+    code_version=f"{CODE_VERSION}.census-design",
     description="Every indicator × council/cluster/school × breakdown: unweighted n, weighted estimate and 95% CI "
-    "by Taylor linearisation (schools as clusters; logit interval for proportions), as R's survey package "
+    "by Taylor linearisation under the census design (strata = weighting cells, fpc = cell roll; logit interval "
+    "for proportions, Clopper-Pearson at 0% or 100%), as R's survey package, with the NCHS low-reliability flag "
     "(docs/methods/estimates.md). Pupil indicators from pupil_scores, parent indicators from parent_scores.",
 )
 def estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
@@ -78,11 +85,10 @@ def estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.Ma
     wave, la_code = wave_and_council(context)
     layout = settings.layout()
     pupils = read_parquet(layout.table("analysis", "pupil_scores", wave, la_code))
-    rolls = school_rolls(read_parquet(layout.table("landing", "school_roll", wave, la_code)))
-    parts = [estimate_indicators(pupils, _types_present(pupils), rolls)]
+    parts = [estimate_indicators(pupils, _types_present(pupils))]  # census design: weight_cell, cell_roll
     parents = _parent_scores(layout.table("analysis", "parent_scores", wave, la_code))
-    if parents is not None:
-        parts.append(estimate_indicators(parents, _types_present(parents), None))
+    if parents is not None:  # interim parent design: one stratum, no fpc (docs/methods/estimates.md)
+        parts.append(estimate_indicators(parents, _types_present(parents), census=False))
     est = pl.concat(parts).sort(
         ["indicator_id", "geography_level", "geography_code", "breakdown", "breakdown_value"]
     )
@@ -117,8 +123,18 @@ def estimates_intervals_are_coherent(
         (pl.col("estimate") < 0) | (pl.col("estimate") > 1) | (pl.col("ci_low") < 0) | (pl.col("ci_high") > 1)
     ).height
     unexplained = est.filter(pl.col("ci_low").is_null() & pl.col("ci_status").is_null()).height
+    problems = [
+        f"{count} row(s) {what}"
+        for count, what in (
+            (outside, "with an estimate outside its interval (columns estimate, ci_low, ci_high)"),
+            (out_of_range, "with a proportion or interval outside [0, 1] (estimate, ci_low, ci_high)"),
+            (unexplained, "with a missing interval and no reason (column ci_status)"),
+        )
+        if count
+    ]
     return dg.AssetCheckResult(
         passed=outside == 0 and out_of_range == 0 and unexplained == 0,
+        description="; ".join(problems) or "every interval coherent",
         metadata={
             "estimate_outside_ci": outside,
             "proportion_out_of_range": out_of_range,
@@ -132,9 +148,10 @@ def estimates_intervals_are_coherent(
     deps=["pupil_scores"],
     partitions_def=wave_council_partitions,
     kinds={"duckdb", "polars", "parquet"},
-    code_version=CODE_VERSION,
-    description="Need versus services (three circles): for every need flag × service flag, unweighted counts of "
-    "need with service, need without, service without need and neither, by council/cluster/school × breakdown.",
+    code_version=f"{CODE_VERSION}.service-groups",
+    description="Need versus services (three circles): for every need flag × service group (social work, "
+    "additional support for learning, any), unweighted counts of need with service, need without, service "
+    "without need and neither, by council/cluster/school × breakdown.",
 )
 def three_circles(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Count the circles of every need × service pair of the partition's pupils."""
@@ -142,7 +159,7 @@ def three_circles(context: dg.AssetExecutionContext, settings: RcsSettings) -> d
     layout = settings.layout()
     pupils = read_parquet(layout.table("analysis", "pupil_scores", wave, la_code))
     needs = [c for c in pupils.columns if c.startswith("need_")]
-    services = [c for c in pupils.columns if c.startswith("service_")]
+    services = [c for c in service_group_names() if c in pupils.columns]  # social work, ASL, any (flags.yaml)
     table = count_three_circles(pupils, needs, services)
     council = table.filter(
         (pl.col("geography_level") == "council")
@@ -203,10 +220,10 @@ def response_rates(context: dg.AssetExecutionContext, settings: RcsSettings) -> 
     ],
     partitions_def=wave_council_partitions,
     kinds={"duckdb", "polars", "parquet"},
-    code_version=CODE_VERSION,
+    code_version=f"{CODE_VERSION}.census-design",
     description="The all-participating-councils comparator of a wave: every indicator × breakdown over every "
-    "council's respondents as one design (councils as strata, schools as clusters). Each council's partition "
-    "holds the same all-councils figures (docs/tables.md).",
+    "council's respondents as one census design (strata = council × weighting cell, fpc = cell roll). Each "
+    "council's partition holds the same all-councils figures (docs/tables.md).",
 )
 def comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Estimate every indicator over all councils of the wave that have pupil_scores."""
@@ -219,7 +236,8 @@ def comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSetting
         councils[table] = [p.stem for p in paths]
         if frames:
             pupils = pl.concat(frames, how="diagonal_relaxed")
-            parts.append(estimate_comparator(pupils, _types_present(pupils)))
+            census = table == "pupil_scores"  # parents: interim design, councils as strata, no fpc
+            parts.append(estimate_comparator(pupils, _types_present(pupils), census=census))
     if not parts:
         raise dg.Failure(f"no pupil_scores for wave {wave}: materialise the councils' pupil_scores first")
     est = pl.concat(parts).sort(["indicator_id", "breakdown", "breakdown_value"])
