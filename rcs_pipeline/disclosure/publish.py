@@ -41,7 +41,12 @@ def reason(*primary: str) -> pl.Expr:
 
 
 def publish_estimates(est: pl.DataFrame, mask: np.ndarray) -> pl.DataFrame:
-    """published_estimates: keys, unit, n, value, ci_low, ci_high, suppressed, reason."""
+    """published_estimates: keys, unit, n, value, ci_low, ci_high, suppressed, reason, reliability.
+
+    `reliability` ('low' or null, from the estimates) is carried for shown values only (reports print [u]).
+    """
+    if "reliability" not in est.columns:
+        est = est.with_columns(pl.lit(None, pl.String).alias("reliability"))
     framed = est.with_columns(hidden_column(est, "n_var", mask), hidden_column(est, "p_var", mask))
     unit = pl.when(pl.col("n_positive").is_not_null()).then(pl.lit("percent")).otherwise(pl.lit("mean"))
     framed = framed.with_columns(unit=unit).with_columns(
@@ -56,6 +61,7 @@ def publish_estimates(est: pl.DataFrame, mask: np.ndarray) -> pl.DataFrame:
         *[pl.when(shown).then(display(pl.col(src), pl.col("unit"))).alias(dst)
           for src, dst in (("estimate", "value"), ("ci_low", "ci_low"), ("ci_high", "ci_high"))],
         "suppressed", reason("n_reason", "p_reason").alias("reason"),
+        pl.when(shown).then(pl.col("reliability")).alias("reliability"),
     ).sort(ESTIMATE_KEYS)
 
 

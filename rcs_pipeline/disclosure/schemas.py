@@ -17,12 +17,18 @@ INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
 }
 
 
+OPTIONAL_COLUMNS: dict[str, dict[str, pl.DataType]] = {"estimates": {"reliability": S}}
+"""Columns carried when present and null when absent (`reliability`: 'low' or null, printed [u] by reports)."""
+
+
 def conform(frame: pl.DataFrame | None, table: str) -> pl.DataFrame:
     """The frame with the contract's columns cast to their types (extra columns dropped); empty when None."""
     schema = INPUT_SCHEMAS[table]
+    optional = OPTIONAL_COLUMNS.get(table, {})
     if frame is None:
-        return pl.DataFrame(schema=schema)
+        return pl.DataFrame(schema={**schema, **optional})
     missing = [c for c in schema if c not in frame.columns]
     if missing:
         raise ValueError(f"table {table!r} lacks columns {missing} of docs/tables.md")
-    return frame.select([pl.col(c).cast(t) for c, t in schema.items()])
+    carried = [(pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c) for c, t in optional.items()]
+    return frame.select([pl.col(c).cast(t) for c, t in schema.items()] + carried)

@@ -338,3 +338,19 @@ def test_means_print_to_one_decimal_place():
         47.6,
         2.5,
     )
+
+
+def test_published_estimates_carry_low_reliability_for_shown_values_only():
+    """The estimates' `reliability` flag reaches published_estimates (reports print [u]); a withheld row has none."""
+    from rcs_pipeline.disclosure import DisclosureSettings, protect_council
+    from tests.disclosure.handmade import COUNCIL, council_tables, estimate_rows, schools
+
+    shown = estimate_rows([("council", COUNCIL, "all", 40, 25)], indicator="ind_b")
+    hidden = estimate_rows([("council", COUNCIL, "all", 40, 5)], indicator="ind_a")
+    est = pl.concat([shown, hidden]).with_columns(reliability=pl.lit("low"))
+    out = protect_council(council_tables(est), schools({}), COUNCIL, DisclosureSettings()).published
+    rows = {r["indicator_id"]: r for r in out["published_estimates"].iter_rows(named=True)}
+    assert (rows["ind_b"]["suppressed"], rows["ind_b"]["reliability"]) == (False, "low")
+    assert (rows["ind_a"]["suppressed"], rows["ind_a"]["reliability"]) == (True, None)
+    without = protect_council(council_tables(shown), schools({}), COUNCIL, DisclosureSettings()).published
+    assert without["published_estimates"]["reliability"].to_list() == [None]
