@@ -14,6 +14,7 @@ import polars as pl
 
 from rcs_pipeline.charts.figures import Mark, Panel, dot_chart, dot_panels, stacked_bar
 from rcs_pipeline.charts.style import Chart
+from rcs_pipeline.need import service_group_names
 from rcs_pipeline.reports.catalogue import (
     IndicatorLabel,
     breakdown_title,
@@ -410,7 +411,9 @@ def linkage_table(quality: pl.DataFrame, sheet: str) -> Table:
 
 
 def circles_sections(circles: pl.DataFrame, geo: Geography, sheet: str) -> tuple[Chart | None, Table]:
-    """The three-circles chart and table for one geography (breakdown all, service_any)."""
+    """The three-circles chart and table for one geography (breakdown all): each published need × service
+    group (social work, additional support for learning, any service; need/flags.yaml), and which rows are
+    withheld in full."""
     layout = report_layout()
     frame = circles.filter(
         (pl.col("geography_level") == geo.level)
@@ -421,16 +424,18 @@ def circles_sections(circles: pl.DataFrame, geo: Geography, sheet: str) -> tuple
     needs = list(dict.fromkeys(frame["need"].to_list()))
     index = {(r["need"], r["service"], r["circle"]): r for r in frame.iter_rows(named=True)}
     listed = list(dict.fromkeys(frame["service"].to_list()))
-    services = (
-        ["service_any"] if "service_any" in listed else listed[:1]
-    )  # service types: without_service_table
-    chart_rows, table_rows = [], []
+    services = [s for s in service_group_names() if s in listed] or listed[:1]
+    chart_rows, table_rows, withheld = [], [], []
     for need in needs:
         for service in services:
             cells = [index.get((need, service, c)) for c in order]
             if all(c is None for c in cells):
                 continue
-            label = need_label(need)
+            label = (
+                need_label(need) if len(services) == 1 else f"{need_label(need)}: {service_label(service)}"
+            )
+            if all(c is not None and c["suppressed"] for c in cells):
+                withheld.append(label)
             chart_rows.append(
                 (label, [None if c is None or c["suppressed"] else c["percent"] for c in cells])
             )
@@ -456,7 +461,8 @@ def circles_sections(circles: pl.DataFrame, geo: Geography, sheet: str) -> tuple
         columns,
         table_rows,
         sheet=sheet,
-        note="Number of pupils and per cent of all linked pupils in the group. [c] withheld to protect confidentiality.",
+        note="Number of pupils and per cent of all linked pupils in the group. [c] withheld to protect confidentiality."
+        + withheld_note(withheld, len(table_rows)),
     )
     if all(any(p is None for p in parts) for _, parts in chart_rows):
         chart_rows = []  # every bar has a withheld part: a chart of [c] only says nothing the table does not
@@ -470,6 +476,15 @@ def circles_sections(circles: pl.DataFrame, geo: Geography, sheet: str) -> tuple
         else None
     )
     return chart, table
+
+
+def withheld_note(withheld: list[str], rows: int) -> str:
+    """The sentence saying which need-versus-services rows are withheld in full (empty when none is)."""
+    if not withheld:
+        return ""
+    if len(withheld) == rows:
+        return " The whole table is withheld to protect confidentiality."
+    return " Withheld in full to protect confidentiality: " + "; ".join(withheld) + "."
 
 
 def need_label(flag: str) -> str:
