@@ -9,7 +9,8 @@ checker (`pdfua`, rule UA-15-003) found neither on the header cells.
 This adds both while WeasyPrint builds the structure tree, where it still knows each cell's HTML element:
 a /TH gets `/A << /O /Table /Scope /Row >>` for `<th scope="row">` (or `rowgroup`), `/Column` for
 `scope="col"` (or `colgroup`) and also `/Column` for a `<th>` without scope, which is how WeasyPrint's own
-/Headers treat it, so the two never disagree. Setting it here rather than re-opening the written PDF keeps
+/Headers treat it. WeasyPrint's /Headers take only `scope="row"` as a row header, so the templates use only
+`row` and `col` (a test holds them to that) and /Scope and /Headers always agree. Setting it here rather than re-opening the written PDF keeps
 the file byte-identical for the same inputs and costs no second parse. Only the tagging functions of the
 pinned WeasyPrint 70 are wrapped; everything else it does is unchanged.
 """
