@@ -4,6 +4,11 @@ The linker never sees an identifier: it receives content tables (record token + 
 (record token → link id, method, probability, reason). Its output is keyed by `link_id` and has no token.
 Respondents who did not link stay, with their `unlinked_reason` and null admin columns; duplicates (a second
 response from a pupil already linked) are left out of the analysis.
+
+The contractor's `response_id` does not pass the linker either: it is a join key back to the delivered
+file (and a careless contractor may have typed a pupil reference into it). Each linked respondent gets a
+project-side `response_id` instead: its row number within its instrument, in an order that follows the
+keyed link id (and, for respondents without one, a hash of their answers), never the delivered order.
 """
 
 from __future__ import annotations
@@ -46,10 +51,27 @@ def link_survey_content(
         raise LinkerError(f"{dataset}: {int(missing.sum())} content row(s) are not in the link map (stale link map?)")
     kept = joined.filter(pl.col("unlinked_reason").fill_null("") != "duplicate")
     survey_columns = [c for c in content.columns if c not in NOT_CONTENT]
-    out = kept.select(
-        pl.lit(SURVEY_INSTRUMENTS[dataset]).alias("instrument"), "response_id", *LINK_COLUMNS, *survey_columns
-    )
+    out = kept.select(pl.lit(SURVEY_INSTRUMENTS[dataset]).alias("instrument"), *LINK_COLUMNS, *survey_columns)
     return out.join(admin, on="link_id", how="left")
+
+
+RESPONSE_ID_DIGITS = 7
+_ORDER_SEED = 20151
+
+
+def project_response_ids(linked: pl.DataFrame) -> pl.DataFrame:
+    """Number respondents 0000001, 0000002, ... within each instrument, in an order the contractor cannot know.
+
+    The order is the keyed link id (nulls last), then a hash of every column, so the same inputs give the
+    same numbers whatever the random record tokens, and nothing of the delivered file's order or ids is kept.
+    """
+    if "response_id" in linked.columns:
+        raise LinkerError("the contractor's response_id must not reach the linked dataset")
+    ordered = linked.with_columns(pl.struct(pl.all()).hash(seed=_ORDER_SEED).alias("_order")).sort(
+        ["instrument", "link_id", "_order"], nulls_last=True, maintain_order=True
+    )
+    number = pl.int_range(1, pl.len() + 1).over("instrument").cast(pl.String).str.zfill(RESPONSE_ID_DIGITS)
+    return ordered.with_columns(number.alias("response_id")).drop("_order")
 
 
 def linked_dataset(
@@ -64,9 +86,8 @@ def linked_dataset(
         raise LinkerError(f"none of {datasets} has a content table to link")
     linked = pl.concat(parts, how="diagonal_relaxed")
     admin_columns = [c for c in admin.columns if c != "link_id"]
-    survey_columns = [c for c in linked.columns if c not in admin.columns and c not in ("instrument", "response_id",
-                                                                                          *LINK_COLUMNS)]
-    ordered = linked.select(
+    survey_columns = [c for c in linked.columns if c not in admin.columns and c not in ("instrument", *LINK_COLUMNS)]
+    ordered = project_response_ids(linked).select(
         pl.lit(wave).alias("wave"), pl.lit(la_code).alias("la_code"), "instrument", "response_id",
         *LINK_COLUMNS, *survey_columns, *admin_columns,
     )

@@ -32,16 +32,46 @@ def test_linked_dataset_has_link_and_admin_columns_but_no_identifier_or_token() 
     assert {"admin_seed_code", "admin_stage", "admin_sex", "looked_after_home", "simd_decile"} <= set(linked.columns)
 
 
-def test_duplicates_are_left_out_and_unlinked_rows_stay_with_their_reason_sorted_by_response() -> None:
+def _by_answer(linked: pl.DataFrame, life_satisfaction: int) -> dict:
+    """The linked row of the hand-made respondent with this life_satisfaction code (unique per respondent)."""
+    return linked.filter(pl.col("life_satisfaction") == life_satisfaction).row(0, named=True)
+
+
+def test_duplicates_are_left_out_and_unlinked_rows_stay_with_their_reason() -> None:
     mapping, content = _separated()
     linked = linked_dataset(mapping, content, PUPIL_SURVEYS, "2015-16", "S12000005")
-    assert linked.get_column("response_id").to_list() == ["r1", "r2", "r3", "r4", "r6"]
-    r6 = linked.filter(pl.col("response_id") == "r6").row(0, named=True)
+    assert sorted(linked.get_column("life_satisfaction").to_list()) == [3, 5, 6, 8, 11]  # r5 (9) is a duplicate
+    r6 = _by_answer(linked, 3)
     assert r6["unlinked_reason"] == "reference_not_in_extract" and r6["admin_stage"] is None
-    r2 = linked.filter(pl.col("response_id") == "r2").row(0, named=True)
+    r2 = _by_answer(linked, 6)
     assert r2["link_id"] == link_id("AAAAAAAAA3", KEY) and r2["admin_seed_code"] == "5500001"
-    r1 = linked.filter(pl.col("response_id") == "r1").row(0, named=True)
+    r1 = _by_answer(linked, 8)
     assert r1["looked_after_home"] is True and r1["simd_decile"] == 1
+
+
+def test_delivered_response_ids_are_replaced_by_project_row_numbers_in_link_id_order() -> None:
+    """No contractor id (r1..r6) reaches the linked dataset: rows are numbered 0000001.. in link-id order,
+    the respondent without a link id last."""
+    mapping, content = _separated()
+    linked = linked_dataset(mapping, content, PUPIL_SURVEYS, "2015-16", "S12000005")
+    assert linked.get_column("response_id").to_list() == [f"{n:07d}" for n in range(1, 6)]
+    assert not set(linked.get_column("response_id")) & set(SURVEY.get_column("response_id"))
+    ids = linked.get_column("link_id").to_list()
+    assert ids[:-1] == sorted(ids[:-1]) and ids[-1] is None
+
+
+def test_a_pupil_reference_typed_into_response_id_does_not_reach_the_linked_dataset() -> None:
+    """Whatever a contractor put in response_id, the linked dataset holds none of it."""
+    planted = SURVEY.with_columns(pl.col("pupil_ref").fill_null("AAAAAAAAA3").alias("response_id"))
+    admin_ids, admin_content = separate(ADMIN, "admin_extract")
+    survey_ids, survey_content = separate(planted, "secondary_survey")
+    mapping = build_link_map({"admin_extract": admin_ids, "secondary_survey": survey_ids}, KEY, 0.95)
+    linked = linked_dataset(
+        mapping, {"admin_extract": admin_content, "secondary_survey": survey_content}, PUPIL_SURVEYS, "2015-16",
+        "S12000005",
+    )
+    text = " ".join(str(v) for column in linked.columns for v in linked.get_column(column).to_list())
+    assert not [r for r in planted.get_column("response_id").to_list() if r.strip().upper() in text.upper()]
 
 
 def test_same_inputs_give_the_same_rows_whatever_the_tokens() -> None:
