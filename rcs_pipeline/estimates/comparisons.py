@@ -62,13 +62,15 @@ COMPARISON_SCHEMA: dict[str, pl.DataType] = {
 SORT_KEYS = ["family", "indicator_id", "comparison", "geography_level", "geography_code", "breakdown",
              "breakdown_value", "reference"]  # fmt: skip
 # Columns of the untested frame the test step reads (besides the labels): the variance and the count of
-# single-respondent strata (R's "lonely PSU") the comparison's respondents occupy.
-_RAW = ["n", "estimate", "reference_n", "reference_estimate", "var", "df", "lonely"]
+# single-respondent strata (R's "lonely PSU") and of strata with more respondents than roll that the
+# comparison's respondents occupy.
+_RAW = ["n", "estimate", "reference_n", "reference_estimate", "var", "df", "lonely", "over_roll"]
 TEST_STATUS = {
     "empty_side": "the other side has no respondent with an answer",
     "small_base": "a side's unweighted base is below the minimum group size: not tested",
-    "single_respondent_stratum": "a weighting cell with one respondent (and more pupils on its roll) holds "
-    "answers of this comparison: its variance cannot be estimated",
+    "single_psu": "a weighting cell with one respondent (and more pupils on its roll) holds answers of this "
+    "comparison: its variance cannot be estimated (as estimates' ci_status)",
+    "no_roll": "a weighting cell holding answers of this comparison has more respondents than its roll",
     "no_df": "no degrees of freedom (every answer is in its own weighting cell)",
     "no_variance": "the difference has no sampling variance (both sides constant): no t test",
 }
@@ -155,7 +157,7 @@ class Design:
     its geography levels as pieces.
 
     k is 0 where a stratum has one respondent; `lonely` marks those whose roll holds more pupils (R's lonely
-    PSU: no variance estimate). `levels` holds 'council' (pieces = strata), and for a council's own design
+    PSU: no variance estimate), `over_roll` those with more respondents than roll (no fpc possible). `levels` holds 'council' (pieces = strata), and for a council's own design
     'cluster' and 'school'.
     """
 
@@ -163,6 +165,7 @@ class Design:
     n: np.ndarray
     k: np.ndarray
     lonely: np.ndarray
+    over_roll: np.ndarray
     totals: Sums
     levels: dict[str, Pieces]
 
@@ -194,11 +197,9 @@ def _strata(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("cell_roll").cast(pl.Float64).min().alias("_roll"),
         pl.col("cell_roll").cast(pl.Float64).max().alias("_roll_max"),
     )
-    bad = strata.filter((pl.col("_roll") != pl.col("_roll_max")) | (pl.col("_roll") < pl.col("_n"))).height
+    bad = strata.filter(pl.col("_roll") != pl.col("_roll_max")).height
     if bad:
-        raise DesignError(
-            f"pupil_scores: {bad} weight_cell(s) have a cell_roll that varies or is below their respondents"
-        )
+        raise DesignError(f"pupil_scores: {bad} weight_cell(s) have a cell_roll that varies within the cell")
     return strata.sort("_stratum").with_row_index("_h")
 
 
@@ -308,6 +309,7 @@ def prepare_design(
         n=n,
         k=k,
         lonely=(n < 2) & (roll > n),
+        over_roll=roll < n,
         totals=_row_sums(w, y, _runs(rows["_h"].to_numpy())),
         levels=by_level,
     )
@@ -339,6 +341,7 @@ def combine(designs: Sequence[Design]) -> Design:
         n=np.concatenate([d.n for d in ordered]),
         k=np.concatenate([d.k for d in ordered]),
         lonely=np.concatenate([d.lonely for d in ordered]),
+        over_roll=np.concatenate([d.over_roll for d in ordered]),
         totals=Sums.concat([d.totals for d in ordered], axis=0),
         levels={"council": pieces},
     )
@@ -387,11 +390,13 @@ def _areas(design: Design, pieces: Pieces) -> dict[str, np.ndarray]:
     answered = design.totals.a > 0
     occupied = answered.sum(axis=0, keepdims=True)
     lonely = (design.lonely[:, None] & answered).sum(axis=0, keepdims=True)
+    over_roll = (design.over_roll[:, None] & answered).sum(axis=0, keepdims=True)
     shape = part.a.shape
     return {
         "n": part.a, "estimate": r_a, "reference_n": rest.a, "reference_estimate": r_b,
         "var": v_a + v_b + 2 * cross,
         "df": np.broadcast_to(total.a - occupied, shape), "lonely": np.broadcast_to(lonely, shape),
+        "over_roll": np.broadcast_to(over_roll, shape),
     }  # fmt: skip
 
 
@@ -422,6 +427,7 @@ def _within(design: Design, pieces: Pieces, a: Sums, b: Sums) -> dict[str, np.nd
         "var": np.add.reduceat(per_piece, starts, axis=0),
         "df": sa.a + sb.a - np.add.reduceat(used.astype(float), starts, axis=0),
         "lonely": np.add.reduceat((design.lonely[h][tail] & used).astype(float), starts, axis=0),
+        "over_roll": np.add.reduceat((design.over_roll[h][tail] & used).astype(float), starts, axis=0),
     }  # fmt: skip
 
 
@@ -582,6 +588,7 @@ def wave_comparisons(current: pl.DataFrame, earlier: Mapping[str, pl.DataFrame])
             var=pl.col("se") ** 2 + pl.col("_se_old") ** 2,
             df=pl.min_horizontal("df", "_df_old"),
             lonely=pl.lit(0.0),
+            over_roll=pl.lit(0.0),
         )
         parts.append(joined)
     return _untested(parts)
@@ -595,7 +602,9 @@ def _status(min_n: int) -> pl.Expr:
         .when((pl.col("n") < min_n) | (pl.col("reference_n") < min_n))
         .then(pl.lit("small_base"))
         .when(pl.col("lonely") > 0)
-        .then(pl.lit("single_respondent_stratum"))
+        .then(pl.lit("single_psu"))
+        .when(pl.col("over_roll") > 0)
+        .then(pl.lit("no_roll"))
         .when(pl.col("df").is_null() | (pl.col("df") < 1))
         .then(pl.lit("no_df"))
         .when(pl.col("var").is_null() | pl.col("var").is_nan() | (pl.col("var") <= 1e-24))

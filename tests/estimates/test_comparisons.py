@@ -169,7 +169,7 @@ def test_lonely_stratum_is_not_tested() -> None:
     """A cell with one respondent and more pupils on its roll has no variance estimate (R: lonely PSU)."""
     rows = [*HAND[:7], ("s2", "A2", "h9", 5, 5.0, "M", 1.0)]
     table = council_comparisons(prepare_design(hand_frame(rows), ["y"], []))
-    assert set(table["test_status"]) == {"single_respondent_stratum"}
+    assert set(table["test_status"]) == {"single_psu"}
 
 
 def test_design_errors_name_the_problem() -> None:
@@ -178,8 +178,10 @@ def test_design_errors_name_the_problem() -> None:
         prepare_design(hand_frame().drop("cell_roll"), ["y"], [])
     with pytest.raises(DesignError, match="no weight_cell"):
         prepare_design(hand_frame().with_columns(weight_cell=pl.lit(None, pl.String)), ["y"], [])
-    with pytest.raises(DesignError, match="below their respondents"):
-        prepare_design(hand_frame().with_columns(cell_roll=pl.lit(2)), ["y"], [])
+    with pytest.raises(DesignError, match="varies within the cell"):
+        prepare_design(hand_frame().with_columns(cell_roll=pl.int_range(pl.len())), ["y"], [])
+    over = council_comparisons(prepare_design(hand_frame().with_columns(cell_roll=pl.lit(2)), ["y"], []))
+    assert set(over["test_status"]) == {"no_roll"}
     # Rows without a weight (school not on the roll) are outside the design, whatever their cell says.
     outside = hand_frame().with_columns(
         weight=pl.when(pl.col("seed_code") == "s1").then(None).otherwise("weight")
