@@ -7,7 +7,7 @@ export DAGSTER_HOME ?= $(RCS_HOME)/dagster_home
 # Debian packages used by tests and reports: PDF page images, browser test, PostgreSQL test.
 SYSTEM_PACKAGES := poppler-utils fonts-dejavu-core postgresql chromium r-base-core r-cran-survey
 
-.PHONY: demo test dev bench lint system-deps clean
+.PHONY: demo test dev bench soak lint system-deps clean
 
 $(BIN)/rcs: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ dev: $(BIN)/rcs
 ## make bench: national-scale timings (prints figures; not part of the tests).
 bench: $(BIN)/rcs
 	$(BIN)/python benchmarks/run_all.py
+
+## make soak: the whole graph over many generated waves (1, 2, 3 councils) and a kill drill; not in make test.
+SOAK_WAVES ?= 21
+SOAK_KILLS ?= 20
+SOAK_DIR ?= /tmp/rcs-soak
+soak: $(BIN)/rcs
+	$(BIN)/python scripts/soak.py --waves $(SOAK_WAVES) --kills $(SOAK_KILLS) --work $(SOAK_DIR)
 
 lint: $(BIN)/rcs
 	$(BIN)/ruff check rcs_pipeline assets tests benchmarks

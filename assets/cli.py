@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 console = Console(stderr=False, highlight=False)
 
@@ -18,12 +19,26 @@ def _home(value: str | None) -> Path:
     return Path(value or os.environ.get("RCS_HOME") or "data").resolve()
 
 
+def council_choice(text: str) -> int | list[str]:
+    """`--councils`: a count such as 3, or la_codes such as S12000005,S12000040."""
+    from rcs_pipeline.synthetic.profiles import choose_councils
+
+    value: int | list[str] = (
+        int(text) if text.strip().isdigit() else [c.strip() for c in text.split(",") if c.strip()]
+    )
+    try:
+        choose_councils([], value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
+
+
 def cmd_synth(args: argparse.Namespace) -> int:
     """Write synthetic landing folders that follow the input contract."""
     from rcs_pipeline.synthetic import generate
 
     home = _home(args.home)
-    summary = generate(home, scale=args.scale, seed=args.seed, fmt=args.format)
+    summary = generate(home, scale=args.scale, seed=args.seed, fmt=args.format, councils=args.councils)
     console.print(f"synthetic {args.scale} data written under {home / 'landing'}")
     for wave, la_code in summary.deliveries:
         console.print(f"  {home / 'landing' / wave / la_code}")
@@ -93,7 +108,11 @@ def run_pipeline(home: Path, deliveries: list[tuple[str, str]]) -> int:
         soft_wrap=True,
     )
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
     ) as progress:
         task = progress.add_task("starting", total=total)
 
@@ -104,10 +123,14 @@ def run_pipeline(home: Path, deliveries: list[tuple[str, str]]) -> int:
             outcomes.append(outcome)
             progress.console.print(_run_line(outcome), soft_wrap=True)
             for step, message in outcome.failures:
-                progress.console.print(f"    [red]{step}[/red]: {message}", soft_wrap=True)
-            if outcome.success and any(key.endswith("report") or key.endswith("reports") for key in outcome.keys):
+                progress.console.print(f"    [red]{step}[/red]: {escape(message)}", soft_wrap=True)
+            if outcome.success and any(
+                key.endswith("report") or key.endswith("reports") for key in outcome.keys
+            ):
                 wave, _, la_code = outcome.partition.partition("|")
-                progress.console.print(f"    reports rendered: {_report_files(layout, wave, la_code)}", soft_wrap=True)
+                progress.console.print(
+                    f"    reports rendered: {_report_files(layout, wave, la_code)}", soft_wrap=True
+                )
 
         materialise(home, deliveries, defs=defs, on_run=on_run, on_asset=on_asset)
     return _summarise(home, deliveries, outcomes)
@@ -159,16 +182,22 @@ def _summarise(home: Path, deliveries: list[tuple[str, str]], outcomes: list) ->
         )
     console.print(table)
     checks_passed = sum(o.checks_passed for o in outcomes)
-    checks_failed = [c for o in outcomes for c in o.checks_failed]
+    checks_failed = [(o, c) for o in outcomes for c in o.checks_failed]
     console.print(
         f"runs: {len(outcomes)} ({len(failed)} failed); asset checks passed: {checks_passed}, "
         f"failed: {len(checks_failed)}"
     )
-    for name in checks_failed:
-        console.print(f"  [red]check failed[/red] {name}", soft_wrap=True)
+    for outcome, name in checks_failed:
+        found = outcome.check_findings.get(name.partition(":")[2], "")
+        console.print(
+            f"  [red]check failed[/red] {outcome.partition} {name}" + (f": {escape(found)}" if found else ""),
+            soft_wrap=True,
+            markup=True,
+            highlight=False,
+        )
     for outcome in failed:
         for step, message in outcome.failures:
-            console.print(f"[red]failed[/red] {outcome.partition} {step}: {message}", soft_wrap=True)
+            console.print(f"[red]failed[/red] {outcome.partition} {step}: {escape(message)}", soft_wrap=True)
     console.print(f"reports: {layout.root / 'reports'}/<wave>/<la_code>/", soft_wrap=True)
     for wave, la_code in deliveries:
         council = layout.reports(wave, la_code) / "council_report.pdf"
@@ -211,10 +240,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     synth = sub.add_parser("synth", help="write synthetic landing folders")
     synth.add_argument("--scale", choices=scale_names(), default="tiny")
-    synth.add_argument("--format", choices=["csv", "xlsx", "sav"], default="csv",
-                       help="file format of the deliveries (sav for the three surveys only)")
+    synth.add_argument(
+        "--format",
+        choices=["csv", "xlsx", "sav"],
+        default="csv",
+        help="file format of the deliveries (sav for the three surveys only)",
+    )
     synth.add_argument("--home", required=True)
-    synth.add_argument("--seed", type=int, default=2015)
+    synth.add_argument("--seed", type=int, default=2015, help="random seed (same seed, same files)")
+    synth.add_argument(
+        "--councils",
+        type=council_choice,
+        default=None,
+        help="how many councils (e.g. 1), or which (comma-separated la_codes); default the scale's",
+    )
     synth.set_defaults(func=cmd_synth)
     validate = sub.add_parser("validate", help="check one delivery folder against the input contract")
     validate.add_argument("delivery", help="RCS_HOME/landing/<wave>/<la_code>")
@@ -222,7 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="materialise every asset for the selected partitions")
     run.add_argument("--home")
     run.add_argument("--wave", action="append", help="a wave such as 2015-16 (repeatable; default all)")
-    run.add_argument("--la", action="append", help="a council code such as S12000005 (repeatable; default all)")
+    run.add_argument(
+        "--la", action="append", help="a council code such as S12000005 (repeatable; default all)"
+    )
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="synthesise the demo tranche and run everything")
     demo.add_argument("--home")

@@ -32,6 +32,25 @@ def outcome_metadata(outcome: SuiteOutcome) -> dict[str, object]:
     return meta
 
 
+def suite_summary(outcome: SuiteOutcome, table: str) -> str:
+    """One line for `rcs run` and the UI: each failed expectation with its column and number of rows.
+
+    Never a value: identifier columns' values are not kept, and no column's values are printed here.
+    """
+    total = len(outcome.outcomes)
+    if outcome.success:
+        return f"expectations/{outcome.suite}.json on {table}: all {total} expectation(s) met"
+    parts = []
+    for o in outcome.failed:
+        where = f" on column {o.column}" if o.column else " on the table"
+        rows = f" ({o.unexpected_count} row(s))" if o.unexpected_count is not None else ""
+        parts.append(f"{o.expectation}{where}{rows}")
+    return (
+        f"expectations/{outcome.suite}.json on {table}: {len(outcome.failed)} of {total} expectation(s) failed: "
+        + "; ".join(parts)
+    )
+
+
 def expectations_check(table: str, zone: str, *, suites_dir: Path | None = None) -> dg.AssetChecksDefinition:
     """A blocking check `<table>_expectations` running expectations/<table>.json on one partition's table."""
 
@@ -50,8 +69,14 @@ def expectations_check(table: str, zone: str, *, suites_dir: Path | None = None)
         docs = layout.quality() / "data_docs" / table / wave / la_code
         outcome = run_suite(frame, table, suites_dir=suites_dir, docs_dir=docs)
         write_docs_index(layout.quality())
+        summary = suite_summary(outcome, table)
+        if not outcome.success:
+            context.log.error(summary)
         return dg.AssetCheckResult(
-            passed=outcome.success, severity=dg.AssetCheckSeverity.ERROR, metadata=outcome_metadata(outcome)
+            passed=outcome.success,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=summary,
+            metadata={**outcome_metadata(outcome), "summary": summary},
         )
 
     return _check

@@ -41,6 +41,7 @@ class RunOutcome:
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
     materialised: list[str] = field(default_factory=list)
+    check_findings: dict[str, str] = field(default_factory=dict)  # failed check name → what it found
 
 
 def graph_stages(defs: dg.Definitions) -> list[Stage]:
@@ -93,21 +94,38 @@ def run_resources(home: Path) -> dict[str, object]:
 
 
 def _failures(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
-    """(step, message) for every failed step of a run."""
+    """(step, message) for every failed step of a run; a failed blocking check says what it found.
+
+    Dagster's own message for a failed blocking check names only the check; the check's description (the
+    failed expectations with column and rows, or the audit's pinned cells) is what the user needs.
+    """
     found = []
+    _, _, described = _check_evaluations(result)
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
-            while error is not None and error.cause is not None and "DagsterExecutionStepExecutionError" in (
-                error.cls_name or ""
+            while (
+                error is not None
+                and error.cause is not None
+                and "DagsterExecutionStepExecutionError" in (error.cls_name or "")
             ):
-                error = error.cause  # the wrapper says only "error occurred while executing op"; show the cause
+                # the wrapper says only "error occurred while executing op"; show the cause
+                error = error.cause
             message = error.message.strip() if error else "failed"
             user = event.step_failure_data.user_failure_data
             if user and user.description:
                 message = user.description.strip()
+            if error is not None and "DagsterAssetCheckFailedError" in (error.cls_name or ""):
+                message = _blocking_check_message(message, described)
             found.append((event.step_key or "?", message))
     return found
+
+
+def _blocking_check_message(message: str, described: dict[str, str]) -> str:
+    """Dagster's 'N blocking asset check(s) failed' message with each named check's findings after it."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    found = [f"{name}: {text}" for name, text in described.items() if any(name in line for line in lines)]
+    return "; ".join(found) if found else message
 
 
 def _materialised(result: dg.ExecuteInProcessResult) -> list[str]:
@@ -123,7 +141,9 @@ def _stage_job(everything: list, resources: dict[str, object], stage: Stage) -> 
     """The job `dg.materialize` would build for the stage, built once so every partition reuses it."""
     name = "rcs_stage"
     definitions = dg.Definitions(
-        jobs=[dg.define_asset_job(name=name, selection=list(stage.keys))], assets=everything, resources=resources
+        jobs=[dg.define_asset_job(name=name, selection=list(stage.keys))],
+        assets=everything,
+        resources=resources,
     )
     return definitions.resolve_job_def(name)
 
@@ -141,7 +161,13 @@ def _asset_listener(label: str, on_asset: Callable[[str, str], None]) -> Callabl
 
 def _check_results(result: dg.ExecuteInProcessResult) -> tuple[int, list[str]]:
     """Count passed checks and name failed ones."""
-    passed, failed = 0, []
+    passed, failed, _ = _check_evaluations(result)
+    return passed, failed
+
+
+def _check_evaluations(result: dg.ExecuteInProcessResult) -> tuple[int, list[str], dict[str, str]]:
+    """Checks passed, failed check names (asset:check), and each failed check's description by check name."""
+    passed, failed, described = 0, [], {}
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
@@ -149,7 +175,28 @@ def _check_results(result: dg.ExecuteInProcessResult) -> tuple[int, list[str]]:
                 passed += 1
             else:
                 failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
-    return passed, failed
+                described[evaluation.check_name] = (evaluation.description or "no description").strip()
+    return passed, failed, described
+
+
+def remove_partial_files(home: Path, deliveries: Iterable[tuple[str, str]]) -> list[Path]:
+    """Delete the temporary files a killed run left for these partitions (never a finished file).
+
+    Every file is written to `.<name>.<random>.tmp` in its folder and moved into place (rcs_pipeline.storage);
+    a SIGKILL between the two leaves the temporary file. Only files of the partitions about to be run are
+    removed (their folder path holds the wave and the council, or the name starts with the council), so a
+    run of other partitions going on at the same time keeps its own.
+    """
+    removed = []
+    for wave, la_code in deliveries:
+        for path in home.rglob(".*.tmp"):
+            parts = path.relative_to(home).parts
+            if parts[0] in ("landing", "dagster_home") or wave not in parts:
+                continue
+            if la_code in parts or path.name.startswith((f".{la_code}.", f".{wave}.")):
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
 
 
 def materialise(
@@ -172,6 +219,7 @@ def materialise(
     defs = defs or load_defs()
     deliveries = sorted(set(deliveries))
     waves = sorted({wave for wave, _ in deliveries})
+    remove_partial_files(home, deliveries)
     owned = instance is None
     if owned:
         os.environ.setdefault("DAGSTER_HOME", str(home / "dagster_home"))
@@ -208,9 +256,12 @@ def materialise(
                     raise_on_error=False,
                     run_config=quiet,
                     run_id=run_id,
-                    tags={"rcs/wave": label.split("|")[0], **({"rcs/la_code": delivery[1]} if delivery else {})},
+                    tags={
+                        "rcs/wave": label.split("|")[0],
+                        **({"rcs/la_code": delivery[1]} if delivery else {}),
+                    },
                 )
-                passed, checks_failed = _check_results(result)
+                passed, checks_failed, findings = _check_evaluations(result)
                 outcome = RunOutcome(
                     partition=label,
                     keys=tuple(k.to_user_string() for k in stage.keys),
@@ -220,6 +271,7 @@ def materialise(
                     checks_passed=passed,
                     checks_failed=checks_failed,
                     materialised=_materialised(result),
+                    check_findings=findings,
                 )
                 outcomes.append(outcome)
                 if on_run:

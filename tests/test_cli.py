@@ -24,7 +24,9 @@ def test_validate_accepts_a_good_delivery(tiny_home: Path, capsys: pytest.Captur
     assert "valid" in capsys.readouterr().out
 
 
-def test_validate_rejects_missing_required_column(tiny_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_rejects_missing_required_column(
+    tiny_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Dropping `sex` from the admin extract exits 2 with a line naming the file and the column."""
     path = _delivery(tiny_home) / "admin_extract.csv"
     pl.read_csv(path, infer_schema=False).drop("sex").write_csv(path)
@@ -101,3 +103,35 @@ def test_materialise_reports_each_asset_while_the_run_goes_on(
         (f"{TINY_WAVE}|{TINY_COUNCILS[0]}", "first"),
         (f"{TINY_WAVE}|{TINY_COUNCILS[0]}", "second"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("councils", "expected"),
+    [("1", ["S12000005"]), ("3", ["S12000005", "S12000006", "S12000040"]), ("S12000029", ["S12000029"])],
+)
+def test_synth_councils_sets_the_waves_councils(tmp_path: Path, councils: str, expected: list[str]) -> None:
+    """`--councils` takes a count (the scale's councils first, then by code) or la_codes."""
+    assert (
+        main(["synth", "--scale", "tiny", "--home", str(tmp_path), "--seed", "3", "--councils", councils])
+        == 0
+    )
+    assert sorted(p.name for p in (tmp_path / "landing" / TINY_WAVE).iterdir()) == sorted(expected)
+
+
+def test_synth_councils_keeps_each_councils_files(tmp_path: Path) -> None:
+    """A council's files are the same whether it is generated alone or with others (its own random stream)."""
+    alone, both = tmp_path / "alone", tmp_path / "both"
+    assert main(["synth", "--scale", "tiny", "--home", str(alone), "--seed", "4", "--councils", "1"]) == 0
+    assert main(["synth", "--scale", "tiny", "--home", str(both), "--seed", "4", "--councils", "2"]) == 0
+    folder = Path("landing") / TINY_WAVE / TINY_COUNCILS[0]
+    for path in sorted((alone / folder).iterdir()):
+        assert path.read_bytes() == (both / folder / path.name).read_bytes(), path.name
+
+
+def test_synth_refuses_an_unknown_council(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown code is a usage error naming the code; nothing is written."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["synth", "--scale", "tiny", "--home", str(tmp_path), "--councils", "S12000005,S99999999"])
+    assert stopped.value.code == 2
+    assert "S99999999" in capsys.readouterr().err
+    assert not (tmp_path / "landing").exists()

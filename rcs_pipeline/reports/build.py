@@ -239,6 +239,10 @@ def _render_in_worker(args: tuple[ReportJob, Path]) -> dict[str, Any]:
     return render_job(*args)
 
 
+# Entry fields that differ between two runs of the same inputs: kept out of contents.json (reproducible).
+VOLATILE = ("seconds", "cpu_seconds", "run_id")
+
+
 def read_contents(out_dir: Path) -> dict[str, Any]:
     """The previous contents.json of a council's report folder, or an empty one."""
     path = out_dir / CONTENTS
@@ -366,7 +370,7 @@ def build_reports(
         "data_version": summary.data_version,
         "code_version": code_version(),
         "settings": {"min_group": settings.min_group, "min_cell": settings.min_cell},
-        "reports": summary.produced,
+        "reports": [{k: v for k, v in e.items() if k not in VOLATILE} for e in summary.produced],
         "not_produced": summary.not_produced,
     }
     write_bytes_atomic(out_dir / CONTENTS, (json.dumps(contents, indent=2, sort_keys=True) + "\n").encode())

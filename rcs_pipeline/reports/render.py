@@ -74,7 +74,10 @@ def warm_up() -> None:
 
 @cache
 def code_version() -> str:
-    """`git describe` of the project when it is a checkout, else the installed package version."""
+    """RCS_CODE_VERSION when set (a release build, or the soak's runs), else `git describe` of the project
+    when it is a checkout, else the installed package version."""
+    if pinned := os.environ.get("RCS_CODE_VERSION", "").strip():
+        return pinned
     try:
         out = subprocess.run(
             ["git", "describe", "--always", "--dirty", "--tags"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -60,26 +61,36 @@ def truth_path(home: Path, wave: str, la_code: str) -> Path:
     return Path(home) / "synthetic_truth" / wave / f"{la_code}.parquet"
 
 
-def generate(home: Path, scale: str = "tiny", seed: int = 2015, fmt: str = "csv") -> SyntheticSummary:
+def generate(
+    home: Path,
+    scale: str = "tiny",
+    seed: int = 2015,
+    fmt: str = "csv",
+    councils: int | Sequence[str] | None = None,
+) -> SyntheticSummary:
     """Write the scale's deliveries under `home/landing/<wave>/<la_code>/` and their ground truth.
 
     Deterministic: the same scale and seed give byte-identical CSV files. Each council draws from its own
     random stream (seed, council number), so a council's data do not depend on which others are generated.
     `fmt` "xlsx" or "sav" writes the same frames in those formats (see `write_delivery`).
     Like a real sender, it writes the `_READY` marker into each delivery folder after the delivery's files.
+    `councils` (a count or la_codes) replaces the scale's councils, at the scale's sizes (one-, two- and
+    three-council waves for the soak test); a council's data are the same whichever others come with it.
     Example: generate(Path("/tmp/rcs"), "tiny") writes two councils of wave 2015-16.
     """
-    spec = load_scale(scale)
+    spec = load_scale(scale, councils)
     numbers = {code: i for i, code in enumerate(sorted(council_profiles()))}
     layout = RcsHome(Path(home))
     deliveries, per_delivery = [], {}
     totals: dict[str, int] = {}
     for profile in spec.councils:
         number = numbers[profile.la_code]
-        delivery = synthesise_council(profile, number, spec.wave, spec.parent_fraction,
-                                      np.random.default_rng([seed, number]))
+        delivery = synthesise_council(
+            profile, number, spec.wave, spec.parent_fraction, np.random.default_rng([seed, number])
+        )
         frames = delivery.frames | _services_frames(
-            profile.la_code, delivery.roll_total, np.random.default_rng([seed, number, SERVICES_STREAM]))
+            profile.la_code, delivery.roll_total, np.random.default_rng([seed, number, SERVICES_STREAM])
+        )
         write_delivery(frames, layout.delivery(spec.wave, profile.la_code), fmt)
         mark_ready(layout.delivery(spec.wave, profile.la_code))  # the sender writes the marker last
         write_parquet_atomic(delivery.truth, truth_path(layout.root, spec.wave, profile.la_code))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
@@ -82,14 +83,39 @@ def scale_names() -> tuple[str, ...]:
     return tuple(settings()["scales"])
 
 
-def load_scale(name: str) -> Scale:
-    """The named scale with its council profiles resolved (overrides and size factor applied)."""
+def choose_councils(scale_codes: list[str], councils: int | Sequence[str] | None) -> list[str]:
+    """The councils to generate: the scale's own (None), the first N (the scale's, then the rest in code
+    order), or the codes given. Raises ValueError on an unknown code or a count outside 1..32.
+
+    Example: choose_councils(["S12000005", "S12000040"], 3) → S12000005, S12000040, S12000006.
+    """
+    profiles = council_profiles()
+    if councils is None:
+        return list(scale_codes)
+    if isinstance(councils, int):
+        if not 1 <= councils <= len(profiles):
+            raise ValueError(f"--councils must be between 1 and {len(profiles)}, got {councils}")
+        order = [*scale_codes, *(code for code in sorted(profiles) if code not in scale_codes)]
+        return order[:councils]
+    unknown = [code for code in councils if code not in profiles]
+    if unknown or not councils:
+        raise ValueError(f"unknown council code(s) {unknown}; expected S120000xx codes from councils.yaml")
+    return list(dict.fromkeys(councils))
+
+
+def load_scale(name: str, councils: int | Sequence[str] | None = None) -> Scale:
+    """The named scale with its council profiles resolved (overrides and size factor applied).
+
+    `councils` replaces the scale's councils (see choose_councils); sizes still follow the scale.
+    """
     scales = settings()["scales"]
     if name not in scales:
         raise ValueError(f"unknown synthetic scale {name!r}; expected one of {sorted(scales)}")
     spec = scales[name]
     profiles = council_profiles()
-    codes = sorted(profiles) if spec["councils"] == "all" else list(spec["councils"])
+    codes = choose_councils(
+        sorted(profiles) if spec["councils"] == "all" else list(spec["councils"]), councils
+    )
     factor = float(spec.get("size_factor", 1.0))
     override = spec.get("council_override", {})
     councils = []

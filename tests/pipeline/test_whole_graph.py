@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import sqlite3
 import zipfile
 from collections.abc import Iterator
@@ -199,3 +200,29 @@ def test_nightly_refresh_is_quiet_then_requests_only_the_changed_delivery(tiny_r
     admin.write_bytes(admin.read_bytes())
     os.utime(admin, ns=(admin.stat().st_atime_ns, admin.stat().st_mtime_ns + 10**9))
     assert _schedule_requests(tiny_run) == [f"{TINY_COUNCILS[1]}|{TINY_WAVE}"]
+
+
+def test_refused_delivery_leaves_every_file_of_every_partition_as_it_was(
+    tiny_run: TinyRun, tmp_path: Path
+) -> None:
+    """After the whole graph, a refused corrected delivery of one council changes no file of either council."""
+    home = tmp_path / "home"
+    shutil.copytree(tiny_run.home, home, ignore=shutil.ignore_patterns("dagster_home"))
+
+    def snapshot() -> dict[str, bytes]:
+        """Every file outside the deliveries and the Dagster instance."""
+        return {
+            str(p.relative_to(home)): p.read_bytes()
+            for p in sorted(home.rglob("*"))
+            if p.is_file() and not p.is_relative_to(home / "landing" / TINY_WAVE)
+        }
+
+    before = snapshot()
+    assert any(p.startswith("reports/") for p in before) and any(p.startswith("published/") for p in before)
+    admin = home / "landing" / TINY_WAVE / TINY_COUNCILS[1] / "admin_extract.csv"
+    pl.read_csv(admin, infer_schema=False).drop("postcode").write_csv(admin)
+    with dg.DagsterInstance.ephemeral() as instance:
+        outcomes = materialise(home, [(TINY_WAVE, TINY_COUNCILS[1])], instance=instance)
+    assert [o.success for o in outcomes] == [False]
+    assert "Delivery refused" in outcomes[0].failures[0][1]
+    assert snapshot() == before

@@ -14,7 +14,7 @@ import dagster as dg
 import polars as pl
 
 from assets.partitions import wave_and_council, wave_council_partitions
-from assets.quality import outcome_metadata
+from assets.quality import outcome_metadata, suite_summary
 from assets.resources import RcsSettings
 from assets.tables import write_table
 from rcs_pipeline.contract import Problem, dataset_spec, load_contract
@@ -133,6 +133,7 @@ def _cross_file_results(problems: list[Problem], *, refused: bool = False) -> It
             check_name=name,
             passed=not broken,
             severity=dg.AssetCheckSeverity.ERROR,
+            description=f"{len(broken)} problem(s): " + "; ".join(broken[:3]) if broken else "no problem",
             metadata={"problems": len(broken), "details": dg.MetadataValue.md("\n".join(broken) or "none")},
         )
 
@@ -145,6 +146,7 @@ def _expectation_results(outcomes: dict[str, SuiteOutcome]) -> Iterator[dg.Asset
             check_name=f"{name}_expectations",
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR,
+            description=suite_summary(outcome, name),
             metadata=outcome_metadata(outcome),
         )
 

@@ -58,7 +58,9 @@ def render(context: dg.AssetExecutionContext, settings: RcsSettings, kind: str) 
         raise dg.Failure(
             f"no published estimates for {wave} {la_code}: materialise published_estimates first"
         )
-    rules = report_settings(home, wave, la_code, settings, context.run_id)
+    # Reports carry their data and code versions, not the run id (reruns give byte-identical files,
+    # docs/methods/reproducibility.md); the run id is Dagster's own, on the materialisation.
+    rules = report_settings(home, wave, la_code, settings, "")
     out_dir = home.reports(wave, la_code)
     summary = build_reports(tables, out_dir, rules, workers=workers(), kinds=(kind,))
     return dg.MaterializeResult(metadata=summary_metadata(summary, kind, str(out_dir)))

@@ -23,7 +23,7 @@ def services_report(context: dg.AssetExecutionContext, settings: RcsSettings) ->
     home = settings.layout()
     tables = read_services_tables(home, wave, la_code)
     files = render_services_report(tables, home.reports(wave, la_code), wave=wave, la_code=la_code,
-                                   cpp_name=council_names()[la_code], run_id=context.run_id)
+                                   cpp_name=council_names()[la_code], run_id="")  # reproducible: no run id
     return dg.MaterializeResult(metadata={
         "pdf": dg.MetadataValue.path(str(files.pdf)),
         "xlsx": dg.MetadataValue.path(str(files.xlsx)),
