@@ -171,9 +171,9 @@ def area_sections(
     summary = Section("key-findings", "Summary")
     summary.para(
         f"This report describes the wellbeing of pupils in {outcome.name}, a {kind} in {council_name}, "
-        f"beside the figures for the whole council. A figure is called higher or lower than in the rest of "
-        f"{council_name} only where a statistical test, allowing for the number of comparisons in this report, "
-        "finds the difference clear; the methods annex explains the test."
+        f"beside the figures for the whole council. A difference from the rest of {council_name} is called "
+        "higher or lower only where a statistical test, allowing for the number of comparisons in this report, "
+        "finds it clear; the methods annex explains the test."
     )
     summary.bullets(area_findings(tables, est, geo, council, labels, domains))
     summary.table(response_table(tables.response_rates, geo, "Response rates"))

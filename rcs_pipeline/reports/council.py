@@ -383,9 +383,9 @@ def council_sections(
     series = comparators(tables, geo)
     summary = Section("key-findings", "Summary of key findings")
     summary.para(
-        "These findings are written from the published figures in this report. A figure is called higher or "
-        "lower than another only where a statistical test, allowing for the number of comparisons made, finds "
-        "the difference clear; the methods annex explains the test."
+        "These findings are written from the published figures in this report. A difference is called higher "
+        "or lower only where a statistical test, allowing for the number of comparisons made, finds it clear; "
+        "the methods annex explains the test."
     )
     summary.bullets(key_findings(tables, est, geo, labels, domains))
     sections = [summary]

@@ -11,7 +11,7 @@ import pytest
 from rcs_pipeline.reports.build import BuildSummary, build_reports
 from rcs_pipeline.reports.council import ReportSettings
 from rcs_pipeline.reports.inputs import PublishedTables
-from rcs_pipeline.reports.sample_tables import sample_published
+from rcs_pipeline.reports.sample_tables import sample_published, with_sample_comparisons
 
 WAVE = "2015-16"
 LA_CODE = "S12000005"
@@ -36,6 +36,11 @@ def plant_sentinels(tables: PublishedTables) -> PublishedTables:
         three_circles=leak(tables.three_circles, ["percent"], ["n", "base"]),
         response_rates=leak(tables.response_rates, ["response_rate"], ["roll", "respondents"]),
         linkage_quality=leak(tables.linkage_quality, [], ["count"]),
+        comparisons=leak(
+            tables.comparisons, ["estimate", "reference_estimate", "difference"], ["n", "reference_n"]
+        ).with_columns(  # a withheld comparison that leaked a direction must still state none
+            direction=pl.when(pl.col("suppressed")).then(pl.lit("higher")).otherwise(pl.col("direction"))
+        ),
     )
 
 
@@ -56,3 +61,29 @@ def built(tmp_path_factory: pytest.TempPathFactory, published: PublishedTables) 
     out = tmp_path_factory.mktemp("reports")
     summary = build_reports(plant_sentinels(published), out, ReportSettings(run_id="test-run"), workers=2)
     return out, summary
+
+
+def tested_council() -> PublishedTables:
+    """A council of two clusters whose made-up tests find clear differences of every kind (and miss others)."""
+    return sample_published(WAVE, LA_CODE, n_clusters=2, seed=2, previous_wave="2012-13", per_domain=1)
+
+
+def one_council_wave() -> PublishedTables:
+    """The small council alone in its wave: no all-councils comparator and no comparison with other councils."""
+    alone = replace(small_council(), councils_in_wave=1, comparator=small_council().comparator.clear())
+    return with_sample_comparisons(alone)
+
+
+@pytest.fixture(scope="session")
+def tested() -> PublishedTables:
+    """The tested council's published tables."""
+    return tested_council()
+
+
+@pytest.fixture(scope="session")
+def tested_built(
+    tmp_path_factory: pytest.TempPathFactory, tested: PublishedTables
+) -> tuple[Path, BuildSummary]:
+    """Every report of the tested council rendered once."""
+    out = tmp_path_factory.mktemp("tested_reports")
+    return out, build_reports(tested, out, ReportSettings(run_id="claims-run"), workers=2)

@@ -54,6 +54,8 @@ def published_numbers(tables: PublishedTables) -> set[str]:
         )
     for r in tables.linkage_quality.filter(~pl.col("suppressed")).iter_rows(named=True):
         out |= printed(r["count"], "count")
+    for r in tables.comparisons.filter(~pl.col("suppressed")).iter_rows(named=True):
+        out |= printed(r["estimate"], r["unit"]) | printed(r["reference_estimate"], r["unit"])
     return out
 
 
