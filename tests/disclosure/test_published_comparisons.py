@@ -354,3 +354,49 @@ def test_published_estimates_carry_low_reliability_for_shown_values_only():
     assert (rows["ind_a"]["suppressed"], rows["ind_a"]["reliability"]) == (True, None)
     without = protect_council(council_tables(shown), schools({}), COUNCIL, DisclosureSettings()).published
     assert without["published_estimates"]["reliability"].to_list() == [None]
+
+
+def test_the_asset_publishes_a_councils_comparisons_beside_its_published_estimates(
+    tmp_path, dagster_instance
+):
+    """Through Dagster: analysis/comparisons and the published figures in, published_comparisons out, with the
+    earlier wave's published estimates read for a change over time."""
+    import dagster as dg
+
+    from assets.defs.disclosure.comparisons import published_comparisons
+    from assets.partitions import partition_key
+    from assets.resources import RcsSettings
+    from rcs_pipeline.paths import RcsHome
+    from rcs_pipeline.storage import write_parquet_atomic
+
+    home, wave = RcsHome(tmp_path / "home"), "2015-16"
+    comps = comparisons(
+        [
+            comparison(
+                "area_vs_rest_of_council", "school", SCHOOL_A, "all", "all", "rest_of_council", 0.5194, 0.3726
+            ),
+            comparison(
+                "area_vs_rest_of_council", "school", SCHOOL_B, "all", "all", "rest_of_council", 0.2, 0.41
+            ),
+            comparison("wave_vs_wave", "council", LA, "all", "all", "2013-14", 0.40, 0.30),
+        ]
+    )
+    write_parquet_atomic(comps, home.table("analysis", "comparisons", wave, LA))
+    write_parquet_atomic(published(COUNCIL_ROWS), home.table("published", "published_estimates", wave, LA))
+    write_parquet_atomic(
+        published([published_row("council", LA, "all", "all", 30.0, 480)]),
+        home.table("published", "published_estimates", "2013-14", LA),
+    )
+    result = dg.materialize(
+        [published_comparisons],
+        partition_key=partition_key(wave, LA),
+        resources={"settings": RcsSettings(home=str(home.root))},
+        instance=dagster_instance,
+    )
+    assert result.success
+    out = by_key(pl.read_parquet(home.table("published", "published_comparisons", wave, LA)))
+    assert out[("area_vs_rest_of_council", SCHOOL_A, "all", "rest_of_council")]["direction"] == "higher"
+    assert out[("area_vs_rest_of_council", SCHOOL_B, "all", "rest_of_council")]["suppressed"] is True
+    assert out[("wave_vs_wave", LA, "all", "2013-14")]["reference_estimate"] == 30.0
+    meta = result.get_asset_materialization_events()[0].step_materialization_data.materialization.metadata
+    assert (meta["rows_withheld"].value, meta["rows_stating_a_difference"].value) == (1, 2)

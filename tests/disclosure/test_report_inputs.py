@@ -24,4 +24,5 @@ def test_disclosure_group_publishes_the_contract_tables():
     graph = defs().resolve_asset_graph()
     ours = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).group_name == "disclosure"}
     assert ours == {"published_estimates", "published_three_circles", "published_linkage_quality",
-                    "published_response_rates", "published_comparator_estimates", "disclosure_settings"}
+                    "published_response_rates", "published_comparator_estimates", "disclosure_settings",
+                    "published_comparisons"}

@@ -28,6 +28,7 @@ def write_published(home: RcsHome, tables: PublishedTables) -> None:
         "published_three_circles": tables.three_circles,
         "published_linkage_quality": tables.linkage_quality,
         "published_response_rates": tables.response_rates,
+        "published_comparisons": tables.comparisons,
     }.items():
         write_parquet_atomic(frame, home.table("published", name, WAVE, LA_CODE))
     write_parquet_atomic(tables.comparator, home.table("published", "published_comparator_estimates", WAVE))

@@ -29,6 +29,7 @@ DEPS = [
     "disclosure_settings",
     "schools",
     "published_comparator_estimates",
+    "published_comparisons",
 ]
 
 
