@@ -33,7 +33,7 @@ from importlib import resources
 import numpy as np
 import polars as pl
 import yaml
-from scipy import stats
+from scipy import sparse, stats
 
 ALPHA = 0.05
 SUM_FIELDS = ("a", "w", "y", "p0", "p1", "p2")
@@ -203,18 +203,26 @@ def _strata(rows: pl.DataFrame) -> pl.DataFrame:
     return strata.sort("_stratum").with_row_index("_h")
 
 
-def _row_sums(w: np.ndarray, y: np.ndarray, starts: np.ndarray) -> Sums:
-    """Per-run sums of rows sorted into contiguous runs starting at `starts`; y is (rows, J) with NaN missing."""
-    if not starts.size:
-        return Sums(*(np.zeros((0, y.shape[1])) for _ in SUM_FIELDS))
+def _products(w: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per-row products (rows, 6·J), in SUM_FIELDS order: answered, w, wy, w², w²y, w²y² (0 where y is missing)."""
     answered = ~np.isnan(y)
     y0 = np.where(answered, y, 0.0)
     wa = w[:, None] * answered
     wy = w[:, None] * y0
-    ww = w[:, None] * wa
     wwy = w[:, None] * wy
-    parts = [answered.astype(float), wa, wy, ww, wwy, wwy * y0]
-    return Sums(*(np.add.reduceat(p, starts, axis=0) for p in parts))
+    return np.concatenate([answered.astype(float), wa, wy, w[:, None] * wa, wwy, wwy * y0], axis=1)
+
+
+def _as_sums(matrix: np.ndarray, j: int) -> Sums:
+    """Sums from a (..., 6·J) matrix of summed products (the last axis in SUM_FIELDS blocks of J)."""
+    return Sums(*(matrix[..., f * j : (f + 1) * j] for f in range(len(SUM_FIELDS))))
+
+
+def _onehot(target: np.ndarray, size: int) -> sparse.csr_matrix:
+    """(size × len(target)) 0/1 matrix putting item i in row target[i] (items with target < 0 left out)."""
+    keep = target >= 0
+    cols = np.flatnonzero(keep)
+    return sparse.csr_matrix((np.ones(cols.size), (target[keep], cols)), shape=(size, target.size))
 
 
 def _runs(key: np.ndarray) -> np.ndarray:
@@ -224,57 +232,149 @@ def _runs(key: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
 
 
-def _group_sums(
-    text: pl.Series, piece: np.ndarray, w: np.ndarray, y: np.ndarray, n_pieces: int
-) -> tuple[list[str], Sums]:
-    """Sums per piece × value of one breakdown (`text`: its published text values; rows without one left out)."""
-    known = text.is_not_null().to_numpy()
+def _index_of(frame: pl.DataFrame, keys: list[str], name: str) -> tuple[pl.DataFrame, np.ndarray]:
+    """(unique key rows sorted, nulls last, with index `name`; the index of each row of `frame`)."""
+    unique = frame.select(keys).unique().sort(keys, nulls_last=True).with_row_index(name)
+    joined = frame.select(keys).with_row_index("_i").join(unique, on=keys, how="left", nulls_equal=True)
+    return unique, joined.sort("_i")[name].to_numpy().astype(np.int64)
+
+
+def _codes_of(column: pl.Series) -> tuple[list[str], np.ndarray]:
+    """(sorted text values, code per row with −1 where null) of one breakdown."""
+    text = column.cast(pl.String)
     values = sorted(text.drop_nulls().unique().to_list())
-    shape = (n_pieces, len(values), y.shape[1])
-    if not values:
-        return values, Sums(*(np.zeros(shape) for _ in SUM_FIELDS))
-    code = text.filter(pl.Series(known)).replace_strict(
-        values, list(range(len(values))), return_dtype=pl.Int64
-    )
-    key = piece[known] * len(values) + code.to_numpy()
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    starts = _runs(key)
-    found = _row_sums(w[known][order], y[known][order], starts)
-    cells = key[starts]
-
-    def scatter(x: np.ndarray) -> np.ndarray:
-        out = np.zeros((n_pieces * len(values), y.shape[1]))
-        out[cells] = x
-        return out.reshape(shape)
-
-    return values, found.map(scatter)
+    code = text.replace_strict(values, list(range(len(values))), default=-1, return_dtype=pl.Int64)
+    return values, code.to_numpy()
 
 
-def _pieces(
-    rows: pl.DataFrame, column: str, w: np.ndarray, y: np.ndarray, breakdowns: Sequence[str]
-) -> Pieces:
-    """The pieces of one geography level: rows grouped by (geography code, stratum), geographies sorted."""
-    keyed = rows.select(pl.col(column).alias("_code"), "_h").with_row_index("_row")
-    order_frame = keyed.sort(["_code", "_h"], nulls_last=True)
-    order = order_frame["_row"].to_numpy()
-    pairs = order_frame.select("_code", "_h")
-    new_piece = (
-        np.r_[True, ~(pairs[1:].to_numpy() == pairs[:-1].to_numpy()).all(axis=1)]
-        if rows.height
-        else np.array([], bool)
-    )
-    starts = np.flatnonzero(new_piece)
-    piece_of_row = np.empty(rows.height, dtype=np.int64)
-    piece_of_row[order] = np.cumsum(new_piece) - 1
-    first = pairs[starts.tolist()] if starts.size else pairs.clear()
-    codes = first["_code"].to_numpy()
+@dataclass(frozen=True)
+class LevelLayout:
+    """Where one geography level's pieces are: codes, runs, each piece's geography and stratum, and the 0/1
+    matrix adding school pieces into this level's pieces."""
+
+    codes: np.ndarray
+    starts: np.ndarray
+    geo: np.ndarray
+    stratum: np.ndarray
+    merge: sparse.csr_matrix
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Who is where in one design, independent of the answers: each respondent's school piece and breakdown
+    group (as 0/1 matrices), the strata (n, k, flags) and the geography levels.
+
+    `rows` are the positions in the input frame of the design's respondents (positive weight), in order.
+    """
+
+    rows: np.ndarray
+    weight: np.ndarray
+    to_pieces: sparse.csr_matrix
+    to_groups: dict[str, tuple[list[str], sparse.csr_matrix]]
+    to_strata: sparse.csr_matrix
+    n: np.ndarray
+    k: np.ndarray
+    lonely: np.ndarray
+    over_roll: np.ndarray
+    levels: dict[str, LevelLayout]
+
+
+def _level_layout(school_pieces: pl.DataFrame, column: str) -> LevelLayout:
+    """One geography level: the school pieces grouped by (council, geography, stratum), geographies sorted."""
+    keys = ["la_code", column, "_h"] if column != "la_code" else ["la_code", "_h"]
+    pieces, target = _index_of(school_pieces, keys, "_q")
+    codes = pieces[column].to_numpy()
     geo_key = np.array(["\x00" if c is None else str(c) for c in codes], dtype=object)
-    geo_starts = _runs(geo_key)
+    starts = _runs(geo_key)
     geo = np.cumsum(np.r_[False, geo_key[1:] != geo_key[:-1]]) if geo_key.size else np.array([], np.int64)
-    sums = _row_sums(w[order], y[order], starts)
-    groups = {b: _group_sums(rows[b].cast(pl.String), piece_of_row, w, y, starts.size) for b in breakdowns}
-    return Pieces(codes[geo_starts], geo_starts, geo, first["_h"].to_numpy().astype(np.int64), sums, groups)
+    stratum = pieces["_h"].to_numpy().astype(np.int64)
+    return LevelLayout(codes[starts], starts, geo, stratum, _onehot(target, pieces.height))
+
+
+def design_layout(
+    pupils: pl.DataFrame,
+    breakdowns: Sequence[str] | None = None,
+    levels: Sequence[str] = ("council", "cluster", "school"),
+) -> Layout:
+    """The layout of the census design of `pupils` (one council; several: strata = council + weighting cell).
+
+    `breakdowns` (default: those the group rules read) are laid out for the council and cluster levels;
+    `levels=("council",)` and `breakdowns=()` give what a council needs as part of the wave design.
+    """
+    breakdowns = rule_breakdowns() if breakdowns is None else tuple(breakdowns)
+    _check(pupils, (), breakdowns)
+    rows = design_rows(pupils.with_row_index("_row"))
+    strata = _strata(rows)
+    rows = rows.join(strata.select("_stratum", "_h"), on="_stratum", how="left").sort("_row")
+    school_pieces, piece = _index_of(rows, ["la_code", "asg_code", "seed_code", "_h"], "_p")
+    p = school_pieces.height
+    groups = {}
+    for b in breakdowns if set(levels) - {"school"} else ():
+        values, code = _codes_of(rows[b])
+        if values:
+            groups[b] = (
+                values,
+                _onehot(np.where(code >= 0, piece * len(values) + code, -1), p * len(values)),
+            )
+    n = strata["_n"].to_numpy()
+    roll = strata["_roll"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.where(n > 1, (1 - n / roll) * n / (n - 1), 0.0)
+    return Layout(
+        rows=rows["_row"].to_numpy().astype(np.int64),
+        weight=rows["weight"].cast(pl.Float64).to_numpy(),
+        to_pieces=_onehot(piece, p),
+        to_groups=groups,
+        to_strata=_onehot(school_pieces["_h"].to_numpy().astype(np.int64), strata.height),
+        n=n,
+        k=k,
+        lonely=(n < 2) & (roll > n),
+        over_roll=roll < n,
+        levels={level: _level_layout(school_pieces, LEVEL_COLUMNS[level]) for level in levels},
+    )
+
+
+def answers(pupils: pl.DataFrame, indicators: Sequence[str]) -> np.ndarray:
+    """The indicators' values (rows, indicators), NaN where missing, C-ordered for the sums."""
+    missing = [f"ind_{i}" for i in indicators if f"ind_{i}" not in pupils.columns]
+    if missing:
+        raise DesignError(f"pupil_scores is missing columns needed for comparisons: {missing}")
+    y = pupils.select(pl.col(f"ind_{i}").cast(pl.Float64) for i in indicators).to_numpy()
+    return np.ascontiguousarray(y, dtype=float).reshape(pupils.height, len(indicators))
+
+
+def design_from(layout: Layout, y: np.ndarray, indicators: Sequence[str]) -> Design:
+    """The design's sums for answers `y` (rows of the input frame × indicators; see `answers`).
+
+    The respondents' products are summed once per school piece and per piece × group (sparse 0/1 products),
+    and each level adds school pieces up: one pass over the respondents per breakdown.
+    """
+    j = len(indicators)
+    products = _products(layout.weight, y[layout.rows])
+    base = layout.to_pieces @ products
+    p = base.shape[0]
+    groups = {b: (values, (m @ products).reshape(p, -1)) for b, (values, m) in layout.to_groups.items()}
+    levels = {}
+    for level, lay in layout.levels.items():
+        summed = {}
+        if level != "school":
+            for b, (values, g) in groups.items():
+                summed[b] = (
+                    values,
+                    _as_sums((lay.merge @ g).reshape(lay.merge.shape[0], len(values), -1), j),
+                )
+        levels[level] = Pieces(
+            lay.codes, lay.starts, lay.geo, lay.stratum, _as_sums(lay.merge @ base, j), summed
+        )
+    return Design(
+        indicators=tuple(indicators),
+        n=layout.n,
+        k=layout.k,
+        lonely=layout.lonely,
+        over_roll=layout.over_roll,
+        totals=_as_sums(layout.to_strata @ base, j),
+        levels=levels,
+    )
 
 
 def prepare_design(
@@ -288,31 +388,8 @@ def prepare_design(
     `breakdowns` (default: those the group rules read) get per-piece × group sums at council and cluster
     level; `levels=("council",)` and `breakdowns=()` give what a council needs as part of the wave design.
     """
-    breakdowns = rule_breakdowns() if breakdowns is None else tuple(breakdowns)
-    _check(pupils, indicators, breakdowns)
-    rows = design_rows(pupils)
-    strata = _strata(rows)
-    rows = rows.join(strata.select("_stratum", "_h"), on="_stratum").sort("_h", maintain_order=True)
-    w = rows["weight"].cast(pl.Float64).to_numpy()
-    y = rows.select(pl.col(f"ind_{i}").cast(pl.Float64) for i in indicators).to_numpy()
-    y = y.astype(float).reshape(rows.height, len(indicators))
-    n = strata["_n"].to_numpy()
-    roll = strata["_roll"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = np.where(n > 1, (1 - n / roll) * n / (n - 1), 0.0)
-    by_level = {
-        level: _pieces(rows, LEVEL_COLUMNS[level], w, y, breakdowns if level != "school" else ())
-        for level in levels
-    }
-    return Design(
-        indicators=tuple(indicators),
-        n=n,
-        k=k,
-        lonely=(n < 2) & (roll > n),
-        over_roll=roll < n,
-        totals=_row_sums(w, y, _runs(rows["_h"].to_numpy())),
-        levels=by_level,
-    )
+    _check(pupils, indicators, () if breakdowns is None else breakdowns)
+    return design_from(design_layout(pupils, breakdowns, levels), answers(pupils, indicators), indicators)
 
 
 def combine(designs: Sequence[Design]) -> Design:
