@@ -19,6 +19,12 @@ class RcsSettings(dg.ConfigurableResource):
     # Linkage: False = longitudinal link ids (same child, same id every wave); True = ids keyed per wave.
     per_wave_link_ids: bool = False
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Refuse disclosure thresholds below the floors of rules.yaml before any step runs (launchpad too)."""
+        from rcs_pipeline.disclosure.settings import check_floors
+
+        check_floors(self.min_group, self.min_cell)
+
     def layout(self) -> RcsHome:
         """The zone layout under this run's RCS_HOME."""
         return RcsHome(Path(self.home).resolve())

@@ -58,6 +58,7 @@ RC = {
     "xtick.color": INK,
     "ytick.color": INK,
     "legend.frameon": False,
+    "text.parse_math": False,  # names from deliveries (a school called "$^$") are text, never mathtext
 }
 matplotlib.rcParams.update(RC)
 

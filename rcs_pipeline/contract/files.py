@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import math
 import re
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 
 from rcs_pipeline.contract.errors import Problem, problem
+from rcs_pipeline.contract.spec import delivery_rules
 
 SOURCE_ROW = "source_row"
 FORMATS = ("csv", "xlsx", "sav")
@@ -43,18 +45,66 @@ def read_text_frame(path: Path) -> tuple[pl.DataFrame, list[Problem]]:
     dropped (their numbers are skipped). Raises UnreadableFile for an empty or unparsable file.
     """
     ext = path.suffix.lower().lstrip(".")
+    if path.is_symlink() or not path.is_file():
+        raise UnreadableFile(
+            problem(path.name, None, (), "is a symbolic link or not a regular file: deliver the file itself")
+        )
     if path.stat().st_size == 0:
         raise UnreadableFile(problem(path.name, None, (), "the file is empty (0 bytes)"))
+    _check_size(path, ext)
     readers = {"csv": _read_csv, "xlsx": _read_xlsx, "sav": _read_sav}
+    limit = delivery_rules().max_rows
     try:
-        frame = readers[ext](path)
+        frame = readers[ext](path, limit + 1)
     except UnreadableFile:
         raise
     except Exception as exc:  # parsers raise many types; the message may quote cells, so it is not passed on
         raise UnreadableFile(
             problem(path.name, None, (), f"cannot be read as {_FORMAT_TEXT[ext]} ({type(exc).__name__})")
         ) from None
+    if frame.height > limit:
+        raise UnreadableFile(
+            problem(
+                path.name, None, (), f"has more than {limit:,} data rows, the limit for one file ({LIMITS})"
+            )
+        )
     return _tidy(frame, path.name)
+
+
+LIMITS = "rcs_pipeline/contract/delivery.yaml, limits"
+MB = 1024 * 1024
+
+
+def _check_size(path: Path, ext: str) -> None:
+    """Refuse a file larger than the limit on disk or, for a workbook, once unzipped (a decompression bomb)."""
+    rules = delivery_rules()
+    size = path.stat().st_size
+    if size > rules.max_file_mb * MB:
+        raise UnreadableFile(
+            problem(
+                path.name,
+                None,
+                (),
+                f"is {size / MB:,.0f} MB; one file may be at most {rules.max_file_mb} MB ({LIMITS})",
+            )
+        )
+    if ext != "xlsx":
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # not a workbook at all: the reader says it cannot be read
+    if unpacked > rules.max_unpacked_mb * MB:
+        raise UnreadableFile(
+            problem(
+                path.name,
+                None,
+                (),
+                f"unzips to {unpacked / MB:,.0f} MB; a workbook may unzip to at most "
+                f"{rules.max_unpacked_mb} MB ({LIMITS}): deliver it as CSV",
+            )
+        )
 
 
 _FORMAT_TEXT = {
@@ -64,7 +114,7 @@ _FORMAT_TEXT = {
 }
 
 
-def _read_csv(path: Path) -> pl.DataFrame:
+def _read_csv(path: Path, n_rows: int) -> pl.DataFrame:
     """CSV as text; a UTF-8 byte-order mark is tolerated, any other encoding is refused."""
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
@@ -77,22 +127,26 @@ def _read_csv(path: Path) -> pl.DataFrame:
         ) from None
     if not data.strip():
         raise UnreadableFile(problem(path.name, None, (), "the file is empty (no header row)"))
-    return pl.read_csv(io.BytesIO(data), infer_schema=False, has_header=True, truncate_ragged_lines=False)
+    return pl.read_csv(
+        io.BytesIO(data), infer_schema=False, has_header=True, truncate_ragged_lines=False, n_rows=n_rows
+    )
 
 
-def _read_xlsx(path: Path) -> pl.DataFrame:
+def _read_xlsx(path: Path, n_rows: int) -> pl.DataFrame:
     """First sheet of a workbook, every cell as text (whole numbers without a decimal point)."""
     import fastexcel
 
-    sheet = fastexcel.read_excel(path).load_sheet(0, dtypes="string")
+    sheet = fastexcel.read_excel(path).load_sheet(0, dtypes="string", n_rows=n_rows)
     return sheet.to_polars()
 
 
-def _read_sav(path: Path) -> pl.DataFrame:
+def _read_sav(path: Path, n_rows: int) -> pl.DataFrame:
     """SPSS file, value labels ignored; numbers become text as a CSV would hold them."""
     import pyreadstat
 
-    data, _meta = pyreadstat.read_sav(str(path), apply_value_formats=False, dates_as_pandas_datetime=False)
+    data, _meta = pyreadstat.read_sav(
+        str(path), apply_value_formats=False, dates_as_pandas_datetime=False, row_limit=n_rows
+    )
     return pl.DataFrame(
         {name: [_sav_cell(v) for v in data[name].tolist()] for name in data.columns},
         schema={name: pl.String for name in data.columns},

@@ -32,7 +32,9 @@ def dataset_files(folder: Path, dataset: str) -> list[Path]:
     """Files in `folder` named `<dataset>.<ext>` (names compared ignoring case), any extension."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.stem.strip().lower() == dataset)
+    return sorted(
+        p for p in folder.iterdir() if (p.is_file() or p.is_symlink()) and p.stem.strip().lower() == dataset
+    )
 
 
 def parse_dataset(folder: Path, dataset: str) -> ParsedDataset:

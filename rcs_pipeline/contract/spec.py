@@ -85,6 +85,9 @@ class DeliveryRules:
     no: tuple[str, ...]
     item_missing: int
     item_special: tuple[int, ...]
+    max_file_mb: int = 200
+    max_unpacked_mb: int = 400
+    max_rows: int = 500_000
 
 
 def _read_yaml(*parts: str) -> Any:
@@ -115,6 +118,7 @@ def delivery_rules() -> DeliveryRules:
         no=tuple(str(v) for v in raw["no_values"]),
         item_missing=int(raw["item_missing"]),
         item_special=tuple(int(v) for v in raw["item_special"]),
+        **{name: int(value) for name, value in raw.get("limits", {}).items()},
     )
 
 

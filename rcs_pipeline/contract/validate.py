@@ -23,6 +23,16 @@ def parse_delivery(folder: Path) -> tuple[dict[str, ParsedDataset], list[Problem
     rules = delivery_rules()
     if not folder.is_dir():
         return {}, [problem(folder.name, None, (), f"delivery folder {folder.name} does not exist")]
+    if folder.is_symlink() or folder.parent.is_symlink():
+        return {}, [
+            problem(
+                folder.name,
+                None,
+                (),
+                "the delivery folder (or its wave folder) is a symbolic link: links are not followed, "
+                "deliver the files into the folder itself",
+            )
+        ]
     parsed = {name: parse_dataset(folder, name) for name in rules.datasets}
     problems = [p for d in parsed.values() for p in d.problems]
     problems.extend(_missing_datasets(parsed))

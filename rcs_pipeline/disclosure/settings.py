@@ -25,8 +25,7 @@ class DisclosureSettings:
     min_cell: int = 10
 
     def __post_init__(self) -> None:
-        if self.min_cell < 1 or self.min_group < 1:
-            raise ValueError(f"min_group and min_cell must be ≥ 1, got {self.min_group} and {self.min_cell}")
+        check_floors(self.min_group, self.min_cell)
 
     @classmethod
     def defaults(cls) -> DisclosureSettings:
@@ -41,6 +40,17 @@ class DisclosureSettings:
             "min_cell_less_one": self.min_cell - 1,
         }
         return {name: text.format(**values) for name, text in load_rules()["rule_text"].items()}
+
+
+def check_floors(min_group: int, min_cell: int) -> None:
+    """Refuse thresholds below the floors of rules.yaml (a run may be stricter than the defaults, never laxer)."""
+    floors = load_rules()["floors"]
+    for name, value in (("min_group", min_group), ("min_cell", min_cell)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < floors[name]:
+            raise ValueError(
+                f"{name} must be a whole number of at least {floors[name]} (the floor in "
+                f"rcs_pipeline/disclosure/rules.yaml), got {value!r}"
+            )
 
 
 def geography_rank() -> dict[str, int]:

@@ -34,7 +34,9 @@ def admin_content(link_map: pl.DataFrame, admin: pl.DataFrame) -> pl.DataFrame:
     ids = link_map.filter(pl.col("dataset") == ADMIN).select("record_token", "link_id")
     keyed = admin.join(ids, on="record_token", how="left")
     if keyed.get_column("link_id").null_count():
-        raise LinkerError("admin_extract: some content rows have no link id in the link map (stale link map?)")
+        raise LinkerError(
+            "admin_extract: some content rows have no link id in the link map (stale link map?)"
+        )
     content = [c for c in admin.columns if c not in (*NOT_CONTENT, *IDENTIFIER_COLUMNS)]
     renamed = [ADMIN_RENAMES.get(c, c) for c in content]
     return keyed.select("link_id", *[pl.col(c).alias(r) for c, r in zip(content, renamed, strict=True)])
@@ -48,7 +50,9 @@ def link_survey_content(
     joined = content.join(links, on="record_token", how="left")
     missing = joined.get_column("unlinked_reason").is_null() & joined.get_column("link_id").is_null()
     if missing.any():
-        raise LinkerError(f"{dataset}: {int(missing.sum())} content row(s) are not in the link map (stale link map?)")
+        raise LinkerError(
+            f"{dataset}: {int(missing.sum())} content row(s) are not in the link map (stale link map?)"
+        )
     kept = joined.filter(pl.col("unlinked_reason").fill_null("") != "duplicate")
     survey_columns = [c for c in content.columns if c not in NOT_CONTENT]
     out = kept.select(pl.lit(SURVEY_INSTRUMENTS[dataset]).alias("instrument"), *LINK_COLUMNS, *survey_columns)
@@ -75,7 +79,11 @@ def project_response_ids(linked: pl.DataFrame) -> pl.DataFrame:
 
 
 def linked_dataset(
-    link_map: pl.DataFrame, content: dict[str, pl.DataFrame], datasets: tuple[str, ...], wave: str, la_code: str
+    link_map: pl.DataFrame,
+    content: dict[str, pl.DataFrame],
+    datasets: tuple[str, ...],
+    wave: str,
+    la_code: str,
 ) -> pl.DataFrame:
     """The linked dataset of `datasets` for one (wave, council), sorted by instrument and response id."""
     if ADMIN not in content:
@@ -86,10 +94,17 @@ def linked_dataset(
         raise LinkerError(f"none of {datasets} has a content table to link")
     linked = pl.concat(parts, how="diagonal_relaxed")
     admin_columns = [c for c in admin.columns if c != "link_id"]
-    survey_columns = [c for c in linked.columns if c not in admin.columns and c not in ("instrument", *LINK_COLUMNS)]
+    survey_columns = [
+        c for c in linked.columns if c not in admin.columns and c not in ("instrument", *LINK_COLUMNS)
+    ]
     ordered = project_response_ids(linked).select(
-        pl.lit(wave).alias("wave"), pl.lit(la_code).alias("la_code"), "instrument", "response_id",
-        *LINK_COLUMNS, *survey_columns, *admin_columns,
+        pl.lit(wave).alias("wave"),
+        pl.lit(la_code).alias("la_code"),
+        "instrument",
+        "response_id",
+        *LINK_COLUMNS,
+        *survey_columns,
+        *admin_columns,
     )
     forbidden = set(ordered.columns) & {*IDENTIFIER_COLUMNS, "record_token"}
     if forbidden:

@@ -31,8 +31,12 @@ REFERENCE = "ref"
 REF_LENGTH = 10
 CANDIDATE_COLUMNS = ("record_token", *MATCH_FIELDS, MONTH_INDEX, REFERENCE)
 PROBABILITY_DECIMALS = 10
-PAIR_SCHEMA = {"survey_token": pl.String, "admin_token": pl.String, "bayes_factor": pl.Float64,
-               "reference_similar": pl.Boolean}
+PAIR_SCHEMA = {
+    "survey_token": pl.String,
+    "admin_token": pl.String,
+    "bayes_factor": pl.Float64,
+    "reference_similar": pl.Boolean,
+}
 FieldModel = dict[str, tuple[float, float]]
 """level → (m, u) of one field; `disagree` included."""
 
@@ -41,8 +45,9 @@ def with_month_index(frame: pl.DataFrame) -> pl.DataFrame:
     """Add the birth month as a month count (year × 12 + month), so 'one month out' is a difference of 1,
     and keep the pupil reference for the similarity comparison only when it is nearly 10 characters long."""
     parts = pl.col("birth_month").str.split_exact("-", 1)
-    index = parts.struct.field("field_0").cast(pl.Int32, strict=False) * 12 + parts.struct.field("field_1").cast(
-        pl.Int32, strict=False)
+    index = parts.struct.field("field_0").cast(pl.Int32, strict=False) * 12 + parts.struct.field(
+        "field_1"
+    ).cast(pl.Int32, strict=False)
     ref = (pl.col(REFERENCE) if REFERENCE in frame.columns else pl.lit(None)).cast(pl.String)
     # Only a reference that could be two edits from a 10-character one is evidence; other garbage is missing.
     plausible = ref.str.len_chars().is_between(REF_LENGTH - 2, REF_LENGTH + 2)
@@ -53,10 +58,23 @@ def level_of(field: str, left: str, right: str) -> pl.Expr:
     """The agreement level of `field` between columns `left` and `right` (null when either is missing)."""
     if field == "birth_month":
         a, b = pl.col(f"{left}{MONTH_INDEX}"), pl.col(f"{right}{MONTH_INDEX}")
-        return (pl.when(a.is_null() | b.is_null()).then(None).when(a == b).then(pl.lit("exact"))
-                .when((a - b).abs() == 1).then(pl.lit("adjacent")).otherwise(pl.lit("disagree")))
+        return (
+            pl.when(a.is_null() | b.is_null())
+            .then(None)
+            .when(a == b)
+            .then(pl.lit("exact"))
+            .when((a - b).abs() == 1)
+            .then(pl.lit("adjacent"))
+            .otherwise(pl.lit("disagree"))
+        )
     a, b = pl.col(f"{left}{field}"), pl.col(f"{right}{field}")
-    return pl.when(a.is_null() | b.is_null()).then(None).when(a == b).then(pl.lit("exact")).otherwise(pl.lit("disagree"))
+    return (
+        pl.when(a.is_null() | b.is_null())
+        .then(None)
+        .when(a == b)
+        .then(pl.lit("exact"))
+        .otherwise(pl.lit("disagree"))
+    )
 
 
 def _key_column(field: str) -> str:
@@ -83,7 +101,9 @@ def field_probabilities(survey: pl.DataFrame, pool: pl.DataFrame) -> dict[str, F
         known = survey.get_column(column).drop_nulls().len() * pool.get_column(column).drop_nulls().len()
         agreeing = {"exact": _agreeing_pairs(survey, pool, column)}
         if "adjacent" in LEVELS[field]:
-            agreeing["adjacent"] = _agreeing_pairs(survey, pool, column, 1) + _agreeing_pairs(survey, pool, column, -1)
+            agreeing["adjacent"] = _agreeing_pairs(survey, pool, column, 1) + _agreeing_pairs(
+                survey, pool, column, -1
+            )
         fm: FieldModel = {}
         for level in LEVELS[field]:
             share = agreeing[level] / known if known else model.u_max
@@ -135,10 +155,10 @@ def pool_evidence(survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldM
     # Per pattern: φ_disagree and δ of each state, per field (1 and 0 when the survey value is missing).
     for field, column in zip(MATCH_FIELDS, keys, strict=True):
         d = mu[field]["disagree"][0] / mu[field]["disagree"][1]
-        patterns = patterns.with_columns(pl.when(pl.col(column).is_null()).then(1.0).otherwise(d).alias(f"phi_{field}"))
-    coded_pool = pool.select(keys).with_columns(
-        [pl.col(c).cast(pl.String).fill_null(NULL_KEY) for c in keys]
-    )
+        patterns = patterns.with_columns(
+            pl.when(pl.col(column).is_null()).then(1.0).otherwise(d).alias(f"phi_{field}")
+        )
+    coded_pool = pool.select(keys).with_columns([pl.col(c).cast(pl.String).fill_null(NULL_KEY) for c in keys])
     options = {}
     for field, column in zip(MATCH_FIELDS, keys, strict=True):
         has_nulls = pool.get_column(column).null_count() > 0
@@ -153,7 +173,8 @@ def pool_evidence(survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldM
             if field in chosen:
                 _, _, factor = chosen[field]
                 weight = weight * pl.when(pl.col(_key_column(field)).is_null()).then(0.0).otherwise(
-                    factor - pl.col(f"phi_{field}"))
+                    factor - pl.col(f"phi_{field}")
+                )
             else:
                 weight = weight * pl.col(f"phi_{field}")
         name = f"term_{i}"
@@ -163,15 +184,25 @@ def pool_evidence(survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldM
             on = [_key_column(f) for f in chosen]
             counts = coded_pool.group_by(on).len(f"n_{i}")
             lookup = [
-                (pl.lit(NULL_KEY) if state == "null" else (pl.col(_key_column(f)) + offset if offset else
-                                                          pl.col(_key_column(f))).cast(pl.String)).alias(f"k_{f}")
+                (
+                    pl.lit(NULL_KEY)
+                    if state == "null"
+                    else (pl.col(_key_column(f)) + offset if offset else pl.col(_key_column(f))).cast(
+                        pl.String
+                    )
+                ).alias(f"k_{f}")
                 for f, (state, offset, _) in chosen.items()
             ]
-            terms = terms.with_columns(lookup).join(
-                counts.rename({c: f"k_{f}" for f, c in zip(chosen, on, strict=True)}),
-                on=[f"k_{f}" for f in chosen], how="left",
-            ).with_columns((weight * pl.col(f"n_{i}").fill_null(0)).alias(name)).drop(
-                [f"k_{f}" for f in chosen] + [f"n_{i}"])
+            terms = (
+                terms.with_columns(lookup)
+                .join(
+                    counts.rename({c: f"k_{f}" for f, c in zip(chosen, on, strict=True)}),
+                    on=[f"k_{f}" for f in chosen],
+                    how="left",
+                )
+                .with_columns((weight * pl.col(f"n_{i}").fill_null(0)).alias(name))
+                .drop([f"k_{f}" for f in chosen] + [f"n_{i}"])
+            )
         term_names.append(name)
     total = pl.sum_horizontal(term_names).alias("bf_total")
     totals = terms.select(*keys, total)
@@ -189,33 +220,59 @@ def _settings(mu: dict[str, FieldModel]) -> SettingsCreator:
     comparisons = []
     for field, levels in mu.items():
         column = MONTH_INDEX if field == "birth_month" else field
-        created = [cll.NullLevel(column), cll.ExactMatchLevel(column).configure(
-            m_probability=levels["exact"][0], u_probability=levels["exact"][1])]
+        created = [
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column).configure(
+                m_probability=levels["exact"][0], u_probability=levels["exact"][1]
+            ),
+        ]
         if "adjacent" in levels:
-            created.append(cll.AbsoluteDifferenceLevel(column, 1).configure(
-                m_probability=levels["adjacent"][0], u_probability=levels["adjacent"][1]))
-        created.append(cll.ElseLevel().configure(m_probability=levels["disagree"][0],
-                                                 u_probability=levels["disagree"][1]))
+            created.append(
+                cll.AbsoluteDifferenceLevel(column, 1).configure(
+                    m_probability=levels["adjacent"][0], u_probability=levels["adjacent"][1]
+                )
+            )
+        created.append(
+            cll.ElseLevel().configure(
+                m_probability=levels["disagree"][0], u_probability=levels["disagree"][1]
+            )
+        )
         comparisons.append(cl.CustomComparison(created, output_column_name=field))
     model = matching_model()
-    comparisons.append(cl.CustomComparison([
-        cll.NullLevel(REFERENCE),
-        cll.DamerauLevenshteinLevel(REFERENCE, 2).configure(m_probability=model.reference_m,
-                                                            u_probability=model.reference_u),
-        cll.ElseLevel().configure(m_probability=1 - model.reference_m, u_probability=1 - model.reference_u),
-    ], output_column_name=REFERENCE))
+    comparisons.append(
+        cl.CustomComparison(
+            [
+                cll.NullLevel(REFERENCE),
+                cll.DamerauLevenshteinLevel(REFERENCE, 2).configure(
+                    m_probability=model.reference_m, u_probability=model.reference_u
+                ),
+                cll.ElseLevel().configure(
+                    m_probability=1 - model.reference_m, u_probability=1 - model.reference_u
+                ),
+            ],
+            output_column_name=REFERENCE,
+        )
+    )
     # Two edits change at most two characters, so one of three segments of a garbled reference is intact.
     reference_blocks = [block_on(f"substr({REFERENCE}, {a}, {n})") for a, n in ((1, 3), (4, 3), (7, 4))]
     return SettingsCreator(
         link_type="link_only",
         unique_id_column_name="record_token",
         comparisons=comparisons,
-        blocking_rules_to_generate_predictions=[block_on("birth_month"), block_on("seed_code", "sex"),
-                                                *reference_blocks],
+        blocking_rules_to_generate_predictions=[
+            block_on("birth_month"),
+            block_on("seed_code", "sex"),
+            *reference_blocks,
+        ],
         probability_two_random_records_match=0.5,
         retain_intermediate_calculation_columns=True,  # the reference comparison's weight (mw_ref) is needed
         retain_matching_columns=False,
     )
+
+
+# DuckDB spills an in-memory database to ./.tmp in the working folder when memory is short: identifiers on
+# disk outside the key-holder zone. Spilling is off; a council too large for memory fails instead.
+NO_SPILL = {"temp_directory": ""}
 
 
 def score_pairs(survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldModel]) -> pl.DataFrame:
@@ -225,9 +282,13 @@ def score_pairs(survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldMod
     from splink import DuckDBAPI, Linker
 
     logging.getLogger("splink").setLevel(logging.WARNING)
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config=NO_SPILL)
     try:
         db_api = DuckDBAPI(con)
+        # Splink opens a helper connection of its own with the default settings (spilling to ./.tmp): it is
+        # closed and replaced by ours, so nothing of the key holder's work can reach the working folder.
+        db_api._ddb_con.close()
+        db_api._ddb_con = con
         left = db_api.register(survey.select(CANDIDATE_COLUMNS).to_arrow(), table_name="survey")
         right = db_api.register(pool.select(CANDIDATE_COLUMNS).to_arrow(), table_name="admin")
         # The settings are built here and covered by tests; skipping validation saves a second per council.
@@ -237,14 +298,22 @@ def score_pairs(survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldMod
         con.close()
     survey_left = pl.col("source_dataset_l") == "survey"
     return scored.select(
-        pl.when(survey_left).then(pl.col("record_token_l")).otherwise(pl.col("record_token_r")).alias("survey_token"),
-        pl.when(survey_left).then(pl.col("record_token_r")).otherwise(pl.col("record_token_l")).alias("admin_token"),
+        pl.when(survey_left)
+        .then(pl.col("record_token_l"))
+        .otherwise(pl.col("record_token_r"))
+        .alias("survey_token"),
+        pl.when(survey_left)
+        .then(pl.col("record_token_r"))
+        .otherwise(pl.col("record_token_l"))
+        .alias("admin_token"),
         (pl.lit(2.0) ** pl.col("match_weight").cast(pl.Float64)).alias("bayes_factor"),
         (pl.col(f"mw_{REFERENCE}") > 0).alias("reference_similar"),  # only "within two edits" weighs for
     )
 
 
-def posterior_probabilities(pairs: pl.DataFrame, evidence: pl.DataFrame, n_rows: int, n_pool: int) -> pl.DataFrame:
+def posterior_probabilities(
+    pairs: pl.DataFrame, evidence: pl.DataFrame, n_rows: int, n_pool: int
+) -> pl.DataFrame:
     """Match probability of each pair: posterior that the candidate is the row's record among all pool records.
 
     With prior π that the row's record is in the pool (uniform over its n records) and Bayes factors BF,
@@ -253,10 +322,14 @@ def posterior_probabilities(pairs: pl.DataFrame, evidence: pl.DataFrame, n_rows:
     prior_in_pool = matching_model().prior_in_pool * min(1.0, n_pool / max(n_rows, 1))
     per_record = prior_in_pool / n_pool if n_pool else 0.0
     scored = pairs.join(evidence, on="survey_token", how="left")
-    probability = per_record * pl.col("bayes_factor") / (per_record * pl.col("bf_total") + (1 - prior_in_pool))
+    probability = (
+        per_record * pl.col("bayes_factor") / (per_record * pl.col("bf_total") + (1 - prior_in_pool))
+    )
     # Rounded so that the order of float summation (which varies with the random tokens) can change neither
     # the written bytes nor a tie between two equally good candidates.
-    return scored.with_columns(probability.clip(0.0, 1.0).round(PROBABILITY_DECIMALS).alias("match_probability"))
+    return scored.with_columns(
+        probability.clip(0.0, 1.0).round(PROBABILITY_DECIMALS).alias("match_probability")
+    )
 
 
 def claimed_elsewhere(scored: pl.DataFrame) -> pl.DataFrame:
@@ -268,23 +341,32 @@ def claimed_elsewhere(scored: pl.DataFrame) -> pl.DataFrame:
     """
     best_of_row = scored.sort("match_probability", descending=True).group_by("survey_token").first()
     best_of_record = scored.sort("match_probability", descending=True).group_by("admin_token").first()
-    mutual = best_of_row.join(best_of_record.select("admin_token", pl.col("survey_token").alias("record_best")),
-                              on="admin_token").filter(pl.col("survey_token") == pl.col("record_best"))
-    owners = mutual.select("admin_token", pl.col("survey_token").alias("owner"), pl.col("match_probability").alias("p_owner"))
-    return scored.join(owners, on="admin_token").filter(
-        pl.col("owner") != pl.col("survey_token"), pl.col("p_owner") > pl.col("match_probability")
-    ).select("survey_token", "admin_token", "bayes_factor")
+    mutual = best_of_row.join(
+        best_of_record.select("admin_token", pl.col("survey_token").alias("record_best")), on="admin_token"
+    ).filter(pl.col("survey_token") == pl.col("record_best"))
+    owners = mutual.select(
+        "admin_token", pl.col("survey_token").alias("owner"), pl.col("match_probability").alias("p_owner")
+    )
+    return (
+        scored.join(owners, on="admin_token")
+        .filter(pl.col("owner") != pl.col("survey_token"), pl.col("p_owner") > pl.col("match_probability"))
+        .select("survey_token", "admin_token", "bayes_factor")
+    )
 
 
 def exclusive_probabilities(scored: pl.DataFrame, n_rows: int, n_pool: int) -> pl.DataFrame:
     """Posteriors recomputed with records claimed elsewhere taken out of each row's competitors (one round)."""
     taken = claimed_elsewhere(scored)
     reduced = taken.group_by("survey_token").agg(pl.col("bayes_factor").sum().alias("bf_taken"))
-    evidence = scored.select("survey_token", "bf_total").unique().join(reduced, on="survey_token", how="left").select(
-        "survey_token", (pl.col("bf_total") - pl.col("bf_taken").fill_null(0.0)).alias("bf_total")
+    evidence = (
+        scored.select("survey_token", "bf_total")
+        .unique()
+        .join(reduced, on="survey_token", how="left")
+        .select("survey_token", (pl.col("bf_total") - pl.col("bf_taken").fill_null(0.0)).alias("bf_total"))
     )
     remaining = scored.join(taken, on=["survey_token", "admin_token"], how="anti").select(
-        "survey_token", "admin_token", "bayes_factor")
+        "survey_token", "admin_token", "bayes_factor"
+    )
     return posterior_probabilities(remaining, evidence, n_rows, n_pool)
 
 
@@ -300,7 +382,9 @@ def reference_factors() -> tuple[float, float]:
     return model.reference_m / model.reference_u, (1 - model.reference_m) / (1 - model.reference_u)
 
 
-def rescore(pairs: pl.DataFrame, survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldModel]) -> pl.DataFrame:
+def rescore(
+    pairs: pl.DataFrame, survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldModel]
+) -> pl.DataFrame:
     """Splink's candidate pairs between `survey` and `pool`, with Bayes factors under this group's own u.
 
     `bf_fields` is the factor of the four fields alone; `bayes_factor` adds the reference comparison.
@@ -316,29 +400,48 @@ def rescore(pairs: pl.DataFrame, survey: pl.DataFrame, pool: pl.DataFrame, mu: d
         .join(left, left_on="survey_token", right_on="s_record_token")
         .join(right, left_on="admin_token", right_on="p_record_token")
         .with_columns(bayes_factor(mu, "s_", "p_").alias("bf_fields"))
-        .select("survey_token", "admin_token", "bf_fields", "reference_similar", known.alias("reference_known"),
-                (pl.col("bf_fields") * ref_factor).alias("bayes_factor"))
+        .select(
+            "survey_token",
+            "admin_token",
+            "bf_fields",
+            "reference_similar",
+            known.alias("reference_known"),
+            (pl.col("bf_fields") * ref_factor).alias("bayes_factor"),
+        )
     )
 
 
-def evidence_with_references(survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldModel],
-                             scored: pl.DataFrame) -> pl.DataFrame:
+def evidence_with_references(
+    survey: pl.DataFrame, pool: pl.DataFrame, mu: dict[str, FieldModel], scored: pl.DataFrame
+) -> pl.DataFrame:
     """Σ over the pool of the full Bayes factor: the four fields' sum times the 'references apart' factor,
     corrected for the few records whose reference is within two edits (all among the scored pairs)."""
     similar, apart = reference_factors()
     fields = pool_evidence(survey, pool, mu)
-    has_ref = survey.select(pl.col("record_token").alias("survey_token"),
-                            pl.col(REFERENCE).is_not_null().alias("has_ref"))
-    near = scored.filter(pl.col("reference_similar") & pl.col("reference_known")).group_by("survey_token").agg(
-        (pl.col("bf_fields") * (similar - apart)).sum().alias("near"))
-    return fields.join(has_ref, on="survey_token").join(near, on="survey_token", how="left").select(
-        "survey_token",
-        (pl.when(pl.col("has_ref")).then(pl.col("bf_total") * apart).otherwise(pl.col("bf_total"))
-         + pl.col("near").fill_null(0.0)).alias("bf_total"),
+    has_ref = survey.select(
+        pl.col("record_token").alias("survey_token"), pl.col(REFERENCE).is_not_null().alias("has_ref")
+    )
+    near = (
+        scored.filter(pl.col("reference_similar") & pl.col("reference_known"))
+        .group_by("survey_token")
+        .agg((pl.col("bf_fields") * (similar - apart)).sum().alias("near"))
+    )
+    return (
+        fields.join(has_ref, on="survey_token")
+        .join(near, on="survey_token", how="left")
+        .select(
+            "survey_token",
+            (
+                pl.when(pl.col("has_ref")).then(pl.col("bf_total") * apart).otherwise(pl.col("bf_total"))
+                + pl.col("near").fill_null(0.0)
+            ).alias("bf_total"),
+        )
     )
 
 
-def score_groups(groups: dict[str, tuple[pl.DataFrame, pl.DataFrame]], universe: pl.DataFrame) -> dict[str, pl.DataFrame]:
+def score_groups(
+    groups: dict[str, tuple[pl.DataFrame, pl.DataFrame]], universe: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
     """Best candidate per survey row for several (survey rows, pool) groups, with one Splink run.
 
     The groups are the instruments of one council: Splink blocks and scores their rows together against every
@@ -350,20 +453,24 @@ def score_groups(groups: dict[str, tuple[pl.DataFrame, pl.DataFrame]], universe:
     prepared = {name: (with_month_index(s), with_month_index(p)) for name, (s, p) in groups.items()}
     every_row = pl.concat([s for s, _ in prepared.values()]) if prepared else pl.DataFrame()
     if every_row.is_empty() or universe.is_empty():
-        empty = pl.DataFrame(schema={"survey_token": pl.String, "admin_token": pl.String, "match_probability": pl.Float64})
+        empty = pl.DataFrame(
+            schema={"survey_token": pl.String, "admin_token": pl.String, "match_probability": pl.Float64}
+        )
         return {name: empty for name in groups}
     pairs = score_pairs(every_row, universe, field_probabilities(every_row, universe))
     out = {}
     for name, (survey, pool) in prepared.items():
         if survey.is_empty() or pool.is_empty():
-            out[name] = pl.DataFrame(schema={"survey_token": pl.String, "admin_token": pl.String,
-                                             "match_probability": pl.Float64})
+            out[name] = pl.DataFrame(
+                schema={"survey_token": pl.String, "admin_token": pl.String, "match_probability": pl.Float64}
+            )
             continue
         mu = field_probabilities(survey, pool)
         own = rescore(pairs, survey, pool, mu)
         evidence = evidence_with_references(survey, pool, mu, own)
-        first = posterior_probabilities(own.select("survey_token", "admin_token", "bayes_factor"), evidence,
-                                        survey.height, pool.height)
+        first = posterior_probabilities(
+            own.select("survey_token", "admin_token", "bayes_factor"), evidence, survey.height, pool.height
+        )
         posterior = exclusive_probabilities(first, survey.height, pool.height)
         out[name] = best_candidates(posterior.select("survey_token", "admin_token", "match_probability"))
     return out
