@@ -135,3 +135,38 @@ def test_synth_refuses_an_unknown_council(tmp_path: Path, capsys: pytest.Capture
     assert stopped.value.code == 2
     assert "S99999999" in capsys.readouterr().err
     assert not (tmp_path / "landing").exists()
+
+
+def test_a_rerun_removes_only_its_partitions_temporary_files(tmp_path: Path) -> None:
+    """Temporary files a killed run left for a partition go; another partition's and finished files stay."""
+    from assets.runner import remove_partial_files
+
+    mine, other = TINY_COUNCILS
+    files = {
+        "analysis/estimates/2015-16/.S12000005.parquet.a1b2.tmp": True,
+        f"reports/2015-16/{mine}/schools/.5000101.pdf.x9.tmp": True,
+        f"analysis/estimates/2015-16/.{other}.parquet.c3d4.tmp": False,
+        f"reports/2015-16/{other}/.council_report.pdf.x9.tmp": False,
+        f"analysis/estimates/2015-16/{mine}.parquet": False,
+        f"landing/2015-16/{mine}/.admin_extract.csv.tmp": False,
+    }
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    removed = remove_partial_files(tmp_path, [(TINY_WAVE, mine)])
+    assert sorted(str(p.relative_to(tmp_path)) for p in removed) == sorted(
+        n for n, gone in files.items() if gone
+    )
+    assert {n for n in files if (tmp_path / n).exists()} == {n for n, gone in files.items() if not gone}
+
+
+def test_a_failed_blocking_check_message_carries_what_the_check_found() -> None:
+    """Dagster's message names only the check; the run's failure message adds the check's findings."""
+    from assets.runner import _blocking_check_message
+
+    dagster = "1 blocking asset check failed with ERROR severity:\nestimates: estimates_expectations"
+    found = {"estimates_expectations": "expect_column_values_to_be_between on column n (12 row(s))"}
+    assert _blocking_check_message(dagster, found) == (
+        "estimates_expectations: expect_column_values_to_be_between on column n (12 row(s))"
+    )
+    assert _blocking_check_message(dagster, {}) == dagster

@@ -65,6 +65,7 @@ class ComparatorProtection(Protection):
     narrow_before: int = 0
     councils: tuple[str, ...] = ()
     other_councils: bool = False
+    before: AuditResult | None = None  # the audit with the comparator withheld
 
 
 def withheld_reason(councils: dict[str, tuple[pl.DataFrame, pl.DataFrame]]) -> str | None:
@@ -120,8 +121,14 @@ def protect_comparator(
     comparator: pl.DataFrame,
     councils: dict[str, tuple[pl.DataFrame, pl.DataFrame]],
     settings: DisclosureSettings,
+    *,
+    audit: bool = True,
 ) -> ComparatorProtection:
-    """Publish the comparator; `councils` maps la_code → (its estimates, its published_estimates)."""
+    """Publish the comparator; `councils` maps la_code → (its estimates, its published_estimates).
+
+    With audit=False the result's audit is left empty (the caller audits the file it writes, with
+    `audit_published_comparator` and the result's `before`).
+    """
     if reason := withheld_reason(councils):
         return _withheld(comparator, reason, tuple(sorted(councils)))
     built = build_system(comparator, councils, settings)
@@ -135,10 +142,14 @@ def protect_comparator(
     mask[built.comparator_vars] |= ~determined[built.comparator_vars]
     hidden = close_couples(built.system, mask)  # a hidden base hides its numerator and percentage
     published = publish.publish_estimates(built.comparator, hidden)
-    audit = beyond_councils(attacker_intervals(built.system, hidden, settings.min_cell), before)
+    final = (
+        beyond_councils(attacker_intervals(built.system, hidden, settings.min_cell), before)
+        if audit
+        else AuditResult(0, 0, None, 0)
+    )
     return ComparatorProtection(
         published={"published_comparator_estimates": published},
-        audit=audit,
+        audit=final,
         primary_breaches=int((primary_mask & ~hidden).sum()),
         variables=built.system.size,
         hidden=int(hidden[built.comparator_vars].sum()),
@@ -148,6 +159,7 @@ def protect_comparator(
         narrow_before=len(before.failures),
         councils=built.councils,
         other_councils=built.other_councils,
+        before=before,
     )
 
 
@@ -156,11 +168,13 @@ def audit_published_comparator(
     councils: dict[str, tuple[pl.DataFrame, pl.DataFrame]],
     settings: DisclosureSettings,
     written: pl.DataFrame,
+    before: AuditResult | None = None,
 ) -> tuple[AuditResult, int, dict[int, str]]:
     """Audit the comparator as written: what it adds to the councils' tables, the shown cells breaking a
     primary rule, and the names of the system's cells (for explain.audit_summary).
 
     A withheld comparator must be written empty; any row it has then counts as a primary breach.
+    `before` is protect_comparator's audit with the comparator withheld (computed again when None).
     """
     if withheld_reason(councils):
         return AuditResult(0, 0, None, 0), written.height, {}
@@ -174,7 +188,7 @@ def audit_published_comparator(
         (pl.col("n_reason").is_not_null() & pl.col("_n").is_not_null())
         | (pl.col("p_reason").is_not_null() & pl.col("_v").is_not_null())
     ).height
-    before = withheld_intervals(built, settings)
+    before = before if before is not None else withheld_intervals(built, settings)
     audit = beyond_councils(attacker_intervals(built.system, hidden, settings.min_cell), before)
     return audit, breaches, cell_names({"estimates": built.rows})
 

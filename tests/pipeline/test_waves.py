@@ -132,7 +132,8 @@ def test_rerun_from_scratch_is_byte_identical(one_council: OneCouncilRun, tmp_pa
     assert "runs: 2 (0 failed)" in done.stdout
     want = soak.digests(one_council.home)
     assert any(p.startswith("reports/") and p.endswith(".pdf") for p in want)
-    assert _differing(want, soak.digests(home)) == []
+    differing = _differing(want, soak.digests(home))
+    assert differing == [], "\n".join(differing)
 
 
 def test_killed_runs_leave_no_partial_file_and_end_identical(
@@ -151,7 +152,8 @@ def test_killed_runs_leave_no_partial_file_and_end_identical(
     done = _rcs_run(home, one_council.key)
     assert done.returncode == 0, done.stdout[-3000:]
     assert soak.partial_files(home) == []
-    assert _differing(soak.digests(one_council.home), soak.digests(home)) == []
+    differing = _differing(soak.digests(one_council.home), soak.digests(home))
+    assert differing == [], "\n".join(differing)
 
 
 def test_a_failing_gate_names_expectation_column_and_rows_in_rcs_run(
