@@ -29,6 +29,7 @@ from rcs_pipeline.reports.sections import (
     respondents_sentence,
     response_table,
 )
+from rcs_pipeline.reports.trends import area_history, trend_section
 
 PUPIL_INSTRUMENTS = ("primary", "secondary")
 
@@ -113,6 +114,7 @@ def area_tables(tables: PublishedTables, level: str, code: str) -> PublishedTabl
         linkage_quality=tables.linkage_quality.clear(),
         response_rates=tables.response_rates.filter(own),
         schools=tables.schools.filter(pl.col("seed_code" if level == "school" else "asg_code") == code),
+        **area_history(tables, level, code),
     )
 
 
@@ -154,7 +156,27 @@ def area_findings(
             f"Compared with the rest of {council.name}. No indicator differs clearly between {geo.name} and "
             f"the rest of {council.name}."
         )
-    return findings
+    return findings + sex_findings(tables, geo, labels, list(titles))
+
+
+def sex_findings(
+    tables: PublishedTables, geo: Geography, labels: dict[str, IndicatorLabel], indicators: list[str]
+) -> list[str]:
+    """A cluster's clearest significant gaps between girls and boys, or plainly none (when any was tested)."""
+    comparisons = Comparisons(tables.comparisons)
+    rows = [
+        r
+        for i in indicators
+        if (r := comparisons.get("group_vs_group", geo.level, geo.code, i, "sex", "F", "M")) is not None
+    ]
+    if not any(r["direction"] is not None for r in rows):
+        return []
+    found = [
+        claim_sentence(labels[r["indicator_id"]], r, "among girls", "among boys") for r in clearest(rows, 3)
+    ]
+    return [f"Sex. {s}" for s in found if s] or [
+        f"Sex. No indicator differs clearly between girls and boys in {geo.name}."
+    ]
 
 
 def area_sections(
@@ -227,6 +249,7 @@ def area_sections(
             )
         )
     sections.append(glance)
+    sections.append(trend_section(tables, geo))
     need = Section("need-services", "Need and services")
     need.para(
         "How many pupils have a high level of need, and whether the council records a service for them."

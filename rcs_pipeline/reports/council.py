@@ -35,6 +35,7 @@ from rcs_pipeline.reports.sections import (
     trend_sentence,
     without_service_table,
 )
+from rcs_pipeline.reports.trends import trend_section
 
 
 @dataclass(frozen=True)
@@ -336,6 +337,7 @@ def key_findings(
     ):
         verdict = tests.group(breakdown)
         findings += _claims(heading, [verdict(i) for i in tested], labels, GROUP_WORDS[breakdown], nothing)
+    findings += equality_findings(tests, tested, labels)
     need = tables.three_circles.filter(
         (pl.col("geography_level") == geo.level)
         & (pl.col("geography_code") == geo.code)
@@ -357,6 +359,25 @@ def key_findings(
             f"{heading}. No indicator rose or fell clearly since {tests.previous_wave}."
         ]
     return findings
+
+
+def equality_findings(tests: CouncilTests, tested: list[str], labels: dict[str, IndicatorLabel]) -> list[str]:
+    """The clearest significant gaps between an equality group and the rest (over ASN, free school meals and
+    looked after together), or one finding saying there are none; the equalities chapter lists them all."""
+    rows = []
+    for breakdown, heading, _, phrases in EQUALITY_GROUPS:
+        verdict = tests.group(breakdown)
+        rows += [(r, heading, phrases) for i in tested if (r := verdict(i)) is not None]
+    clear = {id(r) for r in clearest([r for r, *_ in rows], KEY_FINDINGS_PER_KIND)}
+    ordered = sorted((x for x in rows if id(x[0]) in clear), key=lambda x: x[0]["p_adjusted"])
+    sentences = [
+        f"{heading}. {claim_sentence(labels[r['indicator_id']], r, *equality_words(phrases))}"
+        for r, heading, phrases in ordered
+    ]
+    return sentences or [
+        "Equalities. No indicator differs clearly between pupils with and without additional support needs, "
+        "free school meals (P6 and above) or a looked-after status."
+    ]
 
 
 def _claims(
@@ -404,6 +425,7 @@ def council_sections(
     for domain, title, members in domains:
         sections.append(domain_section(est, geo, labels, domain, title, members, series, tests, reason))
     sections.append(scores_section(est, geo, labels, domains))
+    sections.append(trend_section(tables, geo))
     need = Section("need-services", "Need and services")
     need.para(
         "The three circles compare children's need, from their own answers, with the services the council records for "

@@ -393,13 +393,15 @@ def sample_comparisons(tables: PublishedTables) -> pl.DataFrame:
                         row, previous.get(ident), f"council:{la}:trend", "wave_vs_wave", tables.previous_wave
                     )
                 )
-    for kind, breakdown, first, second in SAMPLE_GROUP_TESTS:
-        for ident in {k[2] for k in est if k[0] == "council"}:
-            a = est.get(("council", la, ident, breakdown, first))
-            b = est.get(("council", la, ident, breakdown, second))
-            reference = second if kind == "group_vs_group" else "rest"
-            if a is not None:
-                rows.append(_test(a, b, f"council:{la}:groups", kind, reference))
+    areas = sorted({(k[0], k[1]) for k in est if k[0] in ("council", "cluster")})
+    for level, code in areas:
+        for kind, breakdown, first, second in SAMPLE_GROUP_TESTS:
+            for ident in sorted({k[2] for k in est if k[:2] == (level, code)}):
+                a = est.get((level, code, ident, breakdown, first))
+                b = est.get((level, code, ident, breakdown, second))
+                reference = second if kind == "group_vs_group" else "rest"
+                if a is not None:
+                    rows.append(_test(a, b, f"{level}:{code}:groups", kind, reference))
     frame = pl.DataFrame([r for r in rows if r is not None], schema=COMPARISON_SCHEMA)
     return _adjust(frame)
 

@@ -54,12 +54,14 @@ def claimed_row(claim: Claim, entry: dict, comps: Comparisons) -> tuple[str, dic
         assert claim.first == f"in {entry['name']}", claim
         kind, level, code, group = "area_vs_rest_of_council", entry["kind"], entry["code"], ("all", "all")
         return kind, comps.get(kind, level, code, claim.indicator_id, *group, "rest_of_council")
-    assert entry["kind"] == "council", f"{entry['pdf']} claims a council-level difference: {claim}"
     if claim.second == "in the other participating councils":
+        assert entry["kind"] == "council", f"{entry['pdf']} compares with other councils: {claim}"
         kind = "council_vs_rest_of_wave"
         return kind, comps.get(kind, "council", LA_CODE, claim.indicator_id, "all", "all", "rest_of_wave")
+    assert entry["kind"] in ("council", "cluster"), f"{entry['pdf']} claims a group difference: {claim}"
+    level, code = ("council", LA_CODE) if entry["kind"] == "council" else ("cluster", entry["code"])
     (kind, breakdown, first, reference) = next(v for k, v in GROUPS.items() if k in claim.first)
-    return kind, comps.get(kind, "council", LA_CODE, claim.indicator_id, breakdown, first, reference)
+    return kind, comps.get(kind, level, code, claim.indicator_id, breakdown, first, reference)
 
 
 def assert_states_the_row(claim: Claim, row: dict | None, word: str) -> None:
