@@ -20,7 +20,7 @@ system-deps:
 
 ## make demo: synthetic 2015-16 tranche → every asset → PDFs; prints where they are.
 demo: $(BIN)/rcs system-deps
-	$(BIN)/rcs demo --home $(RCS_HOME)
+	set -a; [ ! -f .env ] || . ./.env; set +a; $(BIN)/rcs demo --home $(RCS_HOME)
 
 ## make test: the whole suite (unit, pipeline, privacy, browser, PostgreSQL).
 test: $(BIN)/rcs system-deps

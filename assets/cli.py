@@ -62,19 +62,38 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def ensure_demo_key(env_file: Path) -> None:
-    """Give the demo a random linkage key in a git-ignored .env when none is set (nothing else does this)."""
+    """Give the demo a random linkage key in a git-ignored .env when none is set (nothing else does this).
+
+    The file is created 0600 from the start (written to a private temporary file, then renamed): the key is
+    never readable by others, even for an instant. `rcs` itself never reads `.env` (only the Makefile
+    loads it), so a key already in the file but not in the environment is an error, not silently reused.
+    """
     if os.environ.get("RCS_LINKAGE_KEY"):
         return
     lines = env_file.read_text().splitlines() if env_file.exists() else []
-    for line in lines:
-        if line.startswith("RCS_LINKAGE_KEY="):
-            os.environ["RCS_LINKAGE_KEY"] = line.split("=", 1)[1].strip()
-            return
+    if any(line.startswith("RCS_LINKAGE_KEY=") for line in lines):
+        raise SystemExit(
+            f"{env_file} already holds a demo linkage key but RCS_LINKAGE_KEY is not set: run `make demo`, "
+            "which loads .env, or load it yourself (set -a; . ./.env; set +a)"
+        )
     key = secrets.token_hex(32)
-    env_file.write_text("\n".join([*lines, f"RCS_LINKAGE_KEY={key}", ""]))
-    env_file.chmod(0o600)
+    write_private(env_file, "\n".join([*lines, f"RCS_LINKAGE_KEY={key}", ""]))
     os.environ["RCS_LINKAGE_KEY"] = key
-    console.print(f"created a random demo linkage key in {env_file} (git-ignored)")
+    console.print(f"created a random demo linkage key in {env_file} (git-ignored, mode 0600)")
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically with mode 0600 from the first byte (mkstemp creates files 0600)."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _select(home: Path, waves: list[str] | None, councils: list[str] | None) -> list[tuple[str, str]]:
@@ -275,10 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `rcs` console script."""
-    from dotenv import load_dotenv
-
-    load_dotenv(".env", override=False)  # the same .env that `dagster dev` reads
+    """Entry point of the `rcs` console script (it never reads `.env`: only the Makefile loads it)."""
     args = build_parser().parse_args(argv)
     return args.func(args)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -31,20 +32,26 @@ class RcsSettings(dg.ConfigurableResource):
 
 
 class LinkageKey(dg.ConfigurableResource):
-    """The secret linkage key, read from RCS_LINKAGE_KEY at run time and never written or logged."""
+    """The secret linkage key, read from the environment only when a key-holder step asks for it.
 
-    key: str
+    Only `link_map` requires this resource, and the key is read inside `secret()`, not resolved as run
+    config: a run or job without the key holder never needs RCS_LINKAGE_KEY, and the key never enters a
+    run's configuration. `key` is for tests only; deployments leave it empty.
+    """
+
+    key: str = ""
+    env_var: str = "RCS_LINKAGE_KEY"
 
     def secret(self) -> bytes:
-        """The key as bytes, validated by the key-holder library (≥ 32 random bytes)."""
+        """The key as bytes, validated by the key-holder library (≥ 32 random bytes, not a weak pattern)."""
         from rcs_pipeline.linkage.keys import decode_linkage_key
 
-        return decode_linkage_key(self.key)
+        return decode_linkage_key(self.key or os.environ.get(self.env_var))
 
 
 def default_resources() -> dict[str, dg.ConfigurableResource]:
     """Resources for `dagster dev` and `rcs run`: everything from the environment."""
     return {
         "settings": RcsSettings(home=dg.EnvVar("RCS_HOME")),
-        "linkage_key": LinkageKey(key=dg.EnvVar("RCS_LINKAGE_KEY")),
+        "linkage_key": LinkageKey(),
     }

@@ -89,7 +89,7 @@ def run_resources(home: Path) -> dict[str, object]:
     """Resources for an in-process run over `home`; the linkage key still comes from the environment."""
     return {
         "settings": RcsSettings(home=str(home)),
-        "linkage_key": LinkageKey(key=dg.EnvVar("RCS_LINKAGE_KEY")),
+        "linkage_key": LinkageKey(),  # reads RCS_LINKAGE_KEY only when the key holder's step runs
     }
 
 

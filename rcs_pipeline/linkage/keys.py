@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import re
 
 import polars as pl
@@ -25,16 +26,19 @@ class LinkageKeyError(ValueError):
 
 
 def decode_linkage_key(value: str | None) -> bytes:
-    """Validate RCS_LINKAGE_KEY (≥ 64 hex digits) and return its bytes; a clear error otherwise.
+    """Validate RCS_LINKAGE_KEY (≥ 64 hex digits of random bytes) and return its bytes; a clear error otherwise.
 
-    Example: decode_linkage_key("00" * 32) -> 32 zero bytes; decode_linkage_key("abc") raises LinkageKeyError.
+    Example: decode_linkage_key(secrets.token_hex(32)) -> its 32 bytes; decode_linkage_key("abc") and
+    decode_linkage_key("00" * 32) raise LinkageKeyError.
     """
     how = f"Set RCS_LINKAGE_KEY to at least {2 * MIN_KEY_BYTES} hex digits, e.g. the output of {MAKE_A_KEY}"
     if value is None or not str(value).strip():
         raise LinkageKeyError(f"The linkage key RCS_LINKAGE_KEY is missing or empty. {how}.")
     text = str(value).strip()
     if not _HEX.match(text):
-        raise LinkageKeyError(f"The linkage key RCS_LINKAGE_KEY is not hexadecimal (only 0-9 and a-f allowed). {how}.")
+        raise LinkageKeyError(
+            f"The linkage key RCS_LINKAGE_KEY is not hexadecimal (only 0-9 and a-f allowed). {how}."
+        )
     if len(text) % 2:
         raise LinkageKeyError(f"The linkage key RCS_LINKAGE_KEY has an odd number of hex digits. {how}.")
     if len(text) < 2 * MIN_KEY_BYTES:
@@ -42,7 +46,24 @@ def decode_linkage_key(value: str | None) -> bytes:
             f"The linkage key RCS_LINKAGE_KEY is too short ({len(text) // 2} bytes; at least {MIN_KEY_BYTES} "
             f"random bytes are needed). {how}."
         )
-    return bytes.fromhex(text)
+    key = bytes.fromhex(text)
+    if looks_weak(key):
+        raise LinkageKeyError(
+            "The linkage key RCS_LINKAGE_KEY is not random: too few distinct bytes, or a repeating or counting "
+            f"pattern (anyone could guess it and recompute every link id). {how}."
+        )
+    return key
+
+
+def looks_weak(key: bytes) -> bool:
+    """True for a key no random generator gives: few distinct bytes ('00' * 32), or an arithmetic progression.
+
+    32 random bytes hold about 30 distinct values; fewer than half the key's length (at most 16) happens by
+    chance with probability below 1e-15, so a real random key is never refused.
+    """
+    distinct = len(set(key))
+    steps = {(b - a) % 256 for a, b in itertools.pairwise(key)}
+    return distinct < min(16, len(key) // 2) or len(steps) == 1
 
 
 def wave_key(master: bytes, wave: str) -> bytes:
@@ -75,6 +96,8 @@ def link_ids(pupil_refs: pl.Series, key: bytes) -> pl.Series:
     """Link ids of a column of pupil references (null stays null), for the key holder's batch work."""
     normalised = pupil_refs.cast(pl.String).str.replace_all(r"\s+", "").str.to_uppercase()
     digest = hmac.digest
-    out = [None if ref is None or ref == "" else digest(key, ref.encode("utf-8"), "sha256").hex()
-           for ref in normalised.to_list()]
+    out = [
+        None if ref is None or ref == "" else digest(key, ref.encode("utf-8"), "sha256").hex()
+        for ref in normalised.to_list()
+    ]
     return pl.Series("link_id", out, dtype=pl.String)
