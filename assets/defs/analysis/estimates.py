@@ -10,6 +10,8 @@ from assets.partitions import every_council_of_wave, wave_and_council, wave_coun
 from assets.resources import RcsSettings
 from assets.tables import write_table
 from rcs_pipeline.estimates import estimate_comparator, estimate_indicators, indicator_types
+from rcs_pipeline.estimates.domains import COMPARATOR_LEVEL
+from rcs_pipeline.estimates.parent_design import estimate_parents
 from rcs_pipeline.estimates.response_rates import response_rates as count_response_rates
 from rcs_pipeline.estimates.three_circles import three_circles as count_three_circles
 from rcs_pipeline.indicators import load_catalogue
@@ -74,11 +76,12 @@ def _summary(est: pl.DataFrame, min_group: int) -> dict[str, Any]:
     deps=["pupil_scores", "parent_scores", "schools", "school_roll"],
     partitions_def=wave_council_partitions,
     kinds={"duckdb", "polars", "parquet"},
-    code_version=f"{CODE_VERSION}.census-design",
+    code_version=f"{CODE_VERSION}.census-design.parent-design",
     description="Every indicator × council/cluster/school × breakdown: unweighted n, weighted estimate and 95% CI "
     "by Taylor linearisation under the census design (strata = weighting cells, fpc = cell roll; logit interval "
     "for proportions, Clopper-Pearson at 0% or 100%), as R's survey package, with the NCHS low-reliability flag "
-    "(docs/methods/estimates.md). Pupil indicators from pupil_scores, parent indicators from parent_scores.",
+    "(docs/methods/estimates.md). Pupil indicators from pupil_scores; parent indicators from parent_scores "
+    "under the household sample design (docs/methods/parents.md).",
 )
 def estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Estimate every catalogue indicator of the partition under its council's design."""
@@ -87,8 +90,8 @@ def estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.Ma
     pupils = read_parquet(layout.table("analysis", "pupil_scores", wave, la_code))
     parts = [estimate_indicators(pupils, _types_present(pupils))]  # census design: weight_cell, cell_roll
     parents = _parent_scores(layout.table("analysis", "parent_scores", wave, la_code))
-    if parents is not None:  # interim parent design: one stratum, no fpc (docs/methods/estimates.md)
-        parts.append(estimate_indicators(parents, _types_present(parents), census=False))
+    if parents is not None:  # household sample design: docs/methods/parents.md
+        parts.append(estimate_parents(parents, _types_present(parents)))
     est = pl.concat(parts).sort(
         ["indicator_id", "geography_level", "geography_code", "breakdown", "breakdown_value"]
     )
@@ -220,7 +223,7 @@ def response_rates(context: dg.AssetExecutionContext, settings: RcsSettings) -> 
     ],
     partitions_def=wave_council_partitions,
     kinds={"duckdb", "polars", "parquet"},
-    code_version=f"{CODE_VERSION}.census-design",
+    code_version=f"{CODE_VERSION}.census-design.parent-design",
     description="The all-participating-councils comparator of a wave: every indicator × breakdown over every "
     "council's respondents as one census design (strata = council × weighting cell, fpc = cell roll). Each "
     "council's partition holds the same all-councils figures (docs/tables.md).",
@@ -236,8 +239,10 @@ def comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSetting
         councils[table] = [p.stem for p in paths]
         if frames:
             pupils = pl.concat(frames, how="diagonal_relaxed")
-            census = table == "pupil_scores"  # parents: interim design, councils as strata, no fpc
-            parts.append(estimate_comparator(pupils, _types_present(pupils), census=census))
+            if table == "pupil_scores":
+                parts.append(estimate_comparator(pupils, _types_present(pupils)))
+            else:  # parents: the household sample design over every council (docs/methods/parents.md)
+                parts.append(estimate_parents(pupils, _types_present(pupils), levels=(COMPARATOR_LEVEL,)))
     if not parts:
         raise dg.Failure(f"no pupil_scores for wave {wave}: materialise the councils' pupil_scores first")
     est = pl.concat(parts).sort(["indicator_id", "breakdown", "breakdown_value"])
