@@ -105,10 +105,8 @@ def national_council_tables(pupils: pl.DataFrame, schools: pl.DataFrame, roll: p
     from rcs_pipeline.estimates.three_circles import three_circles
 
     own = schools.filter(pl.col("la_code") == pupils["la_code"][0])
-    rolls = roll.filter(pl.col("seed_code").is_in(own["seed_code"].implode()))
-    rolls = rolls.group_by("seed_code").agg(roll=pl.col("pupils").sum().cast(pl.Float64))
     tables = CouncilTables(
-        conform(estimate_indicators(pupils, types, rolls), "estimates"),
+        conform(estimate_indicators(pupils, types), "estimates"),
         conform(three_circles(pupils, NEEDS, SERVICES), "three_circles"),
         conform(council_response_rates(pupils, schools, roll), "response_rates"),
         conform(None, "linkage_quality"),

@@ -21,6 +21,7 @@ from rcs_pipeline.estimates import estimate_comparator, estimate_indicators
 from rcs_pipeline.estimates.response_rates import response_rates
 from rcs_pipeline.estimates.three_circles import three_circles
 from rcs_pipeline.indicators import load_catalogue
+from rcs_pipeline.scoring.score_tables import weight_pupils
 from rcs_pipeline.synthetic.profiles import council_profiles
 
 COUNCILS = 32
@@ -75,7 +76,6 @@ def national_pupils(n_target: int, seed: int = 2015) -> tuple[pl.DataFrame, pl.D
             "instrument": np.where(secondary, "secondary", "primary"),
             "stage": stage,
             "sex": rng.choice(["F", "M", "X"], n, p=[0.49, 0.49, 0.02]),
-            "weight": rng.uniform(1.0, 1.6, n),
             "simd_quintile": simd.astype(np.int8),
             "urban_rural_8fold": rng.integers(1, 9, n).astype(np.int8),
             "urban_rural_2fold": rng.choice(["urban", "rural"], n, p=[0.8, 0.2]),
@@ -105,6 +105,8 @@ def national_pupils(n_target: int, seed: int = 2015) -> tuple[pl.DataFrame, pl.D
         .len("pupils")
         .with_columns(pupils=(pl.col("pupils") * 1.25).round().cast(pl.Int32))
     )
+    # Post-stratified as pupil_scores is: weight, weight_cell and cell_roll (the census design's strata, fpc).
+    frame = weight_pupils(frame, roll)
     types = dict(catalogue.select("indicator_id", "type").iter_rows())
     return frame, school_frame, roll, types
 
@@ -149,14 +151,13 @@ def main() -> None:
     threads = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     start = time.perf_counter()
     pupils, schools, roll, types = national_pupils(target)
-    rolls = roll.group_by("seed_code").agg(roll=pl.col("pupils").sum().cast(pl.Float64))
     print(
         f"national frame: {pupils.height:,} pupils, {pupils['seed_code'].n_unique():,} schools, "
         f"{pupils['asg_code'].n_unique():,} clusters, {COUNCILS} councils, {len(types)} indicators "
         f"({time.perf_counter() - start:.1f} s); DuckDB threads = {threads}"
     )
     total, total_cpu = time.perf_counter(), cpu_seconds()
-    timed("estimates (32 council designs)", estimate_indicators, pupils, types, rolls, threads=threads)
+    timed("estimates (32 council designs)", estimate_indicators, pupils, types, threads=threads)
     timed("comparator_estimates (wave-wide)", estimate_comparator, pupils, types, threads=threads)
     timed("three_circles (per council, as the asset)", per_council, pupils, three_circles, NEEDS, SERVICES)
     timed("response_rates (per council)", per_council, pupils, council_response_rates, schools, roll)

@@ -5,7 +5,8 @@ value is not missing. Its linearised variable is z_i = w_i (y_i − R) / W_D on 
 (W_D = Σ_D w), so the stratified variance only needs, per stratum h and domain, Σ z = (Σwy − RΣw) / W_D
 and Σ z² = (Σw²y² − 2RΣw²y + R²Σw²) / W_D². One GROUPING SETS query gives the sums Σw, Σwy, Σw², Σw²y,
 Σw²y² per school × stratum × breakdown group for every indicator at once; clusters, councils and the
-comparator add them up. docs/methods/estimates.md has the derivation.
+comparator add them up. Means are summed as y − c (`centres`), which leaves the variance unchanged and
+keeps the expanded sums precise. docs/methods/estimates.md has the derivation.
 
 The design (`census=True`, pupils): strata = la_code + weight_cell, fpc = cell_roll (R:
 svydesign(ids=~1, strata=~weight_cell, fpc=~cell_roll)). The interim parent design (`census=False`):
@@ -27,7 +28,7 @@ from rcs_pipeline.estimates.domains import (
 )
 
 SUM_COLUMNS: tuple[str, ...] = ("n", "n_positive", "sw", "swy", "sw2", "sw2y", "sw2y2")
-UNIT_KEYS: tuple[str, ...] = ("la_code", "asg_code", "seed_code", "stratum")
+UNIT_KEYS: tuple[str, ...] = ("la_code", "asg_code", "seed_code", "sid")
 CENSUS_COLUMNS: tuple[str, ...] = ("weight_cell", "cell_roll")
 # Separates la_code from weight_cell in a stratum's name (cells are unique within a council only).
 STRATUM_SEPARATOR = "|"
@@ -53,9 +54,28 @@ def create_design_rows(con: duckdb.DuckDBPyConnection, source: str = "pupils", c
         SELECT *, {stratum} AS stratum, {fpc} AS fpc FROM {source} WHERE {in_design_sql()}""")
 
 
-def _products_sql(j: int, indicator_id: str) -> str:
-    """Per-row products of indicator j, computed once before the grouping sets (not once per set)."""
-    col = f'CAST("ind_{indicator_id}" AS DOUBLE)'
+def centres(
+    con: duckdb.DuckDBPyConnection, indicator_types: Mapping[str, str], source: str = "design_rows"
+) -> dict[str, float]:
+    """A centre per indicator subtracted from y before the sums: 0 for proportions, the rounded mean for means.
+
+    The variance is the same for y and y − c, but its expanded sums (Σw²y², (Σwy)², ...) lose fewer digits
+    to cancellation when y is near 0: a mean score of 50 would otherwise leave noise of about 1e-7 in an SE.
+    Rounded to a whole number, so integer scores stay exact after subtraction. Proportions keep c = 0 so
+    that p = 0 and p = 1 come out exactly.
+    """
+    means = [i for i, kind in indicator_types.items() if kind == "mean"]
+    out = {i: 0.0 for i in indicator_types}
+    if means:
+        averages = ", ".join(f'ROUND(AVG(CAST("ind_{i}" AS DOUBLE)))' for i in means)
+        row = con.sql(f"SELECT {averages} FROM {source}").fetchall()[0]
+        out |= {i: float(v) if v is not None else 0.0 for i, v in zip(means, row, strict=True)}
+    return out
+
+
+def _products_sql(j: int, indicator_id: str, centre: float = 0.0) -> str:
+    """Per-row products of indicator j (centred), computed once before the grouping sets (not once per set)."""
+    col = f'(CAST("ind_{indicator_id}" AS DOUBLE) - {centre!r})'
     return ", ".join(
         [
             f"{col} AS y{j}",
@@ -82,12 +102,15 @@ def _aggregates_sql(j: int, kind: str) -> str:
     return ", ".join(f'{expr} AS "{name}__{j}"' for name, expr in parts.items())
 
 
-def unit_sums_sql(indicator_types: Mapping[str, str], source: str = "design_rows") -> str:
+def unit_sums_sql(
+    indicator_types: Mapping[str, str], source: str = "design_rows", centre: Mapping[str, float] | None = None
+) -> str:
     """SQL of the wide per-school × stratum × breakdown-group sums (one column per sum × indicator position)."""
     label, value = breakdown_label_sql()
     keys = list(UNIT_KEYS)
     items = list(indicator_types.items())
-    products = ", ".join(_products_sql(j, i) for j, (i, _) in enumerate(items))
+    centre = centre or {}
+    products = ", ".join(_products_sql(j, i, centre.get(i, 0.0)) for j, (i, _) in enumerate(items))
     aggregates = ", ".join(_aggregates_sql(j, k) for j, (_, k) in enumerate(items))
     return f"""
         WITH p AS (
@@ -120,10 +143,12 @@ def answered_by_group(
 def unit_sums(
     con: duckdb.DuckDBPyConnection,
     indicator_types: Mapping[str, str],
-    source: str = "design_rows",
+    source: str = "design_units",
     row_groups: Mapping[str, list[str]] | None = None,
 ) -> None:
     """Create table `unit_sums` (long: one row per school × stratum × breakdown group × indicator with n > 0).
+
+    `indicator` is the indicator's position in `indicator_types` (SMALLINT; cheaper than its name).
 
     `row_groups` ({SQL condition on the rows: their answered indicators}, from `answered_by_group`) lets
     each instrument's rows be aggregated over its own indicators only: a pupil has no answer to another
@@ -132,22 +157,25 @@ def unit_sums(
     if not indicator_types:
         raise ValueError("no indicators to estimate: the catalogue gave an empty list")
     groups = row_groups or {"TRUE": list(indicator_types)}
+    centre = centres(con, indicator_types, source)
+    positions = {i: k for k, i in enumerate(indicator_types)}
     parts = []
     for k, (condition, ids) in enumerate(groups.items()):
         if not ids:
             continue
         types = {i: indicator_types[i] for i in ids}
         rows = f"(SELECT * FROM {source} WHERE {condition})"
-        con.sql(f"CREATE OR REPLACE TEMP TABLE unit_wide_{k} AS {unit_sums_sql(types, rows)}")
+        con.sql(f"CREATE OR REPLACE TEMP TABLE unit_wide_{k} AS {unit_sums_sql(types, rows, centre)}")
         parts += [
-            f"""SELECT {", ".join(UNIT_KEYS)}, breakdown, breakdown_value, '{i}' AS indicator_id,
-                   {", ".join(f'"{s}__{j}" AS {s}' for s in SUM_COLUMNS)}
+            f"""SELECT {", ".join(UNIT_KEYS)}, breakdown, breakdown_value,
+                   CAST({positions[i]} AS SMALLINT) AS indicator,
+                   {", ".join(f'"{s}__{j}" AS {s}' for s in SUM_COLUMNS)}, {centre[i]!r} AS centre
                 FROM unit_wide_{k} WHERE breakdown_value IS NOT NULL AND "n__{j}" > 0"""
             for j, i in enumerate(ids)
         ]
     union = " UNION ALL ".join(parts) if parts else _empty_unit_sums_sql()
-    sums = ", ".join(f"SUM({s}) AS {s}" for s in SUM_COLUMNS)
-    keys = f"{', '.join(UNIT_KEYS)}, breakdown, breakdown_value, indicator_id"
+    sums = ", ".join(f"SUM({s}) AS {s}" for s in SUM_COLUMNS) + ", MAX(centre) AS centre"
+    keys = f"{', '.join(UNIT_KEYS)}, breakdown, breakdown_value, indicator"
     listed = [i for ids in groups.values() for i in ids]
     if len(listed) == len(set(listed)):  # each indicator from one row group: nothing to add up
         con.sql(f"CREATE OR REPLACE TEMP TABLE unit_sums AS {union}")
@@ -162,18 +190,39 @@ def unit_sums(
 def _empty_unit_sums_sql() -> str:
     """An empty unit_sums relation (no indicator has an answer)."""
     cols = ", ".join(f"CAST(NULL AS DOUBLE) AS {s}" for s in SUM_COLUMNS)
-    keys = ", ".join(f"CAST(NULL AS VARCHAR) AS {k}" for k in UNIT_KEYS)
+    keys = ", ".join(f"CAST(NULL AS VARCHAR) AS {k}" for k in UNIT_KEYS[:-1])
     return (
-        f"SELECT {keys}, CAST(NULL AS VARCHAR) AS breakdown, CAST(NULL AS VARCHAR) AS breakdown_value, "
-        f"CAST(NULL AS VARCHAR) AS indicator_id, {cols} WHERE FALSE"
+        f"SELECT {keys}, CAST(NULL AS INTEGER) AS sid, CAST(NULL AS VARCHAR) AS breakdown, "
+        f"CAST(NULL AS VARCHAR) AS breakdown_value, CAST(NULL AS SMALLINT) AS indicator, {cols}, "
+        "CAST(NULL AS DOUBLE) AS centre WHERE FALSE"
     )
 
 
 def design_strata(con: duckdb.DuckDBPyConnection, source: str = "design_rows") -> None:
-    """Create `strata`: each stratum's respondents n_h in the full design and its population N_h (fpc)."""
+    """Create `strata` (each stratum's integer `sid`, n_h in the full design, N_h, c_h, flags) and view `design_units`.
+
+    `nested`: the stratum lies within one school (every cell but the pooled ones), so a unit row of
+    `unit_sums` is the whole of its stratum within its domain and needs no further adding up.
+    `design_units` is `design_rows` with each row's `sid` (an integer is cheaper to group on than the name).
+    """
     con.sql(f"""CREATE OR REPLACE TEMP TABLE strata AS
-        SELECT stratum, COUNT(*) AS n_h, MAX(fpc) AS fpc_h, COUNT(DISTINCT fpc) AS fpc_values
-        FROM {source} GROUP BY stratum""")
+        WITH s AS (
+            SELECT stratum, CAST(ROW_NUMBER() OVER (ORDER BY stratum) AS INTEGER) AS sid, COUNT(*) AS n_h,
+                   MAX(fpc) AS fpc_h, COUNT(DISTINCT fpc) AS fpc_values,
+                   COUNT(DISTINCT COALESCE(seed_code, '')) = 1 AS nested
+            FROM {source} GROUP BY stratum
+        )
+        SELECT *,
+               -- c_h = (1 − n_h/N_h) n_h/(n_h − 1): 1 without fpc; 0 for a single respondent (no term)
+               CASE WHEN n_h < 2 THEN 0.0
+                    ELSE COALESCE(1.0 - n_h / fpc_h, 1.0) * n_h / (n_h - 1.0) END AS c,
+               CASE WHEN n_h < 2 THEN 0.0
+                    ELSE COALESCE(1.0 - n_h / fpc_h, 1.0) / (n_h - 1.0) END AS c_n,
+               n_h < 2 AND (fpc_h IS NULL OR fpc_h > n_h) AS lonely,
+               fpc_h IS NOT NULL AND fpc_h < n_h AS over_roll
+        FROM s""")
+    con.sql(f"""CREATE OR REPLACE TEMP VIEW design_units AS
+        SELECT d.*, s.sid FROM {source} d JOIN strata s USING (stratum)""")
 
 
 def breakdown_columns() -> tuple[str, ...]:

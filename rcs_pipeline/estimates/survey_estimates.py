@@ -106,6 +106,10 @@ def estimate_indicators(
         _check_strata(con)
         unit_sums(con, types, row_groups=answered_by_group(pupils, types, "instrument"))
         raw = domain_estimates(con, levels).pl()
+        ids = dict(enumerate(types))  # unit_sums numbers the indicators by their position in `types`
+        raw = raw.with_columns(
+            pl.col("indicator").replace_strict(ids, return_dtype=pl.String).alias("indicator_id")
+        )
     finally:
         con.close()
     proportions = [i for i, t in types.items() if t == "proportion"]

@@ -19,7 +19,7 @@ import duckdb
 
 from rcs_pipeline.estimates.domains import COMPARATOR_CODE, COMPARATOR_LEVEL
 
-DOMAIN_KEYS = "geography_code, breakdown, breakdown_value, indicator_id"
+DOMAIN_KEYS = "geography_code, breakdown, breakdown_value, indicator"
 
 # geography level -> SQL of its code over unit_sums (every level is a domain of the same design).
 DOMAIN_CODES: dict[str, str] = {
@@ -30,43 +30,56 @@ DOMAIN_CODES: dict[str, str] = {
 }
 
 
-def domain_sql(level: str) -> str:
-    """SQL of one geography level's domain estimates (n, n_positive, estimate, var, df, var_status)."""
+def _stratum_sums_sql(level: str) -> str:
+    """Sums of each domain × stratum at one level.
+
+    A stratum inside one school (`nested`) is a single unit row already, at every level; a pooled cell
+    spans schools, so its unit rows are added up per geography (few rows: no large hash table).
+    """
     geo = DOMAIN_CODES[level]
+    sums = ["n", "n_positive", "sw", "swy", "sw2", "sw2y", "sw2y2"]
+    keys = f"{geo} AS geography_code, breakdown, breakdown_value, indicator, sid"
+    rows = f"SELECT {keys}, {', '.join(sums)}, centre FROM unit_sums WHERE {geo} IS NOT NULL"
+    if level == "school":  # a school × stratum is one unit row
+        return rows
+    summed = ", ".join(f"SUM(u.{c}) AS {c}" for c in sums) + ", MAX(u.centre) AS centre"
+    return f"""{rows} AND sid IN (SELECT sid FROM strata WHERE nested)
+        UNION ALL
+        SELECT {keys.replace("sid", "u.sid")}, {summed}
+        FROM unit_sums u JOIN strata s ON u.sid = s.sid AND NOT s.nested
+        WHERE {geo} IS NOT NULL
+        GROUP BY {geo}, breakdown, breakdown_value, indicator, u.sid"""
+
+
+def domain_sql(level: str) -> str:
+    """SQL of one geography level's domain estimates (n, n_positive, estimate, var, df, var_status).
+
+    With c_h = (1 − n_h/N_h) n_h/(n_h − 1) and, per stratum of the domain, S = Σw, Y = Σwy, Q2 = Σw²,
+    Q1 = Σw²y, Q0 = Σw²y², the variance expands so that R comes out of the sums over strata:
+      v · W² = Σ c_h (Q0 − 2R Q1 + R² Q2) − Σ c_h/n_h (Y − R S)²
+             = [A − 2R B + R² C] − [D − 2R E + R² F]
+    with A = Σ c_h Q0, B = Σ c_h Q1, C = Σ c_h Q2, D = Σ c_h/n_h Y², E = Σ c_h/n_h Y S, F = Σ c_h/n_h S²:
+    one GROUP BY per level, no join back to the domain's ratio. y is centred (R here is the ratio of
+    y − c; the estimate adds c back: c = 0 for proportions, so 0 and 1 stay exact).
+    """
     return f"""
-        WITH sd AS (
-            SELECT {geo} AS geography_code, breakdown, breakdown_value, indicator_id, stratum,
-                   SUM(n) AS n, SUM(n_positive) AS n_positive, SUM(sw) AS sw, SUM(swy) AS swy,
-                   SUM(sw2) AS sw2, SUM(sw2y) AS sw2y, SUM(sw2y2) AS sw2y2
-            FROM unit_sums WHERE {geo} IS NOT NULL
-            GROUP BY {geo}, breakdown, breakdown_value, indicator_id, stratum
-        ),
-        dom AS (
-            SELECT {DOMAIN_KEYS}, SUM(n) AS n, SUM(n_positive) AS n_positive, SUM(sw) AS w,
-                   SUM(swy) / SUM(sw) AS estimate, SUM(n) - COUNT(*) AS df
-            FROM sd GROUP BY {DOMAIN_KEYS}
-        ),
-        z AS (
-            SELECT sd.geography_code, sd.breakdown, sd.breakdown_value, sd.indicator_id, sd.stratum,
-                   (sd.swy - dom.estimate * sd.sw) / dom.w AS s1,
-                   (sd.sw2y2 - 2 * dom.estimate * sd.sw2y + dom.estimate * dom.estimate * sd.sw2)
-                       / (dom.w * dom.w) AS s2
-            FROM sd JOIN dom USING ({DOMAIN_KEYS})
-        ),
-        v AS (
-            SELECT {DOMAIN_KEYS},
-                   BOOL_OR(u.n_h < 2 AND (u.fpc_h IS NULL OR u.fpc_h > u.n_h)) AS lonely,
-                   BOOL_OR(u.fpc_h IS NOT NULL AND u.fpc_h < u.n_h) AS over_roll,
-                   SUM(CASE WHEN u.n_h < 2 THEN 0.0
-                            ELSE COALESCE(1.0 - u.n_h / u.fpc_h, 1.0) * u.n_h / (u.n_h - 1.0)
-                                 * GREATEST(z.s2 - z.s1 * z.s1 / u.n_h, 0.0) END) AS var
-            FROM z JOIN strata u USING (stratum)
+        WITH d AS (
+            SELECT {DOMAIN_KEYS}, SUM(sd.n) AS n, SUM(sd.n_positive) AS n_positive, SUM(sd.sw) AS w,
+                   SUM(sd.swy) AS y, SUM(sd.n) - COUNT(*) AS df,
+                   SUM(u.c * sd.sw2y2) AS a, SUM(u.c * sd.sw2y) AS b, SUM(u.c * sd.sw2) AS cc,
+                   SUM(u.c_n * sd.swy * sd.swy) AS dd, SUM(u.c_n * sd.swy * sd.sw) AS e,
+                   SUM(u.c_n * sd.sw * sd.sw) AS f,
+                   BOOL_OR(u.lonely) AS lonely, BOOL_OR(u.over_roll) AS over_roll, MAX(sd.centre) AS centre
+            FROM ({_stratum_sums_sql(level)}) sd JOIN strata u USING (sid)
             GROUP BY {DOMAIN_KEYS}
         )
-        SELECT '{level}' AS geography_level, {DOMAIN_KEYS}, n, n_positive, estimate,
-               CASE WHEN lonely OR over_roll THEN NULL ELSE GREATEST(var, 0.0) END AS var, df,
+        SELECT '{level}' AS geography_level, {DOMAIN_KEYS}, n, n_positive, centre + y / w AS estimate,
+               CASE WHEN lonely OR over_roll THEN NULL
+                    ELSE GREATEST((a - 2 * (y / w) * b + (y / w) * (y / w) * cc
+                                   - (dd - 2 * (y / w) * e + (y / w) * (y / w) * f)) / (w * w), 0.0) END AS var,
+               df,
                CASE WHEN over_roll THEN 'no_roll' WHEN lonely THEN 'single_psu' END AS var_status
-        FROM dom JOIN v USING ({DOMAIN_KEYS})
+        FROM d
     """
 
 
