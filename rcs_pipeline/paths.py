@@ -92,6 +92,7 @@ class RcsHome:
         "linkage",
         "analysis",
         "published",
+        "disclosure",  # internal output-checking tables (why each cell was suppressed): never published
         "reports",
         "services",
         "quality",

@@ -21,6 +21,7 @@ from rcs_pipeline.disclosure.comparator import (
 )
 from rcs_pipeline.disclosure.explain import audit_summary, cell_names
 from rcs_pipeline.disclosure.protect import TABLES, Protection, council_system
+from rcs_pipeline.disclosure.publish import for_publication, suppression_reasons
 from rcs_pipeline.disclosure.schemas import conform
 from rcs_pipeline.paths import RcsHome
 from rcs_pipeline.storage import write_parquet_atomic
@@ -144,6 +145,8 @@ def publish_council_tables(context: dg.AssetExecutionContext, settings: RcsSetti
         frame = result.published[name]
         yield _materialise(home, name, wave, la_code, frame, protection_metadata(result, rules, name))
     yield _materialise(home, "disclosure_settings", wave, la_code, settings_table(rules), {})
+    reasons = home.table("disclosure", "suppression_reasons", wave, la_code)  # internal: the data team only
+    write_parquet_atomic(suppression_reasons(result.published), reasons)
     written = {name: read_parquet(home.table("published", name, wave, la_code)) for name in PUBLISHED}
     audit, breaches = audit_published(tables, schools, la_code, rules, written)
     passed = audit.passed and breaches == 0
@@ -164,8 +167,9 @@ def publish_council_tables(context: dg.AssetExecutionContext, settings: RcsSetti
 def _materialise(
     home: RcsHome, name: str, wave: str, la_code: str | None, frame: pl.DataFrame, extra: dict[str, Any]
 ) -> dg.MaterializeResult:
-    """Write one published table and describe it."""
+    """Write one published table (no reason column: every suppressed cell is only [c]) and describe it."""
     path = home.table("published", name, wave, la_code)
+    frame = for_publication(frame)
     write_parquet_atomic(frame, path)
     return dg.MaterializeResult(asset_key=name, metadata={**table_metadata(frame, path), **extra})
 
