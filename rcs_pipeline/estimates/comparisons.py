@@ -36,7 +36,7 @@ import yaml
 from scipy import sparse, stats
 
 ALPHA = 0.05
-SUM_FIELDS = ("a", "w", "y", "p0", "p1", "p2")
+SUM_FIELDS = ("a", "w", "y", "p0", "p1", "p2", "q")
 DESIGN_COLUMNS = ("la_code", "asg_code", "seed_code", "weight", "weight_cell", "cell_roll")
 COMPARISON_SCHEMA: dict[str, pl.DataType] = {
     "indicator_id": pl.String(),
@@ -64,7 +64,7 @@ SORT_KEYS = ["family", "indicator_id", "comparison", "geography_level", "geograp
 # Columns of the untested frame the test step reads (besides the labels): the variance and the count of
 # single-respondent strata (R's "lonely PSU") and of strata with more respondents than roll that the
 # comparison's respondents occupy.
-_RAW = ["n", "estimate", "reference_n", "reference_estimate", "var", "df", "lonely", "over_roll"]
+_RAW = ["n", "estimate", "reference_n", "reference_estimate", "var", "var_null", "df", "lonely", "over_roll"]
 TEST_STATUS = {
     "empty_side": "the other side has no respondent with an answer",
     "small_base": "a side's unweighted base is below the minimum group size: not tested",
@@ -96,7 +96,7 @@ def rule_breakdowns() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Sums:
-    """Weighted sums of answered respondents (axis 0: pieces or strata): count, Σw, Σwy, Σw², Σw²y, Σw²y²."""
+    """Weighted sums of answered respondents (axis 0: pieces or strata): count, Σw, Σwy, Σw², Σw²y, Σw²y², Σwy²."""
 
     a: np.ndarray
     w: np.ndarray
@@ -104,6 +104,7 @@ class Sums:
     p0: np.ndarray
     p1: np.ndarray
     p2: np.ndarray
+    q: np.ndarray
 
     def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> Sums:
         """Apply `fn` to each array (indexing, reduction)."""
@@ -204,17 +205,17 @@ def _strata(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _products(w: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Per-row products (rows, 6·J), in SUM_FIELDS order: answered, w, wy, w², w²y, w²y² (0 where y is missing)."""
+    """Per-row products (rows, 7·J), in SUM_FIELDS order: answered, w, wy, w², w²y, w²y², wy² (0 where missing)."""
     answered = ~np.isnan(y)
     y0 = np.where(answered, y, 0.0)
     wa = w[:, None] * answered
     wy = w[:, None] * y0
     wwy = w[:, None] * wy
-    return np.concatenate([answered.astype(float), wa, wy, w[:, None] * wa, wwy, wwy * y0], axis=1)
+    return np.concatenate([answered.astype(float), wa, wy, w[:, None] * wa, wwy, wwy * y0, wy * y0], axis=1)
 
 
 def _as_sums(matrix: np.ndarray, j: int) -> Sums:
-    """Sums from a (..., 6·J) matrix of summed products (the last axis in SUM_FIELDS blocks of J)."""
+    """Sums from a (..., 7·J) matrix of summed products (the last axis in SUM_FIELDS blocks of J)."""
     return Sums(*(matrix[..., f * j : (f + 1) * j] for f in range(len(SUM_FIELDS))))
 
 
@@ -295,6 +296,7 @@ def design_layout(
     pupils: pl.DataFrame,
     breakdowns: Sequence[str] | None = None,
     levels: Sequence[str] = ("council", "cluster", "school"),
+    fpc: bool = False,
 ) -> Layout:
     """The layout of the census design of `pupils` (one council; several: strata = council + weighting cell).
 
@@ -319,7 +321,8 @@ def design_layout(
     n = strata["_n"].to_numpy()
     roll = strata["_roll"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        k = np.where(n > 1, (1 - n / roll) * n / (n - 1), 0.0)
+        f = 1 - n / roll if fpc else np.ones_like(n)
+        k = np.where(n > 1, f * n / (n - 1), 0.0)
     return Layout(
         rows=rows["_row"].to_numpy().astype(np.int64),
         weight=rows["weight"].cast(pl.Float64).to_numpy(),
@@ -328,8 +331,8 @@ def design_layout(
         to_strata=_onehot(school_pieces["_h"].to_numpy().astype(np.int64), strata.height),
         n=n,
         k=k,
-        lonely=(n < 2) & (roll > n),
-        over_roll=roll < n,
+        lonely=(n < 2) & ((roll > n) | (not fpc)),
+        over_roll=(roll < n) & fpc,
         levels={level: _level_layout(school_pieces, LEVEL_COLUMNS[level]) for level in levels},
     )
 
@@ -382,6 +385,7 @@ def prepare_design(
     indicators: Sequence[str],
     breakdowns: Sequence[str] | None = None,
     levels: Sequence[str] = ("council", "cluster", "school"),
+    fpc: bool = False,
 ) -> Design:
     """The census design of one council's `pupils` for `indicators` (several councils: strata = council + cell).
 
@@ -389,7 +393,9 @@ def prepare_design(
     level; `levels=("council",)` and `breakdowns=()` give what a council needs as part of the wave design.
     """
     _check(pupils, indicators, () if breakdowns is None else breakdowns)
-    return design_from(design_layout(pupils, breakdowns, levels), answers(pupils, indicators), indicators)
+    return design_from(
+        design_layout(pupils, breakdowns, levels, fpc), answers(pupils, indicators), indicators
+    )
 
 
 def combine(designs: Sequence[Design]) -> Design:
@@ -424,12 +430,26 @@ def combine(designs: Sequence[Design]) -> Design:
     )
 
 
-def _ratio_variance(s: Sums, al: np.ndarray, be: np.ndarray, ga: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(ratio, variance without cross terms) of domains from their summed coefficients (Sums.coefficients)."""
+def _quadratic(w: np.ndarray, al: np.ndarray, be: np.ndarray, ga: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Σ_h k_h[Σz² − (Σz)²/n_h] of a domain with total weight w whose z are linearised at ratio r."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = s.y / s.w
-        v = (al - 2 * r * be + r * r * ga) / (s.w * s.w)
-    return r, v
+        return (al - 2 * r * be + r * r * ga) / (w * w)
+
+
+def _ratio(s: Sums) -> np.ndarray:
+    """Σwy / Σw (NaN where the domain has no answer)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return s.y / s.w
+
+
+def _null_variance(a: Sums, b: Sums) -> np.ndarray:
+    """Variance of R_A − R_B if the two sides did not differ: σ₀² (Σ_A w²/W_A² + Σ_B w²/W_B²), σ₀² the weighted
+    variance of the answers of A and B together about their pooled ratio (R₀(1 − R₀) for a proportion)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = a.w + b.w
+        r0 = (a.y + b.y) / w
+        s0 = np.maximum((a.q + b.q) / w - r0 * r0, 0.0)
+        return s0 * (a.p0 / (a.w * a.w) + b.p0 / (b.w * b.w))
 
 
 def _areas(design: Design, pieces: Pieces) -> dict[str, np.ndarray]:
@@ -454,15 +474,17 @@ def _areas(design: Design, pieces: Pieces) -> dict[str, np.ndarray]:
     rest_coef = [
         c.sum(axis=0, keepdims=True) - t + r for c, t, r in zip(total_coef, touched, rests, strict=True)
     ]
-    r_a, v_a = _ratio_variance(part, *part_coef)
-    r_b, v_b = _ratio_variance(rest, *rest_coef)
+    r_a, r_b = _ratio(part), _ratio(rest)
+    at_a, at_b = r_a, r_b
+    v_a = _quadratic(part.w, *part_coef, at_a)
+    v_b = _quadratic(rest.w, *rest_coef, at_b)
     kn = k / n
     c1, c2, c3, c4 = (
         np.add.reduceat(kn * x, starts, axis=0)
         for x in (part_s.y * rest_s.y, part_s.y * rest_s.w, part_s.w * rest_s.y, part_s.w * rest_s.w)
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        cross = (c1 - r_b * c2 - r_a * c3 + r_a * r_b * c4) / (part.w * rest.w)
+        cross = (c1 - at_b * c2 - at_a * c3 + at_a * at_b * c4) / (part.w * rest.w)
     cross = np.where((part.a > 0) & (rest.a > 0), cross, 0.0)
     answered = design.totals.a > 0
     occupied = answered.sum(axis=0, keepdims=True)
@@ -471,7 +493,7 @@ def _areas(design: Design, pieces: Pieces) -> dict[str, np.ndarray]:
     shape = part.a.shape
     return {
         "n": part.a, "estimate": r_a, "reference_n": rest.a, "reference_estimate": r_b,
-        "var": v_a + v_b + 2 * cross,
+        "var": v_a + v_b + 2 * cross, "var_null": _null_variance(part, rest),
         "df": np.broadcast_to(total.a - occupied, shape), "lonely": np.broadcast_to(lonely, shape),
         "over_roll": np.broadcast_to(over_roll, shape),
     }  # fmt: skip
@@ -501,7 +523,7 @@ def _within(design: Design, pieces: Pieces, a: Sums, b: Sums) -> dict[str, np.nd
     used = (a.a + b.a) > 0
     return {
         "n": sa.a, "estimate": ra, "reference_n": sb.a, "reference_estimate": rb,
-        "var": np.add.reduceat(per_piece, starts, axis=0),
+        "var": np.add.reduceat(per_piece, starts, axis=0), "var_null": _null_variance(sa, sb),
         "df": sa.a + sb.a - np.add.reduceat(used.astype(float), starts, axis=0),
         "lonely": np.add.reduceat((design.lonely[h][tail] & used).astype(float), starts, axis=0),
         "over_roll": np.add.reduceat((design.over_roll[h][tail] & used).astype(float), starts, axis=0),
@@ -640,34 +662,86 @@ def _untested(parts: list[pl.DataFrame]) -> pl.DataFrame:
     return pl.concat([p.select(list(schema)).cast(schema) for p in parts])
 
 
-def wave_comparisons(current: pl.DataFrame, earlier: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
-    """Each geography's `all` estimate against the same geography's estimate of each earlier wave (untested).
+def domain_table(design: Design, levels: Sequence[str] = ("council", "cluster", "school")) -> pl.DataFrame:
+    """Each geography's whole domain (breakdown `all`) of a design: n, Σw, Σwy, its variance coefficients
+    (α, β, γ of Sums.coefficients), df and its unusable strata: what a test against another wave needs."""
+    parts = []
+    for level in levels:
+        pieces = design.levels.get(level)
+        if pieces is None or not pieces.starts.size:
+            continue
+        h, starts = pieces.stratum, pieces.starts
+        s = pieces.sums
+        coef = [
+            np.add.reduceat(c, starts, axis=0)
+            for c in s.coefficients(design.n[h][:, None], design.k[h][:, None])
+        ]
+        part = s.reduce(starts)
+        answered = s.a > 0
+        arrays = {
+            "n": part.a, "w": part.w, "y": part.y, "p0": part.p0, "q": part.q,
+            "alpha": coef[0], "beta": coef[1], "gamma": coef[2],
+            "df": part.a - np.add.reduceat(answered.astype(float), starts, axis=0),
+            "lonely": np.add.reduceat((design.lonely[h][:, None] & answered).astype(float), starts, axis=0),
+            "over_roll": np.add.reduceat((design.over_roll[h][:, None] & answered).astype(float), starts, axis=0),
+        }  # fmt: skip
+        cells = part.a.shape[0]
+        data = {k: v.reshape(-1) for k, v in arrays.items()}
+        data["indicator_id"] = np.tile(np.asarray(design.indicators, dtype=object), cells)
+        data["geography_code"] = np.repeat(_codes(pieces), len(design.indicators))
+        frame = pl.DataFrame(data, schema_overrides={"indicator_id": pl.String, "geography_code": pl.String})
+        parts.append(
+            frame.filter((pl.col("n") > 0) & pl.col("geography_code").is_not_null()).with_columns(
+                geography_level=pl.lit(level)
+            )
+        )
+    return pl.concat(parts) if parts else pl.DataFrame()
 
-    `current` and each `earlier[wave]` are `estimates` tables of the same council. The waves are taken as
-    independent samples (conservative: a pupil answering both waves would correlate them positively):
-    var = se² + se_earlier², df = the smaller df.
+
+def _quadratic_expr(w: str, al: str, be: str, ga: str, r: pl.Expr) -> pl.Expr:
+    """Polars twin of `_quadratic` over columns."""
+    return (pl.col(al) - 2 * r * pl.col(be) + r * r * pl.col(ga)) / (pl.col(w) * pl.col(w))
+
+
+def wave_comparisons(current: Design, earlier: Mapping[str, Design]) -> pl.DataFrame:
+    """Each geography's whole domain against the same geography in each earlier wave (untested rows).
+
+    `current` and each `earlier[wave]` are the same council's designs (prepare_design). The waves are taken
+    as independent samples (conservative: a pupil answering both waves would correlate them positively):
+    var = V_now + V_then (each Wald, at its own ratio), var_null as `_null_variance`, df = the smaller df.
     """
     keys = ["indicator_id", "geography_level", "geography_code"]
-    levels = ["council", "cluster", "school"]
-    base = current.filter((pl.col("breakdown") == "all") & pl.col("geography_level").is_in(levels))
+    now = domain_table(current)
+    if now.is_empty():
+        return _untested([])
     parts = []
-    for wave, table in sorted(earlier.items()):
-        old = table.filter((pl.col("breakdown") == "all") & pl.col("geography_level").is_in(levels)).select(
-            *keys, pl.col("n").alias("reference_n"), pl.col("estimate").alias("reference_estimate"),
-            pl.col("se").alias("_se_old"), pl.col("df").alias("_df_old"),
-        )  # fmt: skip
-        joined = base.join(old, on=keys, how="inner").with_columns(
-            family=pl.format("{}:{}:trend", "geography_level", "geography_code"),
-            comparison=pl.lit("wave_vs_wave"),
-            breakdown=pl.lit("all"),
-            breakdown_value=pl.lit("all"),
-            reference=pl.lit(wave),
-            var=pl.col("se") ** 2 + pl.col("_se_old") ** 2,
-            df=pl.min_horizontal("df", "_df_old"),
-            lonely=pl.lit(0.0),
-            over_roll=pl.lit(0.0),
+    for wave, design in sorted(earlier.items()):
+        then = domain_table(design)
+        if then.is_empty():
+            continue
+        joined = now.join(then, on=keys, how="inner", suffix="_then")
+        at_now, at_then = pl.col("y") / pl.col("w"), pl.col("y_then") / pl.col("w_then")
+        both = (pl.col("y") + pl.col("y_then")) / (pl.col("w") + pl.col("w_then"))
+        spread = ((pl.col("q") + pl.col("q_then")) / (pl.col("w") + pl.col("w_then")) - both * both).clip(0.0)
+        parts.append(
+            joined.with_columns(
+                family=pl.format("{}:{}:trend", "geography_level", "geography_code"),
+                comparison=pl.lit("wave_vs_wave"),
+                breakdown=pl.lit("all"),
+                breakdown_value=pl.lit("all"),
+                reference=pl.lit(wave),
+                estimate=pl.col("y") / pl.col("w"),
+                reference_n=pl.col("n_then"),
+                reference_estimate=pl.col("y_then") / pl.col("w_then"),
+                var=_quadratic_expr("w", "alpha", "beta", "gamma", at_now)
+                + _quadratic_expr("w_then", "alpha_then", "beta_then", "gamma_then", at_then),
+                var_null=spread
+                * (pl.col("p0") / pl.col("w") ** 2 + pl.col("p0_then") / pl.col("w_then") ** 2),
+                df=pl.min_horizontal("df", "df_then"),
+                lonely=pl.col("lonely") + pl.col("lonely_then"),
+                over_roll=pl.col("over_roll") + pl.col("over_roll_then"),
+            )
         )
-        parts.append(joined)
     return _untested(parts)
 
 
@@ -689,8 +763,16 @@ def _status(min_n: int) -> pl.Expr:
     )
 
 
-def t_test(frame: pl.DataFrame, min_n: int = 1) -> pl.DataFrame:
-    """Add difference, se, p_value and test_status to untested rows (two-sided t on df)."""
+def t_test(frame: pl.DataFrame, min_n: int = 1, null_floor: bool = True) -> pl.DataFrame:
+    """Add difference, se, p_value and test_status to untested rows (two-sided t on df).
+
+    With `null_floor` the variance is the larger of the design's (Wald) and the null variance (what it would be
+    if the two sides did not differ, `_null_variance`): the design estimate collapses where a side's answers
+    are all alike (0% or 100%, or a rare outcome with one or two cases), and a t test on it would call chance
+    differences (measured by the null simulation in tests/estimates/test_comparisons_simulation.py).
+    """
+    if null_floor:
+        frame = frame.with_columns(var=pl.max_horizontal(pl.col("var").fill_nan(None), "var_null"))
     out = frame.with_columns(test_status=_status(min_n)).with_columns(
         se=pl.when(pl.col("test_status").is_null()).then(pl.col("var").sqrt()),
         reference_estimate=pl.when(pl.col("reference_n") > 0).then(pl.col("reference_estimate")),
@@ -735,24 +817,27 @@ def adjust(frame: pl.DataFrame, alpha: float = ALPHA) -> pl.DataFrame:
     return out.with_columns(direction=direction)
 
 
-def finish(untested: pl.DataFrame, min_n: int = 1, alpha: float = ALPHA) -> pl.DataFrame:
+def finish(
+    untested: pl.DataFrame, min_n: int = 1, alpha: float = ALPHA, null_floor: bool = True
+) -> pl.DataFrame:
     """Test, adjust and shape untested rows into the `analysis/comparisons` table, sorted."""
-    out = adjust(t_test(untested, min_n), alpha)
+    out = adjust(t_test(untested, min_n, null_floor), alpha)
     return out.select(list(COMPARISON_SCHEMA)).cast(COMPARISON_SCHEMA).sort(SORT_KEYS)
 
 
 def council_comparisons(
     design: Design,
     wave: Design | None = None,
-    current: pl.DataFrame | None = None,
-    earlier: Mapping[str, pl.DataFrame] | None = None,
+    earlier: Mapping[str, Design] | None = None,
     min_n: int = 1,
+    null_floor: bool = True,
 ) -> pl.DataFrame:
     """Every comparison of one council: areas, groups, against the rest of the wave, against earlier waves.
 
     `design` is the council's own (prepare_design); `wave` the wave-wide design over every council of the
-    wave (combine), or None; `current` the council's estimates and `earlier` {wave: estimates} of the same
-    council in earlier waves. A side with fewer than `min_n` answers is not tested (`small_base`).
+    wave (combine), or None; `earlier` {wave: design} of the same council in earlier waves. A side with
+    fewer than `min_n` answers is not tested (`small_base`). `null_floor=False` gives the design (Wald)
+    SE alone, as R's svycontrast, not floored by the SE the difference would have under the null (`t_test`).
     """
     la_codes = {str(c) for c in design.levels["council"].codes if c is not None}
     if len(la_codes) > 1:
@@ -760,6 +845,6 @@ def council_comparisons(
     parts = [area_comparisons(design), group_comparisons(design)]
     if wave is not None and la_codes:
         parts.append(council_vs_wave(wave, next(iter(la_codes))))
-    if current is not None and earlier:
-        parts.append(wave_comparisons(current, earlier))
-    return finish(pl.concat(parts), min_n)
+    if earlier:
+        parts.append(wave_comparisons(design, earlier))
+    return finish(pl.concat(parts), min_n, null_floor=null_floor)

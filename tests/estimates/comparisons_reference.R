@@ -1,8 +1,9 @@
 # Reference comparisons from R's survey package for tests/estimates/test_comparisons_against_r.py.
 # Census design: svydesign(ids=~1, strata=~stratum, fpc=~cell_roll, weights=~weight), stratum = council +
-# weight_cell. Each difference: svyby(~x, ~side, <subset to the two sides, answered>, svymean, covmat=TRUE)
-# then svycontrast(A - B); df = degf of that subset.
-# Usage: Rscript comparisons_reference.R pupils.csv pairs.csv out.csv
+# weight_cell (mode "fpc"), or the same without fpc (mode "nofpc", the comparisons' default). Each difference:
+# svyby(~x, ~side, <subset to the two sides, answered>, svymean, covmat=TRUE) then svycontrast(A - B);
+# df = degf of that subset.
+# Usage: Rscript comparisons_reference.R pupils.csv pairs.csv out.csv fpc|nofpc
 #   pairs.csv: breakdown, group, reference (reference "rest" = every other group of the breakdown with a value)
 suppressPackageStartupMessages(library(survey))
 args <- commandArgs(trailingOnly = TRUE)
@@ -11,6 +12,11 @@ indicators <- sub("^ind_", "", grep("^ind_", names(pupils), value = TRUE))
 for (v in c("weight", "cell_roll", paste0("ind_", indicators))) pupils[[v]] <- as.numeric(pupils[[v]])
 pairs <- read.csv(args[2], colClasses = "character")
 pupils$stratum <- paste(pupils$la_code, pupils$weight_cell, sep = "|")
+with_fpc <- args[4] == "fpc"
+census <- function(data) {
+  if (with_fpc) svydesign(ids = ~1, strata = ~stratum, fpc = ~cell_roll, weights = ~weight, data = data)
+  else svydesign(ids = ~1, strata = ~stratum, weights = ~weight, data = data)
+}
 
 compare <- function(design, a, b, id) {
   x <- design$variables[[paste0("ind_", id)]]
@@ -38,8 +44,7 @@ results <- list()
 add <- function(x) if (!is.null(x)) results[[length(results) + 1]] <<- x
 
 for (la in sort(unique(pupils$la_code))) {
-  design <- svydesign(ids = ~1, strata = ~stratum, fpc = ~cell_roll, weights = ~weight,
-                      data = pupils[pupils$la_code == la, ])
+  design <- census(pupils[pupils$la_code == la, ])
   v <- design$variables
   for (level in c("school", "cluster")) {
     codes <- if (level == "school") v$seed_code else v$asg_code
@@ -67,7 +72,7 @@ for (la in sort(unique(pupils$la_code))) {
 }
 councils <- sort(unique(pupils$la_code))
 if (length(councils) > 1) {
-  wave <- svydesign(ids = ~1, strata = ~stratum, fpc = ~cell_roll, weights = ~weight, data = pupils)
+  wave <- census(pupils)
   for (la in councils) for (id in indicators) {
     inside <- wave$variables$la_code == la
     add(label(compare(wave, inside, !inside, id), "council_vs_rest_of_wave", "council", la, "all", "all",

@@ -17,7 +17,6 @@ from rcs_pipeline.estimates.comparisons import (
     combine,
     council_comparisons,
     prepare_design,
-    wave_comparisons,
 )
 
 LA = "S12000005"
@@ -51,8 +50,8 @@ def _row(table: pl.DataFrame, **keys: str) -> dict:
 
 @pytest.fixture(scope="module")
 def hand() -> pl.DataFrame:
-    """The comparisons of the hand-made council (groups: sex only)."""
-    return council_comparisons(prepare_design(hand_frame(), ["y"], ["sex"]))
+    """The hand-made council's comparisons under the census design with fpc, design (Wald) SE alone."""
+    return council_comparisons(prepare_design(hand_frame(), ["y"], ["sex"], fpc=True), null_floor=False)
 
 
 def test_schema_and_order(hand: pl.DataFrame) -> None:
@@ -128,7 +127,7 @@ def test_census_cell_has_no_variance() -> None:
     """A cell whose roll equals its respondents (everyone answered) adds nothing to the variance."""
     rows = [("s1", "A1", "c1", 2, 1.0, "F", 1.0), ("s1", "A1", "c1", 2, 1.0, "F", 0.0),
             ("s2", "A1", "c2", 2, 1.0, "F", 1.0), ("s2", "A1", "c2", 2, 1.0, "F", 1.0)]  # fmt: skip
-    table = council_comparisons(prepare_design(hand_frame(rows), ["y"], []))
+    table = council_comparisons(prepare_design(hand_frame(rows), ["y"], [], fpc=True), null_floor=False)
     row = _row(table, family="school:s1:vs_rest_of_council")
     assert row["difference"] == pytest.approx(-0.5)
     assert (row["se"], row["test_status"], row["direction"]) == (None, "no_variance", None)
@@ -168,7 +167,7 @@ def test_council_vs_rest_of_wave_uses_both_councils() -> None:
 def test_lonely_stratum_is_not_tested() -> None:
     """A cell with one respondent and more pupils on its roll has no variance estimate (R: lonely PSU)."""
     rows = [*HAND[:7], ("s2", "A2", "h9", 5, 5.0, "M", 1.0)]
-    table = council_comparisons(prepare_design(hand_frame(rows), ["y"], []))
+    table = council_comparisons(prepare_design(hand_frame(rows), ["y"], [], fpc=True))
     assert set(table["test_status"]) == {"single_psu"}
 
 
@@ -180,7 +179,9 @@ def test_design_errors_name_the_problem() -> None:
         prepare_design(hand_frame().with_columns(weight_cell=pl.lit(None, pl.String)), ["y"], [])
     with pytest.raises(DesignError, match="varies within the cell"):
         prepare_design(hand_frame().with_columns(cell_roll=pl.int_range(pl.len())), ["y"], [])
-    over = council_comparisons(prepare_design(hand_frame().with_columns(cell_roll=pl.lit(2)), ["y"], []))
+    over = council_comparisons(
+        prepare_design(hand_frame().with_columns(cell_roll=pl.lit(2)), ["y"], [], fpc=True)
+    )
     assert set(over["test_status"]) == {"no_roll"}
     # Rows without a weight (school not on the roll) are outside the design, whatever their cell says.
     outside = hand_frame().with_columns(
@@ -233,23 +234,62 @@ def test_direction_follows_adjusted_p() -> None:
     assert out["direction"].to_list() == ["higher", "lower", "no clear difference", None]
 
 
-def test_wave_vs_wave_is_independent_samples() -> None:
-    """se = sqrt(se² + se_earlier²), df = the smaller; only breakdown `all` at council, cluster, school."""
-    columns = ["indicator_id", "geography_level", "geography_code", "breakdown", "breakdown_value", "n",
-               "estimate", "se", "df"]  # fmt: skip
-    now = pl.DataFrame([("y", "council", LA, "all", "all", 400, 0.30, 0.03, 40),
-                        ("y", "council", LA, "sex", "F", 200, 0.35, 0.04, 20),
-                        ("y", "school", "s1", "all", "all", 50, 0.20, 0.05, 9)], schema=columns, orient="row")  # fmt: skip
-    before = pl.DataFrame([("y", "council", LA, "all", "all", 380, 0.40, 0.04, 35),
-                           ("y", "school", "s9", "all", "all", 50, 0.20, 0.05, 9)], schema=columns, orient="row")  # fmt: skip
-    from rcs_pipeline.estimates.comparisons import finish
+def _plain_variance(rows: list[tuple]) -> tuple[float, float]:
+    """(ratio, variance) of a whole council, by the textbook loop: Σ_h n_h/(n_h − 1)(Σz² − (Σz)²/n_h)."""
+    w = np.array([r[4] for r in rows])
+    y = np.array([r[6] for r in rows])
+    ratio = float(np.sum(w * y) / np.sum(w))
+    z = w * (y - ratio) / np.sum(w)
+    total = 0.0
+    for cell in {r[2] for r in rows}:
+        zh = z[[r[2] == cell for r in rows]]
+        total += zh.size / (zh.size - 1) * (np.sum(zh**2) - np.sum(zh) ** 2 / zh.size)
+    return ratio, total
 
-    table = finish(wave_comparisons(now, {"2014-15": before}))
-    assert table.height == 1
-    row = table.row(0, named=True)
-    assert (row["family"], row["reference"], row["comparison"], row["df"]) == (
-        f"council:{LA}:trend", "2014-15", "wave_vs_wave", 35,
-    )  # fmt: skip
-    assert row["se"] == pytest.approx(0.05)
-    assert row["difference"] == pytest.approx(-0.10)
-    assert row["p_value"] == pytest.approx(2 * stats.t.sf(2.0, 35))
+
+def test_wave_vs_wave_is_independent_samples() -> None:
+    """Each geography against the earlier wave: var = V_now + V_then, df = the smaller; only breakdown all."""
+    earlier_rows = [(*r[:6], 1.0 - r[6]) if r[2] in ("h1", "h3") else r for r in HAND]
+    now = prepare_design(hand_frame(), ["y"], ["sex"])
+    then = prepare_design(hand_frame(earlier_rows), ["y"], ["sex"])
+    table = council_comparisons(now, earlier={"2014-15": then}, null_floor=False)
+    trend = table.filter(pl.col("comparison") == "wave_vs_wave")
+    assert set(trend["family"]) == {f"council:{LA}:trend", "cluster:A1:trend", "cluster:A2:trend", "school:s1:trend",
+                                    "school:s2:trend", "school:s3:trend"}  # fmt: skip
+    assert set(trend["breakdown"]) == {"all"} and set(trend["reference"]) == {"2014-15"}
+    row = _row(trend, family=f"council:{LA}:trend")
+    r_now, v_now = _plain_variance(HAND)
+    r_then, v_then = _plain_variance(earlier_rows)
+    assert (row["estimate"], row["reference_estimate"]) == pytest.approx((r_now, r_then), abs=1e-12)
+    assert row["se"] == pytest.approx(math.sqrt(v_now + v_then), abs=1e-12)
+    assert row["df"] == 13 - 4  # both waves: 13 answers in 4 strata
+    assert row["p_value"] == pytest.approx(2 * stats.t.sf(abs(r_now - r_then) / row["se"], 9), abs=1e-12)
+
+
+def test_without_fpc_each_stratum_counts_fully() -> None:
+    """The default (superpopulation) design drops the fpc: girls vs boys in A1 is the hand value without
+    (1 − n/N): h1 313/5184 × 4/3, h2 1/7776 × 3/2."""
+    table = council_comparisons(prepare_design(hand_frame(), ["y"], ["sex"]), null_floor=False)
+    row = _row(table, family="cluster:A1:groups")
+    assert row["se"] == pytest.approx(math.sqrt(313 / 5184 * 4 / 3 + 1 / 7776 * 3 / 2), abs=1e-12)
+
+
+def test_null_floor_when_a_side_is_all_alike() -> None:
+    """School s1 answers all 0: its design variance is 0, so the SE is floored by the null variance.
+
+    s1 (h1, h2: 7 rows, w = 2): W = 14, Σw² = 28; rest (h3, h4): W = 14, Y = 9, Σw² = 4·6.25 + 2·4 = 33.
+    Pooled R₀ = 9/28, σ₀² = R₀(1 − R₀) = 9/28·19/28; null var = σ₀² (28/14² + 33/14²).
+    Design var (no fpc): s1 0; rest h3: z = 2.5(y − 9/14)/14 on 0, 1, 1, 0 → (Σz² − (Σz)²/4)·4/3, h4: 0.
+    """
+    rows = [(*r[:6], 0.0) if r[0] == "s1" else r for r in HAND]
+    table = council_comparisons(prepare_design(hand_frame(rows), ["y"], []))
+    row = _row(table, family="school:s1:vs_rest_of_council")
+    null = 9 / 28 * 19 / 28 * (28 + 33) / 14**2
+    z = np.array([0, 1, 1, 0]) - 9 / 14
+    design = (np.sum((2.5 * z / 14) ** 2) - np.sum(2.5 * z / 14) ** 2 / 4) * 4 / 3
+    assert design < null
+    assert row["se"] == pytest.approx(math.sqrt(null), abs=1e-12)
+    wald = council_comparisons(prepare_design(hand_frame(rows), ["y"], []), null_floor=False)
+    assert _row(wald, family="school:s1:vs_rest_of_council")["se"] == pytest.approx(
+        math.sqrt(design), abs=1e-12
+    )

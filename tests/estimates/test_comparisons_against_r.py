@@ -1,7 +1,9 @@
-"""Every comparison agrees with R's survey package (svyby covmat + svycontrast, degf) to 1e-6.
+"""Every comparison's design (Wald) SE agrees with R's survey package (svyby covmat + svycontrast, degf) to 1e-6.
 
-The census design of tests/estimates/comparisons_sample.py: strata = weighting cells nested in schools,
-some holding both sexes (so girls and boys share strata and the covariance counts), one census cell.
+The census design of tests/estimates/comparisons_sample.py, with and without the fpc: strata = weighting
+cells, some holding both sexes (girls and boys share strata) and some pooling several schools (a school and
+the rest of its council share a stratum), one census school. The null floor of the SE is checked by hand in
+test_comparisons.py; here `null_floor=False`.
 """
 
 from __future__ import annotations
@@ -28,32 +30,33 @@ KEYS = [
 ]
 
 
-def _r_reference(folder: Path, pupils: pl.DataFrame) -> pl.DataFrame:
-    """Run comparisons_reference.R on the sample and read its comparisons back."""
+def _r_reference(folder: Path, pupils: pl.DataFrame, mode: str) -> pl.DataFrame:
+    """Run comparisons_reference.R on the sample (mode 'fpc' or 'nofpc') and read its comparisons back."""
     pupils.write_csv(folder / "pupils.csv")
     rule_pairs(pupils).write_csv(folder / "pairs.csv")
     out = folder / "r.csv"
     done = subprocess.run(
-        ["Rscript", str(R_SCRIPT), str(folder / "pupils.csv"), str(folder / "pairs.csv"), str(out)],
+        ["Rscript", str(R_SCRIPT), str(folder / "pupils.csv"), str(folder / "pairs.csv"), str(out), mode],
         capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     return pl.read_csv(out, schema_overrides={k: pl.String for k in KEYS})
 
 
-@pytest.fixture(scope="module")
-def compared(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
+@pytest.fixture(scope="module", params=["nofpc", "fpc"])
+def compared(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
     """Ours (both councils, each with the wave-wide design) joined to R's on the comparison keys."""
+    fpc = request.param == "fpc"
     if shutil.which("Rscript") is None:
         pytest.fail("Rscript not found: install Debian packages r-base-core r-cran-survey (make test does)")
     pupils = census_sample()
     designs = {
-        la: prepare_design(pupils.filter(pl.col("la_code") == la), INDICATORS)
+        la: prepare_design(pupils.filter(pl.col("la_code") == la), INDICATORS, fpc=fpc)
         for la in sorted(pupils["la_code"].unique())
     }
     wave = combine(list(designs.values()))
-    ours = pl.concat([council_comparisons(d, wave) for d in designs.values()])
-    theirs = _r_reference(tmp_path_factory.mktemp("r_comparisons"), pupils)
+    ours = pl.concat([council_comparisons(d, wave, null_floor=False) for d in designs.values()])
+    theirs = _r_reference(tmp_path_factory.mktemp("r_comparisons"), pupils, request.param)
     return ours.join(theirs, on=KEYS, how="full", suffix="_r", coalesce=True)
 
 

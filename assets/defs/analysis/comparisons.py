@@ -1,16 +1,23 @@
 """Analysis zone: every comparison a report may state, as a test with false-discovery control (docs/tables.md)."""
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import polars as pl
 
-from assets.partitions import every_council_of_wave, wave_and_council, wave_council_partitions
+from assets.partitions import (
+    earlier_waves_dep,
+    every_council_of_wave,
+    wave_and_council,
+    wave_council_partitions,
+)
 from assets.resources import RcsSettings
 from assets.tables import write_table
 from rcs_pipeline.estimates.comparisons import (
     DESIGN_COLUMNS,
+    Design,
     combine,
     council_comparisons,
     prepare_design,
@@ -29,14 +36,29 @@ def _indicators(columns: list[str]) -> list[str]:
     return [i for i in catalogue["indicator_id"] if f"ind_{i}" in columns]
 
 
-def _earlier_estimates(layout: RcsHome, wave: str, la_code: str) -> dict[str, pl.DataFrame]:
-    """This council's `estimates` of every earlier wave that has them (read from disk, as the trend always was)."""
-    folder = layout.root / "analysis" / "estimates"
+def _pupils(path: Path, indicators: list[str]) -> pl.DataFrame:
+    """The design columns and indicators of one pupil_scores file (an indicator it lacks: all missing)."""
+    present = pl.read_parquet_schema(path)
+    columns = [c for c in (*DESIGN_COLUMNS, *(f"ind_{i}" for i in indicators)) if c in present]
+    frame = pl.read_parquet(path, columns=columns)
+    return frame.with_columns(
+        pl.lit(None, pl.Float64).alias(f"ind_{i}") for i in indicators if f"ind_{i}" not in present
+    )
+
+
+def _earlier_designs(layout: RcsHome, wave: str, la_code: str, indicators: list[str]) -> dict[str, Design]:
+    """This council's design in every earlier wave with pupil_scores on disk (read directly, so a corrected
+    earlier wave is picked up; the dependency on those waves' estimates, made from them, marks this stale)."""
+    folder = layout.root / "analysis" / "pupil_scores"
     if not folder.is_dir():
         return {}
     waves = sorted(p.name for p in folder.iterdir() if p.is_dir() and is_wave(p.name) and p.name < wave)
-    paths = {w: layout.table("analysis", "estimates", w, la_code) for w in waves}
-    return {w: read_parquet(p) for w, p in paths.items() if p.exists()}
+    paths = {w: layout.table("analysis", "pupil_scores", w, la_code) for w in waves}
+    return {
+        w: prepare_design(_pupils(p, indicators), indicators, breakdowns=())
+        for w, p in paths.items()
+        if p.exists()
+    }
 
 
 def _summary(table: pl.DataFrame) -> dict[str, Any]:
@@ -66,15 +88,21 @@ def _summary(table: pl.DataFrame) -> dict[str, Any]:
 
 @dg.asset(
     group_name="analysis",
-    deps=[dg.AssetDep("pupil_scores", partition_mapping=every_council_of_wave), "estimates"],
+    # estimates of this wave and of the council's earlier waves (the trend reads those waves' pupil_scores, from
+    # which their estimates are made): a corrected earlier wave makes it stale
+    deps=[
+        dg.AssetDep("pupil_scores", partition_mapping=every_council_of_wave),
+        earlier_waves_dep("estimates"),
+    ],
     partitions_def=wave_council_partitions,
     kinds={"numpy", "polars", "parquet"},
     code_version="1",
     description="Every comparison a report may state, as a test: each school and cluster against the rest of "
     "its council, the council against the rest of the wave's councils, girls vs boys, SIMD 1 vs 5 and each "
     "equality group vs the rest (council and clusters), and each geography against its earlier waves. "
-    "Difference, design SE (census design: strata = weighting cells, fpc = cell roll), df, two-sided t p-value, "
-    "Benjamini-Hochberg adjusted p within each report's family, direction (docs/methods/estimates.md).",
+    "Difference, SE (design SE with strata = weighting cells, no fpc, floored by the SE under no difference), "
+    "df, two-sided t p-value, Benjamini-Hochberg adjusted p within each report's family, direction "
+    "(docs/methods/estimates.md, Comparisons).",
 )
 def comparisons(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Test every comparison of the partition's council (pupil indicators; the wave's other councils as rest)."""
@@ -83,17 +111,14 @@ def comparisons(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.
     own = read_parquet(layout.table("analysis", "pupil_scores", wave, la_code))
     indicators = _indicators(own.columns)
     design = prepare_design(own, indicators)
-    columns = [*DESIGN_COLUMNS, *(f"ind_{i}" for i in indicators)]
     others = [p for p in layout.wave_tables("analysis", "pupil_scores", wave) if p.stem != la_code]
     wave_designs = [design] + [
-        prepare_design(pl.read_parquet(p, columns=columns), indicators, breakdowns=(), levels=("council",))
-        for p in others
+        prepare_design(_pupils(p, indicators), indicators, breakdowns=(), levels=("council",)) for p in others
     ]
     table = council_comparisons(
         design,
         combine(wave_designs) if others else None,
-        read_parquet(layout.table("analysis", "estimates", wave, la_code)),
-        _earlier_estimates(layout, wave, la_code),
+        _earlier_designs(layout, wave, la_code, indicators),
         min_n=settings.min_group,
     )
     context.log.info(
