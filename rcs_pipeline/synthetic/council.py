@@ -292,9 +292,52 @@ def _admin_extract(children: pl.DataFrame, schools: SchoolTable, profile: Counci
     return frame[perm], truth
 
 
+@dataclass(frozen=True)
+class Population:
+    """One council's children in one wave: schools, roll, pupils P5-S4 (traits, refs), who answers, parents 0-8."""
+
+    schools: SchoolTable
+    roll: np.ndarray
+    pupils: pl.DataFrame
+    responded: np.ndarray
+    parents: pl.DataFrame
+
+
 def synthesise_council(profile: CouncilProfile, council_number: int, wave: str, parent_fraction: float,
                        rng: np.random.Generator) -> CouncilDelivery:
     """Every delivery frame of one council for one wave, with the ground truth linking them."""
+    population = base_population(profile, council_number, wave, parent_fraction, rng)
+    return survey_council(population, profile, wave, rng)
+
+
+def response_draw(pupils: pl.DataFrame, schools: SchoolTable, rng: np.random.Generator) -> np.ndarray:
+    """Which pupils answer the survey (response model of effects.RESPONSE_MODEL)."""
+    rm = effects.RESPONSE_MODEL
+    school = pupils["school"].to_numpy()
+    lin = (logit(rm["base_rate"]) + rm["simd_per_decile_logit"] * (pupils["simd_decile"].to_numpy() - 5.5)
+           + rm["looked_after_logit"] * pupils["looked_after"].to_numpy()
+           + rm["special_school_logit"] * pupils["special_school"].to_numpy()
+           + rm["school_sd_logit"] * schools.response_effect[school])
+    return rng.random(school.size) < expit(lin)
+
+
+def draw_parents(profile: CouncilProfile, schools: SchoolTable, roll: np.ndarray, parent_fraction: float,
+                 year: int, first_id: int, rng: np.random.Generator) -> pl.DataFrame:
+    """Children 0-8 of the parents interviewed in one wave (no references yet), numbered from first_id."""
+    n_parents = max(1, round(parent_fraction * profile.pupils_p5s4))
+    p_school, area_school, p_stage, p_male, dates = _parent_children(profile, schools, roll, n_parents, year, rng)
+    parents = draw_traits(area_school, p_stage, p_male, schools, profile, rng)
+    age = _age_years(dates[0], dates[1])
+    return parents.with_columns(
+        pl.Series("child_id", np.arange(n_parents, dtype=np.int64) + first_id),
+        pl.Series("school", p_school), pl.Series("stage_index", p_stage), pl.Series("male", p_male),
+        pl.Series("dob", dates[0]), pl.Series("child_age", np.clip(age, 0, 8).astype(np.int8)),
+    )
+
+
+def base_population(profile: CouncilProfile, council_number: int, wave: str, parent_fraction: float,
+                    rng: np.random.Generator) -> Population:
+    """The council's schools, roll and children in the first wave it is surveyed (the random draws in order)."""
     year = wave_year(wave)
     schools = build_schools(profile, council_number, rng)
     roll = build_roll(profile, schools, rng)
@@ -304,26 +347,21 @@ def synthesise_council(profile: CouncilProfile, council_number: int, wave: str, 
         pl.Series("school", school), pl.Series("stage_index", stage), pl.Series("male", male),
         pl.Series("dob", cohort_dob(stage, year, rng)),
     )
-    rm = effects.RESPONSE_MODEL
-    lin = (logit(rm["base_rate"]) + rm["simd_per_decile_logit"] * (pupils["simd_decile"].to_numpy() - 5.5)
-           + rm["looked_after_logit"] * pupils["looked_after"].to_numpy()
-           + rm["special_school_logit"] * pupils["special_school"].to_numpy()
-           + rm["school_sd_logit"] * schools.response_effect[school])
-    responded = rng.random(school.size) < expit(lin)
-
-    n_parents = max(1, round(parent_fraction * profile.pupils_p5s4))
-    p_school, area_school, p_stage, p_male, dates = _parent_children(profile, schools, roll, n_parents, year, rng)
-    parents = draw_traits(area_school, p_stage, p_male, schools, profile, rng)
-    age = _age_years(dates[0], dates[1])
-    parents = parents.with_columns(
-        pl.Series("child_id", np.arange(n_parents, dtype=np.int64) + school.size),
-        pl.Series("school", p_school), pl.Series("stage_index", p_stage), pl.Series("male", p_male),
-        pl.Series("dob", dates[0]), pl.Series("child_age", np.clip(age, 0, 8).astype(np.int8)),
-    )
-    refs = pupil_refs(school.size + n_parents, rng)
+    responded = response_draw(pupils, schools, rng)
+    parents = draw_parents(profile, schools, roll, parent_fraction, year, school.size, rng)
+    refs = pupil_refs(school.size + parents.height, rng)
     pupils = pupils.with_columns(refs.slice(0, school.size).alias("pupil_ref"))
     parents = parents.with_columns(refs.slice(school.size).alias("pupil_ref"))
+    return Population(schools, roll, pupils, responded, parents)
 
+
+def survey_council(population: Population, profile: CouncilProfile, wave: str,
+                   rng: np.random.Generator) -> CouncilDelivery:
+    """The delivery of one wave from its population: survey files, admin extract, schools, roll and truth."""
+    year = wave_year(wave)
+    schools, roll, pupils, parents = population.schools, population.roll, population.pupils, population.parents
+    responded = population.responded
+    school, stage, male = (pupils[c].to_numpy() for c in ("school", "stage_index", "male"))
     school_dates = _fieldwork_dates(schools.sector.size, year, rng)
     cell = (school * len(STAGES) + stage) * 2 + male
     answered = np.bincount(cell[responded], minlength=roll.size)

@@ -19,7 +19,8 @@ from rcs_pipeline.deliveries import complete_deliveries
     description=(
         "Every night at 01:30 (UK time), re-materialise only the (wave, council) partitions whose delivery "
         "changed, whose assets' code versions changed, or whose all-councils comparator is older than another "
-        "council's inputs. A quiet night requests nothing."
+        "council's inputs, and, for a council's later waves whose trend is older than a corrected earlier wave, only "
+        "the trend (comparisons) and what depends on it. A quiet night requests nothing."
     ),
 )
 def nightly_wave_refresh_schedule(
@@ -33,7 +34,15 @@ def nightly_wave_refresh_schedule(
     return [
         dg.RunRequest(
             partition_key=str(partition_key(s.wave, s.la_code)),
-            tags={"rcs/wave": s.wave, "rcs/la_code": s.la_code, "rcs/trigger": "nightly", "rcs/reason": s.reason},
+            asset_selection=list(s.assets)
+            if s.assets
+            else None,  # a cascade re-runs the trend and below only
+            tags={
+                "rcs/wave": s.wave,
+                "rcs/la_code": s.la_code,
+                "rcs/trigger": "nightly",
+                "rcs/reason": s.reason,
+            },
         )
         for s in stale
     ]
