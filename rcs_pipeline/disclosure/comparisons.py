@@ -65,8 +65,11 @@ PUBLISHED_COMPARISON_SCHEMA: dict[str, pl.DataType] = {
     "direction": S,
     "test_status": S,
     "suppressed": pl.Boolean(),
+    "reliability": S,
+    "reference_reliability": S,
 }
-"""`published_comparisons` (the output)."""
+"""`published_comparisons` (the output); `reliability` / `reference_reliability` copy the published estimates'
+flag of each side ('low' or null; null for a `rest` side), so a report prints [u] beside the value."""
 REST_REFERENCES = ("rest_of_council", "rest_of_wave", "rest")
 NOT_PUBLISHED = "not_published"
 SHOWN, WITHHELD, ABSENT = 0, 1, 2
@@ -93,6 +96,7 @@ def figure_states(published: pl.DataFrame, wave: str = "") -> pl.DataFrame:
         pl.col("n").cast(I64),
         pl.col("value").cast(F64),
         pl.when(shown).then(pl.lit(SHOWN)).otherwise(pl.lit(WITHHELD)).cast(pl.Int8).alias("state"),
+        (pl.col("reliability") if "reliability" in published.columns else pl.lit(None)).cast(S).alias("rel"),
     )
 
 
@@ -168,7 +172,7 @@ def publish_comparisons(
         ]
     )
     own = figures.filter(pl.col("fig_wave") == "").drop("fig_wave")
-    side_a = own.rename({"n": "a_n", "value": "a_value", "state": "a_state"})
+    side_a = own.rename({"n": "a_n", "value": "a_value", "state": "a_state", "rel": "a_rel"})
     side_b = figures.rename(
         {
             "fig_wave": "ref_wave",
@@ -180,6 +184,7 @@ def publish_comparisons(
             "n": "b_n",
             "value": "b_value",
             "state": "b_state",
+            "rel": "b_rel",
         }
     )
     framed = (
@@ -223,4 +228,6 @@ def publish_comparisons(
         .then(pl.lit(NOT_PUBLISHED))
         .alias("test_status"),
         (pl.col("state") == WITHHELD).alias("suppressed"),
+        pl.when(shown).then(pl.col("a_rel")).alias("reliability"),
+        pl.when(shown & ~rest_side).then(pl.col("b_rel")).alias("reference_reliability"),
     ).sort(COMPARISON_KEYS)

@@ -24,6 +24,7 @@ from rcs_pipeline.reports.catalogue import (
 )
 from rcs_pipeline.reports.column_widths import column_widths
 from rcs_pipeline.reports.formatting import (
+    SYMBOL_LOW_RELIABILITY,
     SYMBOL_NOT_APPLICABLE,
     SYMBOL_NOT_AVAILABLE,
     SYMBOL_SUPPRESSED,
@@ -578,9 +579,18 @@ def claim_sentence(label: IndicatorLabel, row: dict | None, first: str, second: 
     if not significant(row):
         return None
     assert row is not None
-    a, b = format_value(row["estimate"], row["unit"]), format_value(row["reference_estimate"], row["unit"])
+    a, b = sides(row)
     survey = SURVEY_OF.get(label.instrument, "pupils")
     return f"{label.label} ({survey}): {row['direction']} {first} ({a}) than {second} ({b})."
+
+
+def sides(row: dict) -> tuple[str, str]:
+    """A published comparison's two values as printed, with [u] beside a side of low reliability."""
+    out = []
+    for value, flag in (("estimate", "reliability"), ("reference_estimate", "reference_reliability")):
+        text = format_value(row[value], row["unit"])
+        out.append(f"{text} {SYMBOL_LOW_RELIABILITY}" if row.get(flag) == "low" else text)
+    return out[0], out[1]
 
 
 def trend_sentence(label: IndicatorLabel, row: dict | None, wave: str) -> str | None:
@@ -589,7 +599,7 @@ def trend_sentence(label: IndicatorLabel, row: dict | None, wave: str) -> str | 
         return None
     assert row is not None
     word = "rose" if row["direction"] == "higher" else "fell"
-    a, b = format_value(row["estimate"], row["unit"]), format_value(row["reference_estimate"], row["unit"])
+    a, b = sides(row)
     survey = SURVEY_OF.get(label.instrument, "pupils")
     return f"{label.label} ({survey}): {word} from {b} in {row['reference']} to {a} in {wave}."
 

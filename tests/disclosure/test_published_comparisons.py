@@ -400,3 +400,27 @@ def test_the_asset_publishes_a_councils_comparisons_beside_its_published_estimat
     assert out[("wave_vs_wave", LA, "all", "2013-14")]["reference_estimate"] == 30.0
     meta = result.get_asset_materialization_events()[0].step_materialization_data.materialization.metadata
     assert (meta["rows_withheld"].value, meta["rows_stating_a_difference"].value) == (1, 2)
+
+
+def test_each_sides_reliability_is_carried_except_for_a_rest_side():
+    rows = [{**r, "reliability": "low" if r["breakdown_value"] == "M" else None} for r in COUNCIL_ROWS]
+    comps = comparisons(
+        [
+            comparison("group_vs_group", "council", LA, "sex", "F", "M", 0.46, 0.34),
+            comparison("group_vs_rest", "council", LA, "simd_quintile", "1", "rest", 0.31, 0.335),
+        ]
+    )
+    out = by_key(
+        publish_comparisons(
+            comps,
+            published(rows).with_columns(reliability=pl.Series([r["reliability"] for r in rows])),
+            published([]),
+            {},
+            LA,
+        )
+    )
+    assert (
+        out[("group_vs_group", LA, "F", "M")]["reliability"],
+        out[("group_vs_group", LA, "F", "M")]["reference_reliability"],
+    ) == (None, "low")
+    assert out[("group_vs_rest", LA, "1", "rest")]["reference_reliability"] is None

@@ -19,7 +19,7 @@ FURNITURE = (
     re.compile(r"^Data version [0-9a-f]+ Page \d+ of \d+$"),
 )
 SURVEY = r"(?P<survey>secondary pupils|primary pupils|pupils|parents)"
-VALUE = r"-?\d+(?:\.\d)?%?"
+VALUE = r"-?\d+(?:\.\d)?%?(?: \[u\])?"
 CLAIM = re.compile(
     SURVEY + r"\): (?P<word>higher|lower) (?P<first>(?:in|among) .+?) \((?P<a>" + VALUE + r")\) than "
     r"(?P<second>(?:in|among) .+?) \((?P<b>" + VALUE + r")\)\."

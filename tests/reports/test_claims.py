@@ -69,8 +69,13 @@ def assert_states_the_row(claim: Claim, row: dict | None, word: str) -> None:
     assert row is not None, f"no published comparison for {claim}"
     assert not row["suppressed"], f"claim rests on a withheld comparison: {claim}"
     assert row["direction"] == word, f"the table says {row['direction']!r} where the report says {claim}"
-    assert claim.a == format_value(row["estimate"], row["unit"])
-    assert claim.b == format_value(row["reference_estimate"], row["unit"])
+    unreliable = {
+        side: " [u]" if row[side] == "low" else "" for side in ("reliability", "reference_reliability")
+    }
+    assert claim.a == format_value(row["estimate"], row["unit"]) + unreliable["reliability"]
+    assert (
+        claim.b == format_value(row["reference_estimate"], row["unit"]) + unreliable["reference_reliability"]
+    )
 
 
 def test_every_claimed_difference_is_a_significant_published_comparison(tested_built, tested):
@@ -184,6 +189,11 @@ def nothing_withheld(tables: PublishedTables) -> PublishedTables:
     estimates = estimates.with_columns(
         [pl.when(planted).then(None).otherwise(pl.col(c)).alias(c) for c in ("ci_low", "ci_high")]
     )
+    council = (pl.col("geography_level") == "council") & (pl.col("breakdown") == "all")
+    first = estimates.filter(council & (pl.col("unit") == "percent"))["indicator_id"][0]
+    estimates = estimates.with_columns(  # one low-reliability value, printed with [u]
+        reliability=pl.when(council & (pl.col("indicator_id") == first)).then(pl.lit("low"))
+    )
     return with_sample_comparisons(
         replace(
             tables,
@@ -234,6 +244,21 @@ def test_a_missing_interval_is_found_by_the_read_back_and_never_printed_as_withh
         and not re.fullmatch(r"-?[\d.]+ to -?[\d.]+", interval)
     ]
     assert len(missing) == 1 and missing[0][2] == "[x]", missing
+
+
+def test_a_low_reliability_value_prints_u_beside_it_with_its_interval(unwithheld_built):
+    """The one value flagged low reliability prints '[u]' beside it (and keeps its interval); [u] is explained."""
+    out, _, _ = unwithheld_built
+    flagged = [
+        (value, interval)
+        for value, interval in interval_cells(out / "council_report.pdf")
+        if value.endswith(" [u]")
+    ]
+    assert (
+        flagged and len(set(flagged)) == 1
+    )  # the one flagged value (its table may be printed in two chapters)
+    assert re.fullmatch(r"\d+% \[u\]", flagged[0][0]) and re.fullmatch(r"\d+ to \d+", flagged[0][1])
+    assert "[u] low reliability" in report_text(out / "council_report.pdf")
 
 
 def test_a_one_council_wave_makes_no_comparison_with_other_councils(tmp_path: Path):
