@@ -81,7 +81,13 @@ def audit_metadata(audit: AuditResult, breaches: int) -> dict[str, Any]:
         "failures": len(audit.failures),
         "primary_rule_breaches": breaches,
         "lp_solves": audit.lp_solves,
-        "first_failures": dg.MetadataValue.json([f.__dict__ for f in audit.failures[:20]]),
+        # widths only: a failure's bounds would put a suppressed count into Dagster's event log
+        "first_failures": dg.MetadataValue.json(
+            [
+                {"var": f.var, "kind": f.kind, "values_possible": f.high - f.low + 1}
+                for f in audit.failures[:20]
+            ]
+        ),
     }
 
 
@@ -162,6 +168,8 @@ def publish_council_tables(context: dg.AssetExecutionContext, settings: RcsSetti
             description=summary,
             metadata={**audit_metadata(audit, breaches), "summary": summary},
         )
+    if not passed:  # the step's failure message (rcs run, the UI's run view) says what the audit found
+        raise dg.Failure(description=f"published tables audit: {summary}", allow_retries=False)
 
 
 def _materialise(
@@ -221,6 +229,8 @@ def published_comparator_estimates(context: dg.AssetExecutionContext, settings: 
         description=summary,
         metadata={**audit_metadata(audit, breaches), "summary": summary, **comparator_metadata(result)},
     )
+    if not (audit.passed and breaches == 0):  # the step's failure message says what the audit found
+        raise dg.Failure(description=f"{name}_audit: {summary}", allow_retries=False)
 
 
 def read_published_councils(home: RcsHome, wave: str) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
