@@ -3,7 +3,10 @@
 Builds a pupil_scores-like frame of that size synthetically (the real catalogue's pupil indicators, breakdowns,
 schools in clusters, weights), then times the per-council estimates (all 32 councils' designs, council /
 cluster / school levels, in a single call: harder than the 32 per-council runs the assets make), the wave-wide
-comparator, and the three-circles and response-rate tables council by council (as their assets run).
+comparator, the three-circles and response-rate tables council by council (as their assets run), and the
+comparisons: every council's design, the wave design, every council's tests, and one partition of the
+`comparisons` asset for the largest council as it runs (its own design plus the other 31 councils' council-level
+designs).
 CPU seconds are printed beside wall seconds because the machine may be shared. Usage: python benchmarks/bench_estimates.py [pupils] [threads]
 """
 
@@ -18,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from rcs_pipeline.estimates import estimate_comparator, estimate_indicators
+from rcs_pipeline.estimates.comparisons import combine, council_comparisons, prepare_design
 from rcs_pipeline.estimates.response_rates import response_rates
 from rcs_pipeline.estimates.three_circles import three_circles
 from rcs_pipeline.indicators import load_catalogue
@@ -28,9 +32,16 @@ COUNCILS = 32
 NEEDS = ["need_sdq_high", "need_emotional_very_high", "need_conduct_very_high", "need_low_wemwbs", "need_any"]
 SERVICES = ["service_looked_after", "service_child_protection", "service_asn", "service_fsm", "service_any"]
 PREVALENCE = {
-    "need_sdq_high": 0.2, "need_emotional_very_high": 0.1, "need_conduct_very_high": 0.08, "need_low_wemwbs": 0.15,
-    "need_any": 0.35, "service_looked_after": 0.015, "service_child_protection": 0.004, "service_asn": 0.3,
-    "service_fsm": 0.17, "service_any": 0.4,
+    "need_sdq_high": 0.2,
+    "need_emotional_very_high": 0.1,
+    "need_conduct_very_high": 0.08,
+    "need_low_wemwbs": 0.15,
+    "need_any": 0.35,
+    "service_looked_after": 0.015,
+    "service_child_protection": 0.004,
+    "service_asn": 0.3,
+    "service_fsm": 0.17,
+    "service_any": 0.4,
 }
 """Share of pupils with each need and service flag, near the generator's (issue 2) prevalences."""
 
@@ -145,6 +156,39 @@ def council_response_rates(pupils: pl.DataFrame, schools: pl.DataFrame, roll: pl
     return response_rates(pupils, own, roll.filter(pl.col("seed_code").is_in(own["seed_code"].implode())))
 
 
+class Tables(list):
+    """A list of frames with a total row count (so `timed` can print the comparisons' steps)."""
+
+    @property
+    def height(self) -> int:
+        """Rows over the frames (designs count as 0)."""
+        return sum(getattr(x, "height", 0) for x in self)
+
+
+def council_designs(pupils: pl.DataFrame, ids: list[str]) -> Tables:
+    """Each council's census design (council, cluster, school levels, the rules' breakdowns)."""
+    return Tables(prepare_design(part, ids) for _, part in pupils.group_by("la_code", maintain_order=True))
+
+
+def all_comparisons(designs: list, ids: list[str]) -> Tables:
+    """Every council's comparisons (areas, groups, against the rest of the wave), min_group 20."""
+    wave = combine(designs)
+    return Tables(council_comparisons(d, wave, min_n=20) for d in designs)
+
+
+def largest_partition(pupils: pl.DataFrame, ids: list[str]) -> Tables:
+    """One run of the `comparisons` asset for the largest council: its design, the other councils' council-level
+    designs (the rest of the wave), its tests."""
+    largest = pupils.group_by("la_code").len().sort("len")["la_code"][-1]
+    own = prepare_design(pupils.filter(pl.col("la_code") == largest), ids)
+    others = [
+        prepare_design(part, ids, breakdowns=(), levels=("council",))
+        for (la,), part in pupils.group_by("la_code", maintain_order=True)
+        if la != largest
+    ]
+    return Tables([council_comparisons(own, combine([own, *others]), min_n=20)])
+
+
 def main() -> None:
     """Build the national frame and time every estimate table."""
     target = int(sys.argv[1]) if len(sys.argv) > 1 else 450_000
@@ -161,6 +205,11 @@ def main() -> None:
     timed("comparator_estimates (wave-wide)", estimate_comparator, pupils, types, threads=threads)
     timed("three_circles (per council, as the asset)", per_council, pupils, three_circles, NEEDS, SERVICES)
     timed("response_rates (per council)", per_council, pupils, council_response_rates, schools, roll)
+    ids = list(types)
+    designs = timed("comparisons: 32 council designs", council_designs, pupils, ids)
+    timed("comparisons: tests of 32 councils", all_comparisons, designs, ids)
+    del designs
+    timed("comparisons: 1 asset run (largest)", largest_partition, pupils, ids)
     print(
         f"{'total':<36} wall {time.perf_counter() - total:7.1f} s  cpu {cpu_seconds() - total_cpu:7.1f} s"
         f"  peak RSS {peak_rss_mb():,.0f} MB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
