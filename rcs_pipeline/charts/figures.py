@@ -400,8 +400,16 @@ def _draw_stacked_bar(
     return figure
 
 
+def _draw_series_panels(*args: object) -> Figure:
+    """The figure of `rcs_pipeline.charts.series.series_panels` (imported here, so pool workers find it)."""
+    from rcs_pipeline.charts.series import draw_series_panels
+
+    return draw_series_panels(*args)
+
+
 DRAWINGS: dict[str, Callable[..., Figure]] = {
     "dot_panels": _draw_dot_panels,
     "stacked_bar": _draw_stacked_bar,
+    "series_panels": _draw_series_panels,
 }
 """The charts `draw_chart` can draw, by name (a name and arguments travel to a pool worker, a function may not)."""

@@ -1,9 +1,10 @@
 """The published (disclosure-controlled) tables a council's reports are made from, and their data version.
 
 Reports read nothing else: `published_*` tables of the council and wave (the all-councils comparator and the
-tested comparisons among them), the previous wave's published estimates of the same council when there is
-one, how many councils of the wave have published estimates, and school and cluster NAMES from the landing
-`schools` table (names only, no statistics).
+tested comparisons among them, the journeys of children followed from earlier waves), the published estimates
+of every earlier wave of the same council (never an unsuppressed table), how many councils of the wave have
+published estimates, and school and cluster NAMES from the landing `schools` table of this and earlier waves
+(names only, no statistics).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field, fields, replace
 import polars as pl
 
 from rcs_pipeline.disclosure.comparisons import PUBLISHED_COMPARISON_SCHEMA
-from rcs_pipeline.paths import RcsHome
+from rcs_pipeline.paths import RcsHome, is_wave
 
 ESTIMATE_SCHEMA: dict[str, pl.DataType] = {
     "indicator_id": pl.String(),
@@ -75,6 +76,30 @@ SCHOOLS_SCHEMA: dict[str, pl.DataType] = {
     "asg_code": pl.String(),
     "asg_name": pl.String(),
 }
+HISTORY_SCHEMA: dict[str, pl.DataType] = {"wave": pl.String(), **ESTIMATE_SCHEMA}
+"""Earlier waves' PUBLISHED estimates of the council (every level), one `wave` column added."""
+HISTORY_SCHOOLS_SCHEMA: dict[str, pl.DataType] = {"wave": pl.String(), **SCHOOLS_SCHEMA}
+"""Earlier waves' school names, codes and clusters (landing `schools`, names only), one `wave` column added."""
+JOURNEYS_SCHEMA: dict[str, pl.DataType] = {
+    "journey_table": pl.String(),
+    "from_wave": pl.String(),
+    "to_wave": pl.String(),
+    "measure": pl.String(),
+    "outcome": pl.String(),
+    "breakdown": pl.String(),
+    "breakdown_value": pl.String(),
+    "unit": pl.String(),
+    "n": pl.Int64(),
+    "count": pl.Int64(),
+    "estimate": pl.Float64(),
+    "ci_low": pl.Float64(),
+    "ci_high": pl.Float64(),
+    "reference_n": pl.Int64(),
+    "reference_estimate": pl.Float64(),
+    "suppressed": pl.Boolean(),
+    "pupil_ref_stable": pl.Boolean(),
+}
+"""published_journeys: children linked in an earlier wave and this one, disclosure-controlled (docs/methods/journeys.md)."""
 
 
 def empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -109,6 +134,9 @@ class PublishedTables:
     comparisons: pl.DataFrame = field(default_factory=lambda: empty(COMPARISONS_SCHEMA))
     councils_in_wave: int | None = None
     """Councils of the wave with published estimates (None when not known): 1 means no all-councils comparison."""
+    history: pl.DataFrame = field(default_factory=lambda: empty(HISTORY_SCHEMA))
+    history_schools: pl.DataFrame = field(default_factory=lambda: empty(HISTORY_SCHOOLS_SCHEMA))
+    journeys: pl.DataFrame = field(default_factory=lambda: empty(JOURNEYS_SCHEMA))
 
     def conformed(self) -> PublishedTables:
         """The same tables reduced to the published contract's columns and types."""
@@ -122,6 +150,9 @@ class PublishedTables:
             previous=conform(self.previous, ESTIMATE_SCHEMA),
             schools=conform(self.schools, SCHOOLS_SCHEMA),
             comparisons=conform(self.comparisons, COMPARISONS_SCHEMA),
+            history=conform(self.history, HISTORY_SCHEMA),
+            history_schools=conform(self.history_schools, HISTORY_SCHOOLS_SCHEMA),
+            journeys=conform(self.journeys, JOURNEYS_SCHEMA),
         )
 
     def frames(self) -> dict[str, pl.DataFrame]:
@@ -164,6 +195,29 @@ def previous_wave_of(home: RcsHome, wave: str, la_code: str) -> str | None:
     return earlier[-1] if earlier else None
 
 
+def earlier_waves_of(home: RcsHome, wave: str, la_code: str) -> list[str]:
+    """Every earlier wave with published estimates for this council, oldest first."""
+    folder = home.root / "published" / "published_estimates"
+    if not folder.exists():
+        return []
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_dir() and is_wave(p.name) and p.name < wave and (p / f"{la_code}.parquet").exists()
+    )
+
+
+def _history(home: RcsHome, waves: list[str], la_code: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Earlier waves' published estimates and landing school names of the council, each with a `wave` column."""
+    estimates, schools = [empty(HISTORY_SCHEMA)], [empty(HISTORY_SCHOOLS_SCHEMA)]
+    for earlier in waves:
+        frame = _read(home.table("published", "published_estimates", earlier, la_code), ESTIMATE_SCHEMA)
+        estimates.append(conform(frame.with_columns(wave=pl.lit(earlier)), HISTORY_SCHEMA))
+        names = _read(home.table("landing", "schools", earlier, la_code), SCHOOLS_SCHEMA)
+        schools.append(conform(names.with_columns(wave=pl.lit(earlier)), HISTORY_SCHOOLS_SCHEMA))
+    return pl.concat(estimates), pl.concat(schools)
+
+
 def _read(path, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """A published table conformed to its schema, or an empty one when the file does not exist."""
     return conform(pl.read_parquet(path), schema) if path.exists() else empty(schema)
@@ -172,6 +226,7 @@ def _read(path, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 def load_published(home: RcsHome, wave: str, la_code: str) -> PublishedTables:
     """Read one council's published tables for a wave (plus comparator, previous wave and school names)."""
     previous = previous_wave_of(home, wave, la_code)
+    history, history_schools = _history(home, earlier_waves_of(home, wave, la_code), la_code)
     schools_path = home.table("landing", "schools", wave, la_code)
     schools = _read(schools_path, SCHOOLS_SCHEMA)
     return PublishedTables(
@@ -201,4 +256,7 @@ def load_published(home: RcsHome, wave: str, la_code: str) -> PublishedTables:
             home.table("published", "published_comparisons", wave, la_code), COMPARISONS_SCHEMA
         ),
         councils_in_wave=len(home.wave_tables("published", "published_estimates", wave)),
+        history=history,
+        history_schools=history_schools,
+        journeys=_read(home.table("published", "published_journeys", wave, la_code), JOURNEYS_SCHEMA),
     )
