@@ -1,23 +1,23 @@
-"""Every comparison a report may state, as a test: difference, design SE, t test, Benjamini-Hochberg within its family.
+"""Every comparison a report may state, as a test: difference, SE, t test, Benjamini-Hochberg within its family.
 
-The census design (docs/methods/estimates.md): strata = each respondent's final weighting cell
-(`weight_cell`, unique within council and wave; a pooled cell may hold several schools), finite population
-correction = the cell's roll (`cell_roll`); R: `svydesign(ids=~1, strata=~weight_cell, fpc=~cell_roll)`. A domain ratio
-R_D = Σ w·y / Σ w over the respondents of D who answered has linearised variable z_i = w_i (y_i − R_D) / W_D
-on D and 0 elsewhere. The difference of two domains A and B of one design is linearised as
-z = z^(A) − z^(B), so its variance
-    v = Σ_h (1 − n_h/N_h) n_h/(n_h − 1) [Σ_i z_hi² − (Σ_i z_hi)² / n_h]    (n_h: every respondent of h)
+Method: docs/methods/estimates.md, "Comparisons". The design: strata = each respondent's final weighting cell
+(`weight_cell`, unique within council and wave; a pooled cell may hold several schools), the weights, and
+for tests no finite population correction (analytic inference: `fpc=True` gives the census design's
+fpc = `cell_roll`, as the estimates use). A domain ratio R_D = Σ w·y / Σ w over the answered respondents of
+D has linearised variable z_i = w_i (y_i − R_D) / W_D on D and 0 elsewhere. The difference of two domains
+A and B of one design is linearised as z = z^(A) − z^(B), so its variance
+    v = Σ_h f_h n_h/(n_h − 1) [Σ_i z_hi² − (Σ_i z_hi)² / n_h]    (n_h: every respondent of h; f_h = 1 or 1 − n_h/N_h)
 carries their covariance wherever they share a stratum (two groups of one school × stage, a school pooled
-with others in one cell). Everything needed is a handful of weighted sums (Σ answered, Σw, Σwy, Σw², Σw²y,
-Σw²y²) per *piece*, the respondents of one stratum in one geography, so the tests are array arithmetic
-over pieces, not over respondents.
+with others in one cell). Everything needed is a handful of weighted sums (SUM_FIELDS) per *piece*, the
+respondents of one stratum in one geography, so the tests are array arithmetic over pieces.
 
 - Areas (a school or cluster against the rest of its council; a council against the rest of the wave):
   v = V_A + V_B + 2 Σ_h (f_h/(n_h − 1)) Σz_hA Σz_hB, every part a polynomial in the two ratios whose
   coefficients add over pieces, so every area of a level is done at once (`_areas`).
 - Groups (girls vs boys, SIMD 1 vs 5, a group vs the rest of its breakdown, in the council or a cluster)
   cut through strata: the per-piece z totals and squares are formed directly (`_within`).
-- Waves are independent samples: v = se₁² + se₂², df = min(df₁, df₂) (`wave_comparisons`).
+- Waves are independent samples: v = v_now + v_then, df = the smaller (`wave_comparisons`).
+The variance tested is the larger of v and the variance under no difference (`_null_variance`; `t_test`).
 df = respondents of A∪B with an answer minus the strata they occupy (R: degf of that subset).
 p = two-sided t; p_adjusted = Benjamini-Hochberg within `family`; direction from p_adjusted < 0.05.
 The output follows the contract of `analysis/comparisons` (docs/tables.md).
@@ -154,12 +154,12 @@ class Pieces:
 
 @dataclass(frozen=True)
 class Design:
-    """One census design: per stratum n (respondents), k = (1 − n/N) n/(n − 1) and the indicators' sums, and
-    its geography levels as pieces.
+    """One design: per stratum n (respondents), k = f·n/(n − 1) (f = 1, or 1 − n/N with the fpc) and the
+    indicators' sums, and its geography levels as pieces.
 
-    k is 0 where a stratum has one respondent; `lonely` marks those whose roll holds more pupils (R's lonely
-    PSU: no variance estimate), `over_roll` those with more respondents than roll (no fpc possible). `levels` holds 'council' (pieces = strata), and for a council's own design
-    'cluster' and 'school'.
+    k is 0 where a stratum has one respondent; `lonely` marks those that cannot have a variance estimate (R's
+    lonely PSU), `over_roll` those with more respondents than roll (with the fpc). `levels` holds 'council'
+    (pieces = strata), and for a council's own design 'cluster' and 'school'.
     """
 
     indicators: tuple[str, ...]
@@ -298,10 +298,11 @@ def design_layout(
     levels: Sequence[str] = ("council", "cluster", "school"),
     fpc: bool = False,
 ) -> Layout:
-    """The layout of the census design of `pupils` (one council; several: strata = council + weighting cell).
+    """The layout of the design of `pupils` (one council; several: strata = council + weighting cell).
 
     `breakdowns` (default: those the group rules read) are laid out for the council and cluster levels;
-    `levels=("council",)` and `breakdowns=()` give what a council needs as part of the wave design.
+    `levels=("council",)` and `breakdowns=()` give what a council needs as part of the wave design. `fpc`:
+    the census design's finite population correction (off for tests: docs/methods/estimates.md).
     """
     breakdowns = rule_breakdowns() if breakdowns is None else tuple(breakdowns)
     _check(pupils, (), breakdowns)
