@@ -9,7 +9,7 @@ comparator add them up. Means are summed as y − c (`centres`), which leaves th
 keeps the expanded sums precise. docs/methods/estimates.md has the derivation.
 
 The design (`census=True`, pupils): strata = la_code + weight_cell, fpc = cell_roll (R:
-svydesign(ids=~1, strata=~weight_cell, fpc=~cell_roll)). The interim parent design (`census=False`):
+svydesign(ids=~1, strata=~weight_cell, fpc=~cell_roll)). The simple design (`census=False`, a reference):
 one stratum per council, no fpc (R: svydesign(ids=~1, weights=~weight) per council).
 """
 

@@ -90,7 +90,8 @@ def estimate_indicators(
     """Estimates of every indicator × geography level × breakdown group, each a domain of one design.
 
     `census=True` (pupils): strata = la_code + weight_cell, fpc = cell_roll (docs/methods/estimates.md).
-    `census=False` (parents, interim): one stratum per council, no fpc. `pupils` may hold several councils:
+    `census=False`: one stratum per council, no fpc (pupils as a with-replacement sample: the pupil-level
+    reference; parents have their own design, parent_design.py). `pupils` may hold several councils:
     their strata never mix, so council, cluster and school figures equal each council's own design. Add
     `'all_councils'` to `levels` for the comparator over every council in `pupils` (one design).
     """

@@ -20,6 +20,9 @@ import duckdb
 from rcs_pipeline.estimates.domains import COMPARATOR_CODE, COMPARATOR_LEVEL
 
 DOMAIN_KEYS = "geography_code, breakdown, breakdown_value, indicator"
+# A variance within NOISE_ULPS × machine epsilon × the size of the sums it is the difference of is zero.
+EPSILON = 2.220446049250313e-16
+NOISE_ULPS = 64
 
 # geography level -> SQL of its code over unit_sums (every level is a domain of the same design).
 DOMAIN_CODES: dict[str, str] = {
@@ -73,13 +76,20 @@ def domain_sql(level: str) -> str:
             FROM ({_stratum_sums_sql(level)}) sd JOIN strata u USING (sid)
             GROUP BY {DOMAIN_KEYS}
         )
-        SELECT '{level}' AS geography_level, {DOMAIN_KEYS}, n, n_positive, centre + y / w AS estimate,
-               CASE WHEN lonely OR over_roll THEN NULL
-                    ELSE GREATEST((a - 2 * (y / w) * b + (y / w) * (y / w) * cc
-                                   - (dd - 2 * (y / w) * e + (y / w) * (y / w) * f)) / (w * w), 0.0) END AS var,
+        , v AS (
+            SELECT *, y / w AS r,
+                   (a - 2 * (y / w) * b + (y / w) * (y / w) * cc - (dd - 2 * (y / w) * e + (y / w) * (y / w) * f))
+                       / (w * w) AS raw,
+                   -- rounding noise of that difference: a variance below it is zero (e.g. one respondent)
+                   {NOISE_ULPS} * {EPSILON} * (ABS(a) + 2 * ABS((y / w) * b) + (y / w) * (y / w) * cc + ABS(dd)
+                       + 2 * ABS((y / w) * e) + (y / w) * (y / w) * f) / (w * w) AS noise
+            FROM d
+        )
+        SELECT '{level}' AS geography_level, {DOMAIN_KEYS}, n, n_positive, centre + r AS estimate,
+               CASE WHEN lonely OR over_roll THEN NULL WHEN raw <= noise THEN 0.0 ELSE raw END AS var,
                df,
                CASE WHEN over_roll THEN 'no_roll' WHEN lonely THEN 'single_psu' END AS var_status
-        FROM d
+        FROM v
     """
 
 

@@ -2,7 +2,7 @@
 # Usage: Rscript survey_reference.R pupils.csv types.csv out.csv
 # With columns weight_cell and cell_roll the census design of docs/methods/estimates.md, per council:
 #   svydesign(ids=~1, strata=~weight_cell, fpc=~cell_roll); the all-councils comparator is one design over
-#   every council with strata la_code + weight_cell. Without them (parents, interim): per council
+#   every council with strata la_code + weight_cell. Without them (the simple design): per council
 #   svydesign(ids=~1, weights=~weight), and councils as strata for the comparator.
 # Every council, cluster, school and breakdown group is a domain: subset(design, !is.na(x) & <domain>).
 # Proportions: svyciprop(method="logit") on the subset's degf, plus binom.test (Clopper-Pearson) on the

@@ -1,7 +1,7 @@
 """Every estimate and interval agrees with R's survey package under the census design (docs/methods/estimates.md).
 
-Sources: the hand-made sample (tests/estimates/sample.py), the same rows as an interim parent design
-(no strata, no fpc), and pupil_scores of the tiny synthetic waves of seeds 1, 3 and 7 built by the library.
+Sources: the hand-made sample (tests/estimates/sample.py), the same rows under the simple design
+(`census=False`: no strata, no fpc; R svydesign(ids=~1, weights=~weight)), and pupil_scores of the tiny synthetic waves of seeds 1, 3 and 7 built by the library.
 Estimates and SEs agree to 1e-6, interval ends to 1e-4, df exactly; proportions without a logit interval
 get R's binom.test (Clopper-Pearson) interval on the unweighted base, widened to contain the estimate.
 """
@@ -23,7 +23,7 @@ from tests.estimates.tiny_frames import TINY_TYPES, tiny_pupil_scores
 R_SCRIPT = Path(__file__).with_name("survey_reference.R")
 KEYS = ["indicator_id", "geography_level", "geography_code", "breakdown", "breakdown_value"]
 LEVELS = ("council", "cluster", "school", "all_councils")
-SOURCES = ("hand", "hand_parents", "tiny_1", "tiny_3", "tiny_7")
+SOURCES = ("hand", "hand_simple", "tiny_1", "tiny_3", "tiny_7")
 T_975_1 = 12.706204736174698
 
 
@@ -47,7 +47,7 @@ def _source(name: str, tmp: Path) -> tuple[pl.DataFrame, dict[str, str], bool]:
     """(frame, indicator types, census design?) of one source."""
     if name.startswith("hand"):
         frame = clustered_sample()
-        if name == "hand_parents":
+        if name == "hand_simple":
             return frame.drop("weight_cell", "cell_roll"), TYPES, False
         return frame, TYPES, True
     frame = tiny_pupil_scores(tmp / "home", int(name.removeprefix("tiny_")))

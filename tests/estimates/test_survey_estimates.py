@@ -234,10 +234,10 @@ def test_low_reliability_for_means() -> None:
     assert mean_reliability(est, se, n, low).tolist() == [False, True, True, True, False]
 
 
-def test_parents_interim_design_is_one_stratum_without_fpc() -> None:
-    """census=False: R svydesign(ids=~1, weights=~weight) per council. Weights 1, 1, 2, 1, 1 (the last y
-    missing, still in n_h = 5): R = 3/5, z = .08, −.12, .16, −.12, 0, v = 5/4 · 0.0608, df = 4 − 1.
-    School A: R = 1/2, z = ±0.25, v = 5/4 · 0.125 (n_h = 5, the council's parents), df = 1."""
+def test_simple_design_is_one_stratum_without_fpc() -> None:
+    """census=False (the pupil-level reference): R svydesign(ids=~1, weights=~weight) per council.
+    Weights 1, 1, 2, 1, 1 (the last y missing, still in n_h = 5): R = 3/5, z = .08, −.12, .16, −.12, 0, v = 5/4 · 0.0608, df = 4 − 1.
+    School A: R = 1/2, z = ±0.25, v = 5/4 · 0.125 (n_h = 5, every row of the council), df = 1."""
     rows = [("L1", "X", "A", 1.0, 1.0), ("L1", "X", "A", 1.0, 0.0), ("L1", "X", "B", 2.0, 1.0),
             ("L1", "Y", "C", 1.0, 0.0), ("L1", None, None, 1.0, None)]  # fmt: skip
     frame = _pupils([(r[0], r[1], r[2], "-", 1, r[4]) for r in rows]).drop("weight_cell", "cell_roll")
@@ -316,3 +316,13 @@ def test_same_input_gives_identical_output() -> None:
     pupils = clustered_sample()
     first = estimate_indicators(pupils, TYPES)
     assert first.equals(estimate_indicators(pupils.reverse().reverse(), TYPES))
+
+
+def test_one_respondent_mean_has_exactly_zero_variance() -> None:
+    """A domain of one respondent has z = 0: its SE is 0, not the rounding noise of the expanded sums
+    (6.1e-8 here without the noise floor of taylor.domain_sql)."""
+    rows: list[Row] = [("L1", "X", "A", "a", 22, v) for v in (25.4, 28.7, 56.0, 29.7)]
+    est = estimate_indicators(_pupils(rows, sex=["M", "F", "F", "F"]), {"x": "mean"})
+    boy = _row(est, "council", "L1", "sex", "M")
+    assert (boy["n"], boy["se"], boy["df"]) == (1, 0.0, 0)
+    assert boy["estimate"] == pytest.approx(25.4, abs=1e-12)

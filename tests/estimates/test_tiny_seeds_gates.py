@@ -8,6 +8,8 @@ import polars as pl
 import pytest
 
 from rcs_pipeline.estimates import estimate_comparator, estimate_indicators, indicator_types
+from rcs_pipeline.estimates.domains import COMPARATOR_LEVEL
+from rcs_pipeline.estimates.parent_design import estimate_parents
 from rcs_pipeline.indicators import load_catalogue
 from rcs_pipeline.quality import run_suite
 from tests.estimates.tiny_frames import tiny_parent_scores, tiny_pupil_scores
@@ -22,7 +24,7 @@ def _types(frame: pl.DataFrame) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[pl.DataFrame, pl.DataFrame]]:
-    """{seed: (every council's estimates, the comparator)} for each tiny seed."""
+    """{seed: (every council's estimates, the comparator)} for each tiny seed, pupils and parents as the assets do."""
     out = {}
     for seed in SEEDS:
         root = tmp_path_factory.mktemp(f"tiny_{seed}")
@@ -31,13 +33,13 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[pl.DataF
         councils = [
             pl.concat([
                 estimate_indicators(pupils.filter(pl.col("la_code") == la), _types(pupils)),
-                estimate_indicators(parents.filter(pl.col("la_code") == la), _types(parents), census=False),
+                estimate_parents(parents.filter(pl.col("la_code") == la), _types(parents)),
             ])
             for la in sorted(set(pupils["la_code"]))
         ]  # fmt: skip
         comparator = pl.concat([
             estimate_comparator(pupils, _types(pupils)),
-            estimate_comparator(parents, _types(parents), census=False),
+            estimate_parents(parents, _types(parents), levels=(COMPARATOR_LEVEL,)),
         ])  # fmt: skip
         out[seed] = (pl.concat(councils), comparator)
     return out
