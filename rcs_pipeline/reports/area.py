@@ -15,6 +15,7 @@ from rcs_pipeline.reports.council import (
 )
 from rcs_pipeline.reports.inputs import PublishedTables
 from rcs_pipeline.reports.lookup import Comparisons, Estimates
+from rcs_pipeline.reports.parents import parent_area_section
 from rcs_pipeline.reports.sections import (
     Geography,
     Section,
@@ -258,4 +259,6 @@ def area_sections(
     need.chart(chart)
     need.table(table)
     sections.append(need)
+    if outcome.level == "cluster":  # parents of children at school in the cluster, where published
+        sections += [s for s in [parent_area_section(est, geo, council, labels, verdict)] if s is not None]
     return sections, geo

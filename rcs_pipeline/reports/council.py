@@ -12,9 +12,11 @@ from rcs_pipeline.reports.catalogue import (
     indicator_labels,
     report_layout,
 )
+from rcs_pipeline.reports.equalities import completeness_section
 from rcs_pipeline.reports.formatting import format_count, format_value
 from rcs_pipeline.reports.inputs import PublishedTables
 from rcs_pipeline.reports.lookup import Cell, Comparisons, Estimates
+from rcs_pipeline.reports.parents import parent_chapter
 from rcs_pipeline.reports.sections import (
     Geography,
     Section,
@@ -437,7 +439,20 @@ def council_sections(
     need.table(without_service_table(tables.three_circles, geo, "Need without service"))
     sections.append(need)
     sections.append(equalities_section(est, geo, labels, domains, tests))
-    sections.append(parents_section(est, geo, labels))
+    sections.append(completeness_section(tables.linkage_quality))
+    sections.append(
+        parent_chapter(
+            tables.linkage_quality,
+            est,
+            geo,
+            labels,
+            [(geo.name, est, geo.level, geo.code), *series],
+            tests.table_verdicts(),
+            (tests.vs_wave, tests.wave_words()) if tests.with_other_councils else None,
+            tests.trend if tests.previous_wave else None,
+            (tables.wave, tests.previous_wave),
+        )
+    )
     sections.append(areas_section(outcomes, settings))
     return sections, geo
 
@@ -530,20 +545,6 @@ def equalities_section(
         section.sheet_note("Figures, with urban/rural, sex and SIMD", [by_groups, by_sex_simd])
         section.sheet_only(by_groups)
         section.sheet_only(by_sex_simd)
-    return section
-
-
-def parents_section(est: Estimates, geo: Geography, labels: dict[str, IndicatorLabel]) -> Section:
-    """Parents of children aged 0–8: their indicators, or a note that no parent survey was published."""
-    section = Section("parents", "Parents of children aged 0 to 8")
-    members = [
-        i for i in est.indicators if labels[i].instrument == "parent" and est.get(geo.level, geo.code, i)
-    ]
-    if not members:
-        section.para("No parent survey results were published for this wave [x].")
-        return section
-    section.para("Parents and carers of children aged 0 to 8 answered a separate survey.")
-    section.table(indicator_table(est, geo, labels, members, [], "Parent survey indicators", "Parents"))
     return section
 
 

@@ -325,6 +325,10 @@ def sample_published(
         schools=schools,
         councils_in_wave=3,
     )
+    if parent_survey:  # the parent design's breakdowns and the equality fields' linkage counts
+        from rcs_pipeline.reports.sample_parents import with_sample_parents
+
+        tables = with_sample_parents(tables, seed)
     return with_sample_comparisons(tables)
 
 

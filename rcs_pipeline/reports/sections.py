@@ -243,8 +243,12 @@ def indicator_table(
     caption: str,
     sheet: str,
     verdicts: list[tuple[str, Verdict]] | None = None,
+    base_label: str = "Base (pupils)",
 ) -> Table:
-    """Value, interval and base of each indicator, with comparator values and what each published test says."""
+    """Value, interval and base of each indicator, with comparator values and what each published test says.
+
+    `base_label` names who the base counts ('Base (parents)' for the parent survey).
+    """
     verdicts = verdicts or []
     rows = []
     for ident in indicators:
@@ -253,7 +257,7 @@ def indicator_table(
         cells += [value_cell(e.get(level, code, ident)) for _, e, level, code in comparators]
         cells += [comparison_cell(verdict(ident)) for _, verdict in verdicts]
         rows.append((labels[ident].label, cells))
-    columns = ["Indicator", geo.name, "95% confidence interval", "Base (pupils)"]
+    columns = ["Indicator", geo.name, "95% confidence interval", base_label]
     columns += [name for name, *_ in comparators] + [name for name, _ in verdicts]
     note = "Percentages, or mean scores where the indicator is a score."
     if verdicts:

@@ -1,0 +1,235 @@
+"""Equality fields in the council report: how complete each is, and who links, from published counts.
+
+Everything comes from published_linkage_quality (disclosure-controlled and audited): the admin side
+(instrument `any`) counts the council's records of participating children by each field's values, with
+`unknown` where the field is blank; the survey side counts respondents by the sex they gave and how many
+linked. Only published counts are printed, as they are (no rate is re-derived, as everywhere in the reports):
+a reader divides two of them; a withheld one prints [c] (docs/methods/parents.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from rcs_pipeline.reports.catalogue import report_layout
+from rcs_pipeline.reports.formatting import (
+    SYMBOL_NOT_APPLICABLE,
+    SYMBOL_NOT_AVAILABLE,
+    SYMBOL_SUPPRESSED,
+    format_count,
+)
+from rcs_pipeline.reports.lookup import Cell
+from rcs_pipeline.reports.sections import Section, Table
+
+UNKNOWN = "unknown"
+SYMBOLS_NOTE = "[c] withheld to protect confidentiality; [x] not available; [z] not applicable."
+
+
+@dataclass(frozen=True)
+class EqualityField:
+    """One equality field of the admin extract: its linkage breakdown, printed name and value labels."""
+
+    breakdown: str
+    name: str
+    values: dict[str, str]
+    blank_means_none: bool = False
+
+
+YES_NO = {"Y": "Yes", "N": "No"}
+FIELDS: tuple[EqualityField, ...] = (
+    EqualityField("sex", "Sex", {"F": "Female", "M": "Male", "X": "Another way / not said"}),
+    EqualityField("simd_quintile", "SIMD quintile", {str(q): f"SIMD {q}" for q in range(1, 6)}),
+    EqualityField("urban_rural_8fold", "Urban/rural (8-fold)", {}),
+    EqualityField("any_asn", "Additional support needs", YES_NO, blank_means_none=True),
+    EqualityField("looked_after_home", "Looked after at home", YES_NO),
+    EqualityField("looked_after_foster", "Looked after: foster care", YES_NO),
+    EqualityField("looked_after_kinship", "Looked after: kinship care", YES_NO),
+    EqualityField("looked_after_residential", "Looked after: residential", YES_NO),
+    EqualityField("child_protection_register", "Child protection register", YES_NO),
+    EqualityField("free_school_meals", "Free school meals", YES_NO),
+)
+"""The equality fields the report covers, in order (sex including X, SIMD, urban/rural, ASN, looked after,
+child protection, free school meals)."""
+
+
+class Counts:
+    """Published linkage counts indexed by (instrument, breakdown, value, measure)."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        """Index the rows of a published_linkage_quality frame."""
+        self.rows = {
+            (r["instrument"], r["breakdown"], str(r["breakdown_value"]), r["measure"]): r
+            for r in frame.iter_rows(named=True)
+        }
+
+    def get(self, instrument: str, breakdown: str, value: str, measure: str) -> dict | None:
+        """The published row, or None."""
+        return self.rows.get((instrument, breakdown, value, measure))
+
+    def values(self, instrument: str, breakdown: str, measure: str) -> list[str]:
+        """The values of a breakdown with a row for the measure, in table order."""
+        return [k[2] for k in self.rows if k[0] == instrument and k[1] == breakdown and k[3] == measure]
+
+
+def shown(row: dict | None) -> bool:
+    """A published count that may be printed."""
+    return row is not None and not row["suppressed"] and row["count"] is not None
+
+
+def count_cell(row: dict | None) -> Cell:
+    """A published count, '[c]' when withheld, '[x]' when absent."""
+    if row is not None and row["suppressed"]:
+        return Cell(SYMBOL_SUPPRESSED, True)
+    return Cell(format_count(row["count"])) if shown(row) else Cell(SYMBOL_NOT_AVAILABLE)
+
+
+def absent_or_count(row: dict | None) -> Cell:
+    """A published count; 'none' when the table has no row for that value (no record has it)."""
+    return Cell("none") if row is None else count_cell(row)
+
+
+def value_label(field: EqualityField, value: str) -> str:
+    """A field value as printed ('unknown' -> 'Not recorded')."""
+    if value == UNKNOWN:
+        return "Not recorded"
+    if field.breakdown == "urban_rural_8fold":
+        labels = report_layout()["breakdowns"]["urban_rural_8fold"]["values"]
+        return str(labels.get(value, value))
+    return field.values.get(value, value)
+
+
+def completeness_table(counts: Counts) -> Table:
+    """Each equality field: the council's records of participating children, and how many lack the field."""
+    total = counts.get("any", "all", "all", "admin_records")
+    rows = []
+    for field in FIELDS:
+        present = counts.values("any", field.breakdown, "admin_records")
+        if not present:
+            missing = Cell(SYMBOL_NOT_AVAILABLE)
+        elif field.blank_means_none:
+            missing = Cell(SYMBOL_NOT_APPLICABLE)
+        else:
+            missing = absent_or_count(counts.get("any", field.breakdown, UNKNOWN, "admin_records"))
+        rows.append((field.name, [count_cell(total), missing]))
+    return Table(
+        "Equality fields: how complete the council's records are",
+        ["Field", "Records", "Not recorded"],
+        rows,
+        sheet="Equality completeness",
+        note="Records: the council's extract, one record per child who took part in a survey. Not recorded: "
+        "records with the field left blank (none: every record has it). Additional support needs: a blank "
+        "field means no need is recorded, so completeness cannot be told [z]. " + SYMBOLS_NOTE,
+    )
+
+
+def survey_table(counts: Counts) -> Table:
+    """Per survey: respondents, how many gave no sex, and how many linked (the only source of the rest)."""
+    names = report_layout()["instruments"]
+    rows = []
+    for instrument in ("secondary", "primary", "parent"):
+        total = counts.get(instrument, "all", "all", "respondents")
+        if total is None:
+            continue
+        has_sex = bool(counts.values(instrument, "sex", "respondents"))
+        unknown = counts.get(instrument, "sex", UNKNOWN, "respondents")
+        rows.append(
+            (
+                names.get(instrument, instrument),
+                [
+                    count_cell(total),
+                    absent_or_count(unknown) if has_sex else Cell(SYMBOL_NOT_AVAILABLE),
+                    count_cell(counts.get(instrument, "all", "all", "linked")),
+                ],
+            )
+        )
+    return Table(
+        "Equality fields in the surveys",
+        ["Survey", "Respondents", "Sex not given", "Linked to council records"],
+        rows,
+        sheet="Equality surveys",
+        note="Sex is asked in every survey (the parent survey asks the child's sex). SIMD, urban/rural, additional "
+        "support needs, looked after, child protection and free school meals come only from the council's "
+        "record, so a survey respondent has them only when linked. " + SYMBOLS_NOTE,
+    )
+
+
+def link_rate_rows(counts: Counts, field: EqualityField) -> list[tuple[str, list[Cell]]]:
+    """Records and linked records for each value of one field (admin side)."""
+    out = []
+    for value in counts.values("any", field.breakdown, "admin_records"):
+        records = counts.get("any", field.breakdown, value, "admin_records")
+        linked = counts.get("any", field.breakdown, value, "admin_linked")
+        out.append(
+            (
+                f"{field.name}: {value_label(field, value)}",
+                [count_cell(records), count_cell(linked)],
+            )
+        )
+    return out
+
+
+def linkage_table(counts: Counts) -> Table:
+    """Link rates by equality group: the council's records linked to a survey answer, by each field's values."""
+    total = counts.get("any", "all", "all", "admin_records")
+    linked = counts.get("any", "all", "all", "admin_linked")
+    rows = [("All records", [count_cell(total), count_cell(linked)])]
+    for field in FIELDS:
+        rows += link_rate_rows(counts, field)
+    return Table(
+        "Linkage by equality group: council records linked to a survey answer",
+        ["Group", "Records", "Linked"],
+        rows,
+        sheet="Linkage by equality group",
+        note="Link rate = linked ÷ records. A group whose link rate differs from all records' is over- or "
+        "under-represented among linked "
+        "answers, so figures that need the council's records (need and services, equality groups) lean "
+        "towards the better-linked groups. No test of these differences is made, so none is claimed. "
+        + SYMBOLS_NOTE,
+    )
+
+
+def survey_linkage_table(counts: Counts) -> Table | None:
+    """Survey-side link rates by the sex respondents gave, per survey."""
+    names = report_layout()["instruments"]
+    sexes = {"F": "Female", "M": "Male", "X": "Another way / not said", UNKNOWN: "Not given"}
+    rows = []
+    for instrument in ("secondary", "primary", "parent"):
+        for value in counts.values(instrument, "sex", "respondents"):
+            respondents = counts.get(instrument, "sex", value, "respondents")
+            linked = counts.get(instrument, "sex", value, "linked")
+            rows.append(
+                (
+                    f"{names.get(instrument, instrument)}: {sexes.get(value, value)}",
+                    [count_cell(respondents), count_cell(linked)],
+                )
+            )
+    if not rows:
+        return None
+    return Table(
+        "Linkage by sex given in the survey",
+        ["Survey and sex", "Respondents", "Linked"],
+        rows,
+        sheet="Linkage by survey sex",
+        note="Link rate = linked ÷ respondents. No test of differences between groups is made, so none is "
+        "claimed. " + SYMBOLS_NOTE,
+    )
+
+
+def completeness_section(linkage: pl.DataFrame) -> Section:
+    """Equalities data: completeness of each equality field in the surveys and the admin extract, link rates."""
+    counts = Counts(linkage)
+    section = Section("equalities-data", "Equalities data: completeness and linkage")
+    section.para(
+        "Equality analysis is only as good as the records behind it. This section shows, for each equality field "
+        "(sex including another way, SIMD, urban/rural, additional support needs, looked after, child protection "
+        "and free school meals), how complete it is in the council's extract and in the surveys, and whether "
+        "some groups' records link to survey answers more often than others. Every figure is a published count; "
+        "small counts are withheld ([c])."
+    )
+    section.table(completeness_table(counts))
+    section.table(survey_table(counts))
+    section.table(linkage_table(counts))
+    section.table(survey_linkage_table(counts))
+    return section

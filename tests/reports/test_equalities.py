@@ -1,0 +1,121 @@
+"""The equalities data section (completeness and linkage of equality fields) read back from the council PDF,
+its spreadsheet sheets, and its cells against published_linkage_quality (issue 18)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+
+from rcs_pipeline.reports.build import BuildSummary
+from rcs_pipeline.reports.equalities import FIELDS, completeness_section
+from rcs_pipeline.reports.formatting import format_count
+from tests.reports.pdf_checks import report_text
+
+START = "Equalities data: completeness and linkage Equality analysis"
+
+
+def section_text(built: tuple[Path, BuildSummary]) -> str:
+    """The section's text in the council report (to the parent chapter)."""
+    out, _ = built
+    text = report_text(out / "council_report.pdf")
+    start = text.index(START)
+    return text[start : text.index("Parents of children aged 0 to 8 Parents and carers", start)]
+
+
+def admin(published, field: str, value: str, measure: str) -> dict | None:
+    """One admin-side published linkage row."""
+    rows = published.linkage_quality.filter(
+        (pl.col("instrument") == "any")
+        & (pl.col("breakdown") == field)
+        & (pl.col("breakdown_value") == value)
+        & (pl.col("measure") == measure)
+    )
+    return rows.row(0, named=True) if rows.height else None
+
+
+def printed(row: dict | None) -> str:
+    """How the report prints a published count."""
+    if row is None:
+        return "none"
+    return "[c]" if row["suppressed"] else format_count(row["count"])
+
+
+def test_every_equality_field_has_its_completeness(built, published) -> None:
+    """Sex, SIMD, urban/rural, ASN, looked after (4 kinds), child protection and FSM: records and not recorded."""
+    text = section_text(built)
+    total = printed(admin(published, "all", "all", "admin_records"))
+    for field in FIELDS:
+        missing = (
+            "[z]"
+            if field.blank_means_none
+            else printed(admin(published, field.breakdown, "unknown", "admin_records"))
+        )
+        assert f"{field.name} {total} {missing}" in text, field.name
+
+
+def test_link_counts_by_group_are_published_counts(built, published) -> None:
+    """Each group's records and linked counts print as published, [c] where withheld (some are)."""
+    text = section_text(built)
+    rows = published.linkage_quality.filter(
+        (pl.col("instrument") == "any") & (pl.col("breakdown") == "simd_quintile")
+    )
+    for value in rows["breakdown_value"].unique().sort().to_list():
+        label = "Not recorded" if value == "unknown" else f"SIMD {value}"
+        records = printed(admin(published, "simd_quintile", value, "admin_records"))
+        linked = printed(admin(published, "simd_quintile", value, "admin_linked"))
+        assert f"SIMD quintile: {label} {records} {linked}" in text
+    assert "[c]" in text
+    assert "none is claimed" in text and "higher" not in text and "lower" not in text
+
+
+def test_surveys_sex_given_and_linked(built, published) -> None:
+    """Per survey: respondents, sex not given and linked, as published; link rates by the sex given."""
+    text = section_text(built)
+    lq = published.linkage_quality
+    for instrument, name in (("parent", "Parents of children aged 0–8"),):
+
+        def count(breakdown: str, value: str, measure: str, instrument: str = instrument) -> str:
+            rows = lq.filter(
+                (pl.col("instrument") == instrument)
+                & (pl.col("breakdown") == breakdown)
+                & (pl.col("breakdown_value") == value)
+                & (pl.col("measure") == measure)
+            )
+            return printed(rows.row(0, named=True) if rows.height else None)
+
+        cells = [
+            count("all", "all", "respondents"),
+            count("sex", "unknown", "respondents"),
+            count("all", "all", "linked"),
+        ]
+        assert f"{name} {' '.join(cells)}" in text
+        assert f"{name}: Female {count('sex', 'F', 'respondents')} {count('sex', 'F', 'linked')}" in text
+
+
+def test_withheld_counts_never_print(built) -> None:
+    """Sentinels planted behind withheld linkage counts (conftest) are absent."""
+    text = section_text(built)
+    assert "987654" not in text and "987,654" not in text
+
+
+def test_spreadsheet_carries_the_equality_tables(built) -> None:
+    """Every table of the section is a named Excel table in the council spreadsheet."""
+    out, _ = built
+    book = openpyxl.load_workbook(out / "council_report.xlsx")
+    titles = [ws.title for ws in book.worksheets]
+    for name in ("Equality completeness", "Equality surveys", "Linkage by equality group"):
+        match = [t for t in titles if name in t]
+        assert match, name
+        assert book[match[0]].tables
+
+
+def test_without_admin_side_counts_the_fields_are_not_available(published) -> None:
+    """A wave whose linkage table has no admin side prints [x] for every field, never a made-up figure."""
+    pupils_only = replace(
+        published, linkage_quality=published.linkage_quality.filter(pl.col("instrument") != "any")
+    )
+    table = completeness_section(pupils_only.linkage_quality).tables()[0]
+    assert all(cells[1].text == "[x]" for _, cells in table.rows)

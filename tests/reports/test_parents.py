@@ -1,0 +1,160 @@
+"""The parent chapter read back from the rendered council report, the cluster report's parent figures and the
+spreadsheet's parent sheets (issue 18). Fixtures: the small council of tests/reports/conftest.py, rendered
+once with sentinels planted behind every withheld value."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+
+from rcs_pipeline.reports.build import BuildSummary
+from rcs_pipeline.reports.catalogue import indicator_labels
+from rcs_pipeline.reports.council import ReportSettings, council_sections
+from rcs_pipeline.reports.formatting import format_count, format_interval, format_value
+from rcs_pipeline.reports.inputs import PublishedTables
+from rcs_pipeline.reports.lookup import Comparisons, significant
+from tests.reports.conftest import LA_CODE, SENTINEL_COUNT, SENTINEL_VALUE
+from tests.reports.pdf_checks import claims, report_text
+
+START = "Parents of children aged 0 to 8 Parents and carers of a sample of families"
+
+
+def chapter(text: str) -> str:
+    """The parent chapter's text (to the next chapter)."""
+    start = text.index(START)
+    return text[start : text.index("Cluster and school reports", start)]
+
+
+def council_text(built: tuple[Path, BuildSummary]) -> str:
+    """The council report's text without page furniture."""
+    out, _ = built
+    return report_text(out / "council_report.pdf")
+
+
+def parent_rows(published: PublishedTables, level: str, code: str, breakdown: str = "all") -> pl.DataFrame:
+    """Published parent estimates of one geography and breakdown."""
+    return published.estimates.filter(
+        pl.col("indicator_id").str.starts_with("par_")
+        & (pl.col("geography_level") == level)
+        & (pl.col("geography_code") == code)
+        & (pl.col("breakdown") == breakdown)
+    )
+
+
+def test_response_interviews_as_published_and_no_rate(built, published) -> None:
+    """Interviews achieved and linked are the published counts; the rate is [x] with the reason."""
+    text = chapter(council_text(built))
+    counts = published.linkage_quality.filter(
+        (pl.col("instrument") == "parent") & (pl.col("breakdown") == "all")
+    )
+    found = dict(counts.select("measure", "count").iter_rows())
+    assert f"{format_count(found['respondents'])} parents and carers were interviewed" in text
+    assert f"Interviews achieved {format_count(found['respondents'])}" in text
+    assert f"Linked to the child's council record {format_count(found['linked'])}" in text
+    assert "Response rate [x]" in text and "No response rate can be given" in text
+
+
+def test_each_indicator_with_interval_all_councils_and_base_parents(built, published) -> None:
+    """Every shown parent indicator prints its value, interval, base and the all-councils figure in one row."""
+    text = chapter(council_text(built))
+    assert "Base (parents)" in text and "Base (pupils)" not in text
+    labels = indicator_labels(published.estimates["indicator_id"].unique().to_list())
+    comparator = {r["indicator_id"]: r for r in published.comparator.iter_rows(named=True)}
+    rows = parent_rows(published, "council", LA_CODE).filter(~pl.col("suppressed"))
+    assert rows.height >= 5
+    for r in rows.iter_rows(named=True):
+        cells = [
+            format_value(r["value"], r["unit"]),
+            format_interval(r["ci_low"], r["ci_high"], r["unit"]),
+            format_count(r["n"]),
+            format_value(comparator[r["indicator_id"]]["value"], r["unit"]),
+        ]
+        row_text = re.escape(labels[r["indicator_id"]].label) + r"\s+" + r"\s+".join(map(re.escape, cells))
+        assert re.search(row_text, text), (r["indicator_id"], cells)
+
+
+def test_claims_are_significant_published_comparisons_only(built, published) -> None:
+    """Every higher/lower and rose/fell sentence of the chapter is a significant published parent comparison."""
+    text = chapter(council_text(built))
+    labels = indicator_labels(published.estimates["indicator_id"].unique().to_list())
+    found, changes = claims(text, labels)
+    assert found or changes  # the sample's made-up tests find some clear parent differences
+    tests = Comparisons(published.comparisons)
+    for c in found:
+        row = tests.get(
+            "council_vs_rest_of_wave", "council", LA_CODE, c.indicator_id, "all", "all", "rest_of_wave"
+        )
+        assert significant(row) and row["direction"] == c.word, c
+        assert c.a == format_value(row["estimate"], row["unit"])
+    for c in changes:
+        row = tests.get("wave_vs_wave", "council", LA_CODE, c.indicator_id, "all", "all", c.second)
+        assert significant(row) and {"higher": "rose", "lower": "fell"}[row["direction"]] == c.word, c
+    said = {c.indicator_id for c in found}
+    for row in tests.kinds("council_vs_rest_of_wave", "council", LA_CODE):
+        if row["indicator_id"].startswith("par_") and not significant(row):
+            assert row["indicator_id"] not in said
+
+
+def test_breakdowns_by_age_sex_simd_urban_rural_and_need(built, published) -> None:
+    """The age band, sex, SIMD and urban/rural groups and the need-by-service table carry published values."""
+    text = chapter(council_text(built))
+    for heading in ("Aged 0 to 2", "Aged 3 to 4", "Aged 5 to 8", "Girls", "Boys", "SIMD 1", "Urban", "Rural"):
+        assert heading in text, heading
+    assert "Services the family uses, by the child's difficulties as the parent reports them" in text
+    need = parent_rows(published, "council", LA_CODE, "need_sdq_high").filter(
+        pl.col("indicator_id").str.starts_with("par_used_")
+    )
+    shown = need.filter(~pl.col("suppressed"))
+    assert shown.height > 0
+    for r in shown.iter_rows(named=True):
+        assert format_interval(r["ci_low"], r["ci_high"], r["unit"]) in text
+    assert "[c]" in text
+
+
+def test_no_withheld_value_in_the_chapter(built) -> None:
+    """Sentinels planted behind withheld parent rows never print."""
+    text = chapter(council_text(built))
+    for sentinel in (
+        f"{SENTINEL_VALUE:.1f}",
+        str(int(SENTINEL_VALUE)),
+        f"{SENTINEL_COUNT:,d}",
+        str(SENTINEL_COUNT),
+    ):
+        assert sentinel not in text
+
+
+def test_cluster_report_parent_figures_where_published(built, published) -> None:
+    """A cluster report shows its published parent figures beside the council's, withheld ones as [c]."""
+    out, summary = built
+    cluster = next(r for r in summary.produced if r["kind"] == "cluster")
+    text = report_text(out / cluster["pdf"])
+    assert "Parents of children aged 0 to 8" in text and "Base (parents)" in text
+    rows = parent_rows(published, "cluster", cluster["code"])
+    for r in rows.filter(~pl.col("suppressed")).iter_rows(named=True):
+        assert format_interval(r["ci_low"], r["ci_high"], r["unit"]) in text
+
+
+def test_spreadsheet_carries_the_parent_tables(built) -> None:
+    """The council spreadsheet has the parent tables as named Excel tables."""
+    out, _ = built
+    book = openpyxl.load_workbook(out / "council_report.xlsx")
+    sheets = {ws.title: ws for ws in book.worksheets}
+    for name in ("Parents interviews", "Parents age, sex", "Parents need and services"):
+        match = [t for t in sheets if name in t]
+        assert match, name
+        assert sheets[match[0]].tables, f"{match[0]} has no named Excel table"
+
+
+def test_no_parent_survey_says_so(published) -> None:
+    """Without parent rows the chapter says none were published, with [x]."""
+    quiet = replace(
+        published,
+        estimates=published.estimates.filter(~pl.col("indicator_id").str.starts_with("par_")),
+    )
+    sections, _ = council_sections(quiet, ReportSettings(), [])
+    parents = next(s for s in sections if s.anchor == "parents")
+    assert parents.blocks == [("p", "No parent survey results were published for this wave [x].")]
