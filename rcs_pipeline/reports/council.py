@@ -15,6 +15,7 @@ from rcs_pipeline.reports.catalogue import (
 from rcs_pipeline.reports.equalities import completeness_section
 from rcs_pipeline.reports.formatting import format_count, format_value
 from rcs_pipeline.reports.inputs import PublishedTables
+from rcs_pipeline.reports.journeys import journeys_reason, journeys_section
 from rcs_pipeline.reports.lookup import Cell, Comparisons, Estimates
 from rcs_pipeline.reports.parents import parent_chapter
 from rcs_pipeline.reports.sections import (
@@ -437,7 +438,10 @@ def council_sections(
     need.chart(chart)
     need.table(table)
     need.table(without_service_table(tables.three_circles, geo, "Need without service"))
+    if (no_journeys := journeys_reason(tables)) is not None:
+        need.para(no_journeys)
     sections.append(need)
+    sections += [s for s in [journeys_section(tables, geo)] if s is not None]
     sections.append(equalities_section(est, geo, labels, domains, tests))
     sections.append(completeness_section(tables.linkage_quality))
     sections.append(

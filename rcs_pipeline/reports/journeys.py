@@ -42,7 +42,7 @@ WELLBEING_MEASURES = {
 UNSTABLE_NOTE = (
     "Pupil references in this council were not stable across these waves, so fewer children could be followed "
     "from one wave to the next than took part in both, and those followed may not be typical of all children; "
-    "read the figures below with that in mind (docs/methods/journeys.md). A reference that stays with a child, "
+    "read the figures below with that in mind. A reference that stays with a child, "
     "such as the Scottish Candidate Number councils hold, would let more children be followed."
 )
 NOTE = "[c] withheld to protect confidentiality; [x] not available."
@@ -166,7 +166,8 @@ def wellbeing_table(rows: list[dict], before: str, after: str) -> Table | None:
             for r in rows
         ],
         sheet="Journeys wellbeing change",
-        note="Within-child: the average change in score of children linked in both waves (each is two years older). "
+        note="Within-child: the average change in score of children linked in both waves (each older by the time "
+        "between the waves). "
         "Between all respondents: the later wave's mean minus the earlier wave's, over different children and "
         f"stages. {NOTE}",
     )

@@ -228,3 +228,47 @@ def test_change_cell_says_only_what_the_published_test_says():
     assert change_cell({**base, "direction": None, "test_status": "not_published"}).text == "[x]"
     assert change_cell({**base, "direction": "higher", "suppressed": True}).text == "[c]"
     assert change_cell(None).text == "[x]"
+
+
+def test_earlier_waves_are_read_from_their_published_tables_only(tmp_path: Path):
+    """load_published takes every earlier wave's estimates from published_estimates (never the unsuppressed
+    analysis estimates beside them), every earlier wave's school names from landing, and published_journeys."""
+    from rcs_pipeline.paths import RcsHome
+    from rcs_pipeline.reports.inputs import load_published
+    from rcs_pipeline.reports.sample_waves import sample_journeys
+    from rcs_pipeline.storage import write_parquet_atomic
+
+    tables, _ = two_wave_council({})
+    home = RcsHome(tmp_path)
+    earlier = tables.history.drop("wave")
+    for wave, frame in ((EARLIER, earlier), (WAVE, tables.estimates), ("2013-14", earlier.clear())):
+        write_parquet_atomic(frame, home.table("published", "published_estimates", wave, LA_CODE))
+    leaked = earlier.with_columns(value=pl.lit(99999.0), suppressed=pl.lit(False))
+    write_parquet_atomic(leaked, home.table("analysis", "estimates", EARLIER, LA_CODE))
+    write_parquet_atomic(earlier, home.table("published", "published_estimates", "2019-20", LA_CODE))
+    schools = tables.history_schools.drop("wave")
+    write_parquet_atomic(schools, home.table("landing", "schools", EARLIER, LA_CODE))
+    write_parquet_atomic(tables.schools, home.table("landing", "schools", WAVE, LA_CODE))
+    journeys = sample_journeys(EARLIER, WAVE)
+    write_parquet_atomic(journeys, home.table("published", "published_journeys", WAVE, LA_CODE))
+    loaded = load_published(home, WAVE, LA_CODE)
+    assert set(loaded.history["wave"]) == {EARLIER}  # 2013-14 published nothing; 2019-20 is later
+    assert loaded.history.filter(pl.col("wave") == EARLIER).drop("wave").equals(earlier)
+    assert 99999.0 not in loaded.history["value"].to_list()
+    assert loaded.history_schools.filter(pl.col("wave") == EARLIER).drop("wave").equals(schools)
+    assert loaded.journeys.equals(journeys)
+    assert loaded.previous_wave == EARLIER
+
+
+def test_report_assets_depend_on_every_earlier_wave_of_their_council():
+    """A corrected earlier wave's published estimates or school list makes the later waves' reports stale."""
+    from assets.defs.reports.assets import cluster_reports, council_report, school_reports
+    from assets.partitions import SameAndEarlierWavesOfCouncil
+
+    for asset in (council_report, cluster_reports, school_reports):
+        mappings = {
+            dep.asset_key.path[-1]: dep.partition_mapping for dep in asset.specs_by_key[asset.key].deps
+        }
+        assert isinstance(mappings["published_estimates"], SameAndEarlierWavesOfCouncil)
+        assert isinstance(mappings["schools"], SameAndEarlierWavesOfCouncil)
+        assert mappings["published_comparisons"] is None

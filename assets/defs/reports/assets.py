@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from assets.partitions import wave_and_council, wave_council_partitions
+from assets.partitions import earlier_waves_dep, wave_and_council, wave_council_partitions
 from assets.resources import RcsSettings
 from rcs_pipeline.paths import RcsHome
 from rcs_pipeline.reports.build import BuildSummary, build_reports, prestart_render_pool
@@ -21,13 +21,15 @@ GROUP = "reports"
 POOL = "report_rendering"
 CODE_VERSION = "reports-1"
 KINDS = {"pdf", "xlsx", "weasyprint"}
-DEPS = [
-    "published_estimates",
+DEPS: list[str | dg.AssetDep] = [
+    # this and every earlier wave of the council: the trends chapter reads earlier waves' published estimates
+    # and lists of schools, so a corrected earlier wave makes the later waves' reports stale
+    earlier_waves_dep("published_estimates"),
     "published_three_circles",
     "published_linkage_quality",
     "published_response_rates",
     "disclosure_settings",
-    "schools",
+    earlier_waves_dep("schools"),
     "published_comparator_estimates",
     "published_comparisons",
 ]
