@@ -5,6 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from rcs_pipeline.estimates.domains import BREAKDOWNS
+from rcs_pipeline.estimates.parent_design import parent_breakdowns
 from rcs_pipeline.paths import RcsHome
 from tests.estimates.conftest import COUNCIL, WAVE, read_table
 
@@ -27,8 +29,11 @@ def test_estimates_cover_every_indicator_geography_and_breakdown(small_council: 
     assert set(answered) <= set(council["indicator_id"])
     assert est.filter(pl.col("indicator_id").str.starts_with("par_")).height > 0
     assert set(est["geography_level"]) == {"council", "cluster", "school"}
-    assert set(est["breakdown"]) == {"all", "sex", "stage", "simd_quintile", "urban_rural_8fold", "urban_rural_2fold",
-                                     "fsm_p6plus", "any_asn", "looked_after_any", "child_protection_register"}  # fmt: skip
+    pupil = est.filter(~pl.col("indicator_id").str.starts_with("par_"))
+    assert set(pupil["breakdown"]) == {"all", *BREAKDOWNS}
+    parent = est.filter(pl.col("indicator_id").str.starts_with("par_"))
+    # Parent indicators have the parent design's breakdowns (docs/methods/parents.md).
+    assert set(parent["breakdown"]) <= {"all", *parent_breakdowns()}
     for ind in answered:
         base = council.filter(pl.col("indicator_id") == ind)["n"].item()
         assert base == scores[f"ind_{ind}"].drop_nulls().len()
@@ -37,6 +42,11 @@ def test_estimates_cover_every_indicator_geography_and_breakdown(small_council: 
         assert by_school == base
     assert est["ci_low"].is_not_null().mean() > 0.5
     assert est.filter(pl.col("ci_low").is_null())["ci_status"].null_count() == 0
+    # The census design gives every proportion an interval, and every interval holds its estimate exactly.
+    assert pupil.filter(pl.col("n_positive").is_not_null())["ci_low"].null_count() == 0
+    have = est.filter(pl.col("ci_low").is_not_null())
+    assert ((have["ci_low"] <= have["estimate"]) & (have["estimate"] <= have["ci_high"])).all()
+    assert set(est["reliability"].drop_nulls()) == {"low"} and est["reliability"].null_count() > 0
 
 
 def test_one_council_comparator_equals_the_council(small_council: RcsHome) -> None:
