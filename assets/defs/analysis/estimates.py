@@ -107,8 +107,8 @@ def estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.Ma
 @dg.asset_check(
     asset=estimates,
     blocking=True,
-    description="Every interval contains its estimate, proportions and their intervals lie in [0, 1], and a "
-    "missing interval always carries its documented reason (ci_status).",
+    description="Every interval contains its estimate exactly, proportions and their intervals lie in [0, 1], "
+    "every proportion has an interval, and a missing interval always carries its documented reason (ci_status).",
 )
 def estimates_intervals_are_coherent(
     context: dg.AssetCheckExecutionContext, settings: RcsSettings
@@ -116,12 +116,13 @@ def estimates_intervals_are_coherent(
     """A broken interval is a bug in the method, not in the data: stop before anything is published."""
     wave, la_code = wave_and_council(context)
     est = read_parquet(settings.layout().table("analysis", "estimates", wave, la_code))
-    tol = 1e-9
+    # No tolerance: intervals are clamped to hold their estimate exactly (docs/methods/estimates.md).
     outside = est.filter(
         pl.col("ci_low").is_not_null()
-        & ((pl.col("ci_low") > pl.col("estimate") + tol) | (pl.col("ci_high") < pl.col("estimate") - tol))
+        & ((pl.col("ci_low") > pl.col("estimate")) | (pl.col("ci_high") < pl.col("estimate")))
     ).height
     props = est.filter(pl.col("n_positive").is_not_null())
+    props_without_ci = props.filter(pl.col("ci_low").is_null() | pl.col("ci_high").is_null()).height
     out_of_range = props.filter(
         (pl.col("estimate") < 0) | (pl.col("estimate") > 1) | (pl.col("ci_low") < 0) | (pl.col("ci_high") > 1)
     ).height
@@ -132,16 +133,18 @@ def estimates_intervals_are_coherent(
             (outside, "with an estimate outside its interval (columns estimate, ci_low, ci_high)"),
             (out_of_range, "with a proportion or interval outside [0, 1] (estimate, ci_low, ci_high)"),
             (unexplained, "with a missing interval and no reason (column ci_status)"),
+            (props_without_ci, "with a proportion but no interval (columns n_positive, ci_low, ci_high)"),
         )
         if count
     ]
     return dg.AssetCheckResult(
-        passed=outside == 0 and out_of_range == 0 and unexplained == 0,
+        passed=outside == 0 and out_of_range == 0 and unexplained == 0 and props_without_ci == 0,
         description="; ".join(problems) or "every interval coherent",
         metadata={
             "estimate_outside_ci": outside,
             "proportion_out_of_range": out_of_range,
             "missing_ci_unexplained": unexplained,
+            "proportion_without_ci": props_without_ci,
         },
     )
 
