@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from rcs_pipeline.disclosure.asn_groups import add_asn_group_inequalities
 from rcs_pipeline.disclosure.settings import geography_rank, load_rules
 from rcs_pipeline.disclosure.system import (
     SystemBuilder,
@@ -106,6 +107,7 @@ def add_estimates(
     builder.add_pairs("at_most", p_var, prop["n_var"].to_numpy())
     builder.add_pairs("couples", prop["n_var"].to_numpy(), p_var)
     builder.add_pairs("complements", p_var, prop["n_var"].to_numpy())
+    add_asn_group_inequalities(builder, est)  # ASN reason groups ⊂ any ASN ⊆ their union
     return est.drop("_rank", "_i")
 
 

@@ -32,8 +32,8 @@ MAX_CLAIMS = 3
 NEED_BREAKDOWN = "need_sdq_high"
 SERVICE_PREFIX = "par_used_"
 NO_RATE = (
-    "No response rate can be given: the delivery carries no count of the families the contractor approached "
-    "(docs/methods/parents.md proposes one) [x]."
+    "No response rate can be given: the delivery carries no count of the families the survey contractor "
+    "approached [x]."
 )
 SYMBOLS_NOTE = "[c] withheld to protect confidentiality; [x] not available; [u] low reliability."
 
@@ -178,7 +178,7 @@ def parent_chapter(
     section.para(
         "Parents and carers of a sample of families with a child aged 0 to 8 answered a separate survey. It is a "
         "sample of households, not a census: each figure is an estimate for all such families in the council, "
-        "with a 95% confidence interval. The methods annex and docs/methods/parents.md describe the design."
+        "with a 95% confidence interval. The methods annex describes the design."
     )
     section.para(f"{response_sentence(linkage)} {NO_RATE}")
     section.table(response_table(linkage))

@@ -7,6 +7,7 @@ import polars as pl
 
 from rcs_pipeline.indicators import evaluate_indicators, load_catalogue
 from rcs_pipeline.need import add_need_flags, add_service_flags, need_flag_names, service_flag_names
+from rcs_pipeline.need.asn_groups import group_columns, group_flags
 from rcs_pipeline.scoring.breakdowns import BREAKDOWN_COLUMNS, breakdown_expressions
 from rcs_pipeline.scoring.reference import SDQ_SCALES
 from rcs_pipeline.scoring.sdq import score_sdq
@@ -89,12 +90,13 @@ def score_pupils(linked: pl.DataFrame, schools: pl.DataFrame, roll: pl.DataFrame
     frame = frame.join(school_clusters(schools), on="seed_code", how="left")
     frame = weight_pupils(frame, roll)
     frame = frame.with_columns(breakdown_expressions())
+    frame = frame.with_columns(group_flags(pl.col("link_id").is_not_null(), pl.col("asn_types")))
     frame = add_service_flags(add_need_flags(frame, "pupil"))
     catalogue = load_catalogue().filter(pl.col("instrument").is_in(list(INSTRUMENT_STAGES)))
     frame = evaluate_indicators(frame, catalogue)
     indicators = [f"ind_{i}" for i in catalogue["indicator_id"]]
     columns = [
-        *KEY_COLUMNS, "weight", "weight_level", "weight_cell", "cell_roll", *BREAKDOWN_COLUMNS,
+        *KEY_COLUMNS, "weight", "weight_level", "weight_cell", "cell_roll", *BREAKDOWN_COLUMNS, *group_columns(),
         *score_columns("sdq_", with_impact=True),
         "wemwbs", *indicators, *need_flag_names("pupil"), *service_flag_names(),
     ]  # fmt: skip

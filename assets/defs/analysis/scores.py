@@ -51,10 +51,10 @@ def _mean(frame: pl.DataFrame, column: str) -> float | None:
     deps=["linked_pupils", "schools", "school_roll"],
     partitions_def=wave_council_partitions,
     kinds={"polars", "parquet"},
-    code_version="2",
+    code_version="3",
     description="One row per pupil-survey respondent: post-stratification weight with its final weighting cell "
     "(weight_cell, cell_roll: the census design's strata and fpc), breakdowns (SIMD quintile, "
-    "urban/rural, FSM P6+, ASN, looked after, child protection), SDQ scores and bands, WEMWBS, one ind_<id> "
+    "urban/rural, FSM P6+, ASN, ASN reason groups asn_<group>, looked after, child protection), SDQ scores and bands, WEMWBS, one ind_<id> "
     "column per catalogue indicator, need and service flags (docs/tables.md, analysis).",
 )
 def pupil_scores(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
