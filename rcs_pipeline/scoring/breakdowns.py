@@ -4,7 +4,9 @@
 - `urban_rural_2fold`: the Scottish Government 2-fold classification, urban = 8-fold 1-5 (large urban,
   other urban, accessible/remote/very remote small towns: settlements of 3,000 people or more), rural =
   8-fold 6-8 (accessible, remote, very remote rural: fewer than 3,000 people).
-- `fsm_p6plus`: free school meals, only from P6 up (meals are universal in P1-P5), else null.
+- `fsm_p6plus`: free school meals where they are means-tested: null for a stage whose meals are universal in
+  the row's wave (rcs_pipeline/waves/rules.yaml: P1-P3 from January 2015, P4 from August 2021, P5 from January
+  2022), so P6 and up in every wave and P4-P5 before 2021-22 (the name is kept for the published tables).
 - `any_asn`: at least one additional support need code; `looked_after_any`: any of the four
   looked-after types; `child_protection_register` as recorded.
 """
@@ -13,9 +15,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from rcs_pipeline.waves import fsm_universal_expr
+
 URBAN_8FOLD = (1, 2, 3, 4, 5)
 RURAL_8FOLD = (6, 7, 8)
-FSM_STAGES = ("P6", "P7", "S1", "S2", "S3", "S4", "S5", "S6")
 LOOKED_AFTER = (
     "looked_after_home",
     "looked_after_foster",
@@ -47,7 +50,7 @@ def breakdown_expressions() -> list[pl.Expr]:
         .then(pl.lit("rural"))
         .otherwise(pl.lit(None, dtype=pl.String))
         .alias("urban_rural_2fold"),
-        pl.when(linked & pl.col("stage").is_in(FSM_STAGES))
+        pl.when(linked & ~fsm_universal_expr(pl.col("wave"), pl.col("stage")))
         .then(pl.col("free_school_meals"))
         .otherwise(None)
         .cast(pl.Boolean)

@@ -50,13 +50,27 @@ class CouncilDelivery:
     roll_total: int
 
 
-def _fieldwork_dates(n: int, year: int, rng: np.random.Generator) -> np.ndarray:
-    """Weekday dates uniformly in the wave's fieldwork window."""
+def _fieldwork_draws(n: int, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """One draw per date over the November-February span (`fieldwork_months`), and the span in days.
+
+    Dates are placed by rescaling these draws, so the random stream is the same whichever window applies.
+    """
     first, last = settings()["fieldwork_months"]
-    start = np.datetime64(f"{year}-08", "M") + np.timedelta64(first, "M")
-    end = np.datetime64(f"{year}-08", "M") + np.timedelta64(last, "M")
+    start = np.datetime64("2000-08", "M") + np.timedelta64(first, "M")
+    end = np.datetime64("2000-08", "M") + np.timedelta64(last, "M")
     span = int((end.astype("datetime64[D]") - start.astype("datetime64[D]")).astype(int))
-    days = start.astype("datetime64[D]") + rng.integers(0, span, n).astype("timedelta64[D]")
+    return rng.integers(0, span, n), span
+
+
+def _fieldwork_dates(draws: tuple[np.ndarray, int], year: int, instrument: str) -> np.ndarray:
+    """Weekday dates in the instrument's survey days of the wave (scales.yaml `survey_days`: inside the fieldwork
+    windows of rcs_pipeline/waves/rules.yaml, with room for late answers before the window closes)."""
+    values, span = draws
+    spec = settings()["survey_days"][instrument]
+    days_from = np.datetime64(f"{year + spec['year_offset']}-{spec['first']}", "D")
+    days_to = np.datetime64(f"{year + spec['year_offset']}-{spec['last']}", "D")
+    width = int((days_to - days_from).astype(int)) + 1
+    days = days_from + (values * width // span).astype("timedelta64[D]")
     return np.busday_offset(days, 0, roll="forward", holidays=_school_holidays(year))
 
 
@@ -185,7 +199,7 @@ def _order_rows(body: pl.DataFrame, truth: pl.DataFrame, dataset: str,
 def _parent_children(profile: CouncilProfile, schools: SchoolTable, roll: np.ndarray, n: int, year: int,
                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Children 0-8 of interviewed parents: school (-1 if none), stage, sex, birth date, interview date."""
-    completed = _fieldwork_dates(n, year, rng)
+    completed = _fieldwork_dates(_fieldwork_draws(n, rng), year, "parent")
     earliest = np.datetime64(f"{year - 8}-03-01")
     span = (completed - earliest).astype(np.int64)
     dob = earliest + np.floor(rng.random(n) * span).astype("timedelta64[D]")
@@ -362,7 +376,8 @@ def survey_council(population: Population, profile: CouncilProfile, wave: str,
     schools, roll, pupils, parents = population.schools, population.roll, population.pupils, population.parents
     responded = population.responded
     school, stage, male = (pupils[c].to_numpy() for c in ("school", "stage_index", "male"))
-    school_dates = _fieldwork_dates(schools.sector.size, year, rng)
+    draws = _fieldwork_draws(schools.sector.size, rng)
+    school_dates = {instrument: _fieldwork_dates(draws, year, instrument) for instrument in ("secondary", "primary")}
     cell = (school * len(STAGES) + stage) * 2 + male
     answered = np.bincount(cell[responded], minlength=roll.size)
     slack = roll.reshape(-1) - answered
@@ -372,7 +387,8 @@ def survey_council(population: Population, profile: CouncilProfile, wave: str,
     truths = []
     for instrument, secondary in (("secondary", True), ("primary", False)):
         people = respondents.filter((pl.col("stage_index") >= 7) == secondary)
-        frames[f"{instrument}_survey"], truth = _pupil_survey(people, instrument, schools, school_dates, year, rng)
+        dates = school_dates[instrument]
+        frames[f"{instrument}_survey"], truth = _pupil_survey(people, instrument, schools, dates, year, rng)
         truths.append(truth)
     frames["parent_survey"], truth = _parent_survey(parents, schools, rng)
     truths.append(truth)

@@ -10,6 +10,7 @@ import pytest
 from rcs_pipeline.codelists import IDENTIFIER_COLUMNS
 from rcs_pipeline.indicators import load_catalogue
 from rcs_pipeline.scoring.score_tables import score_parents, score_pupils
+from rcs_pipeline.waves import fsm_universal_expr
 from rcs_pipeline.weights import covered_roll
 from tests.conftest import TINY_WAVE
 from tests.scoring.linked_fixture import landing_table, linked_like
@@ -98,8 +99,12 @@ def test_breakdowns_follow_the_admin_record(pupil_scores: pl.DataFrame) -> None:
     unlinked = pupil_scores.filter(pl.col("link_id").is_null())
     for column in ("simd_quintile", "any_asn", "looked_after_any", "fsm_p6plus", "service_any"):
         assert unlinked[column].null_count() == unlinked.height, column
-    below_p6 = pupil_scores.filter(pl.col("stage") == "P5")
-    assert below_p6["fsm_p6plus"].null_count() == below_p6.height
+    # FSM is a breakdown only where meals are means-tested in the wave (rcs_pipeline/waves/rules.yaml): P5 is
+    # means-tested in 2015-16 (universal from January 2022), so linked P5 pupils carry it there
+    p5 = pupil_scores.filter((pl.col("stage") == "P5") & pl.col("link_id").is_not_null())
+    assert set(p5["wave"]) == {"2015-16"} and p5["fsm_p6plus"].null_count() == 0
+    universal = pl.select(fsm_universal_expr(pl.lit("2021-22"), pl.lit("P5"))).item()
+    assert universal and not pl.select(fsm_universal_expr(pl.lit("2015-16"), pl.lit("P5"))).item()
     linked = pupil_scores.filter(pl.col("link_id").is_not_null())
     assert linked["simd_quintile"].drop_nulls().is_between(1, 5).all()
     assert set(linked["urban_rural_2fold"].drop_nulls()) <= {"urban", "rural"}

@@ -74,10 +74,10 @@ def cascade_stale(
     the reports), never the later wave's landing, linkage or estimates.
     """
     stale = []
+    trend_assets = sorted(earlier_wave_parents(graph).items(), key=lambda kv: kv[0].to_user_string())
     for wave, la_code in sorted(deliveries):
-        for key, parents in sorted(
-            earlier_wave_parents(graph).items(), key=lambda kv: kv[0].to_user_string()
-        ):
+        reasons, selected = [], set()
+        for key, parents in trend_assets:
             record = latest_materialization(instance, key, wave, la_code)
             if record is None:
                 continue  # never materialised: the partition's own refresh makes it
@@ -91,11 +91,13 @@ def cascade_stale(
             ]
             if newer:
                 w, parent = newer[0]
-                reason = (
+                reasons.append(
                     f"{key.to_user_string()} is older than {parent.to_user_string()} of {w} (same council)"
                 )
-                stale.append(Staleness(wave, la_code, reason, downstream_closure(graph, key)))
-                break
+                selected.update(downstream_closure(graph, key))
+        if reasons:
+            assets = tuple(sorted(selected, key=lambda k: k.to_user_string()))
+            stale.append(Staleness(wave, la_code, "; ".join(reasons), assets))
     return stale
 
 

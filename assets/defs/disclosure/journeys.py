@@ -1,0 +1,58 @@
+"""Disclosure zone: the published journey tables, suppressed and audited like every published table."""
+
+import dagster as dg
+import polars as pl
+
+from assets.defs.disclosure.assets import disclosure_settings
+from assets.partitions import wave_and_council, wave_council_partitions
+from assets.resources import RcsSettings
+from assets.tables import write_table
+from rcs_pipeline.journeys.protect import audit_journeys, protect_journeys
+from rcs_pipeline.storage.parquet import read_parquet
+
+
+@dg.asset(
+    group_name="disclosure",
+    deps=["journeys"],
+    partitions_def=wave_council_partitions,
+    kinds={"polars", "parquet"},
+    code_version="1",
+    description="The journey tables as published: bases below min_group and counts (or their complements) "
+    "below min_cell withheld, secondary suppression until the attacker audit passes; percentages whole, "
+    "points to 1 dp. Read by the council report's journeys section (docs/methods/journeys.md).",
+)
+def published_journeys(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+    """Protect and write the journey tables of one council and wave."""
+    wave, la_code = wave_and_council(context)
+    layout = settings.layout()
+    table = read_parquet(layout.table("analysis", "journeys", wave, la_code))
+    published, audit = protect_journeys(table, disclosure_settings(settings))
+    return write_table(
+        published,
+        layout.table("published", "published_journeys", wave, la_code),
+        preview=False,
+        rows_suppressed=int(published["suppressed"].sum()),
+        audit_narrowest=audit.narrowest,
+    )
+
+
+@dg.asset_check(
+    asset=published_journeys,
+    blocking=True,
+    description="Attacker audit of the published journey tables: no withheld count can be worked out to within "
+    "min_cell from what is shown and the relations between the tables.",
+)
+def published_journeys_disclosure_audit(
+    context: dg.AssetCheckExecutionContext, settings: RcsSettings
+) -> dg.AssetCheckResult:
+    """Pass when every withheld count keeps an interval of at least min_cell."""
+    wave, la_code = wave_and_council(context)
+    layout = settings.layout()
+    table = read_parquet(layout.table("analysis", "journeys", wave, la_code))
+    published = pl.read_parquet(layout.table("published", "published_journeys", wave, la_code))
+    audit = audit_journeys(table, published, disclosure_settings(settings))
+    return dg.AssetCheckResult(
+        passed=audit.passed,
+        description=f"{len(audit.failures)} withheld count(s) pinned" if audit.failures else None,
+        metadata={"cells_checked": audit.cells_checked, "failures": len(audit.failures)},
+    )
