@@ -26,6 +26,12 @@ class RcsSettings(dg.ConfigurableResource):
 
         check_floors(self.min_group, self.min_cell)
 
+    def min_group_for(self, wave: str) -> int:
+        """The wave's min_group: the stricter of this setting and the wave's rule (rcs_pipeline/waves/rules.yaml)."""
+        from rcs_pipeline.disclosure.settings import DisclosureSettings
+
+        return DisclosureSettings.for_wave(wave, self.min_group, self.min_cell).min_group
+
     def layout(self) -> RcsHome:
         """The zone layout under this run's RCS_HOME."""
         return RcsHome(Path(self.home).resolve())

@@ -32,6 +32,17 @@ class DisclosureSettings:
         """The programme's defaults from rules.yaml."""
         return cls(**load_rules()["defaults"])
 
+    @classmethod
+    def for_wave(cls, wave: str, min_group: int, min_cell: int) -> DisclosureSettings:
+        """A wave's thresholds: the stricter of the run's `min_group` and the wave's rule (rcs_pipeline/waves:
+        fewer than 10 in the first tranches, 20 later); floors still apply.
+
+        Example: for_wave("2015-16", 10, 10).min_group → 10; for_wave("2018-19", 10, 10).min_group → 20.
+        """
+        from rcs_pipeline.waves import wave_rules
+
+        return cls(min_group=max(min_group, wave_rules(wave).min_group), min_cell=min_cell)
+
     def rule_text(self) -> dict[str, str]:
         """The suppression rules in plain words, with this run's thresholds filled in."""
         values = {

@@ -3,12 +3,17 @@
 import dagster as dg
 import polars as pl
 
-from assets.defs.disclosure.assets import disclosure_settings
 from assets.partitions import wave_and_council, wave_council_partitions
 from assets.resources import RcsSettings
 from assets.tables import write_table
+from rcs_pipeline.disclosure.settings import DisclosureSettings
 from rcs_pipeline.journeys.protect import audit_journeys, protect_journeys
 from rcs_pipeline.storage.parquet import read_parquet
+
+
+def _thresholds(settings: RcsSettings, wave: str) -> DisclosureSettings:
+    """The wave's thresholds (the stricter of the run's setting and the wave's rule)."""
+    return DisclosureSettings.for_wave(wave, settings.min_group, settings.min_cell)
 
 
 @dg.asset(
@@ -26,7 +31,7 @@ def published_journeys(context: dg.AssetExecutionContext, settings: RcsSettings)
     wave, la_code = wave_and_council(context)
     layout = settings.layout()
     table = read_parquet(layout.table("analysis", "journeys", wave, la_code))
-    published, audit = protect_journeys(table, disclosure_settings(settings))
+    published, audit = protect_journeys(table, _thresholds(settings, wave))
     return write_table(
         published,
         layout.table("published", "published_journeys", wave, la_code),
@@ -50,7 +55,7 @@ def published_journeys_disclosure_audit(
     layout = settings.layout()
     table = read_parquet(layout.table("analysis", "journeys", wave, la_code))
     published = pl.read_parquet(layout.table("published", "published_journeys", wave, la_code))
-    audit = audit_journeys(table, published, disclosure_settings(settings))
+    audit = audit_journeys(table, published, _thresholds(settings, wave))
     return dg.AssetCheckResult(
         passed=audit.passed,
         description=f"{len(audit.failures)} withheld count(s) pinned" if audit.failures else None,
