@@ -32,7 +32,9 @@ def graph() -> dg.AssetGraph:
 
 def _materialise(instance: dg.DagsterInstance, key: dg.AssetKey, wave: str, la_code: str) -> None:
     """Record one materialisation of one asset partition (a later call is newer)."""
-    instance.report_runless_asset_event(dg.AssetMaterialization(key, partition=str(partition_key(wave, la_code))))
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(key, partition=str(partition_key(wave, la_code)))
+    )
 
 
 def _full_history(instance: dg.DagsterInstance, deliveries: dict[tuple[str, str], str]) -> None:
@@ -60,7 +62,10 @@ def test_mapping_maps_a_wave_to_the_same_councils_earlier_waves(graph: dg.AssetG
             wave_council_partitions,
             dynamic_partitions_store=instance,
         )
-    assert sorted(str(k) for k in up.partitions_subset.get_partition_keys()) == [f"{LA}|{EARLY}", f"{LA}|{LATER}"]
+    assert sorted(str(k) for k in up.partitions_subset.get_partition_keys()) == [
+        f"{LA}|{EARLY}",
+        f"{LA}|{LATER}",
+    ]
     assert sorted(str(k) for k in later.get_partition_keys()) == [f"{LA}|{w}" for w in (EARLY, LATER, LATEST)]
     assert earlier_wave_parents(graph)[COMPARISONS] == [ESTIMATES]
 
@@ -75,7 +80,13 @@ def test_corrected_earlier_wave_makes_only_that_councils_later_trends_stale(grap
         assert [(s.wave, s.la_code) for s in stale] == [(LATER, LA), (LATEST, LA)]
         selected = {k.to_user_string() for k in stale[0].assets or ()}
         assert {"comparisons", "published_comparisons", "council_report"} <= selected
-        assert not selected & {"estimates", "pupil_scores", "admin_extract", "linked_pupils", "published_estimates"}
+        assert not selected & {
+            "estimates",
+            "pupil_scores",
+            "admin_extract",
+            "linked_pupils",
+            "published_estimates",
+        }
         assert stale[0].assets == downstream_closure(graph, COMPARISONS)
         # the later waves refreshed: quiet again
         _materialise(instance, COMPARISONS, LATER, LA)
@@ -114,7 +125,9 @@ def test_sensor_requests_the_later_waves_trend_only_once(tmp_path: Path) -> None
 
         first = tick(None)
         cascades = [r for r in first.run_requests if r.tags["rcs/trigger"] == "earlier_wave_corrected"]
-        again = [r for r in tick(first.cursor).run_requests if r.tags["rcs/trigger"] == "earlier_wave_corrected"]
+        again = [
+            r for r in tick(first.cursor).run_requests if r.tags["rcs/trigger"] == "earlier_wave_corrected"
+        ]
     assert [r.partition_key for r in cascades] == [f"{LA}|{LATER}", f"{LA}|{LATEST}"]
     assert {k.to_user_string() for k in cascades[0].asset_selection} >= {"comparisons", "council_report"}
     assert dg.AssetKey("estimates") not in cascades[0].asset_selection
