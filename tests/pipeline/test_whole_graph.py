@@ -226,3 +226,18 @@ def test_refused_delivery_leaves_every_file_of_every_partition_as_it_was(
     assert [o.success for o in outcomes] == [False]
     assert "Delivery refused" in outcomes[0].failures[0][1]
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("la_code", TINY_COUNCILS)
+def test_reports_say_only_what_the_published_comparisons_say(tiny_run: TinyRun, la_code: str) -> None:
+    """Read back every PDF of the real wave (tests/reports/pdf_checks.py): each higher/lower and rose/fell
+    sentence is a significant published comparison with its two values; each printed value has its interval."""
+    from rcs_pipeline.reports.catalogue import indicator_labels
+    from tests.reports.pdf_checks import check_report_folder
+
+    published = tiny_run.layout.root / "published"
+    comparisons = pl.read_parquet(published / "published_comparisons" / TINY_WAVE / f"{la_code}.parquet")
+    estimates = pl.read_parquet(published / "published_estimates" / TINY_WAVE / f"{la_code}.parquet")
+    labels = indicator_labels(estimates["indicator_id"].unique().to_list())
+    counts = check_report_folder(tiny_run.layout.reports(TINY_WAVE, la_code), comparisons, labels)
+    assert counts["reports"] > 1 and counts["intervals"] > 50

@@ -141,3 +141,82 @@ def _column_rows(words: list[dict], head: dict, bottom: float) -> list[tuple[str
         if before and (SHOWN_VALUE.match(before[-1].removesuffix(" [u]")) or before[-1] in ("[c]", "[x]")):
             rows.append((before[-1], inside))
     return rows
+
+
+GROUP_CLAIMS = {
+    "among girls": ("group_vs_group", "sex", "F", "M"),
+    "SIMD 1": ("group_vs_group", "simd_quintile", "1", "5"),
+    "additional support needs": ("group_vs_rest", "any_asn", "true", "rest"),
+    "free school meals": ("group_vs_rest", "fsm_p6plus", "true", "rest"),
+    "looked-after": ("group_vs_rest", "looked_after_any", "true", "rest"),
+}
+"""How a claim names a group comparison: words in its first side → (kind, breakdown, group, reference)."""
+
+
+def claimed_row(claim: Claim, entry: dict, la_code: str, comps) -> tuple[str, dict | None]:
+    """The published comparison (a `Comparisons` index) a claim sentence of a report rests on, and its kind."""
+    if claim.second.startswith("in the rest of "):
+        assert claim.first == f"in {entry['name']}", claim
+        kind = "area_vs_rest_of_council"
+        return kind, comps.get(
+            kind, entry["kind"], entry["code"], claim.indicator_id, "all", "all", "rest_of_council"
+        )
+    if claim.second == "in the other participating councils":
+        assert entry["kind"] == "council", f"{entry['pdf']} compares with other councils: {claim}"
+        kind = "council_vs_rest_of_wave"
+        return kind, comps.get(kind, "council", la_code, claim.indicator_id, "all", "all", "rest_of_wave")
+    assert entry["kind"] in ("council", "cluster"), f"{entry['pdf']} claims a group difference: {claim}"
+    level, code = ("council", la_code) if entry["kind"] == "council" else ("cluster", entry["code"])
+    kind, breakdown, first, reference = next(v for k, v in GROUP_CLAIMS.items() if k in claim.first)
+    return kind, comps.get(kind, level, code, claim.indicator_id, breakdown, first, reference)
+
+
+def assert_states_the_row(claim: Claim, row: dict | None, word: str) -> None:
+    """The claim is the published row's significant direction, with its two published values ([u] included)."""
+    from rcs_pipeline.reports.formatting import format_value
+
+    assert row is not None, f"no published comparison for {claim}"
+    assert not row["suppressed"], f"claim rests on a withheld comparison: {claim}"
+    assert row["direction"] == word, f"the table says {row['direction']!r} where the report says {claim}"
+    unreliable = {
+        side: " [u]" if row.get(side) == "low" else "" for side in ("reliability", "reference_reliability")
+    }
+    assert claim.a == format_value(row["estimate"], row["unit"]) + unreliable["reliability"]
+    assert (
+        claim.b == format_value(row["reference_estimate"], row["unit"]) + unreliable["reference_reliability"]
+    )
+
+
+def check_report_folder(folder: Path, comparisons, labels: dict[str, IndicatorLabel]) -> dict[str, int]:
+    """Read back every report of one council's folder (contents.json) against its published comparisons frame:
+    each claim and change matches a significant row with its values, no 'similar', every printed value in an
+    interval table has its interval. Returns counts of what was checked."""
+    import json
+
+    from rcs_pipeline.reports.lookup import Comparisons
+
+    comps = Comparisons(comparisons)
+    contents = json.loads((folder / "contents.json").read_text())
+    counts = {"reports": 0, "claims": 0, "changes": 0, "intervals": 0}
+    for entry in contents["reports"]:
+        text = report_text(folder / entry["pdf"])
+        assert "similar" not in text.lower(), entry["pdf"]
+        found, changes = claims(text, labels)
+        for claim in found:
+            assert_states_the_row(claim, claimed_row(claim, entry, contents["la_code"], comps)[1], claim.word)
+        for change in changes:
+            level, code = (
+                (entry["kind"], entry["code"])
+                if entry["kind"] != "council"
+                else ("council", contents["la_code"])
+            )
+            row = comps.get("wave_vs_wave", level, code, change.indicator_id, "all", "all", change.second)
+            assert_states_the_row(change, row, "higher" if change.word == "rose" else "lower")
+        for value, interval in interval_cells(folder / entry["pdf"]):
+            if value not in ("[c]", "[x]"):
+                assert re.fullmatch(r"-?[\d.]+ to -?[\d.]+", interval), (entry["pdf"], value, interval)
+                counts["intervals"] += 1
+        counts["reports"] += 1
+        counts["claims"] += len(found)
+        counts["changes"] += len(changes)
+    return counts

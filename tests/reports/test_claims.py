@@ -20,12 +20,18 @@ import pytest
 from rcs_pipeline.reports.build import BuildSummary, build_reports
 from rcs_pipeline.reports.catalogue import indicator_labels
 from rcs_pipeline.reports.council import ReportSettings
-from rcs_pipeline.reports.formatting import format_value
 from rcs_pipeline.reports.inputs import PublishedTables
 from rcs_pipeline.reports.lookup import Comparisons
 from rcs_pipeline.reports.sample_tables import with_sample_comparisons
 from tests.reports.conftest import LA_CODE, one_council_wave, small_council
-from tests.reports.pdf_checks import SHOWN_VALUE, Claim, claims, interval_cells, report_text
+from tests.reports.pdf_checks import (
+    SHOWN_VALUE,
+    assert_states_the_row,
+    claimed_row,
+    claims,
+    interval_cells,
+    report_text,
+)
 
 pytestmark = pytest.mark.xdist_group("reports")
 
@@ -39,43 +45,6 @@ EXPLAINING_C = (
     "[c] confidential",
 )
 """The only places a report may print [c] other than a withheld cell: the sentences that explain the symbol."""
-GROUPS = {
-    "among girls": ("group_vs_group", "sex", "F", "M"),
-    "SIMD 1": ("group_vs_group", "simd_quintile", "1", "5"),
-    "additional support needs": ("group_vs_rest", "any_asn", "true", "rest"),
-    "free school meals": ("group_vs_rest", "fsm_p6plus", "true", "rest"),
-    "looked-after": ("group_vs_rest", "looked_after_any", "true", "rest"),
-}
-
-
-def claimed_row(claim: Claim, entry: dict, comps: Comparisons) -> tuple[str, dict | None]:
-    """The published comparison a claim sentence rests on, and its kind, from the sentence's words."""
-    if claim.second.startswith("in the rest of "):
-        assert claim.first == f"in {entry['name']}", claim
-        kind, level, code, group = "area_vs_rest_of_council", entry["kind"], entry["code"], ("all", "all")
-        return kind, comps.get(kind, level, code, claim.indicator_id, *group, "rest_of_council")
-    if claim.second == "in the other participating councils":
-        assert entry["kind"] == "council", f"{entry['pdf']} compares with other councils: {claim}"
-        kind = "council_vs_rest_of_wave"
-        return kind, comps.get(kind, "council", LA_CODE, claim.indicator_id, "all", "all", "rest_of_wave")
-    assert entry["kind"] in ("council", "cluster"), f"{entry['pdf']} claims a group difference: {claim}"
-    level, code = ("council", LA_CODE) if entry["kind"] == "council" else ("cluster", entry["code"])
-    (kind, breakdown, first, reference) = next(v for k, v in GROUPS.items() if k in claim.first)
-    return kind, comps.get(kind, level, code, claim.indicator_id, breakdown, first, reference)
-
-
-def assert_states_the_row(claim: Claim, row: dict | None, word: str) -> None:
-    """The claim is the published row's significant direction, with its two published values."""
-    assert row is not None, f"no published comparison for {claim}"
-    assert not row["suppressed"], f"claim rests on a withheld comparison: {claim}"
-    assert row["direction"] == word, f"the table says {row['direction']!r} where the report says {claim}"
-    unreliable = {
-        side: " [u]" if row[side] == "low" else "" for side in ("reliability", "reference_reliability")
-    }
-    assert claim.a == format_value(row["estimate"], row["unit"]) + unreliable["reliability"]
-    assert (
-        claim.b == format_value(row["reference_estimate"], row["unit"]) + unreliable["reference_reliability"]
-    )
 
 
 def test_every_claimed_difference_is_a_significant_published_comparison(tested_built, tested):
@@ -90,7 +59,7 @@ def test_every_claimed_difference_is_a_significant_published_comparison(tested_b
         assert "similar" not in text.lower()
         found, changes = claims(text, labels)
         for claim in found:
-            kind, row = claimed_row(claim, entry, comps)
+            kind, row = claimed_row(claim, entry, LA_CODE, comps)
             assert_states_the_row(claim, row, claim.word)
             kinds.add(kind)
         for change in changes:
