@@ -218,6 +218,8 @@ def published_comparator_estimates(context: dg.AssetExecutionContext, settings: 
     name = "published_comparator_estimates"
     metadata = {**protection_metadata(result, rules, name), **comparator_metadata(result)}
     yield _materialise(home, name, wave, own, result.published[name], metadata)
+    reasons = home.table("disclosure", "comparator_suppression_reasons", wave, own)  # internal only
+    write_parquet_atomic(suppression_reasons(result.published), reasons)
     written = read_parquet(home.table("published", name, wave, own))
     audit, breaches, names = audit_published_comparator(comparator, councils, rules, written, result.before)
     summary = audit_summary(audit, breaches, rules.min_cell, names)
