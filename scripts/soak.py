@@ -91,7 +91,15 @@ def soak_waves(waves: list[Wave], key: str, scale: str) -> list[tuple[Wave, bool
     """Generate and run every wave; print one line per wave."""
     results = []
     for wave in waves:
-        synthesise(wave, key, scale)
+        try:
+            synthesise(wave, key, scale)
+        except subprocess.CalledProcessError as error:
+            last = (error.stderr or error.stdout or "").strip().splitlines()[-1:] or ["no output"]
+            print(
+                f"wave {wave.number:02d} seed {wave.seed} councils {wave.councils}: FAIL: rcs synth: {last[0]}"
+            )
+            results.append((wave, False, 0.0))
+            continue
         code, seconds = run(wave.home, key, wave.home / "run.log")
         verdict = "PASS" if code == 0 else "FAIL"
         line = (
