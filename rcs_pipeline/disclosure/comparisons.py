@@ -231,3 +231,87 @@ def publish_comparisons(
         pl.when(shown).then(pl.col("a_rel")).alias("reliability"),
         pl.when(shown & ~rest_side).then(pl.col("b_rel")).alias("reference_reliability"),
     ).sort(COMPARISON_KEYS)
+
+
+VALUE_COLUMNS = (
+    "unit",
+    "n",
+    "estimate",
+    "reference_n",
+    "reference_estimate",
+    "difference",
+    "p_adjusted",
+    "direction",
+    "test_status",
+    "reliability",
+    "reference_reliability",
+)
+
+
+def rule_breaches(
+    written: pl.DataFrame,
+    published: pl.DataFrame,
+    comparator: pl.DataFrame,
+    earlier: dict[str, pl.DataFrame],
+    la_code: str,
+) -> list[str]:
+    """The published comparisons that break the rule, checked row by row apart from `publish_comparisons`.
+
+    A shown row must rest only on shown published figures, repeat the first side's published value and base
+    (and a group or earlier-wave reference's) and carry no base for a `rest` side; a withheld row no value.
+    Each breach is named by its keys only (never a value).
+    """
+    figures: dict[tuple[str, ...], dict] = {}
+    for wave, frame in [("", published), ("", comparator), *sorted(earlier.items())]:
+        for r in frame.iter_rows(named=True):
+            key = (wave, *(str(r[k]) for k in ESTIMATE_KEYS))
+            figures[key] = r
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for key, r in figures.items():
+        if key[0] == "" and key[4] != "all":
+            groups.setdefault(key[1:5], []).append(r)
+    breaches = []
+    for row in written.iter_rows(named=True):
+        name = "|".join(str(row[k]) for k in COMPARISON_KEYS)
+        if row["suppressed"]:
+            if any(row[c] is not None for c in VALUE_COLUMNS):
+                breaches.append(f"{name}: withheld but carries a value")
+            continue
+        if row["test_status"] == NOT_PUBLISHED:
+            continue
+        first, rested = _rested_on(row, la_code, figures, groups)
+        if not all(_is_shown(f) for f in [first, *rested]):
+            breaches.append(f"{name}: rests on a figure that is not published")
+        elif (row["estimate"], row["n"]) != (first["value"], first["n"]):  # type: ignore[index]
+            breaches.append(f"{name}: first side is not its published value")
+        elif (
+            row["comparison"] in ("group_vs_group", "wave_vs_wave")
+            and row["reference_estimate"] != rested[0]["value"]
+        ):
+            breaches.append(f"{name}: reference is not its published value")
+        elif row["comparison"] not in ("group_vs_group", "wave_vs_wave") and row["reference_n"] is not None:
+            breaches.append(f"{name}: publishes the base of a rest side")
+    return breaches
+
+
+def _is_shown(figure: dict | None) -> bool:
+    """Whether a published figure exists and is shown."""
+    return figure is not None and not figure["suppressed"] and figure["value"] is not None
+
+
+def _rested_on(
+    row: dict, la_code: str, figures: dict[tuple[str, ...], dict], groups: dict[tuple[str, ...], list[dict]]
+) -> tuple[dict | None, list[dict | None]]:
+    """The first side's published figure and the figures the other side rests on, for one comparison row."""
+    ind, level, code, bd, val = (str(row[k]) for k in ESTIMATE_KEYS)
+    first = figures.get(("", ind, level, code, bd, val))
+    kind, ref = row["comparison"], str(row["reference"])
+    if kind == "area_vs_rest_of_council":
+        return first, [figures.get(("", ind, "council", la_code, "all", "all"))]
+    if kind == "council_vs_rest_of_wave":
+        return first, [figures.get(("", ind, "all_councils", "all", "all", "all"))]
+    if kind == "group_vs_group":
+        return first, [figures.get(("", ind, level, code, bd, ref))]
+    if kind == "wave_vs_wave":
+        return first, [figures.get((ref, ind, level, code, bd, val))]
+    return first, list(groups.get((ind, level, code, bd), [])) or [None]

@@ -394,6 +394,10 @@ def test_the_asset_publishes_a_councils_comparisons_beside_its_published_estimat
         instance=dagster_instance,
     )
     assert result.success
+    checks = result.get_asset_check_evaluations()
+    assert [(c.check_name, c.passed) for c in checks] == [
+        ("published_comparisons_rests_on_published_figures", True)
+    ]
     out = by_key(pl.read_parquet(home.table("published", "published_comparisons", wave, LA)))
     assert out[("area_vs_rest_of_council", SCHOOL_A, "all", "rest_of_council")]["direction"] == "higher"
     assert out[("area_vs_rest_of_council", SCHOOL_B, "all", "rest_of_council")]["suppressed"] is True
@@ -424,3 +428,56 @@ def test_each_sides_reliability_is_carried_except_for_a_rest_side():
         out[("group_vs_group", LA, "F", "M")]["reference_reliability"],
     ) == (None, "low")
     assert out[("group_vs_rest", LA, "1", "rest")]["reference_reliability"] is None
+
+
+def test_the_independent_check_passes_the_rule_and_names_each_kind_of_breach():
+    """rule_breaches re-checks a written table row by row: clean output passes; each tampering is named."""
+    from rcs_pipeline.disclosure.comparisons import rule_breaches
+
+    comps = comparisons(
+        [
+            comparison(
+                "area_vs_rest_of_council", "school", SCHOOL_A, "all", "all", "rest_of_council", 0.52, 0.37
+            ),
+            comparison(
+                "area_vs_rest_of_council", "school", SCHOOL_B, "all", "all", "rest_of_council", 0.2, 0.41
+            ),
+            comparison("group_vs_group", "council", LA, "sex", "F", "M", 0.46, 0.34),
+            comparison("group_vs_rest", "council", LA, "simd_quintile", "1", "rest", 0.31, 0.335),
+        ]
+    )
+    est = published(COUNCIL_ROWS)
+    out = publish_comparisons(comps, est, published([]), {}, LA)
+    assert rule_breaches(out, est, published([]), {}, LA) == []
+    school_b = (pl.col("geography_code") == SCHOOL_B) & (pl.col("comparison") == "area_vs_rest_of_council")
+    unwithheld = out.with_columns(
+        suppressed=pl.when(school_b).then(False).otherwise(pl.col("suppressed")),
+        estimate=pl.when(school_b).then(20.0).otherwise(pl.col("estimate")),
+    )
+    leaked = out.with_columns(estimate=pl.when(school_b).then(20.0).otherwise(pl.col("estimate")))
+    wrong = out.with_columns(
+        estimate=pl.when(pl.col("breakdown_value") == "F").then(47.0).otherwise(pl.col("estimate"))
+    )
+    base = out.with_columns(
+        reference_n=pl.when(pl.col("comparison") == "group_vs_rest")
+        .then(400)
+        .otherwise(pl.col("reference_n"))
+    )
+    found = {
+        name: rule_breaches(frame, est, published([]), {}, LA)
+        for name, frame in {"unwithheld": unwithheld, "leaked": leaked, "wrong": wrong, "base": base}.items()
+    }
+    assert found == {
+        "unwithheld": [
+            f"f|ind_x|area_vs_rest_of_council|school|{SCHOOL_B}|all|all|rest_of_council: rests on a "
+            "figure that is not published"
+        ],
+        "leaked": [
+            f"f|ind_x|area_vs_rest_of_council|school|{SCHOOL_B}|all|all|rest_of_council: withheld but "
+            "carries a value"
+        ],
+        "wrong": [f"f|ind_x|group_vs_group|council|{LA}|sex|F|M: first side is not its published value"],
+        "base": [
+            f"f|ind_x|group_vs_rest|council|{LA}|simd_quintile|1|rest: publishes the base of a rest side"
+        ],
+    }

@@ -10,12 +10,13 @@ import polars as pl
 from assets.partitions import wave_and_council, wave_council_partitions
 from assets.resources import RcsSettings
 from assets.tables import write_table
-from rcs_pipeline.disclosure.comparisons import publish_comparisons
+from rcs_pipeline.disclosure.comparisons import publish_comparisons, rule_breaches
 from rcs_pipeline.paths import RcsHome
 from rcs_pipeline.storage.parquet import read_parquet
 
 GROUP = "disclosure"
-CODE_VERSION = "published-comparisons-1"
+CODE_VERSION = "published-comparisons-2"
+CHECK = "published_comparisons_rests_on_published_figures"
 
 
 def earlier_published(home: RcsHome, wave: str, la_code: str, waves: list[str]) -> dict[str, pl.DataFrame]:
@@ -43,9 +44,18 @@ def read_comparator(home: RcsHome, wave: str, la_code: str) -> pl.DataFrame | No
     description="Disclosure-controlled comparisons (docs/methods/disclosure.md §9): a comparison is published "
     "only when every figure it rests on is published; otherwise its values are null and `suppressed` is set. "
     "Values rounded as published estimates; no standard error, degrees of freedom or unadjusted p-value.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            CHECK,
+            asset="published_comparisons",
+            blocking=True,
+            description="The table as written, re-checked row by row: every shown comparison rests only on "
+            "published figures and repeats their values; a withheld one carries none; no rest side's base.",
+        )
+    ],
 )
-def published_comparisons(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
-    """Publish this council's comparisons of the wave beside its published estimates."""
+def published_comparisons(context: dg.AssetExecutionContext, settings: RcsSettings):
+    """Publish this council's comparisons of the wave beside its published estimates, then check the file."""
     wave, la_code = wave_and_council(context)
     home = settings.layout()
     source = home.table("analysis", "comparisons", wave, la_code)
@@ -55,16 +65,22 @@ def published_comparisons(context: dg.AssetExecutionContext, settings: RcsSettin
     published = read_parquet(home.table("published", "published_estimates", wave, la_code))
     comparator = read_comparator(home, wave, la_code)
     waves = comparisons.filter(pl.col("comparison") == "wave_vs_wave")["reference"].to_list()
-    frame = publish_comparisons(
-        comparisons,
-        published,
-        comparator if comparator is not None else published.clear(),
-        earlier_published(home, wave, la_code, waves),
-        la_code,
-    )
+    comparator = comparator if comparator is not None else published.clear()
+    earlier = earlier_published(home, wave, la_code, waves)
+    frame = publish_comparisons(comparisons, published, comparator, earlier, la_code)
     counts = {
         "rows_withheld": int(frame["suppressed"].sum() or 0),
         "rows_not_published": frame.filter(pl.col("test_status") == "not_published").height,
         "rows_stating_a_difference": frame.filter(pl.col("direction").is_in(["higher", "lower"])).height,
     }
-    return write_table(frame, home.table("published", "published_comparisons", wave, la_code), **counts)
+    path = home.table("published", "published_comparisons", wave, la_code)
+    yield write_table(frame, path, **counts)
+    breaches = rule_breaches(read_parquet(path), published, comparator, earlier, la_code)
+    yield dg.AssetCheckResult(
+        check_name=CHECK,
+        passed=not breaches,
+        metadata={"breaches": len(breaches), "first_breaches": dg.MetadataValue.json(breaches[:10])},
+        description=f"{len(breaches)} comparison(s) break the rule, e.g. {breaches[:3]}"
+        if breaches
+        else None,
+    )
