@@ -14,6 +14,7 @@ import polars as pl
 
 from rcs_pipeline.reports.catalogue import breakdown_title, breakdown_value_label
 from rcs_pipeline.reports.formatting import (
+    SYMBOL_NOT_APPLICABLE,
     SYMBOL_NOT_AVAILABLE,
     SYMBOL_SUPPRESSED,
     format_count,
@@ -29,21 +30,28 @@ ONE_WAVE_REASON = (
     "Journeys of children followed from one wave to the next need a second wave of the survey in the council, "
     "so this report has no journeys chapter."
 )
-NEED_OUTCOMES = {
-    "need_to_need": "High need in both waves",
-    "need_to_no_need": "High need before, not after",
-    "no_need_to_need": "High need after, not before",
-    "no_need_to_no_need": "High need in neither wave",
+NEED_GROUPS = {
+    "received_service": "Gained a service between the waves",
+    "no_service": "No service in either wave",
 }
 WELLBEING_MEASURES = {
     "wemwbs": "Mental wellbeing (WEMWBS, 14 to 70; higher is better)",
     "sdq_total": "SDQ total difficulties (0 to 40; lower is better)",
 }
+LINK_GROUPS = {
+    "need_any": {"true": "High need", "false": "No high need"},
+    "service_any": {"true": "A service recorded", "false": "No service recorded"},
+    "transition": {
+        "primary_to_secondary": "Moved from primary to secondary school",
+        "same_sector": "Stayed in primary or in secondary school",
+    },
+}
+"""Group names of the link-rate breakdowns that are not the estimates' breakdowns (layout.yaml names those)."""
 UNSTABLE_NOTE = (
-    "Pupil references in this council were not stable across these waves, so fewer children could be followed "
-    "from one wave to the next than took part in both, and those followed may not be typical of all children; "
-    "read the figures below with that in mind. A reference that stays with a child, "
-    "such as the Scottish Candidate Number councils hold, would let more children be followed."
+    "Children who moved from primary to secondary school between these waves could mostly not be followed: the "
+    "council's pupil references change at the move, so the children followed are fewer than those who took part "
+    "in both waves and are mostly those who stayed in the same sector. Read the figures below with that in mind. "
+    "A reference that stays with a child, such as the Scottish Candidate Number councils hold, would follow them."
 )
 NOTE = "[c] withheld to protect confidentiality; [x] not available."
 
@@ -63,14 +71,16 @@ def _unit(row: dict) -> str:
     return "percent" if row["unit"] in ("%", "percent") else "mean"
 
 
-def _value(row: dict | None, column: str = "estimate") -> Cell:
-    """A published value of a journeys row ('[c]' when withheld, '[x]' when absent)."""
+def _value(row: dict | None, column: str = "estimate", *, blank: bool = False) -> Cell:
+    """A published value of a journeys row ('[c]' when withheld, '[x]' when absent, '[z]' where `blank`)."""
+    if blank:
+        return Cell(SYMBOL_NOT_APPLICABLE)
     if row is None:
         return Cell(SYMBOL_NOT_AVAILABLE)
     if row["suppressed"]:
         return Cell(SYMBOL_SUPPRESSED, True)
     value = row[column]
-    return Cell(SYMBOL_NOT_AVAILABLE if value is None else format_value(value, _unit(row)))
+    return Cell(SYMBOL_NOT_AVAILABLE if value is None else format_value(value + 0.0, _unit(row)))  # no "-0.0"
 
 
 def _count(row: dict | None, column: str) -> Cell:
@@ -80,6 +90,16 @@ def _count(row: dict | None, column: str) -> Cell:
     if row["suppressed"]:
         return Cell(SYMBOL_SUPPRESSED, True)
     return Cell(SYMBOL_NOT_AVAILABLE if row[column] is None else format_count(row[column]))
+
+
+def _base(row: dict | None, column: str) -> Cell:
+    """A published base of a journeys row: printed whenever the table publishes it (a row's value may be
+    withheld while its base is shown), '[c]' when withheld, '[x]' when absent."""
+    if row is None:
+        return Cell(SYMBOL_NOT_AVAILABLE)
+    if row[column] is None:
+        return Cell(SYMBOL_SUPPRESSED, True) if row["suppressed"] else Cell(SYMBOL_NOT_AVAILABLE)
+    return Cell(format_count(row[column]))
 
 
 def _interval(row: dict | None) -> Cell:
@@ -107,7 +127,7 @@ def uptake_table(rows: list[dict], before: str, after: str) -> Table | None:
         f"Children with high need and no service in {before}: a service by {after}",
         ["Service", "Children", "With the service", "Per cent", "95% confidence interval"],
         [
-            (service_label(r["measure"]), [_count(r, "n"), _count(r, "count"), _value(r), _interval(r)])
+            (service_label(r["measure"]), [_base(r, "n"), _count(r, "count"), _value(r), _interval(r)])
             for r in rows
         ],
         sheet="Journeys service uptake",
@@ -116,32 +136,60 @@ def uptake_table(rows: list[dict], before: str, after: str) -> Table | None:
 
 
 def need_table(rows: list[dict], before: str, after: str) -> Table | None:
-    """How need changed between the waves for children who gained a service."""
-    rows = [r for r in rows if r["breakdown"] == "all"]
-    if not rows:
+    """High need in each wave for children who gained a service between the waves, and for those with none."""
+    index = {(r["breakdown_value"], r["outcome"]): r for r in rows}
+    groups = [g for g in NEED_GROUPS if (g, "before") in index or (g, "after") in index]
+    if not groups:
         return None
-    order = list(NEED_OUTCOMES)
-    rows = sorted(rows, key=lambda r: order.index(r["outcome"]) if r["outcome"] in order else 99)
-    return Table(
-        f"Children who gained a service between {before} and {after}: their need in each wave",
-        ["Need", "Children", "Per cent", "95% confidence interval"],
-        [
+    body = []
+    for group in groups:
+        first, last = index.get((group, "before")), index.get((group, "after"))
+        body.append(
             (
-                NEED_OUTCOMES.get(r["outcome"], str(r["outcome"])),
-                [_count(r, "count"), _value(r), _interval(r)],
+                NEED_GROUPS[group],
+                [_base(first or last, "n"), _value(first), _interval(first), _value(last), _interval(last)],
             )
-            for r in rows
+        )
+    return Table(
+        f"High need in {before} and in {after}: children who gained a service, and children with none",
+        [
+            "Group",
+            "Children",
+            f"High need in {before}",
+            f"{before} 95% confidence interval",
+            f"High need in {after}",
+            f"{after} 95% confidence interval",
         ],
+        body,
         sheet="Journeys need after service",
-        note=f"Per cent of children linked in both waves with no service in {before} and a service by {after}. {NOTE}",
+        note=f"Children linked in both waves with no service in {before}, by whether they had one in {after}: the per "
+        f"cent with a high level of need in each wave. {NOTE}",
     )
 
 
 def wellbeing_table(rows: list[dict], before: str, after: str) -> Table | None:
     """Within-child change of wellbeing scores against the change between all respondents of the two waves."""
-    rows = [r for r in rows if r["breakdown"] == "all"]
-    if not rows:
+    index = {(r["measure"], r["outcome"]): r for r in rows if r["breakdown"] == "all"}
+    measures = list(dict.fromkeys(m for m, _ in index))
+    if not measures:
         return None
+    body = []
+    for measure in measures:
+        within, cross = index.get((measure, "within_child")), index.get((measure, "cross_sectional"))
+        body.append(
+            (
+                WELLBEING_MEASURES.get(measure, str(measure)),
+                [
+                    _value(within),
+                    _interval(within),
+                    _base(within, "n"),
+                    _value(cross),
+                    _interval(cross),
+                    _base(cross, "reference_n"),
+                    _base(cross, "n"),
+                ],
+            )
+        )
     return Table(
         f"Change in wellbeing scores from {before} to {after}: the same children, and all respondents",
         [
@@ -150,68 +198,59 @@ def wellbeing_table(rows: list[dict], before: str, after: str) -> Table | None:
             "95% confidence interval",
             "Children followed",
             "Change between all respondents (points)",
-            "All respondents",
+            "All respondents 95% confidence interval",
+            f"Respondents {before}",
+            f"Respondents {after}",
+        ],
+        body,
+        sheet="Journeys wellbeing change",
+        note="Within-child: the average change in score of the children linked in both waves (each older by the "
+        "time between the waves). Between all respondents: the later wave's mean minus the earlier wave's, over "
+        f"different children and stages. {NOTE}",
+    )
+
+
+def link_label(breakdown: str, value: str) -> str:
+    """How the link-rate table names a group ('Sex: Girls', 'Moved from primary to secondary school')."""
+    if breakdown == "all":
+        return "All respondents"
+    if breakdown in LINK_GROUPS:
+        return LINK_GROUPS[breakdown].get(str(value).lower(), str(value))
+    return f"{breakdown_title(breakdown)}: {breakdown_value_label(breakdown, value)}"
+
+
+def link_table(rows: list[dict], before: str, after: str) -> Table | None:
+    """The share of this wave's respondents followed up from the earlier wave, overall and by group, beside the
+    rate of the rest of each group's breakdown (a gap is the link's bias)."""
+    if not rows:
+        return None
+    return Table(
+        f"Children followed from {before} to {after}, by group",
+        [
+            "Group",
+            "Respondents",
+            "Followed",
+            "Per cent followed",
+            "95% confidence interval",
+            "Rest of the group's breakdown",
         ],
         [
             (
-                WELLBEING_MEASURES.get(r["measure"], str(r["measure"])),
+                link_label(r["breakdown"], r["breakdown_value"]),
                 [
+                    _base(r, "n"),
+                    _count(r, "count"),
                     _value(r),
                     _interval(r),
-                    _count(r, "n"),
-                    _value(r, "reference_estimate"),
-                    _count(r, "reference_n"),
+                    _value(r, "reference_estimate", blank=r["breakdown"] == "all"),
                 ],
             )
             for r in rows
         ],
-        sheet="Journeys wellbeing change",
-        note="Within-child: the average change in score of children linked in both waves (each older by the time "
-        "between the waves). "
-        "Between all respondents: the later wave's mean minus the earlier wave's, over different children and "
-        f"stages. {NOTE}",
-    )
-
-
-def link_table(rows: list[dict], before: str, after: str) -> Table | None:
-    """The share of this wave's respondents linked to an earlier-wave answer, overall and by subgroup."""
-    if not rows:
-        return None
-    ordered = sorted(rows, key=lambda r: (r["breakdown"] != "all", r["breakdown"], str(r["breakdown_value"])))
-    body = []
-    for r in ordered:
-        label = (
-            "All respondents"
-            if r["breakdown"] == "all"
-            else f"{breakdown_title(r['breakdown'])}: {breakdown_value_label(r['breakdown'], r['breakdown_value'])}"
-        )
-        body.append(
-            (
-                label,
-                [
-                    _count(r, "n"),
-                    _count(r, "count"),
-                    _value(r),
-                    _interval(r),
-                    _value(r, "reference_estimate"),
-                ],
-            )
-        )
-    return Table(
-        f"Link rate from {after} back to {before}, by group",
-        [
-            "Group",
-            "Respondents",
-            "Linked",
-            "Link rate",
-            "95% confidence interval",
-            "Link rate, all respondents",
-        ],
-        body,
         sheet="Journeys link rate",
-        note=f"Respondents in {after} in stages that took part in {before}, and how many were linked to an answer of "
-        "theirs in that wave. A group linked at a lower rate than all respondents is under-represented among the "
-        f"children followed, so journeys describe it less well. {NOTE}",
+        note=f"Respondents in {after} in stages that took part in {before}, and how many were linked to their answer "
+        "in that wave. A group followed less often than the rest of its breakdown is under-represented among the "
+        f"children followed, so the journeys describe it less well. {NOTE}",
     )
 
 
@@ -224,6 +263,21 @@ def uptake_sentence(rows: list[dict], before: str, after: str) -> str | None:
     return (
         f"Service by the next wave. Of {format_count(row['n'])} children linked in both waves who had a high level "
         f"of need and no service in {before}, {format_count(row['count'])} ({pct}) had a service recorded by {after}."
+    )
+
+
+def transfer_rates(frame: pl.DataFrame) -> str:
+    """The published follow-up rates of children who moved to secondary school and of the rest, in words
+    (what a stable reference would change), or nothing when either is withheld."""
+    rows = frame.filter((pl.col("journey_table") == "link_rate") & (pl.col("breakdown") == "transition"))
+    rates = {r["breakdown_value"]: r for r in rows.iter_rows(named=True) if _shown(r)}
+    moved, stayed = rates.get("primary_to_secondary"), rates.get("same_sector")
+    if moved is None or stayed is None:
+        return ""
+    return (
+        f" In {moved['to_wave']}, {format_value(moved['estimate'], 'percent')} of the children who had moved to "
+        f"secondary school were followed, against {format_value(stayed['estimate'], 'percent')} of those who "
+        "stayed in the same sector; a stable reference would bring the first towards the second."
     )
 
 
@@ -241,8 +295,8 @@ def journeys_section(tables: PublishedTables, geo: Geography) -> Section | None:
     if frame.is_empty():
         section.para(f"No journeys table was published for {geo.name} in {tables.wave} [x].")
         return section
-    if not all(frame["pupil_ref_stable"].fill_null(True).to_list()):
-        section.para(UNSTABLE_NOTE)
+    if (frame["pupil_ref_stable"] == False).any():  # noqa: E712 (null: too few children to judge)
+        section.para(UNSTABLE_NOTE + transfer_rates(frame))
     for before in sorted(set(frame["from_wave"].to_list()), reverse=True):
         after = tables.wave
         section.heading(f"From {before} to {after}")

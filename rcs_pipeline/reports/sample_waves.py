@@ -16,6 +16,9 @@ import numpy as np
 import polars as pl
 
 from rcs_pipeline.disclosure.comparisons import COMPARISON_SCHEMA, publish_comparisons
+from rcs_pipeline.disclosure.settings import DisclosureSettings
+from rcs_pipeline.journeys.protect import protect_journeys
+from rcs_pipeline.journeys.tables import journey_tables
 from rcs_pipeline.reports.inputs import (
     ESTIMATE_SCHEMA,
     HISTORY_SCHEMA,
@@ -24,7 +27,6 @@ from rcs_pipeline.reports.inputs import (
     PublishedTables,
     conform,
 )
-from rcs_pipeline.reports.journeys import NEED_OUTCOMES
 from rcs_pipeline.reports.sample_tables import _adjust, _test
 
 
@@ -181,80 +183,68 @@ def with_earlier_waves(
     return out, changes
 
 
-def sample_journeys(from_wave: str, to_wave: str, *, stable: bool = True, seed: int = 5) -> pl.DataFrame:
-    """A hand-made published_journeys table (columns as docs/methods/journeys.md) for one council: every journey
-    table, the link rate by sex and free school meals, one withheld cell (social work uptake)."""
+def sample_journeys(
+    from_wave: str, to_wave: str, *, stable: bool = True, pupils: int = 900, seed: int = 5
+) -> pl.DataFrame:
+    """A published_journeys table made by the real journey and disclosure code (rcs_pipeline.journeys) from
+    made-up children of two waves: a share gain a service, wellbeing falls a little with age, and children
+    moving to secondary school are followed at a tenth of the rate of the rest when `stable` is False."""
     rng = np.random.default_rng(seed)
-    rows: list[dict] = []
+    years = int(to_wave[:4]) - int(from_wave[:4])
+    stages = ("P5", "P6", "P7", "S1", "S2", "S3", "S4")
+    order = ("P1", "P2", "P3", "P4", *stages, "S5", "S6")
 
-    def add(table: str, measure: str, outcome: str, n: int, count: int | None, **kw: object) -> None:
-        """One row; a percentage from count/n unless `estimate` is given; withheld when count is None."""
-        unit = str(kw.pop("unit", "%"))
-        estimate = kw.pop("estimate", None)
-        if estimate is None and count is not None:
-            estimate = float(round(100 * count / n))
-        half = float(kw.pop("half", 6.0))  # type: ignore[arg-type]
-        hidden = count is None and estimate is None
-        digits = 0 if unit == "%" else 1
-        rows.append(
+    def wave_frame(
+        wave: str, ids: list[str], stage_of: list[str], base: dict[str, np.ndarray] | None
+    ) -> pl.DataFrame:
+        """Respondents of one wave (need, services, scores), following `base` children where given."""
+        n = len(ids)
+        need = (
+            rng.random(n) < 0.25
+            if base is None
+            else np.where(rng.random(n) < 0.8, base["need"], rng.random(n) < 0.25)
+        )
+        asl = rng.random(n) < 0.2 if base is None else base["asl"] | (rng.random(n) < 0.15)
+        social = rng.random(n) < 0.05
+        wemwbs = np.clip(np.round(rng.normal(48, 8, n) - (0 if base is None else 1.5)), 14, 70)
+        return pl.DataFrame(
             {
-                "journey_table": table,
-                "from_wave": from_wave,
-                "to_wave": to_wave,
-                "measure": measure,
-                "outcome": outcome,
-                "breakdown": kw.pop("breakdown", "all"),
-                "breakdown_value": kw.pop("breakdown_value", "all"),
-                "unit": unit,
-                "n": None if hidden else n,
-                "count": count,
-                "estimate": estimate,
-                "ci_low": None if hidden else round(estimate - half, digits),  # type: ignore[operator]
-                "ci_high": None if hidden else round(estimate + half, digits),  # type: ignore[operator]
-                "reference_n": kw.pop("reference_n", None),
-                "reference_estimate": kw.pop("reference_estimate", None),
-                "suppressed": hidden,
-                "pupil_ref_stable": stable,
+                "link_id": ids,
+                "wave": [wave] * n,
+                "instrument": ["secondary" if s.startswith("S") else "primary" for s in stage_of],
+                "stage": stage_of,
+                "sex": rng.choice(["F", "M"], n).tolist(),
+                "simd_quintile": rng.choice(["1", "2", "3", "4", "5"], n).tolist(),
+                "need_any": need,
+                "service_social_work": social,
+                "service_asl": asl,
+                "service_any": social | asl,
+                "wemwbs": wemwbs,
+                "sdq_total": np.clip(np.round(rng.normal(11, 5, n)), 0, 40),
             }
         )
 
-    base = int(rng.integers(120, 200))
-    add("service_uptake", "service_any", "service", base, base // 4)
-    add("service_uptake", "service_asl", "service", base, base // 5)
-    add("service_uptake", "service_social_work", "service", base, None)
-    gained = int(rng.integers(60, 90))
-    parts = [gained // 3, gained // 4, gained // 6]
-    for outcome, k in zip(NEED_OUTCOMES, [*parts, gained - sum(parts)], strict=True):
-        add("need_after_service", "need_any", outcome, gained, k)
-    add(
-        "wellbeing_change",
-        "wemwbs",
-        "mean_change",
-        240,
-        240,
-        unit="points",
-        estimate=-1.4,
-        half=0.9,
-        reference_n=900,
-        reference_estimate=-0.6,
-    )
-    eligible = int(rng.integers(700, 900))
-    overall = float(round(100 * int(eligible * 0.7) / eligible))
-    add("link_rate", "linked", "linked", eligible, int(eligible * 0.7), reference_estimate=overall)
-    for breakdown, values, rates in (
-        ("sex", ("F", "M"), (0.74, 0.66)),
-        ("fsm_p6plus", ("true", "false"), (0.55, 0.73)),
-    ):
-        for value, rate in zip(values, rates, strict=True):
-            group = eligible // 2
-            add(
-                "link_rate",
-                "linked",
-                "linked",
-                group,
-                int(group * rate),
-                breakdown=breakdown,
-                breakdown_value=value,
-                reference_estimate=overall,
-            )
-    return conform(pl.DataFrame(rows, schema=JOURNEYS_SCHEMA), JOURNEYS_SCHEMA)
+    earlier_stages = [stages[k] for k in rng.integers(0, len(stages), pupils)]
+    before_ids = [f"L{k:06d}" for k in range(pupils)]
+    before = wave_frame(from_wave, before_ids, earlier_stages, None)
+    later_stages, later_ids, base_rows = [], [], []
+    for k, stage in enumerate(earlier_stages):
+        moved = order[order.index(stage) + years] if order.index(stage) + years < len(order) else None
+        if moved not in stages:
+            continue
+        crossing = stage.startswith("P") and moved.startswith("S")
+        rate = 0.07 if crossing and not stable else 0.7
+        later_stages.append(moved)
+        later_ids.append(before_ids[k] if rng.random() < rate else f"N{k:06d}")
+        base_rows.append(k)
+    base = {
+        "need": before["need_any"].to_numpy()[base_rows],
+        "asl": before["service_asl"].to_numpy()[base_rows],
+    }
+    after = wave_frame(to_wave, later_ids, later_stages, base)
+    both = pl.concat([before, after])
+    longitudinal = both.filter(pl.col("link_id").is_in(before_ids) & pl.col("link_id").is_in(later_ids))
+    table = journey_tables(longitudinal, {from_wave: before, to_wave: after}, to_wave)
+    published, audit = protect_journeys(table, DisclosureSettings())
+    assert audit.passed, "the sample journeys must pass the disclosure audit"
+    return conform(published, JOURNEYS_SCHEMA)

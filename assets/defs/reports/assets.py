@@ -97,10 +97,11 @@ def summary_metadata(summary: BuildSummary, kind: str, folder: str) -> dict[str,
     kinds=KINDS,
     partitions_def=wave_council_partitions,
     code_version=CODE_VERSION,
-    deps=DEPS,
+    deps=[*DEPS, "published_journeys"],
     pool=POOL,
     description="Council wellbeing profile (PDF/UA) and its spreadsheet, made only from published tables: "
-    "key findings, response and linkage, domains, SDQ/WEMWBS, need and services, equalities, parents, methods.",
+    "key findings, response and linkage, domains, SDQ/WEMWBS, change over time, need and services, journeys, "
+    "equalities, parents, methods.",
 )
 def council_report(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Render reports/<wave>/<la_code>/council_report.pdf and .xlsx (skipped when inputs are unchanged)."""
