@@ -184,7 +184,3 @@ class Comparisons:
     ) -> dict | None:
         """The published comparison, or None when there is none."""
         return self.rows.get((comparison, level, code, indicator, breakdown, value, reference))
-
-    def kinds(self, comparison: str, level: str, code: str) -> list[dict[str, Any]]:
-        """Every row of one kind for one geography, in table order."""
-        return [r for k, r in self.rows.items() if k[0] == comparison and k[1] == level and k[2] == code]
