@@ -272,3 +272,32 @@ def test_report_assets_depend_on_every_earlier_wave_of_their_council():
         assert isinstance(mappings["published_estimates"], SameAndEarlierWavesOfCouncil)
         assert isinstance(mappings["schools"], SameAndEarlierWavesOfCouncil)
         assert mappings["published_comparisons"] is None
+
+
+def test_three_waves_give_one_series_and_a_change_column_per_earlier_wave():
+    """With 2013-14 and 2015-16 before 2017-18: three waves in every series (table, chart alt text), a change
+    column and a findings heading for each earlier wave, each cell what its own published test says."""
+    from rcs_pipeline.reports.sections import Geography
+    from rcs_pipeline.reports.trends import trend_section
+
+    tables = sample_published(WAVE, LA_CODE, n_clusters=1, seed=2, per_domain=1)
+    tables, _ = with_earlier_waves(tables, ["2013-14", EARLIER], planted=PLANTED)
+    geo = Geography("council", LA_CODE, "Clackmannanshire")
+    section = trend_section(tables, geo)
+    waves = ["2013-14", EARLIER, WAVE]
+    table = section.tables()[0]
+    assert table.columns[1::2][:3] == waves
+    assert table.columns[-2:] == ["Change since 2013-14", f"Change since {EARLIER}"]
+    comps = Comparisons(tables.comparisons)
+    labels = indicator_labels(tables.estimates["indicator_id"].unique().to_list())
+    by_label = {labels[i].label: i for i in labels if labels[i].instrument == "secondary"}
+    for label, cells in table.rows:
+        for earlier, cell in zip(("2013-14", EARLIER), cells[-2:], strict=True):
+            expected = change_cell(
+                comps.get("wave_vs_wave", "council", LA_CODE, by_label[label], "all", "all", earlier)
+            )
+            assert cell.text == expected.text
+    headings = [b.split(". ")[0] for kind, items in section.blocks if kind == "bullets" for b in items]
+    assert set(headings) == {"Change since 2013-14", f"Change since {EARLIER}"}
+    alts = [c.alt for c in section.charts()]
+    assert alts and all(all(w in a for w in waves) for a in alts)
