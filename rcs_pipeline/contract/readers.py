@@ -89,7 +89,7 @@ def parse_dataset(folder: Path, dataset: str) -> ParsedDataset:
 def _header_problems(text: pl.DataFrame, spec: DatasetSpec, file: str) -> list[Problem]:
     """Missing contract columns (error) and columns the contract does not know (error or warning)."""
     found: list[Problem] = []
-    missing = [c for c in spec.column_names if c not in text.columns]
+    missing = [c.name for c in spec.columns if c.name not in text.columns and not c.optional]
     for name in missing:
         found.append(problem(file, name, (), "required column is missing from the header row"))
     names = [c for c in text.columns if c != SOURCE_ROW]

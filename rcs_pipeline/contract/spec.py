@@ -43,6 +43,7 @@ class ColumnSpec:
     pattern: str = ""
     pattern_text: str = ""
     expected: str = ""  # overrides the generated "is not one of ..." text
+    optional: bool = False  # may be absent from the header row (then null in the landing table)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ KEY_COLUMNS = (
     "stage",
     "sex",
 )
+# Optional sample-design columns of the parent survey (docs/methods/parents.md), kept when delivered.
+PARENT_DESIGN_COLUMNS = ("sample_stratum", "design_weight", "stratum_issued")
 MIN_PARENT_BAND_AGE = 4  # the 4-17 cut-offs; the 2-4 parent version has no published 4-band table here
 
 
@@ -130,5 +132,6 @@ def score_parents(linked: pl.DataFrame, schools: pl.DataFrame) -> pl.DataFrame:
         *KEY_COLUMNS, "child_age", "weight", "weight_level", *BREAKDOWN_COLUMNS,
         *score_columns("sdq_p_", with_impact=False), "swemwbs_raw", "swemwbs_metric",
         *[f"ind_{i}" for i in catalogue["indicator_id"]], *need_flag_names("parent"), *service_flag_names(),
+        *[c for c in PARENT_DESIGN_COLUMNS if c in frame.columns],
     ]  # fmt: skip
     return frame.select(columns).sort("instrument", "response_id")

@@ -117,9 +117,10 @@ def pupil_scores_weights_match_roll(
     deps=["linked_parents", "schools"],
     partitions_def=wave_council_partitions,
     kinds={"polars", "parquet"},
-    code_version="1",
+    code_version="2",
     description="One row per parent-survey respondent: child's SDQ (parent report) scores and bands (4+), the "
-    "parent's SWEMWBS raw and metric score, ind_<id> for parent indicators, need and service flags. Weight 1.",
+    "parent's SWEMWBS raw and metric score, ind_<id> for parent indicators, need and service flags, and the "
+    "optional sample-design columns as delivered (docs/methods/parents.md). Weight 1.",
 )
 def parent_scores(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Score and flag every parent respondent of the partition."""
