@@ -222,14 +222,8 @@ def age_population(
     )
     pupils = pl.concat([carried, entrants], how="diagonal_relaxed")
     rise = spec["planted_rise"]
-    if profile.la_code == rise["la_code"]:  # every follow-up wave of that council, once per child
-        risen = pl.col("risen").fill_null(False) if "risen" in pupils.columns else pl.lit(False)
-        pupils = pupils.with_columns(
-            pl.when(risen)
-            .then(pl.col(rise["latent"]))
-            .otherwise(pl.col(rise["latent"]) + float(rise["shift"])),
-            pl.lit(True).alias("risen"),
-        )
+    if profile.la_code == rise["la_code"]:  # every follow-up wave of that council: one item only
+        pupils = pupils.with_columns(pl.lit(float(rise["shift"])).alias(f"shift_{rise['item']}"))
     pupils = pupils.sort("school", "stage_index", "male", "child_id")
     p_school, p_stage, p_male = (pupils[c].to_numpy() for c in ("school", "stage_index", "male"))
     surveyed = np.zeros_like(roll)
