@@ -1,4 +1,4 @@
-"""Design-based estimates, need-versus-services circles, response rates, comparator and trend (DESIGN §7)."""
+"""Design-based estimates, need-versus-services circles, response rates, comparator and trend (docs/methods/estimates.md)."""
 
 from rcs_pipeline.estimates.survey_estimates import (
     ESTIMATE_SCHEMA,

@@ -1,4 +1,4 @@
-"""The geographies and breakdowns every estimate is published for (DESIGN §7, docs/tables.md "analysis")."""
+"""The geographies and breakdowns every estimate is published for (docs/tables.md "analysis")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Design-based estimates of every indicator by geography and breakdown (DESIGN §7; docs/methods/estimates.md).
+"""Design-based estimates of every indicator by geography and breakdown (docs/methods/estimates.md).
 
 Example:
     >>> types = {"wemwbs_mean": "mean", "bullied": "proportion"}

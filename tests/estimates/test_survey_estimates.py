@@ -310,7 +310,7 @@ def test_catalogue_types() -> None:
 
 
 def test_same_input_gives_identical_output() -> None:
-    """One DuckDB thread: sums add in the same order, so repeated runs give identical frames (DESIGN §10)."""
+    """One DuckDB thread: sums add in the same order, so repeated runs give identical frames (docs/methods/reproducibility.md)."""
     from tests.estimates.sample import TYPES, clustered_sample
 
     pupils = clustered_sample()
