@@ -169,8 +169,11 @@ def test_every_rose_or_fell_is_a_significant_published_change_and_every_one_is_s
                 said_planted.add((entry["kind"], change.indicator_id))
         significant = {
             r["indicator_id"]
-            for r in comps.kinds("wave_vs_wave", entry["kind"], entry["code"])
-            if r["direction"] in ("higher", "lower") and not r["suppressed"]
+            for r in tables.comparisons.iter_rows(named=True)
+            if (r["comparison"], r["geography_level"], r["geography_code"])
+            == ("wave_vs_wave", entry["kind"], entry["code"])
+            and r["direction"] in ("higher", "lower")
+            and not r["suppressed"]
         }
         assert said == significant, entry["pdf"]
     assert {("council", i) for i in PLANTED} <= said_planted
