@@ -1,4 +1,4 @@
-"""One loader for the rules that change between waves (rules.yaml; docs/methods/waves.md)."""
+"""One loader for the rules that change between waves (rules.yaml; docs/methods/journeys.md)."""
 
 from __future__ import annotations
 
