@@ -160,6 +160,8 @@ def test_refused_landing_run_leaves_no_planted_value_in_event_log_or_files(tmp_p
     assert not result.success
     assert any(e.event_type_value == "STEP_FAILURE" for e in result.all_events)
     assert any(p.suffix == ".db" for p in dagster_home.rglob("*")), "the event log must be scanned"
+    logs = [p for p in dagster_home.rglob("compute_logs/*.err") if p.stat().st_size]
+    assert logs, "the compute logs must be scanned"
     leaks = planted_hits([home, dagster_home], _forms(PLANTED), skip=[home / "landing" / WAVE])
     assert leaks == []
 
