@@ -16,13 +16,24 @@ def test_no_report_asset_depends_on_an_unsuppressed_table():
     for key in reports:
         for parent in graph.get(key).parent_keys:
             node = graph.get(parent)
-            allowed = node.group_name == "disclosure" or parent.to_user_string() in REFERENCE_TABLES_WITHOUT_STATISTICS
-            assert allowed, f"{key.to_user_string()} reads {parent.to_user_string()} (group {node.group_name})"
+            allowed = (
+                node.group_name == "disclosure"
+                or parent.to_user_string() in REFERENCE_TABLES_WITHOUT_STATISTICS
+            )
+            assert allowed, (
+                f"{key.to_user_string()} reads {parent.to_user_string()} (group {node.group_name})"
+            )
 
 
 def test_disclosure_group_publishes_the_contract_tables():
     graph = defs().resolve_asset_graph()
     ours = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).group_name == "disclosure"}
-    assert ours == {"published_estimates", "published_three_circles", "published_linkage_quality",
-                    "published_response_rates", "published_comparator_estimates", "disclosure_settings",
-                    "published_comparisons"}
+    assert ours == {
+        "published_estimates",
+        "published_three_circles",
+        "published_linkage_quality",
+        "published_response_rates",
+        "published_comparator_estimates",
+        "disclosure_settings",
+        "published_comparisons",
+    }
