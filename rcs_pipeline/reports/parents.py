@@ -188,6 +188,7 @@ def parent_chapter(
     title = f"Parents: {geo.name}" + (f" compared with {compared}" if compared else "")
     section.chart(comparison_chart(geo, labels, pct, series, title, vs_wave))
     councils = [s for s in series[1:] if s[2] == "all_councils"]  # earlier waves: the trends chapter's table
+    verdicts = [(name, v) for name, v in verdicts if any(v(i) is not None for i in members)]  # tests made
     section.table(
         indicator_table(
             est, geo, labels, members, councils, "Parent survey indicators", "Parents", verdicts, BASE_LABEL

@@ -158,3 +158,25 @@ def test_no_parent_survey_says_so(published) -> None:
     sections, _ = council_sections(quiet, ReportSettings(), [])
     parents = next(s for s in sections if s.anchor == "parents")
     assert parents.blocks == [("p", "No parent survey results were published for this wave [x].")]
+
+
+def test_test_columns_only_for_tests_made(published) -> None:
+    """Without parent comparisons (as in real runs today) the parent table has no all-[x] test column."""
+    untested = replace(
+        published, comparisons=published.comparisons.filter(~pl.col("indicator_id").str.starts_with("par_"))
+    )
+    sections, _ = council_sections(untested, ReportSettings(), [])
+    parents = next(s for s in sections if s.anchor == "parents")
+    table = next(t for t in parents.tables() if t.caption == "Parent survey indicators")
+    assert "Against other councils" not in table.columns and "Base (parents)" in table.columns
+    assert any(
+        "were not tested against the other councils" in b
+        for k, p in parents.blocks
+        if k == "bullets"
+        for b in p
+    )
+    tested = next(s for s in council_sections(published, ReportSettings(), [])[0] if s.anchor == "parents")
+    assert (
+        "Against other councils"
+        in next(t for t in tested.tables() if t.caption == "Parent survey indicators").columns
+    )
