@@ -83,7 +83,7 @@ def draw_series_panels(panels: list[SeriesPanel], width_mm: float) -> Figure:
     collection): an Axes per panel costs about 20 ms of CPU each, which a school report's 35 panels felt.
     """
     rows = -(-len(panels) // COLUMNS)
-    height = 8 + PANEL_MM * rows
+    height = 11 + PANEL_MM * rows  # 3 mm above the first row for a three-line heading
     figure = new_figure(width_mm, height, layout=None)
     canvas = figure.add_axes((0, 0, 1, 1))
     canvas.set_xlim(0, width_mm)
@@ -93,7 +93,7 @@ def draw_series_panels(panels: list[SeriesPanel], width_mm: float) -> Figure:
     frames, grid, spans, joins, xs, ys = [], [], [], [], [], []
     for k, panel in enumerate(panels):
         r, c = divmod(k, COLUMNS)
-        x0, y0 = c * cell + 10, height - (r + 1) * PANEL_MM + 7
+        x0, y0 = c * cell + 10, height - 3 - (r + 1) * PANEL_MM + 7
         w, h = cell - 14, PANEL_MM - 17
         lo, hi = _limits(panel)
         to_y = lambda v, lo=lo, hi=hi, y0=y0, h=h: y0 + (v - lo) / (hi - lo) * h  # noqa: E731
@@ -122,7 +122,14 @@ def draw_series_panels(panels: list[SeriesPanel], width_mm: float) -> Figure:
             ys.append(to_y(p.value))
         heading = panel_heading(panel.title) + (f"\n{panel.change}" if panel.change else "")
         canvas.text(
-            x0, y0 + h + 2.2, heading, ha="left", va="bottom", fontsize=6.6, color=INK, linespacing=1.15
+            c * cell + 2,
+            y0 + h + 2.2,
+            heading,
+            ha="left",
+            va="bottom",
+            fontsize=6.6,
+            color=INK,
+            linespacing=1.15,
         )
     colour = OKABE_ITO[0]
     canvas.add_collection(LineCollection(grid, colors=GRID, linewidths=0.5))
@@ -140,7 +147,7 @@ def draw_series_panels(panels: list[SeriesPanel], width_mm: float) -> Figure:
     return figure
 
 
-def panel_heading(text: str, width: int = 27) -> str:
+def panel_heading(text: str, width: int = 29) -> str:
     """A panel heading on at most two short lines (the second ends in '…' when the label is longer)."""
     lines = textwrap.wrap(text, width)
     if len(lines) > 2:
