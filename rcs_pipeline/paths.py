@@ -19,6 +19,16 @@ _PATTERN_TEXT = {
 }
 
 
+# Landing lookup tables (no pupil rows) copied at separation into the zone of each role that needs them,
+# so no step after separation opens landing/ (docs/deploy.md, section 4).
+LOOKUP_COPIES: dict[str, tuple[str, ...]] = {
+    "schools": ("analysis", "published"),
+    "school_roll": ("analysis", "services"),
+    "services_register": ("services",),
+    "evidence_costs": ("services",),
+}
+
+
 class UnsafePathError(ValueError):
     """A name that would not stay a single plain file or folder name inside its folder (never quoted)."""
 
@@ -112,6 +122,19 @@ class RcsHome:
         checked_name(wave, WAVE_PATTERN, "wave")
         file = f"{checked_name(la_code, LA_CODE_PATTERN, 'la_code') if la_code else '_all'}.parquet"
         return inside(self.root / zone, name, wave, file)
+
+    LOOKUP_COPIES = LOOKUP_COPIES
+
+    def lookup(self, zone: str, dataset: str, wave: str, la_code: str) -> Path:
+        """A role's copy of a landing lookup table, `<zone>/lookup_<dataset>/...`, written at separation.
+
+        Until separation has written it (a partition materialised before the copies existed, or a test that
+        builds its inputs by hand) this is the landing file; under per-role permissions that read then fails.
+        """
+        if zone not in self.LOOKUP_COPIES.get(dataset, ()):
+            raise ValueError(f"no {zone} copy of {dataset}; copies: {self.LOOKUP_COPIES}")
+        copy = self.table(zone, f"lookup_{dataset}", wave, la_code)
+        return copy if copy.exists() else self.table("landing", dataset, wave, la_code)
 
     def wave_tables(self, zone: str, name: str, wave: str) -> list[Path]:
         """Every council's file of one table for a wave (for cross-council comparators)."""

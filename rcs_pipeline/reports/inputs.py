@@ -213,7 +213,7 @@ def _history(home: RcsHome, waves: list[str], la_code: str) -> tuple[pl.DataFram
     for earlier in waves:
         frame = _read(home.table("published", "published_estimates", earlier, la_code), ESTIMATE_SCHEMA)
         estimates.append(conform(frame.with_columns(wave=pl.lit(earlier)), HISTORY_SCHEMA))
-        names = _read(home.table("landing", "schools", earlier, la_code), SCHOOLS_SCHEMA)
+        names = _read(home.lookup("published", "schools", earlier, la_code), SCHOOLS_SCHEMA)
         schools.append(conform(names.with_columns(wave=pl.lit(earlier)), HISTORY_SCHOOLS_SCHEMA))
     return pl.concat(estimates), pl.concat(schools)
 
@@ -227,7 +227,7 @@ def load_published(home: RcsHome, wave: str, la_code: str) -> PublishedTables:
     """Read one council's published tables for a wave (plus comparator, previous wave and school names)."""
     previous = previous_wave_of(home, wave, la_code)
     history, history_schools = _history(home, earlier_waves_of(home, wave, la_code), la_code)
-    schools_path = home.table("landing", "schools", wave, la_code)
+    schools_path = home.lookup("published", "schools", wave, la_code)
     schools = _read(schools_path, SCHOOLS_SCHEMA)
     return PublishedTables(
         wave=wave,

@@ -110,3 +110,26 @@ def test_council_folder_names_are_matched_whole(tmp_path: Path, name: str) -> No
     assert RcsHome(tmp_path).deliveries() == [("2015-16", "S12000005")]
     with pytest.raises(UnsafePathError):
         checked_name(name, r"S12\d{6}", "la_code")
+
+
+def test_lookup_tables_are_read_from_the_roles_own_zone_once_separation_copied_them(tmp_path: Path) -> None:
+    """RcsHome.lookup gives the role's copy written at separation (the landing file only until then), and
+    there is no copy for a zone whose role does not need the table."""
+    from assets.defs.separation.assets import copy_lookups
+    from rcs_pipeline.paths import LOOKUP_COPIES
+
+    layout = RcsHome(tmp_path)
+    for dataset in LOOKUP_COPIES:
+        path = layout.table("landing", dataset, "2015-16", "S12000005")
+        path.parent.mkdir(parents=True)
+        pl.DataFrame({"dataset": [dataset]}).write_parquet(path)
+    assert layout.lookup("analysis", "schools", "2015-16", "S12000005").is_relative_to(tmp_path / "landing")
+    metadata = copy_lookups(layout, "2015-16", "S12000005")
+    assert len(metadata) == sum(len(zones) for zones in LOOKUP_COPIES.values())
+    for dataset, zones in LOOKUP_COPIES.items():
+        for zone in zones:
+            copy = layout.lookup(zone, dataset, "2015-16", "S12000005")
+            assert copy == layout.table(zone, f"lookup_{dataset}", "2015-16", "S12000005")
+            assert pl.read_parquet(copy)["dataset"].to_list() == [dataset]
+    with pytest.raises(ValueError, match="no reports copy"):
+        layout.lookup("reports", "school_roll", "2015-16", "S12000005")

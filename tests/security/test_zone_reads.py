@@ -1,10 +1,10 @@
 """Finding 6: each step reads only its role's zones (docs/deploy.md, section 4).
 
 One real run of the whole graph for one tiny council records every file under RCS_HOME that each step
-opens (Polars readers and Python-level opens, attributed to the running Dagster op) and checks it against
-the zones the step's role may read. The lookup tables the analysis, disclosure, reports and services
-roles still read from `landing/` are listed as the exceptions docs/deploy.md grants until separation
-copies them into each role's zone (issue 21, finding 6): any other cross-zone read fails.
+opens (Polars readers and Python-level reads, attributed to the running Dagster op) and checks it against
+the zones the step's role may read. The lookup tables later roles need (schools, school_roll, the services
+register and evidence costs) are copied into their zones at separation, so nothing after separation opens
+landing/.
 """
 
 from __future__ import annotations
@@ -34,14 +34,6 @@ ALLOWED = {
     "disclosure": ("analysis/", "linkage/linkage_quality/", "published/"),
     "reports": ("published/", "services/", "reports/"),
     "services": ("published/", "services/"),
-}
-# Lookup tables (no pupil rows) still read from landing/, granted by docs/deploy.md section 4 until
-# separation copies them into each role's zone.
-LANDING_LOOKUPS = {
-    "analysis": ("landing/schools/", "landing/school_roll/"),
-    "disclosure": ("landing/schools/",),
-    "reports": ("landing/schools/",),
-    "services": ("landing/services_register/", "landing/evidence_costs/", "landing/school_roll/"),
 }
 # Written by the step itself and read back (its own outputs) or the project's quality pages.
 ALWAYS = ("quality/", "dagster_home/")
@@ -143,33 +135,30 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Recorde
 
 
 def test_every_step_reads_only_its_roles_zones(recorded: tuple[Recorder, dict[str, str]]) -> None:
-    """No step opens a file of a zone its role may not read (docs/deploy.md), bar the listed lookups."""
+    """No step opens a file of a zone its role may not read (docs/deploy.md)."""
     recorder, groups = recorded
     assert recorder.reads, "the run should have been recorded"
     assert {groups.get(op) for op in recorder.reads} >= set(ALLOWED) - {"landing"}
-    breaches, lookups = [], set()
+    breaches = []
     for op, paths in sorted(recorder.reads.items()):
         group = groups.get(op, "")
-        allowed = (*ALLOWED.get(group, ()), *LANDING_LOOKUPS.get(group, ()), *ALWAYS)
+        allowed = (*ALLOWED.get(group, ()), *ALWAYS)
         breaches += [f"{op} ({group}): {p}" for p in sorted(paths) if not p.startswith(allowed)]
-        lookups |= {(group, x) for x in LANDING_LOOKUPS.get(group, ()) for p in paths if p.startswith(x)}
     assert breaches == [], "\n".join(breaches)
-    # Each granted exception is still needed: when separation copies a lookup, drop it here and in deploy.md.
-    assert lookups == {(g, x) for g, xs in LANDING_LOOKUPS.items() for x in xs}
+    lookups = {p.split("/")[0] + "/" + p.split("/")[1] for paths in recorder.reads.values() for p in paths}
+    assert {
+        "analysis/lookup_schools",
+        "published/lookup_schools",
+        "services/lookup_services_register",
+    } <= lookups
 
 
 def test_no_step_outside_the_identifier_zones_reads_an_identifier_zone(
     recorded: tuple[Recorder, dict[str, str]],
 ) -> None:
-    """Analysis, disclosure, reports and services never open landing deliveries' pupil tables, separation or
-    key-holder files: the separation principle, whatever exceptions the lookups still need."""
+    """Analysis, disclosure, reports and services never open landing/, separation or key-holder files."""
     recorder, groups = recorded
-    forbidden = (
-        "separation/",
-        "key_holder/",
-        *(f"landing/{d}/" for d in ("secondary_survey", "primary_survey", "parent_survey", "admin_extract")),
-        "landing/" + TINY_WAVE,
-    )
+    forbidden = ("landing/", "separation/", "key_holder/")
     breaches = [
         f"{op}: {p}"
         for op, paths in recorder.reads.items()

@@ -200,8 +200,8 @@ def response_rates(context: dg.AssetExecutionContext, settings: RcsSettings) -> 
     layout = settings.layout()
     table = count_response_rates(
         read_parquet(layout.table("analysis", "pupil_scores", wave, la_code)),
-        read_parquet(layout.table("landing", "schools", wave, la_code)),
-        read_parquet(layout.table("landing", "school_roll", wave, la_code)),
+        read_parquet(layout.lookup("analysis", "schools", wave, la_code)),
+        read_parquet(layout.lookup("analysis", "school_roll", wave, la_code)),
     )
     totals = table.filter(
         (pl.col("geography_level") == "council") & (pl.col("stage") == "all") & (pl.col("sex") == "all")

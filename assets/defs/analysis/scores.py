@@ -61,10 +61,10 @@ def pupil_scores(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg
     """Score, weight and flag every pupil respondent of the partition."""
     wave, la_code = wave_and_council(context)
     layout = settings.layout()
-    roll = _read(layout, "landing", "school_roll", wave, la_code)
+    roll = read_parquet(layout.lookup("analysis", "school_roll", wave, la_code))
     scores = score_pupils(
         _read(layout, "linkage", "linked_pupils", wave, la_code),
-        _read(layout, "landing", "schools", wave, la_code),
+        read_parquet(layout.lookup("analysis", "schools", wave, la_code)),
         roll,
     )
     weights = _roll_by_instrument(scores, roll)
@@ -104,7 +104,7 @@ def pupil_scores_weights_match_roll(
     wave, la_code = wave_and_council(context)
     layout = settings.layout()
     scores = _read(layout, "analysis", "pupil_scores", wave, la_code)
-    summary = _roll_by_instrument(scores, _read(layout, "landing", "school_roll", wave, la_code))
+    summary = _roll_by_instrument(scores, read_parquet(layout.lookup("analysis", "school_roll", wave, la_code)))
     passed = all(
         abs(s["weight_sum"] - s["covered_roll"]) <= WEIGHT_TOLERANCE * max(1, s["covered_roll"])
         for s in summary.values()
@@ -128,7 +128,7 @@ def parent_scores(context: dg.AssetExecutionContext, settings: RcsSettings) -> d
     layout = settings.layout()
     scores = score_parents(
         _read(layout, "linkage", "linked_parents", wave, la_code),
-        _read(layout, "landing", "schools", wave, la_code),
+        read_parquet(layout.lookup("analysis", "schools", wave, la_code)),
     )
     return write_table(
         scores,

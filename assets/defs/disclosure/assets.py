@@ -57,7 +57,7 @@ def read_council_tables(home: RcsHome, wave: str, la_code: str) -> CouncilTables
 
 def read_schools(home: RcsHome, wave: str, la_code: str) -> pl.DataFrame:
     """The public schools list (names and clusters only; no statistics) for the hierarchy."""
-    return read_parquet(home.table("landing", "schools", wave, la_code)).select("seed_code", "asg_code")
+    return read_parquet(home.lookup("analysis", "schools", wave, la_code)).select("seed_code", "asg_code")
 
 
 def settings_table(rules: DisclosureSettings) -> pl.DataFrame:

@@ -1,6 +1,5 @@
 """Separation zone: split each landing table into an identifier table and a content table at the door."""
 
-
 from pathlib import Path
 
 import dagster as dg
@@ -26,6 +25,17 @@ def content_path(layout: RcsHome, dataset: str, wave: str, la_code: str) -> Path
     return layout.table("separation", f"content/{dataset}", wave, la_code)
 
 
+def copy_lookups(layout: RcsHome, wave: str, la_code: str) -> dict[str, object]:
+    """Copy each landing lookup table into the zones of the roles that read it; metadata: where, how many rows."""
+    written: dict[str, object] = {}
+    for dataset, zones in layout.LOOKUP_COPIES.items():
+        frame = read_parquet(layout.table("landing", dataset, wave, la_code))
+        for zone in zones:
+            write_parquet_atomic(frame, layout.table(zone, f"lookup_{dataset}", wave, la_code))
+            written[f"lookup/{zone}/{dataset}/rows"] = frame.height
+    return written
+
+
 def _schema(frame: pl.DataFrame) -> str:
     """Column names of a table, for metadata (names only, never values)."""
     return ", ".join(frame.columns)
@@ -35,17 +45,25 @@ def _schema(frame: pl.DataFrame) -> str:
     name="separate_deliveries",
     specs=[
         dg.AssetSpec(
-            "identifier_tables", group_name="separation", deps=LANDING_ASSETS, kinds={"polars", "parquet"},
+            "identifier_tables",
+            group_name="separation",
+            deps=LANDING_ASSETS,
+            kinds={"polars", "parquet"},
             description="Per dataset: random record token + identifier columns + the quasi-identifiers and "
-                        "paradata the key holder matches on (separation/identifiers/<dataset>/...). "
-                        "Read only by the key holder.",
-            code_version="1",
+            "paradata the key holder matches on (separation/identifiers/<dataset>/...). "
+            "Read only by the key holder.",
+            code_version="2",
         ),
         dg.AssetSpec(
-            "content_tables", group_name="separation", deps=LANDING_ASSETS, kinds={"polars", "parquet"},
+            "content_tables",
+            group_name="separation",
+            deps=LANDING_ASSETS,
+            kinds={"polars", "parquet"},
             description="Per dataset: the same random record token + every non-identifier column "
-                        "(separation/content/<dataset>/...). Read only by the linker.",
-            code_version="1",
+            "(separation/content/<dataset>/...). Read only by the linker. Also copies the landing "
+            "lookup tables (schools, school_roll, services_register, evidence_costs) into the zones "
+            "of the roles that read them (<zone>/lookup_<dataset>/..., docs/deploy.md).",
+            code_version="2",
         ),
     ],
     partitions_def=wave_council_partitions,
@@ -68,6 +86,11 @@ def separate_deliveries(context: dg.AssetExecutionContext, settings: RcsSettings
         id_meta[f"{dataset}/columns"] = _schema(identifiers)
         content_meta[f"{dataset}/rows"] = content.height
         content_meta[f"{dataset}/columns"] = _schema(content)
+    content_meta.update(copy_lookups(layout, wave, la_code))
     total = sum(v for k, v in id_meta.items() if k.endswith("/rows"))
-    yield dg.MaterializeResult(asset_key="identifier_tables", metadata={"dagster/row_count": total, **id_meta})
-    yield dg.MaterializeResult(asset_key="content_tables", metadata={"dagster/row_count": total, **content_meta})
+    yield dg.MaterializeResult(
+        asset_key="identifier_tables", metadata={"dagster/row_count": total, **id_meta}
+    )
+    yield dg.MaterializeResult(
+        asset_key="content_tables", metadata={"dagster/row_count": total, **content_meta}
+    )

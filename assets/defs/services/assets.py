@@ -37,8 +37,8 @@ def services_table(home: RcsHome, name: str, wave: str, la_code: str) -> Path:
 
 
 def _landing(home: RcsHome, dataset: str, wave: str, la_code: str) -> pl.DataFrame:
-    """A landed, typed dataset of this partition."""
-    return read_parquet(home.table("landing", dataset, wave, la_code))
+    """A landed, typed dataset of this partition, from the services zone's copy made at separation."""
+    return read_parquet(home.lookup("services", dataset, wave, la_code))
 
 
 def _checked_inputs(home: RcsHome, wave: str, la_code: str) -> tuple[pl.DataFrame, pl.DataFrame]:
