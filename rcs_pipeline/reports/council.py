@@ -443,7 +443,11 @@ def council_sections(
     sections.append(need)
     sections += [s for s in [journeys_section(tables, geo)] if s is not None]
     sections.append(equalities_section(est, geo, labels, domains, tests))
-    sections.append(completeness_section(tables.linkage_quality))
+    pupil_groups = [
+        (INSTRUMENT_TITLES.get(i, i), i.capitalize(), percent_indicators(est, geo, members))
+        for i, members in by_instrument([i for _, _, m in domains for i in m], labels)
+    ]
+    sections.append(completeness_section(tables.linkage_quality, est, geo, labels, pupil_groups))
     sections.append(
         parent_chapter(
             tables.linkage_quality,

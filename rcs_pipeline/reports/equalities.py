@@ -13,15 +13,15 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from rcs_pipeline.reports.catalogue import report_layout
+from rcs_pipeline.reports.catalogue import IndicatorLabel, report_layout
 from rcs_pipeline.reports.formatting import (
     SYMBOL_NOT_APPLICABLE,
     SYMBOL_NOT_AVAILABLE,
     SYMBOL_SUPPRESSED,
     format_count,
 )
-from rcs_pipeline.reports.lookup import Cell
-from rcs_pipeline.reports.sections import Section, Table
+from rcs_pipeline.reports.lookup import Cell, Estimates
+from rcs_pipeline.reports.sections import Geography, Section, Table, breakdown_table
 
 UNKNOWN = "unknown"
 SYMBOLS_NOTE = "[c] withheld to protect confidentiality; [x] not available; [z] not applicable."
@@ -217,8 +217,51 @@ def survey_linkage_table(counts: Counts) -> Table | None:
     )
 
 
-def completeness_section(linkage: pl.DataFrame) -> Section:
-    """Equalities data: completeness of each equality field in the surveys and the admin extract, link rates."""
+GROUP_BREAKDOWNS = (
+    ("child_protection_register", "child protection register", True),
+    ("urban_rural_8fold", "urban/rural 8-fold", False),
+)
+"""Published breakdowns no other chapter shows: (breakdown, words, printed in the PDF or spreadsheet only)."""
+
+
+def group_tables(
+    section: Section,
+    est: Estimates,
+    geo: Geography,
+    labels: dict[str, IndicatorLabel],
+    groups: list[tuple[str, str, list[str]]],
+) -> None:
+    """Per pupil survey, its indicators by child protection register (PDF) and 8-fold urban/rural (spreadsheet)."""
+    for heading, short, members in groups:
+        for breakdown, words, printed in GROUP_BREAKDOWNS:
+            table = breakdown_table(
+                est,
+                geo,
+                labels,
+                members,
+                [breakdown],
+                f"{heading}: indicators by {words}",
+                f"{short} {words}"[:26],
+            )
+            if printed:
+                section.table(table)
+            else:
+                section.sheet_note(f"{heading} by {words}", [table])
+                section.sheet_only(table)
+
+
+def completeness_section(
+    linkage: pl.DataFrame,
+    est: Estimates | None = None,
+    geo: Geography | None = None,
+    labels: dict[str, IndicatorLabel] | None = None,
+    groups: list[tuple[str, str, list[str]]] | None = None,
+) -> Section:
+    """Equalities data: completeness of each equality field in the surveys and the admin extract, link rates,
+    and (with `est`) the pupil indicators by child protection register and 8-fold urban/rural.
+
+    `groups` are (survey heading, short name, percent indicators) per pupil survey.
+    """
     counts = Counts(linkage)
     section = Section("equalities-data", "Equalities data: completeness and linkage")
     section.para(
@@ -232,4 +275,12 @@ def completeness_section(linkage: pl.DataFrame) -> Section:
     section.table(survey_table(counts))
     section.table(linkage_table(counts))
     section.table(survey_linkage_table(counts))
+    if est is not None and geo is not None and labels is not None and groups:
+        section.heading("Child protection and urban/rural (8-fold)")
+        section.para(
+            "Published figures by child protection register and by the 8-fold urban/rural classification of "
+            "the child's home, for linked pupils. Most groups are small and withheld ([c]); no difference is "
+            "claimed (no test is made for these groups)."
+        )
+        group_tables(section, est, geo, labels, groups)
     return section

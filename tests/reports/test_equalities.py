@@ -11,7 +11,7 @@ import polars as pl
 
 from rcs_pipeline.reports.build import BuildSummary
 from rcs_pipeline.reports.equalities import FIELDS, completeness_section
-from rcs_pipeline.reports.formatting import format_count
+from rcs_pipeline.reports.formatting import format_count, format_value
 from tests.reports.pdf_checks import report_text
 
 START = "Equalities data: completeness and linkage Equality analysis"
@@ -119,3 +119,27 @@ def test_without_admin_side_counts_the_fields_are_not_available(published) -> No
     )
     table = completeness_section(pupils_only.linkage_quality).tables()[0]
     assert all(cells[1].text == "[x]" for _, cells in table.rows)
+
+
+def test_child_protection_in_the_pdf_and_8fold_in_the_spreadsheet(built, published) -> None:
+    """Pupil indicators by child protection register print their published values ([c] where withheld);
+    the 8-fold urban/rural tables are named Excel tables of the spreadsheet, named under the heading."""
+    text = section_text(built)
+    assert "indicators by child protection register" in text and "On register" in text
+    rows = published.estimates.filter(
+        (pl.col("geography_level") == "council")
+        & (pl.col("breakdown") == "child_protection_register")
+        & ~pl.col("suppressed")
+        & (pl.col("unit") == "percent")
+    )
+    assert rows.height > 0
+    for r in rows.iter_rows(named=True):
+        assert format_value(r["value"], "percent") in text
+    assert "by urban/rural 8-fold:" in text  # the sheet note
+    out, _ = built
+    book = openpyxl.load_workbook(out / "council_report.xlsx")
+    sheets = [
+        ws for ws in book.worksheets if "urban/rural 8-fo" in ws.title or "urban rural 8-fo" in ws.title
+    ]
+    assert len(sheets) == 2 and all(ws.tables for ws in sheets)
+    assert any(ws.cell(1, 1).value.endswith("indicators by urban/rural 8-fold") for ws in sheets)
