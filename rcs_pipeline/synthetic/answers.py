@@ -38,7 +38,9 @@ def _item(
 ) -> np.ndarray:
     """One generic item from its spec row (plus a planted shift of this item alone, `shift_<item>`, if any)."""
     latent = people[f"latent_{spec['factor']}"].to_numpy()
-    if f"shift_{spec['name']}" in people.columns:  # rcs_pipeline/synthetic/waves.py: one council's planted rise
+    if (
+        f"shift_{spec['name']}" in people.columns
+    ):  # rcs_pipeline/synthetic/waves.py: one council's planted rise
         latent = latent + people[f"shift_{spec['name']}"].to_numpy()
     return ordinal(
         latent, float(spec["loading"]), spec["probs"], rng, age, float(spec.get("age_loading", 0.0))

@@ -79,14 +79,18 @@ def _school_holidays(year: int) -> np.ndarray:
     return np.arange(np.datetime64(f"{year}-12-21"), np.datetime64(f"{year + 1}-01-06"))
 
 
-def _completed_on(school: np.ndarray, school_dates: np.ndarray, year: int, rng: np.random.Generator) -> np.ndarray:
+def _completed_on(
+    school: np.ndarray, school_dates: np.ndarray, year: int, rng: np.random.Generator
+) -> np.ndarray:
     """Most pupils answer on their school's survey day; a fifth catch up within two weeks."""
     late = rng.random(school.size) < 0.2
     extra = np.where(late, rng.integers(1, 10, school.size), 0)
     return np.busday_offset(school_dates[school], extra, roll="forward", holidays=_school_holidays(year))
 
 
-def _survey_refs(refs: pl.Series, eligible: np.ndarray, rng: np.random.Generator) -> tuple[pl.Series, pl.Series]:
+def _survey_refs(
+    refs: pl.Series, eligible: np.ndarray, rng: np.random.Generator
+) -> tuple[pl.Series, pl.Series]:
     """The references as typed in a survey, and their status (`ok`, `blank`, `mistyped`)."""
     n = refs.len()
     u = rng.random(n)
@@ -96,12 +100,20 @@ def _survey_refs(refs: pl.Series, eligible: np.ndarray, rng: np.random.Generator
     lower = fmt & (rng.random(n) < 0.5)
     wrong = np.flatnonzero(mis)
     typed = refs.scatter(wrong, mistype(refs.gather(wrong), rng)) if wrong.size else refs
-    typed = pl.DataFrame({"ref": typed, "blank": blank, "lower": lower, "padded": fmt & ~lower}).select(
-        pl.when("blank").then(None)
-        .when("lower").then(pl.col("ref").str.to_lowercase())
-        .when("padded").then(pl.lit(" ") + pl.col("ref"))
-        .otherwise("ref").alias("pupil_ref")
-    ).to_series()
+    typed = (
+        pl.DataFrame({"ref": typed, "blank": blank, "lower": lower, "padded": fmt & ~lower})
+        .select(
+            pl.when("blank")
+            .then(None)
+            .when("lower")
+            .then(pl.col("ref").str.to_lowercase())
+            .when("padded")
+            .then(pl.lit(" ") + pl.col("ref"))
+            .otherwise("ref")
+            .alias("pupil_ref")
+        )
+        .to_series()
+    )
     status = _lookup(("ok", "blank", "mistyped"), np.where(blank, 1, np.where(mis, 2, 0)))
     return typed, status
 
@@ -130,8 +142,14 @@ def _sex_codes(male: np.ndarray, p_x: float, p_blank: float, rng: np.random.Gene
     return np.where(u < p_x, 2, np.where(u < p_x + p_blank, 3, male.astype(np.int64)))
 
 
-def _pupil_survey(people: pl.DataFrame, instrument: str, schools: SchoolTable, school_dates: np.ndarray,
-                  year: int, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _pupil_survey(
+    people: pl.DataFrame,
+    instrument: str,
+    schools: SchoolTable,
+    school_dates: np.ndarray,
+    year: int,
+    rng: np.random.Generator,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One pupil survey file and its truth rows; about 0.5% of children answered twice."""
     dup = _duplicated(people, rng)
     rows = pl.concat([people, people[dup]])
@@ -142,30 +160,35 @@ def _pupil_survey(people: pl.DataFrame, instrument: str, schools: SchoolTable, s
     items = with_nonresponse(answers, rng, extra_skip=np.where(is_dup, 0.25, 0.0))
     school = rows["school"].to_numpy()
     completed = _completed_on(school, school_dates, year, rng)
-    completed[is_dup] = np.busday_offset(completed[is_dup], rng.integers(1, 10, dup.size), roll="forward",
-                                         holidays=_school_holidays(year))
+    completed[is_dup] = np.busday_offset(
+        completed[is_dup], rng.integers(1, 10, dup.size), roll="forward", holidays=_school_holidays(year)
+    )
     in_pair = np.isin(rows["child_id"].to_numpy(), people["child_id"].to_numpy()[dup])
     typed, status = _survey_refs(rows["pupil_ref"], ~in_pair, rng)
     off = (rng.random(n) < REF_NOISE["birth_month_off"]) & ~in_pair
     birth_month = format_birth_month(rows["dob"].to_numpy(), off, rng)
     sex = _sex_codes(rows["male"].to_numpy(), SURVEY_SEX_X[instrument], SURVEY_SEX_BLANK, rng)
     sex[is_dup] = sex[np.searchsorted(people["child_id"].to_numpy(), rows["child_id"].to_numpy()[is_dup])]
-    head = pl.DataFrame({
-        "pupil_ref": typed,
-        "birth_month": birth_month,
-        "seed_code": _lookup(schools.seed_code, school),
-        "stage": _lookup(STAGES, rows["stage_index"].to_numpy()),
-        "sex": _lookup(("F", "M", "X", None), sex),
-        "completed_on": _dates(completed),
-    })
+    head = pl.DataFrame(
+        {
+            "pupil_ref": typed,
+            "birth_month": birth_month,
+            "seed_code": _lookup(schools.seed_code, school),
+            "stage": _lookup(STAGES, rows["stage_index"].to_numpy()),
+            "sex": _lookup(("F", "M", "X", None), sex),
+            "completed_on": _dates(completed),
+        }
+    )
     body = pl.concat([head, items], how="horizontal")
-    truth = pl.DataFrame({
-        "child_id": rows["child_id"],
-        "ref_status": status,
-        "is_duplicate": is_dup,
-        "birth_month_off": off,
-        "at_school": np.ones(n, dtype=bool),
-    })
+    truth = pl.DataFrame(
+        {
+            "child_id": rows["child_id"],
+            "ref_status": status,
+            "is_duplicate": is_dup,
+            "birth_month_off": off,
+            "at_school": np.ones(n, dtype=bool),
+        }
+    )
     return _order_rows(body, truth, f"{instrument}_survey", rng)
 
 
@@ -174,19 +197,28 @@ def _duplicated(people: pl.DataFrame, rng: np.random.Generator) -> np.ndarray:
 
     A school x stage x sex cell never shows more survey rows than pupils on its roll, as the contract checks.
     """
-    candidates = pl.DataFrame({
-        "row": np.arange(people.height), "cell": people["roll_cell"], "slack": people["cell_slack"],
-    }).filter(pl.Series(rng.random(people.height) < DUPLICATE_SHARE))
+    candidates = pl.DataFrame(
+        {
+            "row": np.arange(people.height),
+            "cell": people["roll_cell"],
+            "slack": people["cell_slack"],
+        }
+    ).filter(pl.Series(rng.random(people.height) < DUPLICATE_SHARE))
     kept = candidates.filter(pl.int_range(pl.len()).over("cell") < pl.col("slack"))
     return kept["row"].to_numpy()
 
 
-def _order_rows(body: pl.DataFrame, truth: pl.DataFrame, dataset: str,
-                rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _order_rows(
+    body: pl.DataFrame, truth: pl.DataFrame, dataset: str, rng: np.random.Generator
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Shuffle rows, number them as the contractor does, and record the file row in the truth."""
     perm = rng.permutation(body.height)
-    ids = (pl.lit(PREFIX[dataset]) + pl.int_range(1, body.height + 1).cast(pl.String).str.zfill(6))
-    ids = pl.select(ids.alias("response_id")).to_series() if body.height else pl.Series("response_id", [], pl.String)
+    ids = pl.lit(PREFIX[dataset]) + pl.int_range(1, body.height + 1).cast(pl.String).str.zfill(6)
+    ids = (
+        pl.select(ids.alias("response_id")).to_series()
+        if body.height
+        else pl.Series("response_id", [], pl.String)
+    )
     body = pl.concat([ids.to_frame(), body[perm]], how="horizontal")
     truth = truth[perm].with_columns(
         pl.lit(dataset).alias("dataset"),
@@ -196,8 +228,14 @@ def _order_rows(body: pl.DataFrame, truth: pl.DataFrame, dataset: str,
     return body, truth
 
 
-def _parent_children(profile: CouncilProfile, schools: SchoolTable, roll: np.ndarray, n: int, year: int,
-                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _parent_children(
+    profile: CouncilProfile,
+    schools: SchoolTable,
+    roll: np.ndarray,
+    n: int,
+    year: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Children 0-8 of interviewed parents: school (-1 if none), stage, sex, birth date, interview date."""
     completed = _fieldwork_dates(_fieldwork_draws(n, rng), year, "parent")
     earliest = np.datetime64(f"{year - 8}-03-01")
@@ -219,8 +257,9 @@ def _parent_children(profile: CouncilProfile, schools: SchoolTable, roll: np.nda
     return school, area_school, np.where(stage < 0, -1, stage), male, np.stack([dob, completed])
 
 
-def _parent_survey(parents: pl.DataFrame, schools: SchoolTable,
-                   rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _parent_survey(
+    parents: pl.DataFrame, schools: SchoolTable, rng: np.random.Generator
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The parent survey file and its truth rows; no reference for children not yet at school."""
     n = parents.height
     at_school = parents["school"].to_numpy() >= 0
@@ -230,26 +269,33 @@ def _parent_survey(parents: pl.DataFrame, schools: SchoolTable,
     off = rng.random(n) < REF_NOISE["birth_month_off"]
     sex = _sex_codes(parents["male"].to_numpy(), 0.0, SURVEY_SEX_BLANK, rng)
     school = parents["school"].to_numpy()
-    head = pl.DataFrame({
-        "pupil_ref": typed,
-        "birth_month": format_birth_month(parents["dob"].to_numpy(), off, rng),
-        "child_sex": _lookup(("F", "M", "X", None), sex),
-        "child_age": parents["child_age"],
-        "seed_code": _lookup((*schools.seed_code, None), np.where(school >= 0, school, schools.seed_code.size)),
-    })
+    head = pl.DataFrame(
+        {
+            "pupil_ref": typed,
+            "birth_month": format_birth_month(parents["dob"].to_numpy(), off, rng),
+            "child_sex": _lookup(("F", "M", "X", None), sex),
+            "child_age": parents["child_age"],
+            "seed_code": _lookup(
+                (*schools.seed_code, None), np.where(school >= 0, school, schools.seed_code.size)
+            ),
+        }
+    )
     items = with_nonresponse(parent_answers(parents, rng), rng)
-    truth = pl.DataFrame({
-        "child_id": parents["child_id"],
-        "ref_status": status,
-        "is_duplicate": np.zeros(n, dtype=bool),
-        "birth_month_off": off,
-        "at_school": at_school,
-    })
+    truth = pl.DataFrame(
+        {
+            "child_id": parents["child_id"],
+            "ref_status": status,
+            "is_duplicate": np.zeros(n, dtype=bool),
+            "birth_month_off": off,
+            "at_school": at_school,
+        }
+    )
     return _order_rows(pl.concat([head, items], how="horizontal"), truth, "parent_survey", rng)
 
 
-def _admin_extract(children: pl.DataFrame, schools: SchoolTable, profile: CouncilProfile,
-                   rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _admin_extract(
+    children: pl.DataFrame, schools: SchoolTable, profile: CouncilProfile, rng: np.random.Generator
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The council's extract for participating children, with a few records that disagree with the survey."""
     n = children.height
     school = children["school"].to_numpy().copy()
@@ -262,8 +308,9 @@ def _admin_extract(children: pl.DataFrame, schools: SchoolTable, profile: Counci
         if pool.size > 1:
             school[target] = pool[rng.integers(0, pool.size, target.sum())]
     restaged = rng.random(n) < ADMIN_DISAGREES["stage"]
-    step = np.where(np.isin(stage, [0, 7]), 1, np.where(np.isin(stage, [6, 12]), -1,
-                                                          np.where(rng.random(n) < 0.5, -1, 1)))
+    step = np.where(
+        np.isin(stage, [0, 7]), 1, np.where(np.isin(stage, [6, 12]), -1, np.where(rng.random(n) < 0.5, -1, 1))
+    )
     stage = np.where(restaged, stage + step, stage)
     flipped = rng.random(n) < ADMIN_DISAGREES["sex"]
     male = np.where(flipped, ~male, male)
@@ -274,35 +321,45 @@ def _admin_extract(children: pl.DataFrame, schools: SchoolTable, profile: Counci
     flags = {c: children[c].to_numpy() for c in SERVICE_YN_COLUMNS}
     any_service = np.logical_or.reduce(list(flags.values())) | children["asn_types"].is_not_null().to_numpy()
     yn = {c: flags[c] for c in SERVICE_YN_COLUMNS} | {"not_in_receipt_of_services": ~any_service}
-    frame = pl.DataFrame({
-        "pupil_ref": children["pupil_ref"],
-        "date_of_birth": _dates(children["dob"].to_numpy()),
-        "postcode": postcodes(districts, own, rng),
-        "seed_code": _lookup(schools.seed_code, school),
-        "stage": _lookup(STAGES, stage),
-        "sex": _lookup(("F", "M"), male.astype(np.int64)),
-        "not_in_receipt_of_services": yn["not_in_receipt_of_services"],
-        **{c: yn[c] for c in LOOKED_AFTER_COLUMNS},
-        "child_protection_register": yn["child_protection_register"],
-        "complex_support_plan": yn["complex_support_plan"],
-        "individualised_education_plan": yn["individualised_education_plan"],
-        "asn_types": children["asn_types"],
-        "free_school_meals": yn["free_school_meals"],
-        "throughcare_aftercare": yn["throughcare_aftercare"],
-        "looking_for_prospective_adopters": yn["looking_for_prospective_adopters"],
-        "simd_decile": children["simd_decile"],
-        "urban_rural_8fold": children["urban_rural_8fold"],
-    }).with_columns(pl.when(pl.col(c)).then(pl.lit("Y")).otherwise(pl.lit("N")).alias(c) for c in yn)
+    frame = pl.DataFrame(
+        {
+            "pupil_ref": children["pupil_ref"],
+            "date_of_birth": _dates(children["dob"].to_numpy()),
+            "postcode": postcodes(districts, own, rng),
+            "seed_code": _lookup(schools.seed_code, school),
+            "stage": _lookup(STAGES, stage),
+            "sex": _lookup(("F", "M"), male.astype(np.int64)),
+            "not_in_receipt_of_services": yn["not_in_receipt_of_services"],
+            **{c: yn[c] for c in LOOKED_AFTER_COLUMNS},
+            "child_protection_register": yn["child_protection_register"],
+            "complex_support_plan": yn["complex_support_plan"],
+            "individualised_education_plan": yn["individualised_education_plan"],
+            "asn_types": children["asn_types"],
+            "free_school_meals": yn["free_school_meals"],
+            "throughcare_aftercare": yn["throughcare_aftercare"],
+            "looking_for_prospective_adopters": yn["looking_for_prospective_adopters"],
+            "simd_decile": children["simd_decile"],
+            "urban_rural_8fold": children["urban_rural_8fold"],
+        }
+    ).with_columns(pl.when(pl.col(c)).then(pl.lit("Y")).otherwise(pl.lit("N")).alias(c) for c in yn)
     # The council lists its extract by school and stage; within that, in no meaningful order.
-    order = pl.DataFrame({"seed_code": frame["seed_code"], "stage": frame["stage"],
-                          "shuffle": rng.permutation(n), "row": np.arange(n)}).sort("seed_code", "stage", "shuffle")
+    order = pl.DataFrame(
+        {
+            "seed_code": frame["seed_code"],
+            "stage": frame["stage"],
+            "shuffle": rng.permutation(n),
+            "row": np.arange(n),
+        }
+    ).sort("seed_code", "stage", "shuffle")
     perm = order["row"].to_numpy()
-    truth = pl.DataFrame({
-        "dataset": "admin_extract",
-        "child_id": children["child_id"].to_numpy()[perm],
-        "source_row": np.arange(n, dtype=np.int32) + 2,
-        "admin_differs": differs[perm],
-    })
+    truth = pl.DataFrame(
+        {
+            "dataset": "admin_extract",
+            "child_id": children["child_id"].to_numpy()[perm],
+            "source_row": np.arange(n, dtype=np.int32) + 2,
+            "admin_differs": differs[perm],
+        }
+    )
     return frame[perm], truth
 
 
@@ -317,8 +374,9 @@ class Population:
     parents: pl.DataFrame
 
 
-def synthesise_council(profile: CouncilProfile, council_number: int, wave: str, parent_fraction: float,
-                       rng: np.random.Generator) -> CouncilDelivery:
+def synthesise_council(
+    profile: CouncilProfile, council_number: int, wave: str, parent_fraction: float, rng: np.random.Generator
+) -> CouncilDelivery:
     """Every delivery frame of one council for one wave, with the ground truth linking them."""
     population = base_population(profile, council_number, wave, parent_fraction, rng)
     return survey_council(population, profile, wave, rng)
@@ -328,29 +386,45 @@ def response_draw(pupils: pl.DataFrame, schools: SchoolTable, rng: np.random.Gen
     """Which pupils answer the survey (response model of effects.RESPONSE_MODEL)."""
     rm = effects.RESPONSE_MODEL
     school = pupils["school"].to_numpy()
-    lin = (logit(rm["base_rate"]) + rm["simd_per_decile_logit"] * (pupils["simd_decile"].to_numpy() - 5.5)
-           + rm["looked_after_logit"] * pupils["looked_after"].to_numpy()
-           + rm["special_school_logit"] * pupils["special_school"].to_numpy()
-           + rm["school_sd_logit"] * schools.response_effect[school])
+    lin = (
+        logit(rm["base_rate"])
+        + rm["simd_per_decile_logit"] * (pupils["simd_decile"].to_numpy() - 5.5)
+        + rm["looked_after_logit"] * pupils["looked_after"].to_numpy()
+        + rm["special_school_logit"] * pupils["special_school"].to_numpy()
+        + rm["school_sd_logit"] * schools.response_effect[school]
+    )
     return rng.random(school.size) < expit(lin)
 
 
-def draw_parents(profile: CouncilProfile, schools: SchoolTable, roll: np.ndarray, parent_fraction: float,
-                 year: int, first_id: int, rng: np.random.Generator) -> pl.DataFrame:
+def draw_parents(
+    profile: CouncilProfile,
+    schools: SchoolTable,
+    roll: np.ndarray,
+    parent_fraction: float,
+    year: int,
+    first_id: int,
+    rng: np.random.Generator,
+) -> pl.DataFrame:
     """Children 0-8 of the parents interviewed in one wave (no references yet), numbered from first_id."""
     n_parents = max(1, round(parent_fraction * profile.pupils_p5s4))
-    p_school, area_school, p_stage, p_male, dates = _parent_children(profile, schools, roll, n_parents, year, rng)
+    p_school, area_school, p_stage, p_male, dates = _parent_children(
+        profile, schools, roll, n_parents, year, rng
+    )
     parents = draw_traits(area_school, p_stage, p_male, schools, profile, rng)
     age = _age_years(dates[0], dates[1])
     return parents.with_columns(
         pl.Series("child_id", np.arange(n_parents, dtype=np.int64) + first_id),
-        pl.Series("school", p_school), pl.Series("stage_index", p_stage), pl.Series("male", p_male),
-        pl.Series("dob", dates[0]), pl.Series("child_age", np.clip(age, 0, 8).astype(np.int8)),
+        pl.Series("school", p_school),
+        pl.Series("stage_index", p_stage),
+        pl.Series("male", p_male),
+        pl.Series("dob", dates[0]),
+        pl.Series("child_age", np.clip(age, 0, 8).astype(np.int8)),
     )
 
 
-def base_population(profile: CouncilProfile, council_number: int, wave: str, parent_fraction: float,
-                    rng: np.random.Generator) -> Population:
+def base_population(
+    profile: CouncilProfile, council_number: int, wave: str, parent_fraction: float, rng: np.random.Generator
+) -> Population:
     """The council's schools, roll and children in the first wave it is surveyed (the random draws in order)."""
     year = wave_year(wave)
     schools = build_schools(profile, council_number, rng)
@@ -358,7 +432,9 @@ def base_population(profile: CouncilProfile, council_number: int, wave: str, par
     school, stage, male = pupil_population(roll, 4, 10)
     pupils = draw_traits(school, stage, male, schools, profile, rng).with_columns(
         pl.Series("child_id", np.arange(school.size, dtype=np.int64)),
-        pl.Series("school", school), pl.Series("stage_index", stage), pl.Series("male", male),
+        pl.Series("school", school),
+        pl.Series("stage_index", stage),
+        pl.Series("male", male),
         pl.Series("dob", cohort_dob(stage, year, rng)),
     )
     responded = response_draw(pupils, schools, rng)
@@ -369,15 +445,23 @@ def base_population(profile: CouncilProfile, council_number: int, wave: str, par
     return Population(schools, roll, pupils, responded, parents)
 
 
-def survey_council(population: Population, profile: CouncilProfile, wave: str,
-                   rng: np.random.Generator) -> CouncilDelivery:
+def survey_council(
+    population: Population, profile: CouncilProfile, wave: str, rng: np.random.Generator
+) -> CouncilDelivery:
     """The delivery of one wave from its population: survey files, admin extract, schools, roll and truth."""
     year = wave_year(wave)
-    schools, roll, pupils, parents = population.schools, population.roll, population.pupils, population.parents
+    schools, roll, pupils, parents = (
+        population.schools,
+        population.roll,
+        population.pupils,
+        population.parents,
+    )
     responded = population.responded
     school, stage, male = (pupils[c].to_numpy() for c in ("school", "stage_index", "male"))
     draws = _fieldwork_draws(schools.sector.size, rng)
-    school_dates = {instrument: _fieldwork_dates(draws, year, instrument) for instrument in ("secondary", "primary")}
+    school_dates = {
+        instrument: _fieldwork_dates(draws, year, instrument) for instrument in ("secondary", "primary")
+    }
     cell = (school * len(STAGES) + stage) * 2 + male
     answered = np.bincount(cell[responded], minlength=roll.size)
     slack = roll.reshape(-1) - answered
@@ -393,8 +477,9 @@ def survey_council(population: Population, profile: CouncilProfile, wave: str,
     frames["parent_survey"], truth = _parent_survey(parents, schools, rng)
     truths.append(truth)
 
-    participants = pl.concat([respondents, parents.filter(pl.col("school") >= 0).drop("child_age")],
-                             how="diagonal_relaxed")
+    participants = pl.concat(
+        [respondents, parents.filter(pl.col("school") >= 0).drop("child_age")], how="diagonal_relaxed"
+    )
     frames["admin_extract"], admin_truth = _admin_extract(participants, schools, profile, rng)
     frames["schools"] = schools.frame.sort("seed_code")
     frames["school_roll"] = roll_frame(schools, roll)
@@ -403,9 +488,21 @@ def survey_council(population: Population, profile: CouncilProfile, wave: str,
 
 def _truth(survey_truths: list[pl.DataFrame], admin_truth: pl.DataFrame) -> pl.DataFrame:
     """Survey rows and admin rows in one table, each survey row pointing at its child's admin row."""
-    admin_row = admin_truth.select("child_id", pl.col("source_row").alias("admin_source_row"), "admin_differs")
+    admin_row = admin_truth.select(
+        "child_id", pl.col("source_row").alias("admin_source_row"), "admin_differs"
+    )
     surveys = pl.concat(survey_truths).join(admin_row, on="child_id", how="left")
     admin = admin_truth.with_columns(pl.col("source_row").alias("admin_source_row"))
-    columns = ["dataset", "response_id", "source_row", "child_id", "admin_source_row", "ref_status",
-               "is_duplicate", "birth_month_off", "at_school", "admin_differs"]
+    columns = [
+        "dataset",
+        "response_id",
+        "source_row",
+        "child_id",
+        "admin_source_row",
+        "ref_status",
+        "is_duplicate",
+        "birth_month_off",
+        "at_school",
+        "admin_differs",
+    ]
     return pl.concat([surveys, admin], how="diagonal_relaxed").select(columns)
