@@ -33,12 +33,26 @@ def council_choice(text: str) -> int | list[str]:
     return value
 
 
+def wave_choice(text: str) -> str | list[str]:
+    """`--waves`: 'rcs' or school years such as 2015-16,2017-18."""
+    from rcs_pipeline.paths import is_wave
+
+    if text.strip() == "rcs":
+        return "rcs"
+    waves = [w.strip() for w in text.split(",") if w.strip()]
+    if not waves or not all(is_wave(w) for w in waves):
+        raise argparse.ArgumentTypeError("--waves takes 'rcs' or school years YYYY-YY such as 2015-16,2017-18")
+    return waves
+
+
 def cmd_synth(args: argparse.Namespace) -> int:
     """Write synthetic landing folders that follow the input contract."""
     from rcs_pipeline.synthetic import generate
 
     home = _home(args.home)
-    summary = generate(home, scale=args.scale, seed=args.seed, fmt=args.format, councils=args.councils)
+    summary = generate(
+        home, scale=args.scale, seed=args.seed, fmt=args.format, councils=args.councils, waves=args.waves
+    )
     console.print(f"synthetic {args.scale} data written under {home / 'landing'}")
     for wave, la_code in summary.deliveries:
         console.print(f"  {home / 'landing' / wave / la_code}")
@@ -272,6 +286,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=council_choice,
         default=None,
         help="how many councils (e.g. 1), or which (comma-separated la_codes); default the scale's",
+    )
+    synth.add_argument(
+        "--waves",
+        type=wave_choice,
+        default=None,
+        help="'rcs' (the RCS tranches, each council followed up every two years) or comma-separated "
+        "waves such as 2015-16,2017-18 (later waves follow the same children); default the scale's",
     )
     synth.set_defaults(func=cmd_synth)
     validate = sub.add_parser("validate", help="check one delivery folder against the input contract")

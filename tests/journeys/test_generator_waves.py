@@ -76,3 +76,28 @@ def test_wave_plans() -> None:
     assert rcs["2016-17"] == ["S12000014", "S12000050"] and "S12000005" in rcs["2019-20"]
     with pytest.raises(ValueError, match="YYYY-YY"):
         wave_plan("tiny", ["S12000005"], ["2015/16"], True)
+
+
+def test_rcs_synth_writes_the_waves_asked_for(tmp_path: Path) -> None:
+    """`rcs synth --waves 2015-16,2017-18` writes both waves; a malformed wave is refused by argparse."""
+    from assets.cli import main
+
+    assert (
+        main(
+            [
+                "synth",
+                "--scale",
+                "tiny",
+                "--home",
+                str(tmp_path),
+                "--councils",
+                "1",
+                "--waves",
+                f"{EARLY},{LATER}",
+            ]
+        )
+        == 0
+    )
+    assert sorted(p.name for p in (tmp_path / "landing").iterdir()) == [EARLY, LATER]
+    with pytest.raises(SystemExit):
+        main(["synth", "--scale", "tiny", "--home", str(tmp_path / "x"), "--waves", "2015-2016"])
