@@ -36,4 +36,5 @@ def test_disclosure_group_publishes_the_contract_tables():
         "published_comparator_estimates",
         "disclosure_settings",
         "published_comparisons",
+        "published_journeys",
     }
