@@ -40,7 +40,8 @@ WAVE, COUNCIL = "2015-16", "S12000005"
 # The test materialises the landing zone of one partition from the UI, not the whole graph: the whole graph
 # takes minutes per partition on this machine and its all-councils comparator expects the other councils of
 # the wave to be materialised first. Landing is where a corrected delivery starts, and holds 8 assets with
-# 11 blocking checks (Great Expectations suites and cross-file checks), all seen passing in the UI.
+# 11 blocking checks (Great Expectations suites and cross-file checks) and 2 fieldwork-window warnings (WARN
+# severity), all seen passing in the UI.
 LANDING_CHECKS = {
     asset["key"]: asset["checks"]
     for asset in json.loads((project_root() / "tests" / "fixtures" / "asset_graph.json").read_text())
@@ -174,7 +175,7 @@ def wait_for_run_end(page, timeout: float) -> str:
 def test_ui_shows_zones_runs_one_partition_and_checks_pass(
     dagster_ui: dagster_dev.DagsterDev, artifacts: Path
 ) -> None:
-    """Open the lineage, launch one (wave, council) partition of the landing zone, see it and its 11 checks pass."""
+    """Open the lineage, launch one (wave, council) partition of the landing zone, see it and its 13 checks pass."""
     from playwright.sync_api import expect, sync_playwright
 
     groups = dagster_dev.wait_until_loaded(dagster_ui, LOAD_TIMEOUT)
