@@ -79,19 +79,12 @@ def design_rows(parents: pl.DataFrame) -> pl.DataFrame:
     table's weight (1 for parents), else 1.
     """
     rules = design_rules()["design"]
-    frame = with_age_band(parents)
-    stratum = pl.lit(rules["default_stratum"])
-    if rules["stratum_column"] in frame.columns:
-        stratum = pl.col(rules["stratum_column"]).cast(pl.String).fill_null(stratum)
+    frame = design_rows_all(with_age_band(parents))
     weight = pl.col("weight").cast(pl.Float64) if "weight" in frame.columns else pl.lit(1.0)
     if rules["weight_column"] in frame.columns:
         weight = pl.col(rules["weight_column"]).cast(pl.Float64).fill_null(weight)
     breakdowns = {f"b_{name}": _text(column, frame.schema) for name, column in parent_breakdowns().items()}
-    frame = frame.with_columns(
-        (pl.col("la_code").cast(pl.String) + STRATUM_SEPARATOR + stratum).alias("stratum"),
-        weight.alias("weight"),
-        **breakdowns,
-    )
+    frame = frame.with_columns(weight.alias("weight"), **breakdowns)
     return frame.filter(pl.col("weight").is_not_null() & (pl.col("weight") > 0))
 
 
@@ -197,3 +190,62 @@ def estimate_parents(
     )
     out = with_intervals(raw, pl.col("indicator_id").is_in(proportions))
     return out.select(ESTIMATE_SCHEMA.keys()).cast(ESTIMATE_SCHEMA).sort(SORT_KEYS)
+
+
+RESPONSE_SCHEMA: dict[str, pl.DataType] = {
+    "geography_level": pl.String(),
+    "geography_code": pl.String(),
+    "instrument": pl.String(),
+    "stage": pl.String(),
+    "sex": pl.String(),
+    "roll": pl.Int64(),
+    "respondents": pl.Int64(),
+}
+ISSUED_COLUMN = "stratum_issued"
+
+
+def parent_response(parents: pl.DataFrame) -> pl.DataFrame:
+    """The council's parent response as a response_rates row: interviews against families issued (`roll`).
+
+    Only when every interview's sample stratum carries `stratum_issued` (one value per stratum, at least its
+    interviews); else no row: a rate over part of the sample would mislead. Rows: council × 'parent' × 'all'
+    × 'all' (docs/methods/parents.md).
+    """
+    if ISSUED_COLUMN not in parents.columns or parents.is_empty():
+        return pl.DataFrame(schema=RESPONSE_SCHEMA)
+    rows = design_rows_all(parents)
+    strata = rows.group_by("la_code", "stratum").agg(
+        pl.len().alias("interviews"),
+        pl.col(ISSUED_COLUMN).drop_nulls().n_unique().alias("values"),
+        pl.col(ISSUED_COLUMN).max().alias("issued"),
+        pl.col(ISSUED_COLUMN).null_count().alias("missing"),
+    )
+    usable = (pl.col("values") == 1) & (pl.col("missing") == 0) & (pl.col("issued") >= pl.col("interviews"))
+    complete = strata.group_by("la_code").agg(
+        usable.all().alias("ok"), pl.col("issued").sum(), pl.col("interviews").sum()
+    )
+    return (
+        complete.filter(pl.col("ok"))
+        .select(
+            pl.lit("council").alias("geography_level"),
+            pl.col("la_code").alias("geography_code"),
+            pl.lit("parent").alias("instrument"),
+            pl.lit("all").alias("stage"),
+            pl.lit("all").alias("sex"),
+            pl.col("issued").alias("roll"),
+            pl.col("interviews").alias("respondents"),
+        )
+        .cast(RESPONSE_SCHEMA)
+        .sort("geography_code")
+    )
+
+
+def design_rows_all(parents: pl.DataFrame) -> pl.DataFrame:
+    """Every interview with its `stratum` (as design_rows, but keeping rows without a positive weight)."""
+    rules = design_rules()["design"]
+    stratum = pl.lit(rules["default_stratum"])
+    if rules["stratum_column"] in parents.columns:
+        stratum = pl.col(rules["stratum_column"]).cast(pl.String).fill_null(stratum)
+    return parents.with_columns(
+        (pl.col("la_code").cast(pl.String) + STRATUM_SEPARATOR + stratum).alias("stratum")
+    )

@@ -459,6 +459,7 @@ def council_sections(
             (tests.vs_wave, tests.wave_words()) if tests.with_other_councils else None,
             tests.trend if tests.previous_wave else None,
             (tables.wave, tests.previous_wave),
+            tables.response_rates,
         )
     )
     sections.append(areas_section(outcomes, settings))

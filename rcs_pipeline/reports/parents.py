@@ -10,7 +10,12 @@ from __future__ import annotations
 import polars as pl
 
 from rcs_pipeline.reports.catalogue import IndicatorLabel
-from rcs_pipeline.reports.formatting import SYMBOL_NOT_AVAILABLE, SYMBOL_SUPPRESSED, format_count
+from rcs_pipeline.reports.formatting import (
+    SYMBOL_NOT_AVAILABLE,
+    SYMBOL_SUPPRESSED,
+    format_count,
+    format_value,
+)
 from rcs_pipeline.reports.lookup import Cell, Estimates, base_cell, interval_cell, value_cell
 from rcs_pipeline.reports.sections import (
     Geography,
@@ -65,31 +70,67 @@ def interviews(linkage: pl.DataFrame) -> dict[str, dict | None]:
     return {m: found.get(m) for m in ("respondents", "linked")}
 
 
-def response_table(linkage: pl.DataFrame) -> Table:
-    """Interviews achieved, linked to a child's council record, and the (unavailable) response rate."""
+def rate_row(rates: pl.DataFrame | None, geo: Geography) -> dict | None:
+    """The published parent response row (interviews against families issued) of the geography, or None."""
+    if rates is None:
+        return None
+    rows = rates.filter(
+        (pl.col("instrument") == "parent")
+        & (pl.col("geography_level") == geo.level)
+        & (pl.col("geography_code") == geo.code)
+        & (pl.col("stage") == "all")
+        & (pl.col("sex") == "all")
+    )
+    return rows.row(0, named=True) if rows.height else None
+
+
+def _rate_cells(row: dict | None) -> tuple[Cell, Cell]:
+    """(families issued, response rate) cells of the published parent response row."""
+    if row is None:
+        return Cell(SYMBOL_NOT_AVAILABLE), Cell(SYMBOL_NOT_AVAILABLE)
+    if row["suppressed"] or row["response_rate"] is None:
+        return Cell(format_count(row["roll"])), Cell(SYMBOL_SUPPRESSED, True)
+    return Cell(format_count(row["roll"])), Cell(format_value(row["response_rate"], "percent"))
+
+
+def response_table(linkage: pl.DataFrame, rate: dict | None = None) -> Table:
+    """Interviews achieved, linked to a child's council record, families approached and the response rate."""
     counts = interviews(linkage)
+    issued, percent = _rate_cells(rate)
     rows = [
         ("Interviews achieved", [_count_cell(counts["respondents"])]),
         ("Linked to the child's council record", [_count_cell(counts["linked"])]),
-        ("Response rate", [Cell(SYMBOL_NOT_AVAILABLE)]),
+        ("Families approached", [issued]),
+        ("Response rate", [percent]),
     ]
+    why = (
+        NO_RATE
+        if rate is None
+        else "Response rate: interviews in the survey contractor's sample strata against the families approached."
+    )
     return Table(
         "Parent survey: interviews",
         ["Measure", "Parents"],
         rows,
         sheet="Parents interviews",
-        note="Interviews with a parent or carer of a child aged 0 to 8. " + NO_RATE + " " + SYMBOLS_NOTE,
+        note="Interviews with a parent or carer of a child aged 0 to 8. " + why + " " + SYMBOLS_NOTE,
     )
 
 
-def response_sentence(linkage: pl.DataFrame) -> str:
-    """Interviews achieved in words (the published count, or why it is not given)."""
+def response_sentence(linkage: pl.DataFrame, rate: dict | None = None) -> str:
+    """Interviews achieved and the response rate in words (published figures, or why they are not given)."""
     row = interviews(linkage)["respondents"]
     if row is None or (row["count"] is None and not row["suppressed"]):
-        return "The number of interviews was not published for this wave [x]."
-    if row["suppressed"]:
-        return "The number of interviews is withheld to protect confidentiality [c]."
-    return f"{format_count(row['count'])} parents and carers were interviewed."
+        said = "The number of interviews was not published for this wave [x]."
+    elif row["suppressed"]:
+        said = "The number of interviews is withheld to protect confidentiality [c]."
+    else:
+        said = f"{format_count(row['count'])} parents and carers were interviewed."
+    if rate is None:
+        return f"{said} {NO_RATE}"
+    if rate["suppressed"] or rate["response_rate"] is None:
+        return f"{said} The response rate is withheld to protect confidentiality [c]."
+    return f"{said} {format_value(rate['response_rate'], 'percent')} of the families approached took part."
 
 
 def claims(
@@ -168,6 +209,7 @@ def parent_chapter(
     vs_wave: tuple[Verdict, tuple[str, str]] | None,
     trend: Verdict | None,
     waves: tuple[str, str | None],
+    rates: pl.DataFrame | None = None,
 ) -> Section:
     """Parents of children aged 0–8: response, indicators against all councils and earlier waves, groups, need."""
     section = Section("parents", "Parents of children aged 0 to 8")
@@ -180,8 +222,9 @@ def parent_chapter(
         "sample of households, not a census: each figure is an estimate for all such families in the council, "
         "with a 95% confidence interval. The methods annex describes the design."
     )
-    section.para(f"{response_sentence(linkage)} {NO_RATE}")
-    section.table(response_table(linkage))
+    rate = rate_row(rates, geo)
+    section.para(response_sentence(linkage, rate))
+    section.table(response_table(linkage, rate))
     section.bullets(claims(members, labels, vs_wave, trend, *waves))
     pct = percent_indicators(est, geo, members)
     compared = " and ".join(name for name, *_ in series[1:])

@@ -311,7 +311,7 @@ def response_table(rates: pl.DataFrame, geo: Geography, sheet: str) -> Table:
     frame = rates.filter((pl.col("geography_level") == geo.level) & (pl.col("geography_code") == geo.code))
     index = {(r["instrument"], r["stage"], r["sex"]): r for r in frame.iter_rows(named=True)}
     rows = []
-    for instrument in ("primary", "secondary", "parent"):
+    for instrument in ("primary", "secondary"):  # the parent survey's response is in the parent chapter
         stages = sorted(
             {s for (i, s, _) in index if i == instrument and s != "all"},
             key=lambda v: STAGE_ORDER.index(v) if v in STAGE_ORDER else 99,
@@ -714,6 +714,7 @@ def respondents_sentence(rates: pl.DataFrame, geo: Geography) -> str | None:
         & (pl.col("sex") == "all")
         & ~pl.col("suppressed")
     )
+    frame = frame.filter(pl.col("instrument") != "parent")  # families issued, not a roll: the parent chapter
     surveys = frame.filter(pl.col("instrument") != "all")
     # The all-surveys total only when no survey's own figure is published (never beside them: no double count).
     frame = surveys if surveys.filter(pl.col("instrument") != "parent").height else frame

@@ -109,3 +109,22 @@ def test_missing_columns_are_named() -> None:
     """A parent_scores without the age or an indicator column fails naming them."""
     with pytest.raises(IndicatorColumnError, match=r"child_age.*ind_nope"):
         estimate_parents(four_parents().drop("child_age"), {"nope": "proportion"})
+
+
+def test_parent_response_against_families_issued() -> None:
+    """Interviews against the families issued per stratum (one value each); no row when any stratum lacks it."""
+    from rcs_pipeline.estimates.parent_design import parent_response
+
+    frame = four_parents().with_columns(pl.Series("stratum_issued", [40, 40, 60, 60], dtype=pl.Int32))
+    row = parent_response(frame).row(0, named=True)
+    assert (row["geography_level"], row["instrument"], row["stage"], row["sex"]) == (
+        "council",
+        "parent",
+        "all",
+        "all",
+    )
+    assert (row["roll"], row["respondents"]) == (100, 4)
+    assert parent_response(frame.with_columns(pl.Series("stratum_issued", [40, 40, None, None]))).is_empty()
+    assert parent_response(frame.with_columns(pl.Series("stratum_issued", [40, 41, 60, 60]))).is_empty()
+    assert parent_response(frame.with_columns(pl.Series("stratum_issued", [1, 1, 60, 60]))).is_empty()
+    assert parent_response(four_parents()).is_empty()

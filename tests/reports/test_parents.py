@@ -183,3 +183,22 @@ def test_test_columns_only_for_tests_made(published) -> None:
         "Against other councils"
         in next(t for t in tested.tables() if t.caption == "Parent survey indicators").columns
     )
+
+
+def test_response_rate_from_the_published_parent_row(published) -> None:
+    """With a published parent response row, the chapter prints families approached and the published rate."""
+    row = {
+        "geography_level": "council", "geography_code": LA_CODE, "instrument": "parent", "stage": "all",
+        "sex": "all", "roll": 1200, "respondents": 300, "response_rate": 25.0, "suppressed": False, "reason": None,
+    }  # fmt: skip
+    rates = pl.concat([published.response_rates, pl.DataFrame([row], schema=published.response_rates.schema)])
+    sections, _ = council_sections(replace(published, response_rates=rates), ReportSettings(), [])
+    parents = next(s for s in sections if s.anchor == "parents")
+    table = next(t for t in parents.tables() if t.caption == "Parent survey: interviews")
+    cells = {label: c[0].text for label, c in table.rows}
+    assert cells["Families approached"] == "1,200" and cells["Response rate"] == "25%"
+    assert any(k == "p" and "25% of the families approached took part" in p for k, p in parents.blocks)
+    about = next(s for s in sections if s.anchor == "about")
+    assert all(
+        "Parents" not in label for t in about.tables() for label, _ in t.rows
+    )  # not beside pupil rolls

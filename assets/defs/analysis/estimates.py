@@ -11,7 +11,7 @@ from assets.resources import RcsSettings
 from assets.tables import write_table
 from rcs_pipeline.estimates import estimate_comparator, estimate_indicators, indicator_types
 from rcs_pipeline.estimates.domains import COMPARATOR_LEVEL
-from rcs_pipeline.estimates.parent_design import estimate_parents
+from rcs_pipeline.estimates.parent_design import estimate_parents, parent_response
 from rcs_pipeline.estimates.response_rates import response_rates as count_response_rates
 from rcs_pipeline.estimates.three_circles import three_circles as count_three_circles
 from rcs_pipeline.indicators import load_catalogue
@@ -187,12 +187,14 @@ def three_circles(context: dg.AssetExecutionContext, settings: RcsSettings) -> d
 
 @dg.asset(
     group_name="analysis",
-    deps=["pupil_scores", "schools", "school_roll"],
+    deps=["pupil_scores", "parent_scores", "schools", "school_roll"],
     partitions_def=wave_council_partitions,
     kinds={"duckdb", "polars", "parquet"},
-    code_version=CODE_VERSION,
+    code_version=f"{CODE_VERSION}.parents",
     description="Respondents against the school roll of the surveyed stages by council/cluster/school × "
-    "instrument × stage × sex, with totals ('all').",
+    "instrument × stage × sex, with totals ('all'); and, when the parent survey carries the families issued "
+    "per sample stratum, the council's parent interviews against them (instrument 'parent', roll = issued; "
+    "docs/methods/parents.md).",
 )
 def response_rates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Count respondents and roll per geography, instrument, stage and sex."""
@@ -203,6 +205,9 @@ def response_rates(context: dg.AssetExecutionContext, settings: RcsSettings) -> 
         read_parquet(layout.lookup("analysis", "schools", wave, la_code)),
         read_parquet(layout.lookup("analysis", "school_roll", wave, la_code)),
     )
+    parents = _parent_scores(layout.table("analysis", "parent_scores", wave, la_code))
+    if parents is not None:  # a row only when every sample stratum carries its families issued
+        table = pl.concat([table, parent_response(parents)])
     totals = table.filter(
         (pl.col("geography_level") == "council") & (pl.col("stage") == "all") & (pl.col("sex") == "all")
     )
