@@ -323,13 +323,17 @@ def change_notes(tables: PublishedTables, geo: Geography, waves: list[str]) -> l
         return notes
     column = "seed_code" if geo.level == "school" else "asg_code"
     for wave in missing:
-        notes.append(_missing_note(schools, geo, column, wave, waves[0]))
+        notes.append(_missing_note(schools, geo, column, wave, waves[0], tables.wave))
+    if geo.level == "school":
+        notes += _renamed_notes(schools, geo, [w for w in waves if w != tables.wave])
     if geo.level == "cluster":
         notes += _membership_notes(schools, geo, [w for w in waves if w != tables.wave], tables.wave)
     return notes
 
 
-def _missing_note(schools: pl.DataFrame, geo: Geography, column: str, wave: str, first: str) -> str:
+def _missing_note(
+    schools: pl.DataFrame, geo: Geography, column: str, wave: str, first: str, current: str
+) -> str:
     """Why an area has no figures in one wave of its council, from that wave's list of schools."""
     in_wave = schools.filter(pl.col("wave") == wave)
     starts = f"its series starts in {first}"
@@ -346,10 +350,31 @@ def _missing_note(schools: pl.DataFrame, geo: Geography, column: str, wave: str,
                 f"code are not joined into this series, so {starts}."
             )
     kind = "school" if geo.level == "school" else "cluster"
-    return (
+    note = (
         f"{geo.name} was not in the council's list of schools in {wave} (a {kind} that opened, merged or took a new "
         f"code since), so {starts}."
     )
+    if geo.level == "cluster":
+        members = schools.filter((pl.col("wave") == current) & (pl.col("asg_code") == geo.code))["seed_code"]
+        before = in_wave.filter(pl.col("seed_code").is_in(members.implode()))
+        clusters = sorted(set(before["asg_name"].fill_null("").to_list()) - {""})
+        if clusters:
+            named = clusters[0] if len(clusters) == 1 else ", ".join(clusters[:-1]) + " and " + clusters[-1]
+            note += f" In {wave} its schools were in {named}."
+    return note
+
+
+def _renamed_notes(schools: pl.DataFrame, geo: Geography, waves: list[str]) -> list[str]:
+    """A school of the series listed under another name in an earlier wave (same code: the series is joined)."""
+    notes = []
+    for wave in waves:
+        names = schools.filter((pl.col("wave") == wave) & (pl.col("seed_code") == geo.code))["school_name"]
+        old = sorted(set(names.drop_nulls().to_list()) - {geo.name})
+        if old:
+            notes.append(
+                f"In {wave} {geo.name} was listed as {old[0]}; its figures under that name are in the series."
+            )
+    return notes
 
 
 def _membership_notes(schools: pl.DataFrame, geo: Geography, earlier: list[str], wave: str) -> list[str]:

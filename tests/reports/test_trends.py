@@ -8,6 +8,7 @@ school changes (one school new in 2017-18, one closed after 2015-16, one re-code
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -304,3 +305,40 @@ def test_three_waves_give_one_series_and_a_change_column_per_earlier_wave():
     assert set(headings) == {"Change since 2013-14", f"Change since {EARLIER}"}
     alts = [c.alt for c in section.charts()]
     assert alts and all(all(w in a for w in waves) for a in alts)
+
+
+def test_a_renamed_school_and_a_merged_cluster_are_explained():
+    """Same code under an old name: the series is joined and the old name said. A cluster code new in this wave
+    whose schools were in other clusters before: its series starts now and the earlier clusters are named."""
+    from rcs_pipeline.reports.area import area_tables
+    from rcs_pipeline.reports.sections import Geography
+    from rcs_pipeline.reports.trends import trend_section
+
+    tables, _ = two_wave_council({})
+    academy = tables.schools.filter(pl.col("sector") == "Secondary").row(0, named=True)
+    renamed = tables.history_schools.with_columns(
+        school_name=pl.when(pl.col("seed_code") == academy["seed_code"])
+        .then(pl.lit("Old Academy"))
+        .otherwise(pl.col("school_name"))
+    )
+    tables = replace(tables, history_schools=renamed)
+    school = Geography("school", academy["seed_code"], academy["school_name"])
+    text = " ".join(
+        p
+        for kind, p in trend_section(area_tables(tables, "school", school.code), school).blocks
+        if kind == "p"
+    )
+    assert (
+        f"In {EARLIER} {academy['school_name']} was listed as Old Academy; its figures under that name"
+        in text
+    )
+    assert f"every wave it has ({EARLIER}, {WAVE})" in text
+    merged = tables.schools.with_columns(asg_code=pl.lit("0599"), asg_name=pl.lit("Merged ASG"))
+    history = tables.history.filter(pl.col("geography_level") != "cluster")
+    tables = replace(tables, schools=merged, history=history)
+    cluster = Geography("cluster", "0599", "Merged ASG")
+    text = " ".join(
+        p for kind, p in trend_section(area_tables(tables, "cluster", "0599"), cluster).blocks if kind == "p"
+    )
+    assert f"Merged ASG has published figures for {WAVE} only" in text
+    assert f"In {EARLIER} its schools were in Cluster 1 ASG and Cluster 2 ASG." in text
