@@ -77,3 +77,33 @@ def test_audit_catches_a_published_small_parent_group(protected: list[tuple]) ->
     )
     audit, breaches = audit_published(tables, schools, la_code, RULES, published)
     assert breaches > 0 or not audit.passed
+
+
+def test_parent_response_row_is_published_and_audited(protected: list[tuple]) -> None:
+    """A parent response row (families issued as its roll) is protected and audited with the other rates."""
+    tables, schools, la_code, _ = protected[0]
+    parents = tables.linkage_quality.filter(
+        (pl.col("instrument") == "parent")
+        & (pl.col("breakdown") == "all")
+        & (pl.col("measure") == "respondents")
+    )["count"][0]
+    row = pl.DataFrame(
+        {"geography_level": ["council"], "geography_code": [la_code], "instrument": ["parent"], "stage": ["all"],
+         "sex": ["all"], "roll": [4 * parents], "respondents": [parents]}
+    )  # fmt: skip
+    rates = pl.concat([tables.response_rates, row.cast(dict(tables.response_rates.schema))])
+    with_rate = replace(tables, response_rates=rates)
+    result = protect_council(with_rate, schools, la_code, RULES)
+    audit, breaches = audit_published(with_rate, schools, la_code, RULES, result.published)
+    assert audit.passed and breaches == 0, audit.failures[:5]
+    shown = result.published["published_response_rates"].filter(pl.col("instrument") == "parent")
+    assert shown.height == 1 and shown["roll"][0] == 4 * parents
+    linked = result.published["published_linkage_quality"].filter(
+        (pl.col("instrument") == "parent")
+        & (pl.col("breakdown") == "all")
+        & (pl.col("measure") == "respondents")
+    )
+    if shown["suppressed"][0]:  # withheld with the linkage count it equals (an identity of the audit)
+        assert linked["suppressed"][0]
+    else:
+        assert shown["response_rate"][0] == 25.0
