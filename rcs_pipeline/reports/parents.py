@@ -300,7 +300,7 @@ def parent_area_section(
             [(council.name, est, council.level, council.code)],
             "Parent survey indicators",
             "Parents",
-            [(f"Against the rest of {council.name}", verdict)],
+            [(f"Against the rest of {council.name}", verdict)] if any(verdict(i) for i in members) else [],
             BASE_LABEL,
         )
     )

@@ -202,3 +202,20 @@ def test_response_rate_from_the_published_parent_row(published) -> None:
     assert all(
         "Parents" not in label for t in about.tables() for label, _ in t.rows
     )  # not beside pupil rolls
+
+
+def test_cluster_parent_table_has_a_test_column_only_for_tests_made(published) -> None:
+    """No area comparison of parents (as in real runs): the cluster's parent table has no all-[x] column."""
+    from rcs_pipeline.reports.catalogue import indicator_labels as labels_of
+    from rcs_pipeline.reports.lookup import Estimates
+    from rcs_pipeline.reports.parents import parent_area_section
+    from rcs_pipeline.reports.sections import Geography
+
+    est = Estimates(published.estimates)
+    code = published.schools["asg_code"][0]
+    args = (est, Geography("cluster", code, "Cluster"), Geography("council", LA_CODE, "Council"))
+    labels = labels_of(est.indicators)
+    none = parent_area_section(*args, labels, lambda ident: None)
+    assert none is not None and none.tables()[0].columns[-1] == "Council"
+    some = parent_area_section(*args, labels, lambda ident: {"direction": "higher", "suppressed": False})
+    assert some is not None and some.tables()[0].columns[-1] == "Against the rest of Council"
