@@ -155,13 +155,12 @@ class CouncilTests:
         return (f"in {self.name}", "in the other participating councils")
 
     def table_verdicts(self) -> list[tuple[str, Verdict]]:
-        """The test columns of the council's indicator tables."""
-        out: list[tuple[str, Verdict]] = []
-        if self.with_other_councils:
-            out.append(("Against other councils", self.vs_wave))
-        if self.previous_wave:
-            out.append((f"Change since {self.previous_wave}", self.trend))
-        return out
+        """The test columns of the council's indicator tables.
+
+        Change over time has its own chapter (every wave, tested); a "Change since" column here as well made
+        the domain tables too wide for the page.
+        """
+        return [("Against other councils", self.vs_wave)] if self.with_other_councils else []
 
 
 GROUP_TESTS = {

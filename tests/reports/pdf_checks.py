@@ -220,3 +220,14 @@ def check_report_folder(folder: Path, comparisons, labels: dict[str, IndicatorLa
         counts["claims"] += len(found)
         counts["changes"] += len(changes)
     return counts
+
+
+def words_off_the_page(pdf: Path, margin: float = 0.0) -> list[tuple[int, str]]:
+    """(page, word) of every word whose box reaches past the page's right or bottom edge: a table too wide."""
+    out = []
+    with pdfplumber.open(pdf) as doc:
+        for number, page in enumerate(doc.pages, start=1):
+            for word in page.extract_words():
+                if word["x1"] > page.width - margin or word["bottom"] > page.height - margin:
+                    out.append((number, word["text"]))
+    return out
