@@ -10,6 +10,7 @@ per wave.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -199,6 +200,38 @@ def remove_partial_files(home: Path, deliveries: Iterable[tuple[str, str]]) -> l
     return removed
 
 
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_killed_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Runs of this runner whose process is gone (SIGKILL): mark them failed and free their pool slots.
+
+    A killed run never releases the concurrency slot its report step claimed (pool `report_rendering`,
+    one slot), so every later run would wait for it forever. The runner tags each run with its process id
+    and host; a run still in progress whose process no longer exists on this host is dead.
+    """
+    in_progress = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.NOT_STARTED]
+    released = []
+    for run in instance.get_runs(
+        filters=dg.RunsFilter(statuses=in_progress, tags={"rcs/runner": "in-process"})
+    ):
+        pid, host = run.tags.get("rcs/pid", ""), run.tags.get("rcs/host", "")
+        if host != socket.gethostname() or not pid.isdigit() or _alive(int(pid)):
+            continue
+        instance.report_run_failed(run, "the process running it was killed; a later rcs run released it")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        released.append(run.run_id)
+    return released
+
+
 def materialise(
     home: Path,
     deliveries: Iterable[tuple[str, str]],
@@ -225,6 +258,7 @@ def materialise(
         os.environ.setdefault("DAGSTER_HOME", str(home / "dagster_home"))
         prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]))
         instance = dg.DagsterInstance.get()
+    release_killed_runs(instance)
     known = set(instance.get_dynamic_partitions(waves_partitions.name))
     if missing := [w for w in waves if w not in known]:
         instance.add_dynamic_partitions(waves_partitions.name, missing)
@@ -235,6 +269,7 @@ def materialise(
     failed_partitions: set[tuple[str, str]] = set()
     stages = graph_stages(defs)
     jobs = {stage.keys: _stage_job(everything, resources, stage) for stage in stages}
+    process_tags = {"rcs/runner": "in-process", "rcs/pid": str(os.getpid()), "rcs/host": socket.gethostname()}
     try:
         for stage in stages:
             targets: list[tuple[str, object, tuple[str, str] | None]]
@@ -259,6 +294,7 @@ def materialise(
                     tags={
                         "rcs/wave": label.split("|")[0],
                         **({"rcs/la_code": delivery[1]} if delivery else {}),
+                        **process_tags,
                     },
                 )
                 passed, checks_failed, findings = _check_evaluations(result)
