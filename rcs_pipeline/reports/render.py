@@ -72,12 +72,21 @@ def warm_up() -> None:
     code_version()
 
 
-@cache
 def code_version() -> str:
     """RCS_CODE_VERSION when set (a release build, or the soak's runs), else `git describe` of the project
-    when it is a checkout, else the installed package version."""
+    when it is a checkout, else the installed package version.
+
+    The variable is read on every call: a cached answer outlived a change of the variable within one process
+    (a test run's worker), and its reports then carried another code version than a fresh process's.
+    """
     if pinned := os.environ.get("RCS_CODE_VERSION", "").strip():
         return pinned
+    return _checkout_version()
+
+
+@cache
+def _checkout_version() -> str:
+    """`git describe` of the project checkout, else the installed package version (asked once per process)."""
     try:
         out = subprocess.run(
             ["git", "describe", "--always", "--dirty", "--tags"],
