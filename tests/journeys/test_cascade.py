@@ -115,13 +115,13 @@ def test_sensor_requests_the_later_waves_trend_only_once(tmp_path: Path) -> None
         _materialise(instance, ESTIMATES, EARLY, LA)
 
         def tick(cursor: str | None) -> dg.SensorResult:
-            context = dg.build_sensor_context(
+            with dg.build_sensor_context(
                 instance=instance,
                 cursor=cursor,
                 repository_def=repository,
                 resources={"settings": RcsSettings(home=str(tmp_path))},
-            )
-            return landing_delivery_sensor(context)
+            ) as context:
+                return landing_delivery_sensor(context)
 
         first = tick(None)
         cascades = [r for r in first.run_requests if r.tags["rcs/trigger"] == "earlier_wave_corrected"]

@@ -26,10 +26,10 @@ def _deliver(home: Path, *, ready: bool) -> Path:
 
 
 def _tick(instance: dg.DagsterInstance, home: Path, cursor: str | None) -> dg.SensorResult:
-    context = dg.build_sensor_context(
+    with dg.build_sensor_context(
         instance=instance, cursor=cursor, resources={"settings": RcsSettings(home=str(home))}
-    )
-    return landing_delivery_sensor(context)
+    ) as context:
+        return landing_delivery_sensor(context)
 
 
 def test_incomplete_delivery_requests_nothing(tmp_path: Path) -> None:

@@ -185,12 +185,12 @@ def test_a_corrected_earlier_wave_refreshes_only_the_later_trend(two_waves: TwoW
         with dg.DagsterInstance.get() as instance:
             rerun = materialise(two_waves.home, [(EARLY, LA)], instance=instance)
             assert all(o.success for o in rerun)
-            context = dg.build_schedule_context(
+            with dg.build_schedule_context(
                 instance=instance,
                 repository_def=defs().get_repository_def(),
                 resources={"settings": RcsSettings(home=str(two_waves.home))},
-            )
-            requests = nightly_wave_refresh_schedule(context)
+            ) as context:
+                requests = nightly_wave_refresh_schedule(context)
     finally:
         for name, value in saved.items():
             if value is None:

@@ -181,12 +181,16 @@ def _schedule_requests(tiny_run: TinyRun) -> list[str] | str:
     from assets.defs.operations.schedules import nightly_wave_refresh_schedule
     from assets.resources import RcsSettings
 
-    with dg.DagsterInstance.from_config(str(tiny_run.dagster_home)) as instance:
-        context = dg.build_schedule_context(
+    # The schedule context is entered and exited too: its resources enter the instance, and a context left
+    # to the garbage collector would later make that instance's state storage current in another test.
+    with (
+        dg.DagsterInstance.from_config(str(tiny_run.dagster_home)) as instance,
+        dg.build_schedule_context(
             instance=instance,
             repository_def=defs().get_repository_def(),
             resources={"settings": RcsSettings(home=str(tiny_run.home))},
-        )
+        ) as context,
+    ):
         outcome = nightly_wave_refresh_schedule(context)
     if isinstance(outcome, dg.SkipReason):
         return outcome.skip_message or ""
