@@ -234,9 +234,15 @@ def render_job(
     }
 
 
-def _render_in_worker(args: tuple[ReportJob, Path]) -> dict[str, Any]:
-    """Pool entry point (picklable): render one job."""
-    return render_job(*args)
+def _render_in_worker(args: tuple[ReportJob, Path, str]) -> dict[str, Any]:
+    """Pool entry point (picklable): render one job under the submitting process's code version.
+
+    A kept worker was spawned with the environment of its first build; the code version it would work out
+    itself could differ from the submitter's (RCS_CODE_VERSION set since), and so would the report's bytes.
+    """
+    job, out_dir, version = args
+    os.environ["RCS_CODE_VERSION"] = version
+    return render_job(job, out_dir)
 
 
 # Entry fields that differ between two runs of the same inputs: kept out of contents.json (reproducible).
@@ -317,7 +323,8 @@ def _run(jobs: list[ReportJob], out_dir: Path, workers: int) -> Iterator[dict[st
         return
     pool = render_pool(workers)
     try:
-        yield from pool.map(_render_in_worker, [(job, out_dir) for job in _largest_first(jobs)])
+        version = code_version()
+        yield from pool.map(_render_in_worker, [(job, out_dir, version) for job in _largest_first(jobs)])
     except BrokenProcessPool:
         _pools.pop(workers, None)  # a worker died: the next build starts a fresh pool
         raise
