@@ -23,8 +23,7 @@ demo: $(BIN)/rcs system-deps
 	set -a; [ ! -f .env ] || . ./.env; set +a; $(BIN)/rcs demo --home $(RCS_HOME)
 
 ## make test: the whole suite (unit, pipeline, privacy, browser, PostgreSQL).
-test: $(BIN)/rcs system-deps
-	$(BIN)/ruff check rcs_pipeline assets tests benchmarks
+test: $(BIN)/rcs system-deps lint
 	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 ## make dev: the Dagster UI on http://127.0.0.1:3000 over the demo data.
@@ -46,8 +45,8 @@ soak: $(BIN)/rcs
 	$(BIN)/python scripts/soak.py --waves $(SOAK_WAVES) --kills $(SOAK_KILLS) --work $(SOAK_DIR)
 
 lint: $(BIN)/rcs
-	$(BIN)/ruff check rcs_pipeline assets tests benchmarks
-	$(BIN)/ruff format --check rcs_pipeline assets tests benchmarks
+	$(BIN)/ruff check rcs_pipeline assets tests benchmarks scripts
+	$(BIN)/ruff format --check rcs_pipeline assets tests benchmarks scripts
 
 clean:
 	rm -rf data .pytest_cache test-artifacts

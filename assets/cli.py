@@ -41,7 +41,9 @@ def wave_choice(text: str) -> str | list[str]:
         return "rcs"
     waves = [w.strip() for w in text.split(",") if w.strip()]
     if not waves or not all(is_wave(w) for w in waves):
-        raise argparse.ArgumentTypeError("--waves takes 'rcs' or school years YYYY-YY such as 2015-16,2017-18")
+        raise argparse.ArgumentTypeError(
+            "--waves takes 'rcs' or school years YYYY-YY such as 2015-16,2017-18"
+        )
     return waves
 
 

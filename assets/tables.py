@@ -26,7 +26,9 @@ def table_metadata(frame: pl.DataFrame, path: Path, *, preview: bool = True) -> 
     return meta
 
 
-def write_table(frame: pl.DataFrame, path: Path, *, preview: bool = True, **extra: Any) -> dg.MaterializeResult:
+def write_table(
+    frame: pl.DataFrame, path: Path, *, preview: bool = True, **extra: Any
+) -> dg.MaterializeResult:
     """Atomically write `frame` to `path` and return the materialisation with its metadata."""
     write_parquet_atomic(frame, path)
     return dg.MaterializeResult(metadata={**table_metadata(frame, path, preview=preview), **extra})

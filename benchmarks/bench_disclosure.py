@@ -37,8 +37,9 @@ from rcs_pipeline.disclosure.secondary import protect
 from rcs_pipeline.disclosure.settings import audit_budget
 
 
-def synthetic_council(rng: np.random.Generator, la_code: str, schools: int, indicators: int,
-                      per_cluster: int = 8) -> tuple[CouncilTables, pl.DataFrame]:
+def synthetic_council(
+    rng: np.random.Generator, la_code: str, schools: int, indicators: int, per_cluster: int = 8
+) -> tuple[CouncilTables, pl.DataFrame]:
     """Estimates of one council: school rows drawn, cluster and council rows their exact sums."""
     seeds = [f"{la_code[-2:]}{i:05d}" for i in range(schools)]
     clusters = [f"{la_code}A{i // per_cluster:02d}" for i in range(schools)]
@@ -47,23 +48,43 @@ def synthetic_council(rng: np.random.Generator, la_code: str, schools: int, indi
         for seed, cluster in zip(seeds, clusters, strict=True):
             for sex in ("M", "F"):
                 n = int(rng.integers(3, 120))
-                rows.append((f"ind_{ind:02d}", seed, cluster, sex, n, int(rng.binomial(n, rng.uniform(0.05, 0.6)))))
+                rows.append(
+                    (f"ind_{ind:02d}", seed, cluster, sex, n, int(rng.binomial(n, rng.uniform(0.05, 0.6))))
+                )
     micro = pl.DataFrame(rows, schema=["indicator_id", "seed", "cluster", "sex", "n", "p"], orient="row")
     frames = []
     for level, code in (("school", "seed"), ("cluster", "cluster"), ("council", None)):
         geo = pl.col(code) if code else pl.lit(la_code)
         for by_sex in (False, True):
-            keys = ["indicator_id", geo.alias("geography_code")] + ([pl.col("sex").alias("breakdown_value")] if by_sex else [])
+            keys = ["indicator_id", geo.alias("geography_code")] + (
+                [pl.col("sex").alias("breakdown_value")] if by_sex else []
+            )
             agg = micro.group_by(keys).agg(pl.col("n", "p").sum())
-            frames.append(agg.with_columns(geography_level=pl.lit(level),
-                                           breakdown=pl.lit("sex" if by_sex else "all"),
-                                           **({} if by_sex else {"breakdown_value": pl.lit("all")})))
+            frames.append(
+                agg.with_columns(
+                    geography_level=pl.lit(level),
+                    breakdown=pl.lit("sex" if by_sex else "all"),
+                    **({} if by_sex else {"breakdown_value": pl.lit("all")}),
+                )
+            )
     est = pl.concat(frames, how="diagonal").select(
-        "indicator_id", "geography_level", "geography_code", "breakdown", "breakdown_value", "n",
-        pl.col("p").alias("n_positive"), (pl.col("p") / pl.col("n")).alias("estimate"),
-        pl.lit(None, pl.Float64).alias("ci_low"), pl.lit(None, pl.Float64).alias("ci_high"))
-    tables = CouncilTables(conform(est, "estimates"), conform(None, "three_circles"), conform(None, "response_rates"),
-                           conform(None, "linkage_quality"))
+        "indicator_id",
+        "geography_level",
+        "geography_code",
+        "breakdown",
+        "breakdown_value",
+        "n",
+        pl.col("p").alias("n_positive"),
+        (pl.col("p") / pl.col("n")).alias("estimate"),
+        pl.lit(None, pl.Float64).alias("ci_low"),
+        pl.lit(None, pl.Float64).alias("ci_high"),
+    )
+    tables = CouncilTables(
+        conform(est, "estimates"),
+        conform(None, "three_circles"),
+        conform(None, "response_rates"),
+        conform(None, "linkage_quality"),
+    )
     return tables, pl.DataFrame({"seed_code": seeds, "asg_code": clusters})
 
 
@@ -86,18 +107,21 @@ def small(args: argparse.Namespace) -> None:
         totals["suppression"] += secondary_at - built_at
         totals["audit"] += audit_at - secondary_at
         unproven = sum(f.kind == "unproven" for f in audit.failures)
-        print(f"{la_code}: rows={tables.estimates.height} variables={built.system.size} hidden={int(hidden.sum())} "
-              f"build={built_at - start:.2f}s suppression={secondary_at - built_at:.2f}s "
-              f"audit={audit_at - secondary_at:.2f}s lp_solves={audit.lp_solves} "
-              f"failures={len(audit.failures) - unproven} unproven={unproven}")
+        print(
+            f"{la_code}: rows={tables.estimates.height} variables={built.system.size} hidden={int(hidden.sum())} "
+            f"build={built_at - start:.2f}s suppression={secondary_at - built_at:.2f}s "
+            f"audit={audit_at - secondary_at:.2f}s lp_solves={audit.lp_solves} "
+            f"failures={len(audit.failures) - unproven} unproven={unproven}"
+        )
     per_council = {k: v / args.councils for k, v in totals.items()}
     print("mean per council: " + " ".join(f"{k}={v:.2f}s" for k, v in per_council.items()))
     print(f"national wave (32 councils, sequential) estimate: {32 * sum(per_council.values()):.1f}s")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
-def national_council_tables(pupils: pl.DataFrame, schools: pl.DataFrame, roll: pl.DataFrame,
-                            types: dict[str, str]) -> tuple[CouncilTables, pl.DataFrame]:
+def national_council_tables(
+    pupils: pl.DataFrame, schools: pl.DataFrame, roll: pl.DataFrame, types: dict[str, str]
+) -> tuple[CouncilTables, pl.DataFrame]:
     """One council's unsuppressed tables as its analysis assets write them, and its schools list."""
     from bench_estimates import NEEDS, SERVICES, council_response_rates
 
@@ -125,10 +149,17 @@ def protect_and_audit(job: tuple[str, CouncilTables, pl.DataFrame]) -> dict[str,
     audited = time.perf_counter()
     shares = result.shares.get("published_estimates", {})
     return {
-        "la_code": la_code, "rows": tables.estimates.height + tables.three_circles.height, "variables": result.variables,
-        "primary": result.primary_hidden, "hidden": result.hidden, "protect": protected - start,
-        "audit": audited - protected, "lp_solves": audit.lp_solves, "failures": len(audit.failures),
-        "breaches": breaches, "school_share": shares.get("school", 0.0),
+        "la_code": la_code,
+        "rows": tables.estimates.height + tables.three_circles.height,
+        "variables": result.variables,
+        "primary": result.primary_hidden,
+        "hidden": result.hidden,
+        "protect": protected - start,
+        "audit": audited - protected,
+        "lp_solves": audit.lp_solves,
+        "failures": len(audit.failures),
+        "breaches": breaches,
+        "school_share": shares.get("school", 0.0),
         "peak_mb": high_water_mb(),
     }
 
@@ -152,8 +183,11 @@ def national(args: argparse.Namespace) -> None:
         tables, own = national_council_tables(part, schools, roll, types)
         jobs.append((str(la_code), tables, own))
     jobs = sorted(jobs, key=lambda j: -j[1].estimates.height)[: args.councils]  # largest first
-    print(f"{pupils.height:,} pupils in {len(jobs)} councils; tables built in {time.perf_counter() - start:.1f} s "
-          "(not timed below)", flush=True)
+    print(
+        f"{pupils.height:,} pupils in {len(jobs)} councils; tables built in {time.perf_counter() - start:.1f} s "
+        "(not timed below)",
+        flush=True,
+    )
     wall = time.perf_counter()
     totals = {"protect": 0.0, "audit": 0.0}
     peaks = [0.0]
@@ -164,22 +198,33 @@ def national(args: argparse.Namespace) -> None:
             totals["protect"] += r["protect"]
             totals["audit"] += r["audit"]
             peaks.append(float(r["peak_mb"]))
-            print(f"{r['la_code']}: table rows={r['rows']:,} counts={r['variables']:,} primary={r['primary']:,} "
-                  f"hidden={r['hidden']:,} protect={r['protect']:.1f}s audit={r['audit']:.1f}s "
-                  f"lp_solves={r['lp_solves']} audit_failures={r['failures']} primary_breaches={r['breaches']} "
-                  f"school rows suppressed={r['school_share']:.0%} worker peak RSS={r['peak_mb']:.0f} MB", flush=True)
+            print(
+                f"{r['la_code']}: table rows={r['rows']:,} counts={r['variables']:,} primary={r['primary']:,} "
+                f"hidden={r['hidden']:,} protect={r['protect']:.1f}s audit={r['audit']:.1f}s "
+                f"lp_solves={r['lp_solves']} audit_failures={r['failures']} primary_breaches={r['breaches']} "
+                f"school rows suppressed={r['school_share']:.0%} worker peak RSS={r['peak_mb']:.0f} MB",
+                flush=True,
+            )
     elapsed = time.perf_counter() - wall
-    print(f"national wave: protect {totals['protect']:.0f} s + audit {totals['audit']:.0f} s summed over councils; "
-          f"elapsed {elapsed:.0f} s with {args.workers} worker processes; load average {os.getloadavg()[0]:.1f}")
-    print(f"peak RSS: main process {high_water_mb():.0f} MB (builds every council's tables), "
-          f"largest worker {max(peaks):.0f} MB")
+    print(
+        f"national wave: protect {totals['protect']:.0f} s + audit {totals['audit']:.0f} s summed over councils; "
+        f"elapsed {elapsed:.0f} s with {args.workers} worker processes; load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"peak RSS: main process {high_water_mb():.0f} MB (builds every council's tables), "
+        f"largest worker {max(peaks):.0f} MB"
+    )
 
 
 def main() -> None:
     """Parse the options and run the national or the small benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true", help="drawn estimates-like tables instead of a national wave")
-    parser.add_argument("--councils", type=int, default=None, help="councils to run (national: largest first)")
+    parser.add_argument(
+        "--small", action="store_true", help="drawn estimates-like tables instead of a national wave"
+    )
+    parser.add_argument(
+        "--councils", type=int, default=None, help="councils to run (national: largest first)"
+    )
     parser.add_argument("--schools", type=int, default=60, help="--small: schools per council")
     parser.add_argument("--indicators", type=int, default=10, help="--small: indicators")
     parser.add_argument("--workers", type=int, default=2, help="national: worker processes")

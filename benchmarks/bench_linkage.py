@@ -52,6 +52,7 @@ def peak_rss_mb(children: bool = False) -> float:
 
 def timed_score_groups(original):
     """Wrap the probabilistic stage so its time is counted apart from the exact stage."""
+
     def wrapper(*args, **kwargs):
         start, cpu = time.perf_counter(), cpu_seconds()
         try:
@@ -59,6 +60,7 @@ def timed_score_groups(original):
         finally:
             TIMES["probabilistic"] += time.perf_counter() - start
             CPU["probabilistic"] += cpu_seconds() - cpu
+
     return wrapper
 
 
@@ -146,25 +148,41 @@ def main(home: Path, workers: int, scale: str = "national") -> None:
     CPU["exact"] = CPU["key_holder"] - CPU["probabilistic"]
     stages = ["separation", "exact", "probabilistic", "linker", "quality"]
     TIMES["whole"], CPU["whole"] = sum(TIMES[s] for s in stages), sum(CPU[s] for s in stages)
-    print(f"councils: {totals['councils']}, survey rows: {totals['survey_rows']:,}, admin rows: {totals['admin_rows']:,}")
-    print(f"linked exact: {totals['linked_exact']:,}, probabilistic: {totals['linked_probabilistic']:,}, "
-          f"unlinked: {totals['unlinked']:,} (link rate {1 - totals['unlinked'] / totals['survey_rows']:.4f})")
-    print(f"against the ground truth: exact links {accuracy.exact_correct:,} of {accuracy.exact:,} correct; "
-          f"probabilistic precision {accuracy.probabilistic_precision:.4f} ({accuracy.probabilistic_correct:,} of "
-          f"{accuracy.probabilistic:,}), recall {accuracy.probabilistic_recall:.4f} ({accuracy.needed_found:,} of "
-          f"{accuracy.needed:,} rows that needed it; targets 0.99 and 0.90)")
-    labels = {"separation": "separation", "exact": "key holder exact stage", "probabilistic":
-              "key holder probabilistic (Splink)", "linker": "linker", "quality": "quality tables",
-              "whole": "whole linkage (target 60 s)"}
+    print(
+        f"councils: {totals['councils']}, survey rows: {totals['survey_rows']:,}, admin rows: {totals['admin_rows']:,}"
+    )
+    print(
+        f"linked exact: {totals['linked_exact']:,}, probabilistic: {totals['linked_probabilistic']:,}, "
+        f"unlinked: {totals['unlinked']:,} (link rate {1 - totals['unlinked'] / totals['survey_rows']:.4f})"
+    )
+    print(
+        f"against the ground truth: exact links {accuracy.exact_correct:,} of {accuracy.exact:,} correct; "
+        f"probabilistic precision {accuracy.probabilistic_precision:.4f} ({accuracy.probabilistic_correct:,} of "
+        f"{accuracy.probabilistic:,}), recall {accuracy.probabilistic_recall:.4f} ({accuracy.needed_found:,} of "
+        f"{accuracy.needed:,} rows that needed it; targets 0.99 and 0.90)"
+    )
+    labels = {
+        "separation": "separation",
+        "exact": "key holder exact stage",
+        "probabilistic": "key holder probabilistic (Splink)",
+        "linker": "linker",
+        "quality": "quality tables",
+        "whole": "whole linkage (target 60 s)",
+    }
     print(f"{'stage':36s} {'wall s':>8s} {'CPU s':>8s}")
     for stage, label in labels.items():
         print(f"{label:36s} {TIMES[stage]:8.2f} {CPU[stage]:8.2f}")
-    print(f"elapsed with {workers} worker process(es), reading the CSVs included: {elapsed:.1f} s; "
-          f"linkage stages ≈ {TIMES['whole'] / workers:.1f} s of it")
+    print(
+        f"elapsed with {workers} worker process(es), reading the CSVs included: {elapsed:.1f} s; "
+        f"linkage stages ≈ {TIMES['whole'] / workers:.1f} s of it"
+    )
     worker = peak_rss_mb(children=True)
-    print(f"peak RSS: largest worker {worker:.0f} MB, at most {workers * worker + peak_rss_mb():.0f} MB for all "
-          "processes together (target 4096 MB; includes reading the CSVs)")
+    print(
+        f"peak RSS: largest worker {worker:.0f} MB, at most {workers * worker + peak_rss_mb():.0f} MB for all "
+        "processes together (target 4096 MB; includes reading the CSVs)"
+    )
     print(f"load average during the run (1, 5, 15 min): {os.getloadavg()}")
+
 
 if __name__ == "__main__":
     n_workers = int(sys.argv[2]) if len(sys.argv) > 2 else 2

@@ -26,11 +26,22 @@ from rcs_pipeline.services.tables import ServicesTables
 from rcs_pipeline.services.validation import validate_services_inputs
 from rcs_pipeline.synthetic.services import evidence_costs, services_register
 
-EMPTY_PUBLISHED = pl.DataFrame(schema={
-    "indicator_id": pl.String, "geography_level": pl.String, "geography_code": pl.String, "breakdown": pl.String,
-    "breakdown_value": pl.String, "unit": pl.String, "n": pl.Int64, "value": pl.Float64, "ci_low": pl.Float64,
-    "ci_high": pl.Float64, "suppressed": pl.Boolean, "reason": pl.String,
-})
+EMPTY_PUBLISHED = pl.DataFrame(
+    schema={
+        "indicator_id": pl.String,
+        "geography_level": pl.String,
+        "geography_code": pl.String,
+        "breakdown": pl.String,
+        "breakdown_value": pl.String,
+        "unit": pl.String,
+        "n": pl.Int64,
+        "value": pl.Float64,
+        "ci_low": pl.Float64,
+        "ci_high": pl.Float64,
+        "suppressed": pl.Boolean,
+        "reason": pl.String,
+    }
+)
 
 
 def peak_rss_mb() -> float:
@@ -42,9 +53,14 @@ def services_tables(register: pl.DataFrame, costs: pl.DataFrame, roll: int) -> S
     """All six services tables of one council, as the assets compute them."""
     validate_services_inputs(register, costs)
     service, level = cost_per_participant(register), cost_by_level(register)
-    return ServicesTables(investment_by(register, roll), service, level,
-                          compare_with_alternatives(service, level, costs), coordination_opportunities(register),
-                          spend_against_need(register, EMPTY_PUBLISHED))
+    return ServicesTables(
+        investment_by(register, roll),
+        service,
+        level,
+        compare_with_alternatives(service, level, costs),
+        coordination_opportunities(register),
+        spend_against_need(register, EMPTY_PUBLISHED),
+    )
 
 
 def typed(register: pl.DataFrame) -> pl.DataFrame:
@@ -62,11 +78,14 @@ def main() -> int:
         services_tables(register, costs, rolls[la])
     national = time.perf_counter() - start
     services = sum(r.height for r in registers.values())
-    print(f"32 councils, {services} services: all six tables in {national:.2f} s "
-          f"({national / 32 * 1000:.0f} ms per council)")
+    print(
+        f"32 councils, {services} services: all six tables in {national:.2f} s "
+        f"({national / 32 * 1000:.0f} ms per council)"
+    )
 
     big = pl.concat([registers[la] for la in sorted(registers)] * 15).with_columns(
-        pl.format("X{}", pl.int_range(pl.len())).alias("service_id"))
+        pl.format("X{}", pl.int_range(pl.len())).alias("service_id")
+    )
     start = time.perf_counter()
     services_tables(big, costs, sum(rolls.values()))
     print(f"one register of {big.height} services: all six tables in {time.perf_counter() - start:.2f} s")
@@ -77,13 +96,17 @@ def main() -> int:
     tables = services_tables(registers[la], costs, rolls[la])
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        files = render_services_report(tables, Path(folder), wave="2015-16", la_code=la, cpp_name="Clackmannanshire")
+        files = render_services_report(
+            tables, Path(folder), wave="2015-16", la_code=la, cpp_name="Clackmannanshire"
+        )
         first = time.perf_counter() - start
         start = time.perf_counter()
         render_services_report(tables, Path(folder), wave="2015-16", la_code=la, cpp_name="Clackmannanshire")
         second = time.perf_counter() - start
-    print(f"services report ({files.pages} pages) + spreadsheet: first {first:.1f} s (fonts, CSS), "
-          f"then {second:.1f} s")
+    print(
+        f"services report ({files.pages} pages) + spreadsheet: first {first:.1f} s (fonts, CSS), "
+        f"then {second:.1f} s"
+    )
     print(f"peak RSS {peak_rss_mb():.0f} MB")
     return 0
 

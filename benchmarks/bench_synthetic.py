@@ -26,9 +26,11 @@ def bench(scale: str, home: Path) -> None:
     seconds = time.perf_counter() - start
     size = sum(p.stat().st_size for p in (home / "landing").rglob("*") if p.is_file()) / 1e6
     pupils = summary.counts.get("secondary_survey", 0) + summary.counts.get("primary_survey", 0)
-    print(f"scale={scale} councils={len(summary.deliveries)} pupil_survey_rows={pupils} "
-          f"admin_rows={summary.counts.get('admin_extract', 0)} csv_mb={size:.1f} "
-          f"seconds={seconds:.1f} peak_rss_mb={peak_rss_mb():.0f}")
+    print(
+        f"scale={scale} councils={len(summary.deliveries)} pupil_survey_rows={pupils} "
+        f"admin_rows={summary.counts.get('admin_extract', 0)} csv_mb={size:.1f} "
+        f"seconds={seconds:.1f} peak_rss_mb={peak_rss_mb():.0f}"
+    )
 
 
 def main() -> None:

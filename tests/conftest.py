@@ -87,7 +87,9 @@ def no_open_dagster_instance(request: pytest.FixtureRequest) -> Iterator[None]:
     previous, _last_test[0] = _last_test[0], request.node.nodeid
     if _open_instance_storage() is not None:
         _current_storage.set(None)
-        warnings.warn(f"a Dagster instance was left open after {previous} (or its fixtures' teardown)", stacklevel=1)
+        warnings.warn(
+            f"a Dagster instance was left open after {previous} (or its fixtures' teardown)", stacklevel=1
+        )
     yield
     after = _open_instance_storage()
     if after is not None:

@@ -78,13 +78,15 @@ def _snapshot() -> list[dict[str, object]]:
         node = graph.get(key)
         if not node.is_materializable:
             continue
-        rows.append({
-            "key": key.to_user_string(),
-            "group": node.group_name,
-            "partitions": "wave" if node.partitions_def == waves_partitions else "wave×la_code",
-            "deps": sorted(p.to_user_string() for p in node.parent_keys),
-            "checks": sorted(c.name for c in graph.asset_check_keys if c.asset_key == key),
-        })
+        rows.append(
+            {
+                "key": key.to_user_string(),
+                "group": node.group_name,
+                "partitions": "wave" if node.partitions_def == waves_partitions else "wave×la_code",
+                "deps": sorted(p.to_user_string() for p in node.parent_keys),
+                "checks": sorted(c.name for c in graph.asset_check_keys if c.asset_key == key),
+            }
+        )
     return rows
 
 
@@ -98,7 +100,9 @@ def test_asset_graph_matches_reviewed_snapshot() -> None:
         SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
         SNAPSHOT.write_text(json.dumps(current, indent=1) + "\n")
     if not SNAPSHOT.exists():
-        pytest.fail("no snapshot yet: run with RCS_UPDATE_SNAPSHOT=1 and review tests/fixtures/asset_graph.json")
+        pytest.fail(
+            "no snapshot yet: run with RCS_UPDATE_SNAPSHOT=1 and review tests/fixtures/asset_graph.json"
+        )
     assert current == json.loads(SNAPSHOT.read_text())
 
 
@@ -106,8 +110,15 @@ def test_dg_check_defs_is_clean() -> None:
     """`dg check defs` (the Dagster CLI's own load of the code location, as `make dev` uses it) succeeds."""
     venv = Path(sys.executable).parent.parent
     env = {**os.environ, "VIRTUAL_ENV": str(venv)}
-    done = subprocess.run([str(venv / "bin" / "dg"), "check", "defs"], cwd=project_root(), env=env,
-                          capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        [str(venv / "bin" / "dg"), "check", "defs"],
+        cwd=project_root(),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "All definitions loaded successfully." in done.stdout + done.stderr
     assert "does not match the virtual environment" not in done.stdout + done.stderr

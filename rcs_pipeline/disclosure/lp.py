@@ -16,8 +16,15 @@ import scipy.sparse as sp
 class WarmLP:
     """min c·x subject to A_eq x = b_eq, A_ub x ≤ b_ub, lower ≤ x ≤ upper, solved repeatedly for new c."""
 
-    def __init__(self, a_eq: sp.csr_matrix, b_eq: np.ndarray, a_ub: sp.csr_matrix, b_ub: np.ndarray,
-                 lower: np.ndarray, upper: np.ndarray) -> None:
+    def __init__(
+        self,
+        a_eq: sp.csr_matrix,
+        b_eq: np.ndarray,
+        a_ub: sp.csr_matrix,
+        b_ub: np.ndarray,
+        lower: np.ndarray,
+        upper: np.ndarray,
+    ) -> None:
         matrix = sp.vstack([a_eq, a_ub]).tocsc()
         matrix.sort_indices()
         lp = highspy.HighsLp()
@@ -66,6 +73,8 @@ class WarmLP:
             self._solve_cold()
             status = self._highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"attacker LP failed ({self._highs.modelStatusToString(status)}); "
-                               "the true counts must be feasible")
+            raise RuntimeError(
+                f"attacker LP failed ({self._highs.modelStatusToString(status)}); "
+                "the true counts must be feasible"
+            )
         return np.asarray(self._highs.getSolution().col_value, float)

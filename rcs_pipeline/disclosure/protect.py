@@ -50,8 +50,9 @@ class Protection:
     shares: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-def council_system(tables: CouncilTables, schools: pl.DataFrame, la_code: str,
-                   settings: DisclosureSettings) -> CouncilSystem:
+def council_system(
+    tables: CouncilTables, schools: pl.DataFrame, la_code: str, settings: DisclosureSettings
+) -> CouncilSystem:
     """Apply the primary rules and map every table into one CountSystem with its relations."""
     parents = families.geography_parents(schools, la_code)
     builder = SystemBuilder()
@@ -59,15 +60,22 @@ def council_system(tables: CouncilTables, schools: pl.DataFrame, la_code: str,
     est = families.add_estimates(builder, primary.estimates_primary(estimates, settings), parents)
     tc = families.add_three_circles(builder, primary.three_circles_primary(circles, settings), parents)
     rates = response_rates_in_scope(tables.response_rates)
-    rr = families.add_response_rates(builder, primary.response_rates_primary(rates, settings),
-                                     parents)
-    lq = families.add_linkage_quality(builder, primary.linkage_quality_primary(tables.linkage_quality, settings))
+    rr = families.add_response_rates(builder, primary.response_rates_primary(rates, settings), parents)
+    lq = families.add_linkage_quality(
+        builder, primary.linkage_quality_primary(tables.linkage_quality, settings)
+    )
     families.link_estimates_to_needs(builder, est, tc)
     families.link_linkage_to_response(builder, lq, rr)
     system = builder.build()
     mask = np.zeros(system.size, bool)
-    for frame, var, why in ((est, "n_var", "n_reason"), (est, "p_var", "p_reason"), (tc, "b_var", "base_reason"),
-                            (tc, "c_var", "count_reason"), (rr, "var", "reason"), (lq, "var", "reason")):
+    for frame, var, why in (
+        (est, "n_var", "n_reason"),
+        (est, "p_var", "p_reason"),
+        (tc, "b_var", "base_reason"),
+        (tc, "c_var", "count_reason"),
+        (rr, "var", "reason"),
+        (lq, "var", "reason"),
+    ):
         flagged = frame.filter(pl.col(why).is_not_null() & pl.col(var).is_not_null())[var].to_numpy()
         mask[flagged] = True
     named = {"estimates": est, "three_circles": tc, "response_rates": rr, "linkage_quality": lq}
@@ -85,8 +93,9 @@ def publish_tables(built: CouncilSystem, hidden: np.ndarray) -> dict[str, pl.Dat
     }
 
 
-def protect_council(tables: CouncilTables, schools: pl.DataFrame, la_code: str,
-                    settings: DisclosureSettings) -> Protection:
+def protect_council(
+    tables: CouncilTables, schools: pl.DataFrame, la_code: str, settings: DisclosureSettings
+) -> Protection:
     """Primary → secondary → audit-driven repair; the published tables with their audit.
 
     Example: protect_council(tables, schools, "S12000005", DisclosureSettings()).published["published_estimates"]
@@ -95,8 +104,12 @@ def protect_council(tables: CouncilTables, schools: pl.DataFrame, la_code: str,
     hidden, audit = protect(built.system, built.primary, settings.min_cell, budget_seconds=audit_budget())
     published = publish_tables(built, hidden)
     return Protection(
-        published=published, audit=audit, primary_breaches=int((built.primary & ~hidden).sum()),
-        variables=built.system.size, hidden=int(hidden.sum()), primary_hidden=int(built.primary.sum()),
+        published=published,
+        audit=audit,
+        primary_breaches=int((built.primary & ~hidden).sum()),
+        variables=built.system.size,
+        hidden=int(hidden.sum()),
+        primary_hidden=int(built.primary.sum()),
         shares={name: publish.suppression_shares(frame) for name, frame in published.items()},
     )
 
@@ -107,7 +120,9 @@ def hidden_from_published(built: CouncilSystem, published: dict[str, pl.DataFram
     t = built.tables
 
     def mark(table: str, keys: list[str], pairs: list[tuple[str, str]]) -> None:
-        shown = published[f"published_{table}"].select([*keys, *[pl.col(c).alias(f"{c}_pub") for c, _ in pairs]])
+        shown = published[f"published_{table}"].select(
+            [*keys, *[pl.col(c).alias(f"{c}_pub") for c, _ in pairs]]
+        )
         joined = t[table].join(shown, on=keys, how="left", nulls_equal=True)
         for column, var in pairs:
             rows = joined.filter(pl.col(f"{column}_pub").is_null() & pl.col(var).is_not_null())
@@ -120,8 +135,13 @@ def hidden_from_published(built: CouncilSystem, published: dict[str, pl.DataFram
     return hidden
 
 
-def audit_published(tables: CouncilTables, schools: pl.DataFrame, la_code: str, settings: DisclosureSettings,
-                    published: dict[str, pl.DataFrame]) -> tuple[AuditResult, int]:
+def audit_published(
+    tables: CouncilTables,
+    schools: pl.DataFrame,
+    la_code: str,
+    settings: DisclosureSettings,
+    published: dict[str, pl.DataFrame],
+) -> tuple[AuditResult, int]:
     """Audit the tables as written: (attacker intervals, number of published cells breaking a primary rule)."""
     built = council_system(tables, schools, la_code, settings)
     hidden = hidden_from_published(built, published)

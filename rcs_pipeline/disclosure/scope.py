@@ -20,7 +20,9 @@ def _breakdowns_in_scope(by_level: dict[str, Any]) -> pl.Expr:
     """Rows whose breakdown is published at their geography level; unlisted levels are published whole."""
     expr = pl.lit(True)
     for level, allowed in by_level.items():
-        expr = pl.when(pl.col("geography_level") == level).then(_matches("breakdown", allowed)).otherwise(expr)
+        expr = (
+            pl.when(pl.col("geography_level") == level).then(_matches("breakdown", allowed)).otherwise(expr)
+        )
     return expr
 
 

@@ -56,8 +56,12 @@ def standardise_survey(identifiers: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col(sex).cast(pl.String).is_in(["M", "F"])).then(pl.col(sex).cast(pl.String)).alias("sex"),
         pl.col("seed_code").cast(pl.String),
         (pl.col("stage") if "stage" in cols else pl.lit(None)).cast(pl.String).alias("stage"),
-        (pl.col("answered_items") if "answered_items" in cols else pl.lit(0)).cast(pl.Int32).alias("answered_items"),
-        (pl.col("completed_on") if "completed_on" in cols else pl.lit(None)).cast(pl.Date).alias("completed_on"),
+        (pl.col("answered_items") if "answered_items" in cols else pl.lit(0))
+        .cast(pl.Int32)
+        .alias("answered_items"),
+        (pl.col("completed_on") if "completed_on" in cols else pl.lit(None))
+        .cast(pl.Date)
+        .alias("completed_on"),
         (pl.col("source_row") if "source_row" in cols else pl.lit(None)).cast(pl.Int64).alias("source_row"),
     ).with_columns(pl.col("ref").str.contains(REF_PATTERN).fill_null(False).alias("ref_valid"))
 
@@ -74,7 +78,9 @@ def standardise_admin(identifiers: pl.DataFrame, key: bytes) -> pl.DataFrame:
     )
     blank = admin.filter(pl.col("ref").is_null()).height
     if blank:
-        raise KeyHolderError(f"admin_extract: {blank} row(s) have a blank pupil_ref; every admin record needs one")
+        raise KeyHolderError(
+            f"admin_extract: {blank} row(s) have a blank pupil_ref; every admin record needs one"
+        )
     duplicated = admin.height - admin.get_column("ref").n_unique()
     if duplicated:
         raise KeyHolderError(f"admin_extract: pupil_ref is not unique ({duplicated} repeated value(s))")
@@ -94,11 +100,15 @@ def _resolve_duplicates(candidates: pl.DataFrame) -> pl.DataFrame:
 def exact_links(survey: pl.DataFrame, admin: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Exact stage: (linked rows with admin_token, rows left for probabilistic matching, the unclaimed pool)."""
     admin_refs = admin.select("ref", pl.col("record_token").alias("admin_token"))
-    exact = survey.filter(pl.col("ref_valid")).join(admin_refs, on="ref", how="inner").with_columns(
-        pl.lit("exact").alias("link_method"), pl.lit(1.0).alias("match_probability")
+    exact = (
+        survey.filter(pl.col("ref_valid"))
+        .join(admin_refs, on="ref", how="inner")
+        .with_columns(pl.lit("exact").alias("link_method"), pl.lit(1.0).alias("match_probability"))
     )
     rest = survey.join(exact.select("record_token"), on="record_token", how="anti")
-    pool = admin.join(exact.select(pl.col("admin_token").alias("record_token")), on="record_token", how="anti")
+    pool = admin.join(
+        exact.select(pl.col("admin_token").alias("record_token")), on="record_token", how="anti"
+    )
     return exact, rest, pool
 
 
@@ -107,8 +117,14 @@ def scorable(rest: pl.DataFrame) -> pl.DataFrame:
     return rest.filter(pl.col("seed_code").is_not_null() | pl.col("stage").is_not_null())
 
 
-def finish_links(survey: pl.DataFrame, admin: pl.DataFrame, exact: pl.DataFrame, rest: pl.DataFrame,
-                 best: pl.DataFrame, threshold: float) -> pl.DataFrame:
+def finish_links(
+    survey: pl.DataFrame,
+    admin: pl.DataFrame,
+    exact: pl.DataFrame,
+    rest: pl.DataFrame,
+    best: pl.DataFrame,
+    threshold: float,
+) -> pl.DataFrame:
     """Accept probabilistic links at `threshold`, resolve duplicates, give every row its link or reason."""
     accepted = best.filter(pl.col("match_probability") >= threshold)
     probabilistic = rest.join(
@@ -116,17 +132,28 @@ def finish_links(survey: pl.DataFrame, admin: pl.DataFrame, exact: pl.DataFrame,
         on="record_token",
     ).with_columns(pl.lit("probabilistic").alias("link_method"))
     linked = _resolve_duplicates(pl.concat([exact, probabilistic], how="diagonal_relaxed"))
-    links = linked.join(admin.select(pl.col("record_token").alias("admin_token"), "link_id"), on="admin_token")
-    possible = best.select(pl.col("survey_token").alias("record_token"), pl.col("match_probability").alias("best_p"))
-    out = survey.join(links.select("record_token", "link_id", "link_method", "match_probability", "is_duplicate"),
-                      on="record_token", how="left").join(possible, on="record_token", how="left")
+    links = linked.join(
+        admin.select(pl.col("record_token").alias("admin_token"), "link_id"), on="admin_token"
+    )
+    possible = best.select(
+        pl.col("survey_token").alias("record_token"), pl.col("match_probability").alias("best_p")
+    )
+    out = survey.join(
+        links.select("record_token", "link_id", "link_method", "match_probability", "is_duplicate"),
+        on="record_token",
+        how="left",
+    ).join(possible, on="record_token", how="left")
     floor = matching_model().possible_match
     is_dup = pl.col("is_duplicate").fill_null(False)
     reason = (
-        pl.when(pl.col("link_id").is_not_null() & ~is_dup).then(None)
-        .when(is_dup).then(pl.lit("duplicate"))
-        .when(pl.col("best_p") >= floor).then(pl.lit("below_threshold"))
-        .when(~pl.col("ref_valid")).then(pl.lit("no_reference"))
+        pl.when(pl.col("link_id").is_not_null() & ~is_dup)
+        .then(None)
+        .when(is_dup)
+        .then(pl.lit("duplicate"))
+        .when(pl.col("best_p") >= floor)
+        .then(pl.lit("below_threshold"))
+        .when(~pl.col("ref_valid"))
+        .then(pl.lit("no_reference"))
         .otherwise(pl.lit("reference_not_in_extract"))
     )
     return out.select(
@@ -138,7 +165,9 @@ def finish_links(survey: pl.DataFrame, admin: pl.DataFrame, exact: pl.DataFrame,
     )
 
 
-def link_surveys(surveys: dict[str, pl.DataFrame], admin: pl.DataFrame, threshold: float) -> dict[str, pl.DataFrame]:
+def link_surveys(
+    surveys: dict[str, pl.DataFrame], admin: pl.DataFrame, threshold: float
+) -> dict[str, pl.DataFrame]:
     """Link each standardised survey to the admin records: dataset → link_map rows (without `dataset`).
 
     Exact links per survey first; the remaining rows of every survey are then scored in one Splink run, each
@@ -166,8 +195,11 @@ def build_link_map(identifiers: dict[str, pl.DataFrame], key: bytes, threshold: 
     admin = standardise_admin(identifiers[ADMIN], key)
     parts = [
         admin.select(
-            pl.lit(ADMIN).alias("dataset"), "record_token", "link_id",
-            pl.lit(None, pl.String).alias("link_method"), pl.lit(None, pl.Float64).alias("match_probability"),
+            pl.lit(ADMIN).alias("dataset"),
+            "record_token",
+            "link_id",
+            pl.lit(None, pl.String).alias("link_method"),
+            pl.lit(None, pl.Float64).alias("match_probability"),
             pl.lit(None, pl.String).alias("unlinked_reason"),
         )
     ]
@@ -181,8 +213,9 @@ def build_link_map(identifiers: dict[str, pl.DataFrame], key: bytes, threshold: 
 def link_map_summary(link_map: pl.DataFrame) -> dict[str, int]:
     """Counts by dataset, method and reason, for metadata and logs (no identifiers, no tokens)."""
     summary: dict[str, int] = {}
-    for dataset, method, reason, n in link_map.group_by(["dataset", "link_method", "unlinked_reason"]).len().rows():
+    for dataset, method, reason, n in (
+        link_map.group_by(["dataset", "link_method", "unlinked_reason"]).len().rows()
+    ):
         label = method or reason or "records"
         summary[f"{dataset}/{label}"] = summary.get(f"{dataset}/{label}", 0) + n
     return dict(sorted(summary.items()))
-

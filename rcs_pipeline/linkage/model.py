@@ -36,8 +36,16 @@ def matching_model() -> MatchingModel:
     """The packaged model of matching.yaml."""
     text = resources.files(__package__).joinpath("matching.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
-    m = {field: {level: float(raw["m_probabilities"][field][level]) for level in LEVELS[field]}
-         for field in MATCH_FIELDS}
-    return MatchingModel(m, float(raw["possible_match"]), float(raw["u_min"]), float(raw["u_max"]),
-                         float(raw["prior_in_pool"]), float(raw["reference_similarity"]["m"]),
-                         float(raw["reference_similarity"]["u"]))
+    m = {
+        field: {level: float(raw["m_probabilities"][field][level]) for level in LEVELS[field]}
+        for field in MATCH_FIELDS
+    }
+    return MatchingModel(
+        m,
+        float(raw["possible_match"]),
+        float(raw["u_min"]),
+        float(raw["u_max"]),
+        float(raw["prior_in_pool"]),
+        float(raw["reference_similarity"]["m"]),
+        float(raw["reference_similarity"]["u"]),
+    )

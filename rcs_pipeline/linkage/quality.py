@@ -16,17 +16,32 @@ from rcs_pipeline.linkage.matching import SURVEY_INSTRUMENTS
 from rcs_pipeline.scoring import score_sdq, wemwbs_score
 from rcs_pipeline.scoring.wemwbs import swemwbs_raw_score
 
-SURVEY_MEASURES = ("respondents", "linked", "linked_exact", "linked_probabilistic", "unlinked_no_reference",
-                   "unlinked_reference_not_in_extract", "unlinked_below_threshold", "duplicate")
+SURVEY_MEASURES = (
+    "respondents",
+    "linked",
+    "linked_exact",
+    "linked_probabilistic",
+    "unlinked_no_reference",
+    "unlinked_reference_not_in_extract",
+    "unlinked_below_threshold",
+    "duplicate",
+)
 ADMIN_MEASURES = ("admin_records", "admin_linked")
 SURVEY_BREAKDOWNS = ("all", "sex", "stage", "school")
 UNKNOWN = "unknown"
 QUALITY_SCHEMA: dict[str, pl.DataType] = {
-    "instrument": pl.String(), "breakdown": pl.String(), "breakdown_value": pl.String(),
-    "measure": pl.String(), "count": pl.Int64(),
+    "instrument": pl.String(),
+    "breakdown": pl.String(),
+    "breakdown_value": pl.String(),
+    "measure": pl.String(),
+    "count": pl.Int64(),
 }
 COMPARISON_SCHEMA: dict[str, pl.DataType] = {
-    "instrument": pl.String(), "measure": pl.String(), "group": pl.String(), "n": pl.Int64(), "mean": pl.Float64(),
+    "instrument": pl.String(),
+    "measure": pl.String(),
+    "group": pl.String(),
+    "n": pl.Int64(),
+    "mean": pl.Float64(),
 }
 
 
@@ -43,13 +58,22 @@ def respondent_outcomes(link_map: pl.DataFrame, content: dict[str, pl.DataFrame]
             frame.join(links, on="record_token", how="left").select(
                 pl.lit(instrument).alias("instrument"),
                 pl.col(sex).cast(pl.String).alias("sex"),
-                (pl.col("stage") if "stage" in frame.columns else pl.lit(None)).cast(pl.String).alias("stage"),
+                (pl.col("stage") if "stage" in frame.columns else pl.lit(None))
+                .cast(pl.String)
+                .alias("stage"),
                 pl.col("seed_code").cast(pl.String).alias("school"),
-                "link_method", "unlinked_reason",
+                "link_method",
+                "unlinked_reason",
             )
         )
-    schema = {"instrument": pl.String, "sex": pl.String, "stage": pl.String, "school": pl.String,
-              "link_method": pl.String, "unlinked_reason": pl.String}
+    schema = {
+        "instrument": pl.String,
+        "sex": pl.String,
+        "stage": pl.String,
+        "school": pl.String,
+        "link_method": pl.String,
+        "unlinked_reason": pl.String,
+    }
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
@@ -70,13 +94,20 @@ def _survey_counts(outcomes: pl.DataFrame, breakdown: str) -> pl.DataFrame:
     wide = outcomes.group_by("instrument", value.alias("breakdown_value")).agg(
         **{name: expr.cast(pl.Int64) for name, expr in measures.items()}
     )
-    return wide.unpivot(index=["instrument", "breakdown_value"], variable_name="measure", value_name="count") \
-        .with_columns(pl.lit(breakdown).alias("breakdown"))
+    return wide.unpivot(
+        index=["instrument", "breakdown_value"], variable_name="measure", value_name="count"
+    ).with_columns(pl.lit(breakdown).alias("breakdown"))
 
 
 def _flag_value(column: str) -> pl.Expr:
     """Y / N / unknown text of a Boolean admin flag."""
-    return pl.when(pl.col(column)).then(pl.lit("Y")).when(~pl.col(column)).then(pl.lit("N")).otherwise(pl.lit(UNKNOWN))
+    return (
+        pl.when(pl.col(column))
+        .then(pl.lit("Y"))
+        .when(~pl.col(column))
+        .then(pl.lit("N"))
+        .otherwise(pl.lit(UNKNOWN))
+    )
 
 
 def admin_breakdowns(admin: pl.DataFrame) -> dict[str, pl.Expr]:
@@ -87,7 +118,10 @@ def admin_breakdowns(admin: pl.DataFrame) -> dict[str, pl.Expr]:
         "school": ("admin_seed_code", pl.col("admin_seed_code").cast(pl.String)),
         "simd_quintile": ("simd_decile", ((pl.col("simd_decile").cast(pl.Int16) + 1) // 2).cast(pl.String)),
         "urban_rural_8fold": ("urban_rural_8fold", pl.col("urban_rural_8fold").cast(pl.String)),
-        "any_asn": ("asn_types", pl.when(pl.col("asn_types").is_not_null()).then(pl.lit("Y")).otherwise(pl.lit("N"))),
+        "any_asn": (
+            "asn_types",
+            pl.when(pl.col("asn_types").is_not_null()).then(pl.lit("Y")).otherwise(pl.lit("N")),
+        ),
     }
     out: dict[str, pl.Expr] = {"all": pl.lit("all")}
     for breakdown, (column, expr) in candidates.items():
@@ -105,11 +139,13 @@ def _admin_counts(admin: pl.DataFrame, linked_ids: pl.Series) -> pl.DataFrame:
     parts = []
     for breakdown, value in admin_breakdowns(admin).items():
         wide = flagged.group_by(value.alias("breakdown_value")).agg(
-            pl.len().cast(pl.Int64).alias("admin_records"), pl.col("is_linked").sum().cast(pl.Int64).alias("admin_linked")
+            pl.len().cast(pl.Int64).alias("admin_records"),
+            pl.col("is_linked").sum().cast(pl.Int64).alias("admin_linked"),
         )
         parts.append(
-            wide.unpivot(index="breakdown_value", variable_name="measure", value_name="count")
-            .with_columns(pl.lit("any").alias("instrument"), pl.lit(breakdown).alias("breakdown"))
+            wide.unpivot(index="breakdown_value", variable_name="measure", value_name="count").with_columns(
+                pl.lit("any").alias("instrument"), pl.lit(breakdown).alias("breakdown")
+            )
         )
     return pl.concat(parts)
 
@@ -124,17 +160,28 @@ def linkage_quality(link_map: pl.DataFrame, content: dict[str, pl.DataFrame]) ->
         parts.append(_admin_counts(admin, linked_ids.get_column("link_id").unique()))
     table = pl.concat([p.select(list(QUALITY_SCHEMA)).cast(QUALITY_SCHEMA) for p in parts])
     measure_order = {m: i for i, m in enumerate((*SURVEY_MEASURES, *ADMIN_MEASURES))}
-    return table.with_columns(pl.col("measure").replace_strict(measure_order, return_dtype=pl.Int16).alias("_m")) \
-        .sort(["instrument", "breakdown", "breakdown_value", "_m"]).drop("_m")
+    return (
+        table.with_columns(pl.col("measure").replace_strict(measure_order, return_dtype=pl.Int16).alias("_m"))
+        .sort(["instrument", "breakdown", "breakdown_value", "_m"])
+        .drop("_m")
+    )
 
 
 def comparison_measures(frame: pl.DataFrame, instrument: str) -> pl.DataFrame:
     """Scored survey measures of one instrument's linked rows (column per measure) for the comparison."""
     if instrument == "parent":
-        scored = score_sdq(frame, informant="parent", item_prefix="sdq_p_", out_prefix="sdq_p_", with_impact=False)
+        scored = score_sdq(
+            frame, informant="parent", item_prefix="sdq_p_", out_prefix="sdq_p_", with_impact=False
+        )
         return scored.select(
-            "link_method", "sdq_p_total", "sdq_p_emotional", "sdq_p_conduct", "sdq_p_hyperactivity", "sdq_p_peer",
-            "sdq_p_prosocial", swemwbs_raw_score().alias("swemwbs_raw"),
+            "link_method",
+            "sdq_p_total",
+            "sdq_p_emotional",
+            "sdq_p_conduct",
+            "sdq_p_hyperactivity",
+            "sdq_p_peer",
+            "sdq_p_prosocial",
+            swemwbs_raw_score().alias("swemwbs_raw"),
             pl.col("child_general_health").cast(pl.Float64).alias("child_general_health"),
         )
     scored = score_sdq(frame)
@@ -153,18 +200,30 @@ def linkage_comparison(linked: pl.DataFrame) -> pl.DataFrame:
     parts = []
     for instrument in sorted(linked.get_column("instrument").unique().to_list()):
         rows = linked.filter(pl.col("instrument") == instrument)
-        measures = comparison_measures(rows, instrument).with_columns(
-            pl.when(pl.col("link_method").is_not_null()).then(pl.lit("linked")).otherwise(pl.lit("unlinked"))
-            .alias("group")
-        ).drop("link_method")
-        long = measures.unpivot(index="group", variable_name="measure", value_name="value").drop_nulls("value")
+        measures = (
+            comparison_measures(rows, instrument)
+            .with_columns(
+                pl.when(pl.col("link_method").is_not_null())
+                .then(pl.lit("linked"))
+                .otherwise(pl.lit("unlinked"))
+                .alias("group")
+            )
+            .drop("link_method")
+        )
+        long = measures.unpivot(index="group", variable_name="measure", value_name="value").drop_nulls(
+            "value"
+        )
         grid = pl.DataFrame({"measure": [c for c in measures.columns if c != "group"]}).join(
             pl.DataFrame({"group": ["linked", "unlinked"]}), how="cross"
         )
-        stats = long.group_by("measure", "group").agg(pl.len().alias("n"), pl.col("value").cast(pl.Float64).mean().alias("mean"))
-        parts.append(grid.join(stats, on=["measure", "group"], how="left").with_columns(
-            pl.lit(instrument).alias("instrument"), pl.col("n").fill_null(0)
-        ))
+        stats = long.group_by("measure", "group").agg(
+            pl.len().alias("n"), pl.col("value").cast(pl.Float64).mean().alias("mean")
+        )
+        parts.append(
+            grid.join(stats, on=["measure", "group"], how="left").with_columns(
+                pl.lit(instrument).alias("instrument"), pl.col("n").fill_null(0)
+            )
+        )
     if not parts:
         return pl.DataFrame(schema=COMPARISON_SCHEMA)
     return pl.concat([p.select(list(COMPARISON_SCHEMA)).cast(COMPARISON_SCHEMA) for p in parts]).sort(

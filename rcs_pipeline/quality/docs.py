@@ -44,7 +44,9 @@ def _site_item(site: Path, root: Path) -> str:
     latest = {}
     for page in sorted((site.parent / "validations").glob("*/*/*/*.html")):
         latest[page.parents[2].name] = page  # runs sort by their timestamp folder: the last is the newest
-    pages = "".join(f"<li>{_link(p, root, f'{suite} validation')}</li>" for suite, p in sorted(latest.items()))
+    pages = "".join(
+        f"<li>{_link(p, root, f'{suite} validation')}</li>" for suite, p in sorted(latest.items())
+    )
     return f"<li>{_link(site, root, name)}<ul>{pages}</ul></li>"
 
 

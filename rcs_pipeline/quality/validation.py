@@ -165,7 +165,9 @@ def _site_config(docs_dir: Path) -> dict[str, Any]:
     }
 
 
-def _outcome(result: Any, kept: int, withheld: frozenset[str] = frozenset(IDENTIFIER_COLUMNS)) -> ExpectationOutcome:
+def _outcome(
+    result: Any, kept: int, withheld: frozenset[str] = frozenset(IDENTIFIER_COLUMNS)
+) -> ExpectationOutcome:
     """A GX ExpectationValidationResult as plain, identifier-free values."""
     config = result.expectation_config
     details = result.result or {}

@@ -29,14 +29,24 @@ class DatasetRoles:
 
 
 SEPARATED_DATASETS: dict[str, DatasetRoles] = {
-    "secondary_survey": DatasetRoles(("pupil_ref", "birth_month"), ("seed_code", "stage", "sex"),
-                                     ("answered_items", "completed_on", "source_row")),
-    "primary_survey": DatasetRoles(("pupil_ref", "birth_month"), ("seed_code", "stage", "sex"),
-                                   ("answered_items", "completed_on", "source_row")),
-    "parent_survey": DatasetRoles(("pupil_ref", "birth_month"), ("seed_code", "child_sex", "child_age"),
-                                  ("answered_items", "source_row")),
-    "admin_extract": DatasetRoles(("pupil_ref", "date_of_birth", "postcode"), ("seed_code", "stage", "sex"),
-                                  ("source_row",)),
+    "secondary_survey": DatasetRoles(
+        ("pupil_ref", "birth_month"),
+        ("seed_code", "stage", "sex"),
+        ("answered_items", "completed_on", "source_row"),
+    ),
+    "primary_survey": DatasetRoles(
+        ("pupil_ref", "birth_month"),
+        ("seed_code", "stage", "sex"),
+        ("answered_items", "completed_on", "source_row"),
+    ),
+    "parent_survey": DatasetRoles(
+        ("pupil_ref", "birth_month"),
+        ("seed_code", "child_sex", "child_age"),
+        ("answered_items", "source_row"),
+    ),
+    "admin_extract": DatasetRoles(
+        ("pupil_ref", "date_of_birth", "postcode"), ("seed_code", "stage", "sex"), ("source_row",)
+    ),
 }
 
 ITEM_DTYPE = pl.Int16
@@ -63,7 +73,9 @@ def answered_items(frame: pl.DataFrame) -> pl.Expr:
 def separate(frame: pl.DataFrame, dataset: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split one landing table into (identifier table, content table), both keyed and sorted by a random token."""
     if dataset not in SEPARATED_DATASETS:
-        raise ValueError(f"no separation rule for dataset {dataset!r}; expected one of {sorted(SEPARATED_DATASETS)}")
+        raise ValueError(
+            f"no separation rule for dataset {dataset!r}; expected one of {sorted(SEPARATED_DATASETS)}"
+        )
     roles = SEPARATED_DATASETS[dataset]
     missing = [c for c in (*roles.identifiers, *roles.quasi_identifiers) if c not in frame.columns]
     if missing:

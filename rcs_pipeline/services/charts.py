@@ -23,9 +23,18 @@ def spend_by_level_chart(investment: pl.DataFrame) -> Chart:
     for i, row in enumerate(rows):
         millions = row["annual_spend_gbp"] / 1e6
         axes.barh(i, millions, color=GROUP_COLOURS[groups[row["breakdown_value"]]], height=0.62)
-        axes.text(millions + top * 0.01, i, f"£{millions:,.1f}m ({percent(row['share_of_spend'])})",
-                  va="center", ha="left", fontsize=7.5, color=INK)
-    axes.barh([], [], color=GROUP_COLOURS["prevention_early"], label="Universal, prevention and early intervention")
+        axes.text(
+            millions + top * 0.01,
+            i,
+            f"£{millions:,.1f}m ({percent(row['share_of_spend'])})",
+            va="center",
+            ha="left",
+            fontsize=7.5,
+            color=INK,
+        )
+    axes.barh(
+        [], [], color=GROUP_COLOURS["prevention_early"], label="Universal, prevention and early intervention"
+    )
     axes.barh([], [], color=GROUP_COLOURS["targeted_intensive"], label="Targeted and intensive")
     axes.set_yticks(range(len(rows)), [r["label"] for r in rows])
     axes.set_ylim(len(rows) - 0.5, -0.5)
@@ -47,12 +56,21 @@ def spend_against_need_chart(need: pl.DataFrame) -> Chart:
     """Paired bars per domain: share of spend beside the published % of secondary and primary pupils with high need."""
     rows = need.to_dicts()
     series = [
-        ("Share of all spend", OKABE_ITO[0], lambda r: (None if r["share_of_spend"] is None
-                                                        else r["share_of_spend"] * 100, None)),
-        ("Secondary pupils with high need", OKABE_ITO[1],
-         lambda r: (r["secondary_high_need_percent"], r["secondary_symbol"])),
-        ("Primary pupils with high need", OKABE_ITO[2],
-         lambda r: (r["primary_high_need_percent"], r["primary_symbol"])),
+        (
+            "Share of all spend",
+            OKABE_ITO[0],
+            lambda r: (None if r["share_of_spend"] is None else r["share_of_spend"] * 100, None),
+        ),
+        (
+            "Secondary pupils with high need",
+            OKABE_ITO[1],
+            lambda r: (r["secondary_high_need_percent"], r["secondary_symbol"]),
+        ),
+        (
+            "Primary pupils with high need",
+            OKABE_ITO[2],
+            lambda r: (r["primary_high_need_percent"], r["primary_symbol"]),
+        ),
     ]
     figure = new_figure(170, 26 + 14 * len(rows))
     axes = figure.add_subplot()
@@ -82,5 +100,7 @@ def spend_against_need_chart(need: pl.DataFrame) -> Chart:
         f"{published_percent(r['primary_high_need_percent'], r['primary_symbol'])}."
         for r in rows
     )
-    note = "Need figures are published council estimates; [c] marks a withheld value and [x] one not available."
+    note = (
+        "Need figures are published council estimates; [c] marks a withheld value and [x] one not available."
+    )
     return to_chart(figure, alt=alt, title=title, note=note)

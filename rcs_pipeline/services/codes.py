@@ -33,7 +33,9 @@ def allowed(name: str) -> tuple[str, ...]:
 def labels(name: str) -> dict[str, str]:
     """Code → display label for one code list."""
     frame = read_codes(name)
-    return dict(zip(frame.get_column(frame.columns[0]).to_list(), frame.get_column("label").to_list(), strict=True))
+    return dict(
+        zip(frame.get_column(frame.columns[0]).to_list(), frame.get_column("label").to_list(), strict=True)
+    )
 
 
 def level_group_of() -> dict[str, str]:

@@ -16,11 +16,22 @@ from rcs_pipeline.services.money import sum_gbp
 from rcs_pipeline.services.order import code_rank
 
 COORDINATION_SCHEMA = {
-    "group_id": pl.Int32, "domain": pl.String, "level": pl.String, "target_group": pl.String,
-    "services_in_group": pl.Int64, "providers_in_group": pl.Int64, "departments_in_group": pl.Int64,
-    "group_spend_gbp": pl.Float64, "group_participants": pl.Int64, "service_id": pl.String,
-    "service_name": pl.String, "provider": pl.String, "provider_type": pl.String,
-    "funding_department": pl.String, "annual_spend_gbp": pl.Float64, "participants": pl.Int64,
+    "group_id": pl.Int32,
+    "domain": pl.String,
+    "level": pl.String,
+    "target_group": pl.String,
+    "services_in_group": pl.Int64,
+    "providers_in_group": pl.Int64,
+    "departments_in_group": pl.Int64,
+    "group_spend_gbp": pl.Float64,
+    "group_participants": pl.Int64,
+    "service_id": pl.String,
+    "service_name": pl.String,
+    "provider": pl.String,
+    "provider_type": pl.String,
+    "funding_department": pl.String,
+    "annual_spend_gbp": pl.Float64,
+    "participants": pl.Int64,
 }
 
 
@@ -40,7 +51,8 @@ def coordination_opportunities(register: pl.DataFrame) -> pl.DataFrame:
     frame = register.with_columns(target_group_key().alias("_target"), pl.col("participants").cast(pl.Int64))
     frame = frame.filter(pl.col("_target").is_not_null() & (pl.col("_target") != ""))
     groups = (
-        frame.group_by(keys).agg(
+        frame.group_by(keys)
+        .agg(
             services_in_group=pl.len().cast(pl.Int64),
             providers_in_group=pl.col("provider").n_unique().cast(pl.Int64),
             departments_in_group=pl.col("funding_department").n_unique().cast(pl.Int64),
@@ -49,8 +61,10 @@ def coordination_opportunities(register: pl.DataFrame) -> pl.DataFrame:
             # The label shown for the group: the first spelling in service order.
             target_group=pl.col("target_group").sort_by("service_id").first(),
         )
-        .filter((pl.col("services_in_group") >= 2)
-                & ((pl.col("providers_in_group") >= 2) | (pl.col("departments_in_group") >= 2)))
+        .filter(
+            (pl.col("services_in_group") >= 2)
+            & ((pl.col("providers_in_group") >= 2) | (pl.col("departments_in_group") >= 2))
+        )
         .sort(code_rank("level", "levels"), code_rank("domain", "domains"), "_target")
         .with_row_index("group_id", offset=1)
     )

@@ -13,19 +13,41 @@ from rcs_pipeline.services.codes import EVIDENCE_BASED, labels, level_group_of
 from rcs_pipeline.services.money import share, sum_gbp
 
 BREAKDOWNS: tuple[str, ...] = (
-    "all", "level_group", "level", "provider_type", "domain", "funding_department", "evidence_rating",
+    "all",
+    "level_group",
+    "level",
+    "provider_type",
+    "domain",
+    "funding_department",
+    "evidence_rating",
     "outcomes_in_contract",
 )
 """Breakdowns of the investment table, in print order. Closed code lists list every code, even at £0."""
 
-_CODE_LIST_OF = {"level_group": "level_groups", "level": "levels", "provider_type": "provider_types",
-                 "domain": "domains", "evidence_rating": "evidence_ratings"}
-_OUTCOMES_LABELS = {"Y": "Outcomes in the contract", "N": "No outcomes in the contract", "not known": "Not known"}
+_CODE_LIST_OF = {
+    "level_group": "level_groups",
+    "level": "levels",
+    "provider_type": "provider_types",
+    "domain": "domains",
+    "evidence_rating": "evidence_ratings",
+}
+_OUTCOMES_LABELS = {
+    "Y": "Outcomes in the contract",
+    "N": "No outcomes in the contract",
+    "not known": "Not known",
+}
 
 INVESTMENT_SCHEMA = {
-    "breakdown": pl.String, "breakdown_value": pl.String, "label": pl.String, "services": pl.Int64,
-    "services_without_participants": pl.Int64, "annual_spend_gbp": pl.Float64, "share_of_spend": pl.Float64,
-    "spend_per_child_gbp": pl.Float64, "participants": pl.Int64, "roll_total": pl.Int64,
+    "breakdown": pl.String,
+    "breakdown_value": pl.String,
+    "label": pl.String,
+    "services": pl.Int64,
+    "services_without_participants": pl.Int64,
+    "annual_spend_gbp": pl.Float64,
+    "share_of_spend": pl.Float64,
+    "spend_per_child_gbp": pl.Float64,
+    "participants": pl.Int64,
+    "roll_total": pl.Int64,
 }
 
 
@@ -34,9 +56,12 @@ def _with_breakdown_columns(register: pl.DataFrame) -> pl.DataFrame:
     return register.with_columns(
         pl.lit("all").alias("all"),
         pl.col("level").replace_strict(level_group_of(), default=None).alias("level_group"),
-        pl.when(pl.col("outcomes_in_contract")).then(pl.lit("Y"))
-        .when(~pl.col("outcomes_in_contract")).then(pl.lit("N"))
-        .otherwise(pl.lit("not known")).alias("outcomes_in_contract"),
+        pl.when(pl.col("outcomes_in_contract"))
+        .then(pl.lit("Y"))
+        .when(~pl.col("outcomes_in_contract"))
+        .then(pl.lit("N"))
+        .otherwise(pl.lit("not known"))
+        .alias("outcomes_in_contract"),
     )
 
 
@@ -62,21 +87,29 @@ def investment_by(register: pl.DataFrame, roll_total: int) -> pl.DataFrame:
     total = frame.select(sum_gbp()).item() if frame.height else 0.0
     parts = []
     for order, breakdown in enumerate(BREAKDOWNS):
-        grouped = frame.group_by(breakdown).agg(
-            services=pl.len().cast(pl.Int64),
-            services_without_participants=(pl.col("participants") == 0).sum().cast(pl.Int64),
-            annual_spend_gbp=sum_gbp(),
-            participants=pl.col("participants").cast(pl.Int64).sum(),
-        ).rename({breakdown: "breakdown_value"})
+        grouped = (
+            frame.group_by(breakdown)
+            .agg(
+                services=pl.len().cast(pl.Int64),
+                services_without_participants=(pl.col("participants") == 0).sum().cast(pl.Int64),
+                annual_spend_gbp=sum_gbp(),
+                participants=pl.col("participants").cast(pl.Int64).sum(),
+            )
+            .rename({breakdown: "breakdown_value"})
+        )
         rows = _values_and_labels(breakdown, grouped["breakdown_value"].drop_nulls().to_list())
         keys = pl.DataFrame(
-            {"breakdown_value": [v for v, _ in rows], "label": [lab for _, lab in rows],
-             "_row": list(range(len(rows)))},
+            {
+                "breakdown_value": [v for v, _ in rows],
+                "label": [lab for _, lab in rows],
+                "_row": list(range(len(rows))),
+            },
             schema={"breakdown_value": pl.String, "label": pl.String, "_row": pl.Int64},
         )
         parts.append(
-            keys.join(grouped, on="breakdown_value", how="left")
-            .with_columns(pl.lit(breakdown).alias("breakdown"), pl.lit(order).alias("_order"))
+            keys.join(grouped, on="breakdown_value", how="left").with_columns(
+                pl.lit(breakdown).alias("breakdown"), pl.lit(order).alias("_order")
+            )
         )
     return (
         pl.concat(parts, how="diagonal_relaxed")

@@ -17,11 +17,18 @@ from rcs_pipeline.services.money import share, sum_gbp
 INSTRUMENTS = {"secondary": "secondary_need_indicator", "primary": "primary_need_indicator"}
 
 NEED_SCHEMA = {
-    "domain": pl.String, "label": pl.String, "services": pl.Int64, "annual_spend_gbp": pl.Float64,
+    "domain": pl.String,
+    "label": pl.String,
+    "services": pl.Int64,
+    "annual_spend_gbp": pl.Float64,
     "share_of_spend": pl.Float64,
-    "secondary_indicator_id": pl.String, "secondary_high_need_percent": pl.Float64, "secondary_n": pl.Int64,
+    "secondary_indicator_id": pl.String,
+    "secondary_high_need_percent": pl.Float64,
+    "secondary_n": pl.Int64,
     "secondary_symbol": pl.String,
-    "primary_indicator_id": pl.String, "primary_high_need_percent": pl.Float64, "primary_n": pl.Int64,
+    "primary_indicator_id": pl.String,
+    "primary_high_need_percent": pl.Float64,
+    "primary_n": pl.Int64,
     "primary_symbol": pl.String,
 }
 
@@ -29,25 +36,36 @@ NEED_SCHEMA = {
 def council_need_estimates(published: pl.DataFrame) -> pl.DataFrame:
     """The council-wide, whole-group rows of a published estimates table: indicator_id, value, n, suppressed."""
     return published.filter(
-        (pl.col("geography_level") == "council") & (pl.col("breakdown") == "all")
+        (pl.col("geography_level") == "council")
+        & (pl.col("breakdown") == "all")
         & (pl.col("breakdown_value") == "all")
-    ).select("indicator_id", pl.col("value").cast(pl.Float64), pl.col("n").cast(pl.Int64),
-             pl.col("suppressed").cast(pl.Boolean))
+    ).select(
+        "indicator_id",
+        pl.col("value").cast(pl.Float64),
+        pl.col("n").cast(pl.Int64),
+        pl.col("suppressed").cast(pl.Boolean),
+    )
 
 
 def _need_columns(domains: pl.DataFrame, need: pl.DataFrame, instrument: str) -> pl.DataFrame:
     """One instrument's high-need percentage, base and GSS symbol per domain."""
     indicator = INSTRUMENTS[instrument]
     joined = domains.select("domain", pl.col(indicator).alias(f"{instrument}_indicator_id")).join(
-        need.rename({"indicator_id": f"{instrument}_indicator_id"}), on=f"{instrument}_indicator_id", how="left",
+        need.rename({"indicator_id": f"{instrument}_indicator_id"}),
+        on=f"{instrument}_indicator_id",
+        how="left",
     )
     withheld = pl.col("suppressed").fill_null(False)
     return joined.select(
-        "domain", f"{instrument}_indicator_id",
+        "domain",
+        f"{instrument}_indicator_id",
         pl.when(withheld).then(None).otherwise(pl.col("value")).alias(f"{instrument}_high_need_percent"),
         pl.when(withheld).then(None).otherwise(pl.col("n")).alias(f"{instrument}_n"),
-        pl.when(withheld).then(pl.lit(SYMBOL_SUPPRESSED))
-        .when(pl.col("value").is_null()).then(pl.lit(SYMBOL_NOT_AVAILABLE)).alias(f"{instrument}_symbol"),
+        pl.when(withheld)
+        .then(pl.lit(SYMBOL_SUPPRESSED))
+        .when(pl.col("value").is_null())
+        .then(pl.lit(SYMBOL_NOT_AVAILABLE))
+        .alias(f"{instrument}_symbol"),
     )
 
 

@@ -16,7 +16,9 @@ def code_rank(column: str, code_list: str) -> pl.Expr:
 def sort_by_level_and_domain(frame: pl.DataFrame, *then: str) -> pl.DataFrame:
     """Rows in print order: level, domain, then the `then` columns (all deterministic, never row order)."""
     return (
-        frame.with_columns(code_rank("level", "levels").alias("_level"), code_rank("domain", "domains").alias("_domain"))
+        frame.with_columns(
+            code_rank("level", "levels").alias("_level"), code_rank("domain", "domains").alias("_domain")
+        )
         .sort(["_level", "_domain", *then], nulls_last=True)
         .drop("_level", "_domain")
     )

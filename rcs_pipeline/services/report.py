@@ -46,9 +46,14 @@ class ServicesReportFiles:
 def _breakdown_rows(investment: pl.DataFrame, breakdown: str) -> list[dict[str, str]]:
     """Printed rows of one investment breakdown."""
     return [
-        {"label": r["label"], "services": show.count(r["services"]), "spend": show.gbp(r["annual_spend_gbp"]),
-         "share": show.percent(r["share_of_spend"]), "per_child": show.gbp(r["spend_per_child_gbp"]),
-         "participants": show.count(r["participants"])}
+        {
+            "label": r["label"],
+            "services": show.count(r["services"]),
+            "spend": show.gbp(r["annual_spend_gbp"]),
+            "share": show.percent(r["share_of_spend"]),
+            "per_child": show.gbp(r["spend_per_child_gbp"]),
+            "participants": show.count(r["participants"]),
+        }
         for r in investment.filter(pl.col("breakdown") == breakdown).iter_rows(named=True)
     ]
 
@@ -66,8 +71,10 @@ def _need_gap_finding(need: pl.DataFrame) -> str | None:
     if gaps.is_empty():
         return None
     gap = gaps.sort("gap", "domain", descending=[True, False]).row(0, named=True)
-    return (f"{gap['label']} services take {show.percent(gap['share_of_spend'])} of spend, while "
-            f"{show.half_up(gap['secondary_high_need_percent']):d}% of secondary pupils have high need in this domain.")
+    return (
+        f"{gap['label']} services take {show.percent(gap['share_of_spend'])} of spend, while "
+        f"{show.half_up(gap['secondary_high_need_percent']):d}% of secondary pupils have high need in this domain."
+    )
 
 
 def key_findings(h: InvestmentHeadlines, tables: ServicesTables) -> list[str]:
@@ -103,9 +110,16 @@ def _service_rows(costs: pl.DataFrame) -> list[dict[str, Any]]:
     """Printed rows of the per-service cost table."""
     domains = labels("domains")
     return [
-        {"name": r["service_name"], "provider": r["provider"], "level": r["level"], "domain": domains[r["domain"]],
-         "spend": show.gbp(r["annual_spend_gbp"]), "participants": show.count(r["participants"]),
-         "cost": show.cost(r["cost_per_participant_gbp"], r["cost_flag"]), "flagged": r["cost_flag"] is not None}
+        {
+            "name": r["service_name"],
+            "provider": r["provider"],
+            "level": r["level"],
+            "domain": domains[r["domain"]],
+            "spend": show.gbp(r["annual_spend_gbp"]),
+            "participants": show.count(r["participants"]),
+            "cost": show.cost(r["cost_per_participant_gbp"], r["cost_flag"]),
+            "flagged": r["cost_flag"] is not None,
+        }
         for r in costs.iter_rows(named=True)
     ]
 
@@ -113,10 +127,16 @@ def _service_rows(costs: pl.DataFrame) -> list[dict[str, Any]]:
 def _level_rows(levels: pl.DataFrame) -> list[dict[str, Any]]:
     """Printed rows of the level cost table (level totals only)."""
     return [
-        {"level": r["level"], "services": show.count(r["services"]), "spend": show.gbp(r["annual_spend_gbp"]),
-         "participants": show.count(r["participants"]),
-         "cost": show.cost(r["cost_per_participant_gbp"], r["cost_flag"]),
-         "without": show.gbp(r["spend_without_participants_gbp"]) if r["services_without_participants"] else "\u2013"}
+        {
+            "level": r["level"],
+            "services": show.count(r["services"]),
+            "spend": show.gbp(r["annual_spend_gbp"]),
+            "participants": show.count(r["participants"]),
+            "cost": show.cost(r["cost_per_participant_gbp"], r["cost_flag"]),
+            "without": show.gbp(r["spend_without_participants_gbp"])
+            if r["services_without_participants"]
+            else "\u2013",
+        }
         for r in levels.filter(pl.col("domain") == "all").iter_rows(named=True)
     ]
 
@@ -125,13 +145,20 @@ def _comparison_rows(comparison: pl.DataFrame) -> list[dict[str, Any]]:
     """Printed rows: each service beside each evidence-based alternative of its domain and level."""
     rows = comparison.filter((pl.col("scope") == "service") & pl.col("alternative_programme").is_not_null())
     return [
-        {"name": r["service_name"], "provider": r["provider"], "level": r["level"],
-         "cost": show.cost(r["cost_per_participant_gbp"], r["cost_flag"]),
-         "alternative": r["alternative_programme"] + (" (same programme)" if r["same_programme"] else ""),
-         "alternative_cost": show.gbp(r["alternative_cost_gbp"]),
-         "difference": show.SYMBOL_NOT_APPLICABLE if r["difference_gbp"] is None else show.gbp(r["difference_gbp"]),
-         "ratio": show.ratio(r["ratio"]), "participants": show.count(r["participants"]),
-         "reach": show.count(r["participants_at_alternative_cost"])}
+        {
+            "name": r["service_name"],
+            "provider": r["provider"],
+            "level": r["level"],
+            "cost": show.cost(r["cost_per_participant_gbp"], r["cost_flag"]),
+            "alternative": r["alternative_programme"] + (" (same programme)" if r["same_programme"] else ""),
+            "alternative_cost": show.gbp(r["alternative_cost_gbp"]),
+            "difference": show.SYMBOL_NOT_APPLICABLE
+            if r["difference_gbp"] is None
+            else show.gbp(r["difference_gbp"]),
+            "ratio": show.ratio(r["ratio"]),
+            "participants": show.count(r["participants"]),
+            "reach": show.count(r["participants_at_alternative_cost"]),
+        }
         for r in rows.iter_rows(named=True)
     ]
 
@@ -142,32 +169,49 @@ def _coordination_groups(coordination: pl.DataFrame) -> list[dict[str, Any]]:
     groups = []
     for (group_id,), members in coordination.group_by("group_id", maintain_order=True):
         first = members.row(0, named=True)
-        groups.append({
-            "number": group_id, "domain": domains[first["domain"]], "level": first["level"],
-            "target_group": first["target_group"], "spend": show.gbp(first["group_spend_gbp"]),
-            "participants": show.count(first["group_participants"]),
-            "services": [{"name": m["service_name"], "provider": m["provider"],
-                          "department": m["funding_department"], "spend": show.gbp(m["annual_spend_gbp"]),
-                          "participants": show.count(m["participants"])} for m in members.iter_rows(named=True)],
-        })
+        groups.append(
+            {
+                "number": group_id,
+                "domain": domains[first["domain"]],
+                "level": first["level"],
+                "target_group": first["target_group"],
+                "spend": show.gbp(first["group_spend_gbp"]),
+                "participants": show.count(first["group_participants"]),
+                "services": [
+                    {
+                        "name": m["service_name"],
+                        "provider": m["provider"],
+                        "department": m["funding_department"],
+                        "spend": show.gbp(m["annual_spend_gbp"]),
+                        "participants": show.count(m["participants"]),
+                    }
+                    for m in members.iter_rows(named=True)
+                ],
+            }
+        )
     return groups
 
 
 def _need_rows(need: pl.DataFrame) -> list[dict[str, str]]:
     """Printed rows of spend against need."""
     return [
-        {"label": r["label"], "services": show.count(r["services"]), "spend": show.gbp(r["annual_spend_gbp"]),
-         "share": show.percent(r["share_of_spend"]),
-         "secondary": show.published_percent(r["secondary_high_need_percent"], r["secondary_symbol"]),
-         "secondary_n": show.count(r["secondary_n"]) if r["secondary_n"] is not None else "",
-         "primary": show.published_percent(r["primary_high_need_percent"], r["primary_symbol"]),
-         "primary_n": show.count(r["primary_n"]) if r["primary_n"] is not None else ""}
+        {
+            "label": r["label"],
+            "services": show.count(r["services"]),
+            "spend": show.gbp(r["annual_spend_gbp"]),
+            "share": show.percent(r["share_of_spend"]),
+            "secondary": show.published_percent(r["secondary_high_need_percent"], r["secondary_symbol"]),
+            "secondary_n": show.count(r["secondary_n"]) if r["secondary_n"] is not None else "",
+            "primary": show.published_percent(r["primary_high_need_percent"], r["primary_symbol"]),
+            "primary_n": show.count(r["primary_n"]) if r["primary_n"] is not None else "",
+        }
         for r in need.iter_rows(named=True)
     ]
 
 
-def report_context(tables: ServicesTables, *, wave: str, la_code: str, cpp_name: str,
-                   run_id: str = "") -> dict[str, Any]:
+def report_context(
+    tables: ServicesTables, *, wave: str, la_code: str, cpp_name: str, run_id: str = ""
+) -> dict[str, Any]:
     """Everything the services template prints, as display strings and charts (no statistics in the template)."""
     h = investment_headlines(tables.services_investment)
     delivered = h.services > 0
@@ -211,8 +255,9 @@ def report_context(tables: ServicesTables, *, wave: str, la_code: str, cpp_name:
     }
 
 
-def render_services_report(tables: ServicesTables, folder: Path, *, wave: str, la_code: str, cpp_name: str,
-                           run_id: str = "") -> ServicesReportFiles:
+def render_services_report(
+    tables: ServicesTables, folder: Path, *, wave: str, la_code: str, cpp_name: str, run_id: str = ""
+) -> ServicesReportFiles:
     """Write `services_report.pdf` and `services_report.xlsx` into `folder` (atomically) and say what was written."""
     from rcs_pipeline.reports.inputs import data_version
     from rcs_pipeline.reports.render import render_pdf_bytes
@@ -222,8 +267,17 @@ def render_services_report(tables: ServicesTables, folder: Path, *, wave: str, l
     context = report_context(tables, wave=wave, la_code=la_code, cpp_name=cpp_name, run_id=run_id)
     title = f"{cpp_name} children\u2019s services mapping {wave}"
     charts = [context[name] for name in ("level_chart", "need_chart") if context[name] is not None]
-    pdf, pages = render_pdf_bytes(TEMPLATE, context, title=title, lang="en-GB", data_version=version, charts=charts)
+    pdf, pages = render_pdf_bytes(
+        TEMPLATE, context, title=title, lang="en-GB", data_version=version, charts=charts
+    )
     pdf_path = write_bytes_atomic(folder / "services_report.pdf", pdf)
-    xlsx_path = write_services_workbook(tables, folder / "services_report.xlsx", title=title, wave=wave,
-                                        la_code=la_code, cpp_name=cpp_name, data_version=version)
+    xlsx_path = write_services_workbook(
+        tables,
+        folder / "services_report.xlsx",
+        title=title,
+        wave=wave,
+        la_code=la_code,
+        cpp_name=cpp_name,
+        data_version=version,
+    )
     return ServicesReportFiles(pdf=pdf_path, xlsx=xlsx_path, data_version=version, pages=pages)

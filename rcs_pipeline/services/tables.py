@@ -33,4 +33,6 @@ TABLE_NAMES: tuple[str, ...] = tuple(f.name for f in fields(ServicesTables))
 
 def read_services_tables(home: RcsHome, wave: str, la_code: str) -> ServicesTables:
     """Read the six services tables of a partition (a missing one names the asset to materialise)."""
-    return ServicesTables(**{name: read_parquet(home.table(ZONE, name, wave, la_code)) for name in TABLE_NAMES})
+    return ServicesTables(
+        **{name: read_parquet(home.table(ZONE, name, wave, la_code)) for name in TABLE_NAMES}
+    )

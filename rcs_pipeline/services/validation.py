@@ -14,14 +14,28 @@ from rcs_pipeline.services.codes import allowed
 from rcs_pipeline.services.errors import InputProblem, ServicesInputError
 
 REGISTER_REQUIRED = (
-    "service_id", "service_name", "provider", "provider_type", "level", "domain", "target_group",
-    "evidence_rating", "programme", "annual_spend_gbp", "participants", "outcomes_in_contract",
+    "service_id",
+    "service_name",
+    "provider",
+    "provider_type",
+    "level",
+    "domain",
+    "target_group",
+    "evidence_rating",
+    "programme",
+    "annual_spend_gbp",
+    "participants",
+    "outcomes_in_contract",
     "funding_department",
 )
 EVIDENCE_REQUIRED = ("programme", "domain", "level", "cost_per_participant_gbp", "source")
 
-_REGISTER_CODES = {"level": "levels", "domain": "domains", "provider_type": "provider_types",
-                   "evidence_rating": "evidence_ratings"}
+_REGISTER_CODES = {
+    "level": "levels",
+    "domain": "domains",
+    "provider_type": "provider_types",
+    "evidence_rating": "evidence_ratings",
+}
 _EVIDENCE_CODES = {"level": "levels", "domain": "domains"}
 
 
@@ -33,7 +47,9 @@ def _row_numbers(frame: pl.DataFrame, mask: pl.Series) -> tuple[int, ...]:
 
 def _missing_columns(frame: pl.DataFrame, required: tuple[str, ...], file: str) -> list[InputProblem]:
     """A problem for each required column the frame lacks."""
-    return [InputProblem(file, c, (), "required column is missing") for c in required if c not in frame.columns]
+    return [
+        InputProblem(file, c, (), "required column is missing") for c in required if c not in frame.columns
+    ]
 
 
 def _code_problems(frame: pl.DataFrame, codes: dict[str, str], file: str) -> list[InputProblem]:
@@ -45,8 +61,11 @@ def _code_problems(frame: pl.DataFrame, codes: dict[str, str], file: str) -> lis
         if bad.any():
             unknown = sorted({v for v in frame[column].filter(bad).to_list() if v is not None})
             found = f" (found {', '.join(map(repr, unknown[:5]))})" if unknown else " (blank)"
-            problems.append(InputProblem(file, column, _row_numbers(frame, bad),
-                                         f"must be one of {', '.join(values)}{found}"))
+            problems.append(
+                InputProblem(
+                    file, column, _row_numbers(frame, bad), f"must be one of {', '.join(values)}{found}"
+                )
+            )
     return problems
 
 
@@ -55,7 +74,11 @@ def _duplicate_problem(frame: pl.DataFrame, keys: list[str], file: str) -> list[
     dup = frame.select(pl.struct(keys).is_duplicated()).to_series()
     if not dup.any():
         return []
-    return [InputProblem(file, "+".join(keys), _row_numbers(frame, dup), "must be unique; these rows repeat a key")]
+    return [
+        InputProblem(
+            file, "+".join(keys), _row_numbers(frame, dup), "must be unique; these rows repeat a key"
+        )
+    ]
 
 
 def register_problems(register: pl.DataFrame, file: str = "services_register") -> list[InputProblem]:
@@ -66,16 +89,21 @@ def register_problems(register: pl.DataFrame, file: str = "services_register") -
     problems = _code_problems(register, _REGISTER_CODES, file)
     blank_id = register["service_id"].is_null()
     if blank_id.any():
-        problems.append(InputProblem(file, "service_id", _row_numbers(register, blank_id), "must not be blank"))
+        problems.append(
+            InputProblem(file, "service_id", _row_numbers(register, blank_id), "must not be blank")
+        )
     problems += _duplicate_problem(register.filter(~blank_id), ["service_id"], file)
     for column, what in (("annual_spend_gbp", "spend"), ("participants", "number of participants")):
         blank = register[column].is_null()
         if blank.any():
-            problems.append(InputProblem(file, column, _row_numbers(register, blank), f"{what} must not be blank"))
+            problems.append(
+                InputProblem(file, column, _row_numbers(register, blank), f"{what} must not be blank")
+            )
         negative = register[column] < 0
         if negative.fill_null(False).any():
-            problems.append(InputProblem(file, column, _row_numbers(register, negative),
-                                         f"{what} must be 0 or more"))
+            problems.append(
+                InputProblem(file, column, _row_numbers(register, negative), f"{what} must be 0 or more")
+            )
     return problems
 
 
@@ -90,14 +118,25 @@ def evidence_cost_problems(costs: pl.DataFrame, file: str = "evidence_costs") ->
         problems.append(InputProblem(file, "programme", _row_numbers(costs, blank), "must not be blank"))
     not_positive = costs["cost_per_participant_gbp"].is_null() | (costs["cost_per_participant_gbp"] <= 0)
     if not_positive.any():
-        problems.append(InputProblem(file, "cost_per_participant_gbp", _row_numbers(costs, not_positive),
-                                     "a reference cost must be more than 0"))
+        problems.append(
+            InputProblem(
+                file,
+                "cost_per_participant_gbp",
+                _row_numbers(costs, not_positive),
+                "a reference cost must be more than 0",
+            )
+        )
     problems += _duplicate_problem(costs, ["programme", "domain", "level"], file)
     return problems
 
 
-def validate_services_inputs(register: pl.DataFrame, costs: pl.DataFrame, *, register_file: str = "services_register",
-                             costs_file: str = "evidence_costs") -> None:
+def validate_services_inputs(
+    register: pl.DataFrame,
+    costs: pl.DataFrame,
+    *,
+    register_file: str = "services_register",
+    costs_file: str = "evidence_costs",
+) -> None:
     """Raise ServicesInputError listing every problem of both inputs; return quietly when both are fit."""
     problems = register_problems(register, register_file) + evidence_cost_problems(costs, costs_file)
     if problems:

@@ -50,9 +50,9 @@ def link_outcomes(
     source_row); `survey_contents` each survey's content table (record_token, response_id) by dataset name;
     `truth` the generator's file for the council.
     """
-    admin_rows = link_map.join(admin_identifiers.select("record_token", "source_row"), on="record_token").select(
-        "link_id", pl.col("source_row").alias("linked_admin_row")
-    )
+    admin_rows = link_map.join(
+        admin_identifiers.select("record_token", "source_row"), on="record_token"
+    ).select("link_id", pl.col("source_row").alias("linked_admin_row"))
     parts = [
         content.select("record_token", "response_id")
         .join(link_map, on="record_token")

@@ -17,7 +17,9 @@ def _to_strings(chars: np.ndarray) -> pl.Series:
 
 def _to_chars(refs: pl.Series) -> np.ndarray:
     """A String series of 10-character references as a uint8 matrix."""
-    return np.frombuffer("".join(refs.to_list()).encode("ascii"), dtype=np.uint8).reshape(-1, REF_LENGTH).copy()
+    return (
+        np.frombuffer("".join(refs.to_list()).encode("ascii"), dtype=np.uint8).reshape(-1, REF_LENGTH).copy()
+    )
 
 
 def pupil_refs(n: int, rng: np.random.Generator) -> pl.Series:
@@ -65,18 +67,23 @@ def postcodes(districts: tuple[str, ...], index: np.ndarray, rng: np.random.Gene
     n = index.size
     letters = INWARD_LETTERS[rng.integers(0, INWARD_LETTERS.size, (n, 2))]
     style = rng.choice(5, size=n, p=[0.84, 0.08, 0.03, 0.03, 0.02])
-    frame = pl.DataFrame({
-        "district": pl.Series(districts, dtype=pl.String).gather(index),
-        "sep": pl.Series([" ", "", " ", " ", "  "], dtype=pl.String).gather(style),
-        "sector": pl.Series(rng.integers(1, 10, n)).cast(pl.String),
-        "unit": _to_strings(letters),
-        "style": style,
-    })
+    frame = pl.DataFrame(
+        {
+            "district": pl.Series(districts, dtype=pl.String).gather(index),
+            "sep": pl.Series([" ", "", " ", " ", "  "], dtype=pl.String).gather(style),
+            "sector": pl.Series(rng.integers(1, 10, n)).cast(pl.String),
+            "unit": _to_strings(letters),
+            "style": style,
+        }
+    )
     code = pl.concat_str("district", "sep", "sector", "unit")
     return frame.select(
-        pl.when(pl.col("style") == 2).then(code.str.to_lowercase())
-        .when(pl.col("style") == 3).then(code.str.slice(0, 1) + code.str.slice(1).str.to_lowercase())
-        .otherwise(code).alias("postcode")
+        pl.when(pl.col("style") == 2)
+        .then(code.str.to_lowercase())
+        .when(pl.col("style") == 3)
+        .then(code.str.slice(0, 1) + code.str.slice(1).str.to_lowercase())
+        .otherwise(code)
+        .alias("postcode")
     ).to_series()
 
 

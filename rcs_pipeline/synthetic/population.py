@@ -73,7 +73,9 @@ def _asn_types(asn: np.ndarray, looked_after: np.ndarray, rng: np.random.Generat
     bits = (chosen[:, order].astype(np.uint64) << np.arange(len(codes), dtype=np.uint64)).sum(axis=1)
     combos, inverse = np.unique(bits, return_inverse=True)
     sorted_codes = [codes[i] for i in order]
-    text = [";".join(c for j, c in enumerate(sorted_codes) if int(combo) >> j & 1) or None for combo in combos]
+    text = [
+        ";".join(c for j, c in enumerate(sorted_codes) if int(combo) >> j & 1) or None for combo in combos
+    ]
     return pl.Series("asn_types", text, dtype=pl.String).gather(inverse)
 
 

@@ -202,7 +202,9 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
     (
         "sex_code",
         _mutated(_set("primary_survey", "sex", 2, "Q")),
-        ["error: primary_survey.csv, column sex, row 4: sex is not one of M, F, X (1 value not shown: only codes of the contract are quoted)"],
+        [
+            "error: primary_survey.csv, column sex, row 4: sex is not one of M, F, X (1 value not shown: only codes of the contract are quoted)"
+        ],
     ),
     (
         "stage_of_other_instrument",
@@ -464,8 +466,14 @@ def test_every_malformed_delivery_fails_the_landing_run_and_keeps_the_good_table
     resources = {"settings": RcsSettings(home=str(home))}
 
     def land() -> dg.ExecuteInProcessResult:
-        return dg.materialize([landing], partition_key=partition_key(WAVE, LA_CODE), instance=dagster_instance,
-                              resources=resources, raise_on_error=False, selection=[landing])
+        return dg.materialize(
+            [landing],
+            partition_key=partition_key(WAVE, LA_CODE),
+            instance=dagster_instance,
+            resources=resources,
+            raise_on_error=False,
+            selection=[landing],
+        )
 
     tables = delivery_tables()
     # The corpus's valid delivery leaves one pupil's sex blank, which the contract tolerates but the

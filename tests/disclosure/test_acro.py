@@ -22,8 +22,11 @@ RULES = DisclosureSettings(min_group=20, min_cell=10)
 
 def shown_counts(tables, published) -> pl.DataFrame:
     """(cell, count) for every non-zero count the published tables show or imply."""
-    est = published["published_estimates"].filter(~pl.col("suppressed") & (pl.col("unit") == "percent")).join(
-        tables.estimates, on=ESTIMATE_KEYS, suffix="_src")
+    est = (
+        published["published_estimates"]
+        .filter(~pl.col("suppressed") & (pl.col("unit") == "percent"))
+        .join(tables.estimates, on=ESTIMATE_KEYS, suffix="_src")
+    )
     tc = published["published_three_circles"].filter(~pl.col("suppressed"))
     rr = published["published_response_rates"].filter(~pl.col("suppressed"))
     key = pl.concat_str(pl.all(), separator="|")
@@ -31,13 +34,21 @@ def shown_counts(tables, published) -> pl.DataFrame:
         est.select(key.alias("cell"), pl.col("n_positive").alias("count")),
         est.select((key + "|complement").alias("cell"), (pl.col("n") - pl.col("n_positive")).alias("count")),
         tc.select(pl.concat_str(CIRCLE_KEYS, separator="|").alias("cell"), pl.col("n").alias("count")),
-        tc.select((pl.concat_str(CIRCLE_KEYS, separator="|") + "|rest").alias("cell"),
-                  (pl.col("base") - pl.col("n")).alias("count")),
-        rr.select(pl.concat_str(RESPONSE_KEYS, separator="|").alias("cell"), pl.col("respondents").alias("count")),
-        rr.select((pl.concat_str(RESPONSE_KEYS, separator="|") + "|non").alias("cell"),
-                  (pl.col("roll") - pl.col("respondents")).alias("count")),
+        tc.select(
+            (pl.concat_str(CIRCLE_KEYS, separator="|") + "|rest").alias("cell"),
+            (pl.col("base") - pl.col("n")).alias("count"),
+        ),
+        rr.select(
+            pl.concat_str(RESPONSE_KEYS, separator="|").alias("cell"), pl.col("respondents").alias("count")
+        ),
+        rr.select(
+            (pl.concat_str(RESPONSE_KEYS, separator="|") + "|non").alias("cell"),
+            (pl.col("roll") - pl.col("respondents")).alias("count"),
+        ),
     ]
-    return pl.concat([p.with_columns(pl.col("count").cast(pl.Int64)) for p in parts]).filter(pl.col("count") > 0)
+    return pl.concat([p.with_columns(pl.col("count").cast(pl.Int64)) for p in parts]).filter(
+        pl.col("count") > 0
+    )
 
 
 def acro_threshold_failures(counts: pl.DataFrame, threshold: int) -> int:
@@ -47,8 +58,11 @@ def acro_threshold_failures(counts: pl.DataFrame, threshold: int) -> int:
     session = acro.ACRO(suppress=False)
     session.config["safe_threshold"] = threshold
     session.config["zeros_are_disclosive"] = False
-    micro = pd.DataFrame({"cell": counts["cell"].to_list()}).loc[
-        lambda d: d.index.repeat(counts["count"].to_list())].reset_index(drop=True)
+    micro = (
+        pd.DataFrame({"cell": counts["cell"].to_list()})
+        .loc[lambda d: d.index.repeat(counts["count"].to_list())]
+        .reset_index(drop=True)
+    )
     micro["published"] = "yes"
     session.crosstab(micro["cell"], micro["published"])
     return int(session.results.get_index(-1).sdc["summary"]["MinimumThresholdCheck"])
@@ -65,11 +79,17 @@ def test_acro_finds_no_count_below_min_cell_in_the_published_tables():
 def test_acro_flags_the_same_tables_left_unsuppressed():
     tables, schools = seeded_council(2015)
     result = protect_council(tables, schools, COUNCIL, RULES)
-    nothing_hidden = {name: frame.with_columns(pl.lit(False).alias("suppressed"))
-                      for name, frame in result.published.items()}
-    unsuppressed = {**nothing_hidden,
-                    "published_three_circles": nothing_hidden["published_three_circles"].drop("n", "base").join(
-                        tables.three_circles, on=CIRCLE_KEYS),
-                    "published_response_rates": nothing_hidden["published_response_rates"].drop("respondents").join(
-                        tables.response_rates.select(*RESPONSE_KEYS, "respondents"), on=RESPONSE_KEYS)}
+    nothing_hidden = {
+        name: frame.with_columns(pl.lit(False).alias("suppressed"))
+        for name, frame in result.published.items()
+    }
+    unsuppressed = {
+        **nothing_hidden,
+        "published_three_circles": nothing_hidden["published_three_circles"]
+        .drop("n", "base")
+        .join(tables.three_circles, on=CIRCLE_KEYS),
+        "published_response_rates": nothing_hidden["published_response_rates"]
+        .drop("respondents")
+        .join(tables.response_rates.select(*RESPONSE_KEYS, "respondents"), on=RESPONSE_KEYS),
+    }
     assert acro_threshold_failures(shown_counts(tables, unsuppressed), RULES.min_cell) > 0

@@ -28,8 +28,14 @@ class _StallsOnce:
 
 def _lp() -> WarmLP:
     """x + y = 10, 0 ≤ x ≤ 7, 0 ≤ y ≤ 10: x ranges over 0..7."""
-    return WarmLP(sp.csr_matrix([[1.0, 1.0]]), np.array([10.0]), sp.csr_matrix((0, 2)), np.array([]),
-                  np.zeros(2), np.array([7.0, 10.0]))
+    return WarmLP(
+        sp.csr_matrix([[1.0, 1.0]]),
+        np.array([10.0]),
+        sp.csr_matrix((0, 2)),
+        np.array([]),
+        np.zeros(2),
+        np.array([7.0, 10.0]),
+    )
 
 
 def test_a_stalled_warm_solve_is_solved_afresh() -> None:

@@ -22,8 +22,12 @@ from tests.disclosure.handmade import COUNCIL
 from tests.disclosure.synthetic_wave import seeded_council
 
 pytestmark = pytest.mark.xdist_group("disclosure_pipeline")
-PUBLISHED = ["published_estimates", "published_three_circles", "published_response_rates",
-             "published_linkage_quality"]
+PUBLISHED = [
+    "published_estimates",
+    "published_three_circles",
+    "published_response_rates",
+    "published_linkage_quality",
+]
 
 
 @pytest.fixture
@@ -31,25 +35,40 @@ def run(tmp_path, dagster_instance):
     """Write the upstream files, materialise the disclosure tables, return (home, result)."""
     home = RcsHome(tmp_path / "home")
     tables, schools = seeded_council(7, clusters=3, schools_per_cluster=4)
-    lq = pl.DataFrame({"instrument": ["secondary"] * 4, "breakdown": ["all"] * 4, "breakdown_value": ["all"] * 4,
-                       "measure": ["respondents", "linked", "linked_exact", "linked_probabilistic"],
-                       "count": [200, 195, 150, 45]})
-    for name, zone, frame in (("estimates", "analysis", tables.estimates),
-                              ("three_circles", "analysis", tables.three_circles),
-                              ("response_rates", "analysis", tables.response_rates),
-                              ("linkage_quality", "linkage", lq),
-                              ("schools", "landing", schools)):
+    lq = pl.DataFrame(
+        {
+            "instrument": ["secondary"] * 4,
+            "breakdown": ["all"] * 4,
+            "breakdown_value": ["all"] * 4,
+            "measure": ["respondents", "linked", "linked_exact", "linked_probabilistic"],
+            "count": [200, 195, 150, 45],
+        }
+    )
+    for name, zone, frame in (
+        ("estimates", "analysis", tables.estimates),
+        ("three_circles", "analysis", tables.three_circles),
+        ("response_rates", "analysis", tables.response_rates),
+        ("linkage_quality", "linkage", lq),
+        ("schools", "landing", schools),
+    ):
         write_parquet_atomic(frame, home.table(zone, name, TINY_WAVE, COUNCIL))
-    result = dg.materialize([publish_council_tables], partition_key=partition_key(TINY_WAVE, COUNCIL),
-                            resources={"settings": RcsSettings(home=str(home.root))}, instance=dagster_instance)
+    result = dg.materialize(
+        [publish_council_tables],
+        partition_key=partition_key(TINY_WAVE, COUNCIL),
+        resources={"settings": RcsSettings(home=str(home.root))},
+        instance=dagster_instance,
+    )
     return home, tables, result
 
 
 def test_published_tables_written_and_blocking_audits_pass(run):
     home, tables, result = run
     assert result.success
-    checks = {e.event_specific_data.check_name: e.event_specific_data
-              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    checks = {
+        e.event_specific_data.check_name: e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
     assert set(checks) == {f"{name}_audit" for name in PUBLISHED}
     for evaluation in checks.values():
         assert evaluation.passed
@@ -60,17 +79,24 @@ def test_published_tables_written_and_blocking_audits_pass(run):
     assert published.height == estimates_in_scope(tables.estimates).height  # every published row, no more
     lq = pl.read_parquet(home.table("published", "published_linkage_quality", TINY_WAVE, COUNCIL))
     # 5 unlinked children (respondents − linked): linked is min_cell; one more measure must go with it.
-    assert "reason" not in lq.columns and "reason" not in published.columns  # only [c]: the reason is internal
+    assert (
+        "reason" not in lq.columns and "reason" not in published.columns
+    )  # only [c]: the reason is internal
     reasons = pl.read_parquet(home.table("disclosure", "suppression_reasons", TINY_WAVE, COUNCIL))
-    linked = reasons.filter(pl.col("table") == "published_linkage_quality", pl.col("cell").str.ends_with("| linked"))
+    linked = reasons.filter(
+        pl.col("table") == "published_linkage_quality", pl.col("cell").str.ends_with("| linked")
+    )
     assert linked["reason"].to_list() == ["min_cell"]
     assert lq["suppressed"].sum() >= 2
 
 
 def test_suppression_shares_per_geography_level_in_metadata(run):
     _, _, result = run
-    metadata = {m.asset_key.to_user_string(): m.metadata for m in result.get_asset_materialization_events()
-                and [e.event_specific_data.materialization for e in result.get_asset_materialization_events()]}
+    metadata = {
+        m.asset_key.to_user_string(): m.metadata
+        for m in result.get_asset_materialization_events()
+        and [e.event_specific_data.materialization for e in result.get_asset_materialization_events()]
+    }
     shares = metadata["published_estimates"]["suppressed_share_by_level"].value
     assert set(shares) == {"council", "cluster", "school"}
     assert all(0.0 <= share <= 1.0 for share in shares.values())

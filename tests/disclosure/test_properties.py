@@ -34,8 +34,12 @@ def test_the_audit_catches_primary_suppression_alone_when_a_relation_pins_a_cell
     pattern = abs(built.system.equalities).tocsr()
     pattern.data[:] = 1
     alone = np.flatnonzero((pattern @ hidden.astype(int)) == 1)
-    pinned = {int(v) for e in alone for v in pattern.indices[pattern.indptr[e]:pattern.indptr[e + 1]]
-              if hidden[v] and built.system.values[v] > 0}
+    pinned = {
+        int(v)
+        for e in alone
+        for v in pattern.indices[pattern.indptr[e] : pattern.indptr[e + 1]]
+        if hidden[v] and built.system.values[v] > 0
+    }
     result = attacker_intervals(built.system, hidden, RULES.min_cell)
     assert pinned <= {f.var for f in result.failures}
     assert result.passed == (not any(True for _ in result.failures))

@@ -29,9 +29,14 @@ def test_roll_reaches_linked_counts_through_identities() -> None:
 def test_identity_with_data_on_its_right_hand_side_is_not_used() -> None:
     """A relation whose right-hand side is a data value would leak it: x0 + x1 = 5 gives no ceiling."""
     system = CountSystem(
-        values=np.array([2, 3]), rank=np.zeros(2, np.int64), upper=np.array([np.inf, np.inf]),
-        frozen=np.zeros(2, bool), equalities=sp.csr_matrix(np.array([[1.0, 1.0]])), rhs=np.array([5.0]),
-        at_most=np.zeros((0, 2), np.int64), couples=np.zeros((0, 2), np.int64),
+        values=np.array([2, 3]),
+        rank=np.zeros(2, np.int64),
+        upper=np.array([np.inf, np.inf]),
+        frozen=np.zeros(2, bool),
+        equalities=sp.csr_matrix(np.array([[1.0, 1.0]])),
+        rhs=np.array([5.0]),
+        at_most=np.zeros((0, 2), np.int64),
+        couples=np.zeros((0, 2), np.int64),
         complements=np.zeros((0, 2), np.int64),
     )
     assert np.isinf(public_ceilings(system)).all()

@@ -15,11 +15,19 @@ def test_round_half_up_not_to_even():
 
 
 def test_published_estimates_units_and_nulls():
-    est = pl.concat([estimate_rows([("council", COUNCIL, "all", 40, 5)], indicator="ind_a"),
-                     estimate_rows([("council", COUNCIL, "all", 40, 25)], indicator="ind_b"),
-                     estimate_rows([("council", COUNCIL, "all", 40, None)], indicator="ind_mean")])
+    est = pl.concat(
+        [
+            estimate_rows([("council", COUNCIL, "all", 40, 5)], indicator="ind_a"),
+            estimate_rows([("council", COUNCIL, "all", 40, 25)], indicator="ind_b"),
+            estimate_rows([("council", COUNCIL, "all", 40, None)], indicator="ind_mean"),
+        ]
+    )
     out = protect_council(council_tables(est), schools({}), COUNCIL, DisclosureSettings()).published
     rows = {r["indicator_id"]: r for r in out["published_estimates"].iter_rows(named=True)}
     assert (rows["ind_a"]["value"], rows["ind_a"]["n"], rows["ind_a"]["reason"]) == (None, 40, "min_cell")
     assert (rows["ind_b"]["unit"], rows["ind_b"]["value"], rows["ind_b"]["ci_low"]) == ("percent", 63.0, 56.0)
-    assert (rows["ind_mean"]["unit"], rows["ind_mean"]["value"], rows["ind_mean"]["ci_high"]) == ("mean", 14.3, 15.5)
+    assert (rows["ind_mean"]["unit"], rows["ind_mean"]["value"], rows["ind_mean"]["ci_high"]) == (
+        "mean",
+        14.3,
+        15.5,
+    )

@@ -26,10 +26,20 @@ def _separated() -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
 def test_linked_dataset_has_link_and_admin_columns_but_no_identifier_or_token() -> None:
     mapping, content = _separated()
     linked = linked_dataset(mapping, content, PUPIL_SURVEYS, "2015-16", "S12000005")
-    assert linked.columns[:8] == ["wave", "la_code", "instrument", "response_id", "link_id", "link_method",
-                                  "match_probability", "unlinked_reason"]
+    assert linked.columns[:8] == [
+        "wave",
+        "la_code",
+        "instrument",
+        "response_id",
+        "link_id",
+        "link_method",
+        "match_probability",
+        "unlinked_reason",
+    ]
     assert not set(linked.columns) & {*IDENTIFIER_COLUMNS, "record_token", "source_row"}
-    assert {"admin_seed_code", "admin_stage", "admin_sex", "looked_after_home", "simd_decile"} <= set(linked.columns)
+    assert {"admin_seed_code", "admin_stage", "admin_sex", "looked_after_home", "simd_decile"} <= set(
+        linked.columns
+    )
 
 
 def _by_answer(linked: pl.DataFrame, life_satisfaction: int) -> dict:
@@ -40,7 +50,13 @@ def _by_answer(linked: pl.DataFrame, life_satisfaction: int) -> dict:
 def test_duplicates_are_left_out_and_unlinked_rows_stay_with_their_reason() -> None:
     mapping, content = _separated()
     linked = linked_dataset(mapping, content, PUPIL_SURVEYS, "2015-16", "S12000005")
-    assert sorted(linked.get_column("life_satisfaction").to_list()) == [3, 5, 6, 8, 11]  # r5 (9) is a duplicate
+    assert sorted(linked.get_column("life_satisfaction").to_list()) == [
+        3,
+        5,
+        6,
+        8,
+        11,
+    ]  # r5 (9) is a duplicate
     r6 = _by_answer(linked, 3)
     assert r6["unlinked_reason"] == "reference_not_in_extract" and r6["admin_stage"] is None
     r2 = _by_answer(linked, 6)
@@ -67,7 +83,10 @@ def test_a_pupil_reference_typed_into_response_id_does_not_reach_the_linked_data
     survey_ids, survey_content = separate(planted, "secondary_survey")
     mapping = build_link_map({"admin_extract": admin_ids, "secondary_survey": survey_ids}, KEY, 0.95)
     linked = linked_dataset(
-        mapping, {"admin_extract": admin_content, "secondary_survey": survey_content}, PUPIL_SURVEYS, "2015-16",
+        mapping,
+        {"admin_extract": admin_content, "secondary_survey": survey_content},
+        PUPIL_SURVEYS,
+        "2015-16",
         "S12000005",
     )
     text = " ".join(str(v) for column in linked.columns for v in linked.get_column(column).to_list())

@@ -36,10 +36,27 @@ from rcs_pipeline.synthetic.accuracy import link_outcomes, linkage_accuracy
 from tests.conftest import TINY_COUNCILS, TINY_WAVE
 
 pytestmark = pytest.mark.xdist_group("linkage_pipeline")
-ASSETS = [landing, separate_deliveries, link_map, link_map_one_to_one, linked_pupils, linked_pupils_no_identifiers,
-          linked_parents, linked_parents_no_identifiers, linkage_quality, linkage_comparison]
-SURVEY_CONTENT_ONLY = {"response_id", "sdq_01", "wemwbs_01", "life_satisfaction", "simd_decile",
-                       "looked_after_home", "asn_types"}
+ASSETS = [
+    landing,
+    separate_deliveries,
+    link_map,
+    link_map_one_to_one,
+    linked_pupils,
+    linked_pupils_no_identifiers,
+    linked_parents,
+    linked_parents_no_identifiers,
+    linkage_quality,
+    linkage_comparison,
+]
+SURVEY_CONTENT_ONLY = {
+    "response_id",
+    "sdq_01",
+    "wemwbs_01",
+    "life_satisfaction",
+    "simd_decile",
+    "looked_after_home",
+    "asn_types",
+}
 
 
 class Materialised:
@@ -57,7 +74,9 @@ class Materialised:
         return pl.read_parquet(self.home / "synthetic_truth" / TINY_WAVE / f"{la_code}.parquet")
 
 
-def _materialise(home: Path, key: str, per_wave: bool = False, councils: tuple[str, ...] = TINY_COUNCILS) -> None:
+def _materialise(
+    home: Path, key: str, per_wave: bool = False, councils: tuple[str, ...] = TINY_COUNCILS
+) -> None:
     """Run the landing → linkage assets for tiny councils in a Dagster instance kept under `home`."""
     dagster_home = home / "dagster_home"
     dagster_home.mkdir(parents=True, exist_ok=True)
@@ -66,11 +85,17 @@ def _materialise(home: Path, key: str, per_wave: bool = False, councils: tuple[s
     try:
         with dg.DagsterInstance.get() as instance:
             instance.add_dynamic_partitions("wave", [TINY_WAVE])
-            resources = {"settings": RcsSettings(home=str(home), per_wave_link_ids=per_wave),
-                         "linkage_key": LinkageKey(key=key)}
+            resources = {
+                "settings": RcsSettings(home=str(home), per_wave_link_ids=per_wave),
+                "linkage_key": LinkageKey(key=key),
+            }
             for la_code in councils:
-                result = dg.materialize(ASSETS, partition_key=partition_key(TINY_WAVE, la_code),
-                                        resources=resources, instance=instance)
+                result = dg.materialize(
+                    ASSETS,
+                    partition_key=partition_key(TINY_WAVE, la_code),
+                    resources=resources,
+                    instance=instance,
+                )
                 assert result.success
     finally:
         if old is None:
@@ -96,8 +121,12 @@ def _outcomes(run: Materialised, la_code: str) -> pl.DataFrame:
         dataset: pl.read_parquet(run.layout.table("separation", f"content/{dataset}", TINY_WAVE, la_code))
         for dataset in SURVEY_INSTRUMENTS
     }
-    admin_ids = pl.read_parquet(run.layout.table("separation", "identifiers/admin_extract", TINY_WAVE, la_code))
-    return link_outcomes(run.table("key_holder", "link_map", la_code), admin_ids, contents, run.truth(la_code))
+    admin_ids = pl.read_parquet(
+        run.layout.table("separation", "identifiers/admin_extract", TINY_WAVE, la_code)
+    )
+    return link_outcomes(
+        run.table("key_holder", "link_map", la_code), admin_ids, contents, run.truth(la_code)
+    )
 
 
 def _all_outcomes(run: Materialised) -> pl.DataFrame:
@@ -107,7 +136,9 @@ def _all_outcomes(run: Materialised) -> pl.DataFrame:
 
 def test_every_survey_row_has_an_outcome(run: Materialised) -> None:
     outcomes = _all_outcomes(run)
-    truth_rows = sum(run.truth(la).filter(pl.col("dataset") != "admin_extract").height for la in TINY_COUNCILS)
+    truth_rows = sum(
+        run.truth(la).filter(pl.col("dataset") != "admin_extract").height for la in TINY_COUNCILS
+    )
     assert outcomes.height == truth_rows
     assert (outcomes["link_id"].is_not_null() ^ outcomes["unlinked_reason"].is_not_null()).all()
 
@@ -144,8 +175,14 @@ def test_reported_counts_equal_the_truth(run: Materialised) -> None:
             assert counts[(instrument, "respondents")] == rows.height
             assert counts[(instrument, "duplicate")] == rows["is_duplicate"].sum()
             assert counts[(instrument, "linked")] == correct_links.height
-            assert counts[(instrument, "linked_exact")] == rows.filter(
-                pl.col("ref_status") == "ok", pl.col("admin_source_row").is_not_null(), ~pl.col("is_duplicate")).height
+            assert (
+                counts[(instrument, "linked_exact")]
+                == rows.filter(
+                    pl.col("ref_status") == "ok",
+                    pl.col("admin_source_row").is_not_null(),
+                    ~pl.col("is_duplicate"),
+                ).height
+            )
         admin_truth = truth.filter(pl.col("dataset") == "admin_extract")
         linked_admin_rows = outcomes.filter(pl.col("link_id").is_not_null())["admin_source_row"].n_unique()
         assert counts[("any", "admin_records")] == admin_truth.height
@@ -164,7 +201,9 @@ def test_linked_datasets_carry_no_identifier_or_token_and_are_sorted(run: Materi
 
 def test_identifier_tables_hold_no_content_column(run: Materialised) -> None:
     for dataset in (*SURVEY_INSTRUMENTS, "admin_extract"):
-        ids = pl.read_parquet(run.layout.table("separation", f"identifiers/{dataset}", TINY_WAVE, TINY_COUNCILS[0]))
+        ids = pl.read_parquet(
+            run.layout.table("separation", f"identifiers/{dataset}", TINY_WAVE, TINY_COUNCILS[0])
+        )
         assert not set(ids.columns) & SURVEY_CONTENT_ONLY
         assert not [c for c in ids.columns if c.startswith(("sdq_", "wemwbs_", "swemwbs_", "looked_after"))]
 
@@ -200,16 +239,22 @@ def _relink(run: Materialised, home: Path, key: str, per_wave: bool, wave: str =
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("wave", [wave])
         result = dg.materialize(
-            [link_map], partition_key=partition_key(wave, la_code), instance=instance,
-            resources={"settings": RcsSettings(home=str(home), per_wave_link_ids=per_wave),
-                       "linkage_key": LinkageKey(key=key)},
+            [link_map],
+            partition_key=partition_key(wave, la_code),
+            instance=instance,
+            resources={
+                "settings": RcsSettings(home=str(home), per_wave_link_ids=per_wave),
+                "linkage_key": LinkageKey(key=key),
+            },
         )
         assert result.success
     mapping = pl.read_parquet(RcsHome(home).table("key_holder", "link_map", wave, la_code))
     return set(mapping.filter(pl.col("dataset") == "admin_extract")["link_id"])
 
 
-def test_changing_the_key_changes_every_link_id_and_per_wave_ids_differ(run: Materialised, tmp_path: Path) -> None:
+def test_changing_the_key_changes_every_link_id_and_per_wave_ids_differ(
+    run: Materialised, tmp_path: Path
+) -> None:
     mapping = run.table("key_holder", "link_map", TINY_COUNCILS[0])
     first = set(mapping.filter(pl.col("dataset") == "admin_extract")["link_id"])
     other = _relink(run, tmp_path / "other", secrets.token_hex(32), per_wave=False)
@@ -218,7 +263,9 @@ def test_changing_the_key_changes_every_link_id_and_per_wave_ids_differ(run: Mat
     assert len(per_wave) == len(first) and not per_wave & first
 
 
-def test_the_same_child_keeps_its_link_id_next_wave_unless_ids_are_per_wave(run: Materialised, tmp_path: Path) -> None:
+def test_the_same_child_keeps_its_link_id_next_wave_unless_ids_are_per_wave(
+    run: Materialised, tmp_path: Path
+) -> None:
     mapping = run.table("key_holder", "link_map", TINY_COUNCILS[0])
     first = set(mapping.filter(pl.col("dataset") == "admin_extract")["link_id"])
     assert _relink(run, tmp_path / "longitudinal", run.key, per_wave=False, wave="2016-17") == first
@@ -238,22 +285,29 @@ def test_same_deliveries_and_key_give_byte_identical_linked_tables(run: Material
     landing_tables = {d: run.table("landing", d, la_code) for d in ("admin_extract", *SURVEY_INSTRUMENTS)}
     written = []
     for attempt in range(2):
-        split = {d: separate(frame, d) for d, frame in landing_tables.items()}  # fresh random tokens each time
+        split = {
+            d: separate(frame, d) for d, frame in landing_tables.items()
+        }  # fresh random tokens each time
         mapping = build_link_map({d: i for d, (i, _) in split.items()}, decode_linkage_key(run.key), 0.95)
-        linked = linked_dataset(mapping, {d: c for d, (_, c) in split.items()}, PUPIL_SURVEYS, TINY_WAVE, la_code)
+        linked = linked_dataset(
+            mapping, {d: c for d, (_, c) in split.items()}, PUPIL_SURVEYS, TINY_WAVE, la_code
+        )
         written.append(write_parquet_atomic(linked, tmp_path / f"linked_{attempt}.parquet").read_bytes())
     assert written[0] == written[1]
     assert written[0] == run.layout.table("linkage", "linked_pupils", TINY_WAVE, la_code).read_bytes()
 
 
-def test_a_short_key_stops_the_key_holder_with_a_clear_error_that_hides_the_key(run: Materialised,
-                                                                               tmp_path: Path) -> None:
+def test_a_short_key_stops_the_key_holder_with_a_clear_error_that_hides_the_key(
+    run: Materialised, tmp_path: Path
+) -> None:
     short_key = "5eC2e7a1" * 4  # 16 bytes: too short
     shutil.copytree(run.home / "separation", tmp_path / "separation")
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("wave", [TINY_WAVE])
         result = dg.materialize(
-            [link_map], partition_key=partition_key(TINY_WAVE, TINY_COUNCILS[0]), instance=instance,
+            [link_map],
+            partition_key=partition_key(TINY_WAVE, TINY_COUNCILS[0]),
+            instance=instance,
             resources={"settings": RcsSettings(home=str(tmp_path)), "linkage_key": LinkageKey(key=short_key)},
             raise_on_error=False,
         )

@@ -23,17 +23,27 @@ def _inputs() -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
 
 def _counts(table: pl.DataFrame, instrument: str, breakdown: str, value: str) -> dict[str, int]:
     """Measure → count of one breakdown value."""
-    rows = table.filter(pl.col("instrument") == instrument, pl.col("breakdown") == breakdown,
-                        pl.col("breakdown_value") == value)
+    rows = table.filter(
+        pl.col("instrument") == instrument,
+        pl.col("breakdown") == breakdown,
+        pl.col("breakdown_value") == value,
+    )
     return dict(rows.select("measure", "count").rows())
 
 
 def test_survey_side_counts_add_up_as_worked_out() -> None:
     table = linkage_quality(*_inputs())
     overall = _counts(table, "secondary", "all", "all")
-    assert overall == {"respondents": 6, "linked": 4, "linked_exact": 2, "linked_probabilistic": 2,
-                       "unlinked_no_reference": 0, "unlinked_reference_not_in_extract": 1,
-                       "unlinked_below_threshold": 0, "duplicate": 1}
+    assert overall == {
+        "respondents": 6,
+        "linked": 4,
+        "linked_exact": 2,
+        "linked_probabilistic": 2,
+        "unlinked_no_reference": 0,
+        "unlinked_reference_not_in_extract": 1,
+        "unlinked_below_threshold": 0,
+        "duplicate": 1,
+    }
     # Boys: r1 (exact), r2 (probabilistic), r5 (duplicate).
     boys = _counts(table, "secondary", "sex", "M")
     assert (boys["respondents"], boys["linked"], boys["duplicate"]) == (3, 2, 1)
@@ -50,8 +60,15 @@ def test_admin_side_counts_by_council_fields() -> None:
 
 def test_table_schema_sort_and_summary() -> None:
     table = linkage_quality(*_inputs())
-    assert table.schema == pl.Schema({"instrument": pl.String, "breakdown": pl.String, "breakdown_value": pl.String,
-                                      "measure": pl.String, "count": pl.Int64})
+    assert table.schema == pl.Schema(
+        {
+            "instrument": pl.String,
+            "breakdown": pl.String,
+            "breakdown_value": pl.String,
+            "measure": pl.String,
+            "count": pl.Int64,
+        }
+    )
     assert quality_summary(table)["secondary/link_rate"] == round(4 / 6, 4)
 
 
@@ -59,9 +76,13 @@ def test_comparison_means_life_satisfaction_of_linked_and_unlinked() -> None:
     mapping, content = _inputs()
     linked = linked_dataset(mapping, content, PUPIL_SURVEYS, "2015-16", "S12000005")
     extra = {c: pl.lit(None, pl.Int16) for c in [f"sdq_{i:02d}" for i in range(2, 26)] + ["general_health"]}
-    extra |= {f"sdq_impact_{k}": pl.lit(None, pl.Int16) for k in ("any", "distress", "home", "friends",
-                                                                 "classroom", "leisure")}
-    table = linkage_comparison(linked.with_columns(**extra).with_columns(pl.lit("primary").alias("instrument")))
+    extra |= {
+        f"sdq_impact_{k}": pl.lit(None, pl.Int16)
+        for k in ("any", "distress", "home", "friends", "classroom", "leisure")
+    }
+    table = linkage_comparison(
+        linked.with_columns(**extra).with_columns(pl.lit("primary").alias("instrument"))
+    )
     life = dict(table.filter(pl.col("measure") == "life_satisfaction").select("group", "mean").rows())
     # Linked r1, r2, r3, r4: codes 8, 6, 11, 5 -> 7, 5, 10, 4 -> 6.5. Unlinked r6: 3 -> 2.
     assert life == {"linked": 6.5, "unlinked": 2.0}

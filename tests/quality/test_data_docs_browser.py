@@ -71,7 +71,9 @@ def test_data_docs_index_opens_and_links_to_a_validation_in_chromium(tmp_path: P
             page = browser.new_page()
             requested: list[str] = []
             # As on a machine without internet: any request leaving the file system fails at once.
-            page.route(re.compile(r"^https?://"), lambda route: (requested.append(route.request.url), route.abort()))
+            page.route(
+                re.compile(r"^https?://"), lambda route: (requested.append(route.request.url), route.abort())
+            )
             page.goto((quality / "index.html").as_uri())
             expect(page).to_have_title("RCS data quality")
             link = page.get_by_role("link", name="landing - 2015-16 - S12000005")

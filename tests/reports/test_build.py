@@ -68,7 +68,9 @@ def test_areas_below_min_group_get_no_report_and_a_reason(published):
     """A school under min_group is listed with the reason; one withheld only by secondary suppression is not."""
     outcomes = {o.code: o for o in plan_areas(published, min_group=20)}
     rates = published.response_rates.filter(
-        (pl.col("geography_level") == "school") & (pl.col("stage") == "all") & (pl.col("sex") == "all")
+        (pl.col("geography_level") == "school")
+        & (pl.col("stage") == "all")
+        & (pl.col("sex") == "all")
         & (pl.col("instrument") != "parent")
     )
     for code, rows in rates.group_by("geography_code"):
@@ -87,9 +89,13 @@ def test_area_withheld_only_by_secondary_suppression_still_reaches_min_group():
     from rcs_pipeline.reports.area import area_respondents
 
     rows = [
-        ("A", "all", None, True, "secondary"), ("A", "primary", None, True, "secondary"),
-        ("B", "all", None, True, "min_group"), ("B", "primary", None, True, "min_group"),
-        ("C", "all", 57, False, None), ("C", "primary", 40, False, None), ("C", "secondary", 17, True, "min_group"),
+        ("A", "all", None, True, "secondary"),
+        ("A", "primary", None, True, "secondary"),
+        ("B", "all", None, True, "min_group"),
+        ("B", "primary", None, True, "min_group"),
+        ("C", "all", 57, False, None),
+        ("C", "primary", 40, False, None),
+        ("C", "secondary", 17, True, "min_group"),
     ]
     rates = pl.DataFrame(
         rows, schema=["geography_code", "instrument", "respondents", "suppressed", "reason"], orient="row"

@@ -43,7 +43,9 @@ def _stripes(mode: str) -> Image.Image:
     for x in range(7):
         for y in range(5):
             value = (x * 37 + y * 53) % 256
-            image.putpixel((x, y), {"RGB": (value, 255 - value, (value * 3) % 256), "L": value}.get(mode, value))
+            image.putpixel(
+                (x, y), {"RGB": (value, 255 - value, (value * 3) % 256), "L": value}.get(mode, value)
+            )
     return image
 
 
@@ -68,7 +70,13 @@ def test_idat_data_takes_opaque_8_bit_rgb_and_grey_only():
     mode, data = idat_data(rgb)
     assert mode == "RGB"
     assert data == b"".join(body for kind, body in _chunks(rgb) if kind == b"IDAT")
-    assert zlib.decompress(data)[:1] in (b"\x00", b"\x01", b"\x02", b"\x03", b"\x04")  # a PNG filter byte per row
+    assert zlib.decompress(data)[:1] in (
+        b"\x00",
+        b"\x01",
+        b"\x02",
+        b"\x03",
+        b"\x04",
+    )  # a PNG filter byte per row
     assert idat_data(_png(_stripes("L")))[0] == "L"
     assert idat_data(_png(_stripes("RGB").convert("RGBA"))) is None
     assert idat_data(_png(_stripes("RGB").convert("P"))) is None
@@ -116,7 +124,8 @@ def test_a_chart_still_being_drawn_is_waited_for():
     finish = threading.Timer(0.3, pending.set_result, args=((_png(image), 0.01),))
     finish.start()
     pdf = HTML(
-        string=f'<html><body><img src="{chart.src}" alt="alt"></body></html>', url_fetcher=chart_fetcher([chart])
+        string=f'<html><body><img src="{chart.src}" alt="alt"></body></html>',
+        url_fetcher=chart_fetcher([chart]),
     ).write_pdf()
     finish.join()
     assert _pdf_image(pdf)[1].convert("RGB").tobytes() == image.tobytes()

@@ -13,24 +13,35 @@ from rcs_pipeline.separation import separate
 
 def _survey() -> pl.DataFrame:
     """Three secondary respondents: one answered both items, one answered one, one answered none."""
-    return pl.DataFrame({
-        "source_row": pl.Series([2, 3, 4], dtype=pl.Int32),
-        "response_id": ["a", "b", "c"],
-        "pupil_ref": ["AAAAAAAAA1", None, "AAAAAAAAA3"],
-        "birth_month": ["2003-01", "2003-02", "2003-03"],
-        "seed_code": ["5500001"] * 3,
-        "stage": ["S1", "S2", "S3"],
-        "sex": ["M", "F", "X"],
-        "completed_on": [dt.date(2016, 1, 4)] * 3,
-        "sdq_01": pl.Series([1, 2, None], dtype=pl.Int16),
-        "sdq_impact_home": pl.Series([2, -7, -7], dtype=pl.Int16),
-    })
+    return pl.DataFrame(
+        {
+            "source_row": pl.Series([2, 3, 4], dtype=pl.Int32),
+            "response_id": ["a", "b", "c"],
+            "pupil_ref": ["AAAAAAAAA1", None, "AAAAAAAAA3"],
+            "birth_month": ["2003-01", "2003-02", "2003-03"],
+            "seed_code": ["5500001"] * 3,
+            "stage": ["S1", "S2", "S3"],
+            "sex": ["M", "F", "X"],
+            "completed_on": [dt.date(2016, 1, 4)] * 3,
+            "sdq_01": pl.Series([1, 2, None], dtype=pl.Int16),
+            "sdq_impact_home": pl.Series([2, -7, -7], dtype=pl.Int16),
+        }
+    )
 
 
 def test_identifier_table_holds_identifiers_quasi_identifiers_and_paradata_only() -> None:
     identifiers, _ = separate(_survey(), "secondary_survey")
-    assert identifiers.columns == ["record_token", "pupil_ref", "birth_month", "seed_code", "stage", "sex",
-                                   "answered_items", "completed_on", "source_row"]
+    assert identifiers.columns == [
+        "record_token",
+        "pupil_ref",
+        "birth_month",
+        "seed_code",
+        "stage",
+        "sex",
+        "answered_items",
+        "completed_on",
+        "source_row",
+    ]
 
 
 def test_content_table_has_no_identifier_column() -> None:
@@ -49,8 +60,12 @@ def test_answered_items_counts_answers_not_blanks_or_not_asked() -> None:
 def test_tokens_are_random_per_delivery_and_both_tables_sorted_by_token() -> None:
     first_ids, first_content = separate(_survey(), "secondary_survey")
     second_ids, _ = separate(_survey(), "secondary_survey")
-    assert first_ids.get_column("record_token").to_list() == sorted(first_ids.get_column("record_token").to_list())
-    assert first_content.get_column("record_token").to_list() == first_ids.get_column("record_token").to_list()
+    assert first_ids.get_column("record_token").to_list() == sorted(
+        first_ids.get_column("record_token").to_list()
+    )
+    assert (
+        first_content.get_column("record_token").to_list() == first_ids.get_column("record_token").to_list()
+    )
     assert set(first_ids.get_column("record_token")).isdisjoint(set(second_ids.get_column("record_token")))
     assert first_ids.get_column("record_token").str.contains(r"^[0-9a-f]{32}$").all()
 

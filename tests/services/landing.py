@@ -20,18 +20,47 @@ ROLL = (("1234567", "S1", "F", 400), ("1234567", "S1", "M", 600))  # 1,000 child
 def published_need(values: dict[str, tuple[float | None, int | None, bool]]) -> pl.DataFrame:
     """Council-wide published estimates rows: indicator_id → (value, n, suppressed)."""
     return pl.DataFrame(
-        [{"indicator_id": i, "geography_level": "council", "geography_code": LA_CODE, "breakdown": "all",
-          "breakdown_value": "all", "unit": "percent", "n": n, "value": v, "ci_low": None, "ci_high": None,
-          "suppressed": s, "reason": "min_cell" if s else None} for i, (v, n, s) in values.items()],
-        schema={"indicator_id": pl.String, "geography_level": pl.String, "geography_code": pl.String,
-                "breakdown": pl.String, "breakdown_value": pl.String, "unit": pl.String, "n": pl.Int64,
-                "value": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64, "suppressed": pl.Boolean,
-                "reason": pl.String},
+        [
+            {
+                "indicator_id": i,
+                "geography_level": "council",
+                "geography_code": LA_CODE,
+                "breakdown": "all",
+                "breakdown_value": "all",
+                "unit": "percent",
+                "n": n,
+                "value": v,
+                "ci_low": None,
+                "ci_high": None,
+                "suppressed": s,
+                "reason": "min_cell" if s else None,
+            }
+            for i, (v, n, s) in values.items()
+        ],
+        schema={
+            "indicator_id": pl.String,
+            "geography_level": pl.String,
+            "geography_code": pl.String,
+            "breakdown": pl.String,
+            "breakdown_value": pl.String,
+            "unit": pl.String,
+            "n": pl.Int64,
+            "value": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "suppressed": pl.Boolean,
+            "reason": pl.String,
+        },
     )
 
 
-def land_services(home: Path, register: pl.DataFrame | None = None, published: pl.DataFrame | None = None,
-                  *, through_contract: bool = True) -> RcsHome:
+def land_services(
+    home: Path,
+    register: pl.DataFrame | None = None,
+    published: pl.DataFrame | None = None,
+    *,
+    through_contract: bool = True,
+) -> RcsHome:
     """CSV deliveries of register and costs, read by the contract readers into landing tables, plus roll and need.
 
     With through_contract=False the register is typed here and written straight to landing, as a stale or
@@ -46,18 +75,30 @@ def land_services(home: Path, register: pl.DataFrame | None = None, published: p
     evidence_costs(rng).write_csv(folder / "evidence_costs.csv")
     for dataset in ("services_register", "evidence_costs"):
         if dataset == "services_register" and not through_contract:
-            typed = register.with_columns(pl.col("outcomes_in_contract") == "Y", pl.col("participants").cast(pl.Int32),
-                                          pl.int_range(2, register.height + 2, dtype=pl.Int32).alias("source_row"))
+            typed = register.with_columns(
+                pl.col("outcomes_in_contract") == "Y",
+                pl.col("participants").cast(pl.Int32),
+                pl.int_range(2, register.height + 2, dtype=pl.Int32).alias("source_row"),
+            )
             write_parquet_atomic(typed, layout.table("landing", dataset, WAVE, LA_CODE))
             continue
         write_parquet_atomic(read_dataset(folder, dataset), layout.table("landing", dataset, WAVE, LA_CODE))
-    roll = pl.DataFrame(ROLL, schema={"seed_code": pl.String, "stage": pl.String, "sex": pl.String,
-                                      "pupils": pl.Int32}, orient="row")
+    roll = pl.DataFrame(
+        ROLL,
+        schema={"seed_code": pl.String, "stage": pl.String, "sex": pl.String, "pupils": pl.Int32},
+        orient="row",
+    )
     write_parquet_atomic(roll, layout.table("landing", "school_roll", WAVE, LA_CODE))
-    need = published if published is not None else published_need({
-        "sec_high_need_family": (14.0, 420, False),
-        "sec_high_need_mental_wellbeing": (22.0, 420, False),
-        "pri_high_need_family": (None, None, True),
-    })
+    need = (
+        published
+        if published is not None
+        else published_need(
+            {
+                "sec_high_need_family": (14.0, 420, False),
+                "sec_high_need_mental_wellbeing": (22.0, 420, False),
+                "pri_high_need_family": (None, None, True),
+            }
+        )
+    )
     write_parquet_atomic(need, layout.table("published", "published_estimates", WAVE, LA_CODE))
     return layout

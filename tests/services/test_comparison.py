@@ -14,14 +14,30 @@ from tests.services.registers import make_evidence_costs, make_register
 def comparison() -> pl.DataFrame:
     register = make_register(
         # £30,000 / 20 = £1,500 each; alternatives at £1,200 (Incredible Years) and £3,000 (FNP).
-        {"service_id": "P", "level": "Early intervention", "domain": "family", "annual_spend_gbp": 30_000.0,
-         "participants": 20, "programme": "incredible years "},
+        {
+            "service_id": "P",
+            "level": "Early intervention",
+            "domain": "family",
+            "annual_spend_gbp": 30_000.0,
+            "participants": 20,
+            "programme": "incredible years ",
+        },
         # Spend but nobody reached yet.
-        {"service_id": "Z", "level": "Early intervention", "domain": "family", "annual_spend_gbp": 6_000.0,
-         "participants": 0},
+        {
+            "service_id": "Z",
+            "level": "Early intervention",
+            "domain": "family",
+            "annual_spend_gbp": 6_000.0,
+            "participants": 0,
+        },
         # No alternative for local_area / Intensive.
-        {"service_id": "N", "level": "Intensive", "domain": "local_area", "annual_spend_gbp": 90_000.0,
-         "participants": 1},
+        {
+            "service_id": "N",
+            "level": "Intensive",
+            "domain": "local_area",
+            "annual_spend_gbp": 90_000.0,
+            "participants": 1,
+        },
     )
     evidence = make_evidence_costs(
         ("Incredible Years", "family", "Early intervention", 1200.0),
@@ -46,7 +62,11 @@ def test_difference_ratio_and_reach_at_alternative_cost(comparison: pl.DataFrame
     assert row["participants_at_alternative_cost"] == 25
     assert row["same_programme"] is True  # matched without case or trailing spaces
     fnp = _row(comparison, "service", "Family Nurse Partnership", "P")
-    assert (fnp["difference_gbp"], fnp["ratio"], fnp["participants_at_alternative_cost"]) == (-1500.0, 0.5, 10)
+    assert (fnp["difference_gbp"], fnp["ratio"], fnp["participants_at_alternative_cost"]) == (
+        -1500.0,
+        0.5,
+        10,
+    )
     assert fnp["same_programme"] is False
 
 
@@ -71,7 +91,9 @@ def test_level_domain_compares_pooled_cost(comparison: pl.DataFrame) -> None:
 
 
 def test_reach_is_floored_exactly() -> None:
-    register = make_register({"level": "Targeted", "domain": "family", "annual_spend_gbp": 0.3, "participants": 1})
+    register = make_register(
+        {"level": "Targeted", "domain": "family", "annual_spend_gbp": 0.3, "participants": 1}
+    )
     evidence = make_evidence_costs(("X", "family", "Targeted", 0.1))
     out = compare_with_alternatives(cost_per_participant(register), cost_by_level(register), evidence)
     assert out.filter(pl.col("scope") == "service")["participants_at_alternative_cost"].item() == 3

@@ -12,26 +12,60 @@ FAMILIES = "Families under stress"
 
 def test_overlap_of_different_providers_is_one_group() -> None:
     register = make_register(
-        {"service_id": "A", "provider": "Council", "level": "Early intervention", "domain": "family",
-         "target_group": FAMILIES, "annual_spend_gbp": 100.0, "participants": 4},
-        {"service_id": "B", "provider": "Charity", "level": "Early intervention", "domain": "family",
-         "target_group": "  families   UNDER stress ", "annual_spend_gbp": 50.0, "participants": 2},
+        {
+            "service_id": "A",
+            "provider": "Council",
+            "level": "Early intervention",
+            "domain": "family",
+            "target_group": FAMILIES,
+            "annual_spend_gbp": 100.0,
+            "participants": 4,
+        },
+        {
+            "service_id": "B",
+            "provider": "Charity",
+            "level": "Early intervention",
+            "domain": "family",
+            "target_group": "  families   UNDER stress ",
+            "annual_spend_gbp": 50.0,
+            "participants": 2,
+        },
         # Same target group but another level: not an overlap.
-        {"service_id": "C", "provider": "Charity", "level": "Targeted", "domain": "family", "target_group": FAMILIES},
+        {
+            "service_id": "C",
+            "provider": "Charity",
+            "level": "Targeted",
+            "domain": "family",
+            "target_group": FAMILIES,
+        },
     )
     groups = coordination_opportunities(register)
     assert groups["service_id"].to_list() == ["A", "B"]
     assert groups["group_id"].unique().to_list() == [1]
     first = groups.row(0, named=True)
-    assert (first["services_in_group"], first["providers_in_group"], first["group_spend_gbp"]) == (2, 2, 150.0)
+    assert (first["services_in_group"], first["providers_in_group"], first["group_spend_gbp"]) == (
+        2,
+        2,
+        150.0,
+    )
     assert first["group_participants"] == 6
     assert first["target_group"] == FAMILIES
 
 
 def test_same_provider_different_department_counts() -> None:
     register = make_register(
-        {"service_id": "A", "provider": "Council", "funding_department": "Education", "target_group": "Carers"},
-        {"service_id": "B", "provider": "Council", "funding_department": "Social Work", "target_group": "Carers"},
+        {
+            "service_id": "A",
+            "provider": "Council",
+            "funding_department": "Education",
+            "target_group": "Carers",
+        },
+        {
+            "service_id": "B",
+            "provider": "Council",
+            "funding_department": "Social Work",
+            "target_group": "Carers",
+        },
     )
     groups = coordination_opportunities(register)
     assert groups.height == 2 and groups["departments_in_group"].to_list() == [2, 2]
@@ -39,8 +73,18 @@ def test_same_provider_different_department_counts() -> None:
 
 def test_same_provider_and_department_is_not_an_opportunity() -> None:
     register = make_register(
-        {"service_id": "A", "provider": "Council", "funding_department": "Education", "target_group": "Carers"},
-        {"service_id": "B", "provider": "Council", "funding_department": "Education", "target_group": "Carers"},
+        {
+            "service_id": "A",
+            "provider": "Council",
+            "funding_department": "Education",
+            "target_group": "Carers",
+        },
+        {
+            "service_id": "B",
+            "provider": "Council",
+            "funding_department": "Education",
+            "target_group": "Carers",
+        },
     )
     assert coordination_opportunities(register).is_empty()
 
@@ -74,16 +118,35 @@ def test_three_services_two_providers_and_another_domain_left_out() -> None:
     # 2 providers, 1 department, £600 and 20 participants. D has the same target group and level but
     # works in peers, so it is not part of the family overlap and has no partner of its own.
     register = make_register(
-        {"service_id": "A", "provider": "Council", "target_group": "Carers", "annual_spend_gbp": 100.0,
-         "participants": 4},
-        {"service_id": "B", "provider": "Council", "target_group": "Carers", "annual_spend_gbp": 200.0,
-         "participants": 6},
-        {"service_id": "C", "provider": "Charity", "target_group": "carers", "annual_spend_gbp": 300.0,
-         "participants": 10},
+        {
+            "service_id": "A",
+            "provider": "Council",
+            "target_group": "Carers",
+            "annual_spend_gbp": 100.0,
+            "participants": 4,
+        },
+        {
+            "service_id": "B",
+            "provider": "Council",
+            "target_group": "Carers",
+            "annual_spend_gbp": 200.0,
+            "participants": 6,
+        },
+        {
+            "service_id": "C",
+            "provider": "Charity",
+            "target_group": "carers",
+            "annual_spend_gbp": 300.0,
+            "participants": 10,
+        },
         {"service_id": "D", "provider": "Police", "target_group": "Carers", "domain": "peers"},
     )
     groups = coordination_opportunities(register)
     assert groups["service_id"].to_list() == ["A", "B", "C"]
     first = groups.row(0, named=True)
-    assert (first["services_in_group"], first["providers_in_group"], first["departments_in_group"]) == (3, 2, 1)
+    assert (first["services_in_group"], first["providers_in_group"], first["departments_in_group"]) == (
+        3,
+        2,
+        1,
+    )
     assert (first["group_spend_gbp"], first["group_participants"]) == (600.0, 20)

@@ -21,20 +21,46 @@ from tests.services.registers import make_register
 @pytest.fixture
 def register() -> pl.DataFrame:
     return make_register(
-        {"level": "Universal", "domain": "physical_health", "provider_type": "Health board",
-         "annual_spend_gbp": 1000.0, "evidence_rating": "Evidence-based", "outcomes_in_contract": True,
-         "participants": 50, "funding_department": "Health"},
-        {"level": "Prevention", "domain": "peers", "provider_type": "Third sector", "annual_spend_gbp": 500.0,
-         "participants": 10, "funding_department": "Education"},
-        {"level": "Targeted", "domain": "family", "annual_spend_gbp": 2500.0, "evidence_rating": "Evidence-based",
-         "participants": 5},
-        {"level": "Intensive", "domain": "family", "provider_type": "Private", "annual_spend_gbp": 6000.0,
-         "outcomes_in_contract": None, "participants": 0},
+        {
+            "level": "Universal",
+            "domain": "physical_health",
+            "provider_type": "Health board",
+            "annual_spend_gbp": 1000.0,
+            "evidence_rating": "Evidence-based",
+            "outcomes_in_contract": True,
+            "participants": 50,
+            "funding_department": "Health",
+        },
+        {
+            "level": "Prevention",
+            "domain": "peers",
+            "provider_type": "Third sector",
+            "annual_spend_gbp": 500.0,
+            "participants": 10,
+            "funding_department": "Education",
+        },
+        {
+            "level": "Targeted",
+            "domain": "family",
+            "annual_spend_gbp": 2500.0,
+            "evidence_rating": "Evidence-based",
+            "participants": 5,
+        },
+        {
+            "level": "Intensive",
+            "domain": "family",
+            "provider_type": "Private",
+            "annual_spend_gbp": 6000.0,
+            "outcomes_in_contract": None,
+            "participants": 0,
+        },
     )
 
 
 def _value(table: pl.DataFrame, breakdown: str, value: str, column: str):
-    return table.filter((pl.col("breakdown") == breakdown) & (pl.col("breakdown_value") == value))[column].item()
+    return table.filter((pl.col("breakdown") == breakdown) & (pl.col("breakdown_value") == value))[
+        column
+    ].item()
 
 
 def test_headlines_match_hand_worked_shares(register: pl.DataFrame) -> None:
@@ -84,5 +110,7 @@ def test_sums_do_not_depend_on_row_order() -> None:
     pennies = [{"annual_spend_gbp": v, "participants": 1} for v in (0.1, 0.2, 0.3, 1e9 + 0.07)]
     forward = investment_by(make_register(*pennies), 10)
     backward = investment_by(make_register(*reversed(pennies)).sort("service_id", descending=True), 10)
-    assert _value(forward, "all", "all", "annual_spend_gbp") == _value(backward, "all", "all", "annual_spend_gbp")
+    assert _value(forward, "all", "all", "annual_spend_gbp") == _value(
+        backward, "all", "all", "annual_spend_gbp"
+    )
     assert _value(forward, "all", "all", "annual_spend_gbp") == 1_000_000_000.67

@@ -12,13 +12,37 @@ from tests.services.registers import make_register
 def _published(*rows: tuple[str, str, float | None, int | None, bool]) -> pl.DataFrame:
     """Published estimates rows (indicator, geography level, value, n, suppressed), breakdown all."""
     return pl.DataFrame(
-        [{"indicator_id": i, "geography_level": g, "geography_code": "S12000005", "breakdown": "all",
-          "breakdown_value": "all", "unit": "percent", "n": n, "value": v, "ci_low": None, "ci_high": None,
-          "suppressed": s, "reason": "min_cell" if s else None} for i, g, v, n, s in rows],
-        schema={"indicator_id": pl.String, "geography_level": pl.String, "geography_code": pl.String,
-                "breakdown": pl.String, "breakdown_value": pl.String, "unit": pl.String, "n": pl.Int64,
-                "value": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64, "suppressed": pl.Boolean,
-                "reason": pl.String},
+        [
+            {
+                "indicator_id": i,
+                "geography_level": g,
+                "geography_code": "S12000005",
+                "breakdown": "all",
+                "breakdown_value": "all",
+                "unit": "percent",
+                "n": n,
+                "value": v,
+                "ci_low": None,
+                "ci_high": None,
+                "suppressed": s,
+                "reason": "min_cell" if s else None,
+            }
+            for i, g, v, n, s in rows
+        ],
+        schema={
+            "indicator_id": pl.String,
+            "geography_level": pl.String,
+            "geography_code": pl.String,
+            "breakdown": pl.String,
+            "breakdown_value": pl.String,
+            "unit": pl.String,
+            "n": pl.Int64,
+            "value": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "suppressed": pl.Boolean,
+            "reason": pl.String,
+        },
     )
 
 
@@ -56,7 +80,14 @@ def test_published_zero_is_a_real_zero_and_absent_is_x(table) -> None:
     assert pd_isna(table.loc["peers", "secondary_symbol"])
     assert table.loc["learning", "secondary_symbol"] == "[x]"
     assert table.loc["learning", "share_of_spend"] == 0.0
-    assert list(table.index) == ["physical_health", "mental_wellbeing", "family", "peers", "learning", "local_area"]
+    assert list(table.index) == [
+        "physical_health",
+        "mental_wellbeing",
+        "family",
+        "peers",
+        "learning",
+        "local_area",
+    ]
 
 
 def pd_isna(value) -> bool:

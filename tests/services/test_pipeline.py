@@ -25,24 +25,36 @@ from tests.services.landing import published_need
 WAVE, LA_CODE = "2015-16", "S12000005"
 
 
-
-def test_demo_council_services_report_has_real_figures(tiny_home: Path, dagster_instance: dg.DagsterInstance) -> None:
+def test_demo_council_services_report_has_real_figures(
+    tiny_home: Path, dagster_instance: dg.DagsterInstance
+) -> None:
     layout = RcsHome(tiny_home)
-    need = published_need({
-        "sec_high_need_mental_wellbeing": (19.0, 180, False),
-        "sec_high_need_family": (None, None, True),
-        "pri_high_need_family": (11.0, 120, False),
-    }).with_columns(pl.lit(LA_CODE).alias("geography_code"))
+    need = published_need(
+        {
+            "sec_high_need_mental_wellbeing": (19.0, 180, False),
+            "sec_high_need_family": (None, None, True),
+            "pri_high_need_family": (11.0, 120, False),
+        }
+    ).with_columns(pl.lit(LA_CODE).alias("geography_code"))
     write_parquet_atomic(need, layout.table("published", "published_estimates", WAVE, LA_CODE))
     result = dg.materialize(
-        [landing, services_assets.services_investment, services_assets.services_cost_per_participant,
-         services_assets.services_cost_by_level, services_assets.services_cost_comparison,
-         services_assets.services_coordination, services_assets.services_spend_against_need,
-         services_checks.services_investment_shares_sum_to_one,
-         services_checks.services_cost_per_participant_zero_participants_flagged,
-         services_checks.services_spend_against_need_suppressed_stay_withheld, services_report],
-        partition_key=partition_key(WAVE, LA_CODE), resources={"settings": RcsSettings(home=str(tiny_home))},
-        instance=dagster_instance, raise_on_error=False,
+        [
+            landing,
+            services_assets.services_investment,
+            services_assets.services_cost_per_participant,
+            services_assets.services_cost_by_level,
+            services_assets.services_cost_comparison,
+            services_assets.services_coordination,
+            services_assets.services_spend_against_need,
+            services_checks.services_investment_shares_sum_to_one,
+            services_checks.services_cost_per_participant_zero_participants_flagged,
+            services_checks.services_spend_against_need_suppressed_stay_withheld,
+            services_report,
+        ],
+        partition_key=partition_key(WAVE, LA_CODE),
+        resources={"settings": RcsSettings(home=str(tiny_home))},
+        instance=dagster_instance,
+        raise_on_error=False,
     )
     assert result.success
     register = pl.read_parquet(layout.table("landing", "services_register", WAVE, LA_CODE))
@@ -54,8 +66,9 @@ def test_demo_council_services_report_has_real_figures(tiny_home: Path, dagster_
     _assert_report_shows_the_figures(layout.reports(WAVE, LA_CODE), total, roll, comparison, coordination)
 
 
-def _assert_report_shows_the_figures(folder: Path, total: float, roll: int, comparison: pl.DataFrame,
-                                     coordination: pl.DataFrame) -> None:
+def _assert_report_shows_the_figures(
+    folder: Path, total: float, roll: int, comparison: pl.DataFrame, coordination: pl.DataFrame
+) -> None:
     """The PDF text and the spreadsheet carry the real figures, [c] for withheld need and [z]/not defined costs."""
     import openpyxl
     import pdfplumber
@@ -67,7 +80,9 @@ def _assert_report_shows_the_figures(folder: Path, total: float, roll: int, comp
     assert f"£{total / roll:,.0f} for each of the {roll:,d} children on the school roll" in text
     assert "not defined" in text and "[c]" in text and "19%" in text
     # Table cells wrap, so check the figures of one comparison row rather than its whole wording.
-    iy = comparison.filter((pl.col("programme") == "Incredible Years") & pl.col("same_programme")).row(0, named=True)
+    iy = comparison.filter((pl.col("programme") == "Incredible Years") & pl.col("same_programme")).row(
+        0, named=True
+    )
     assert f"£{iy['cost_per_participant_gbp']:,.0f}" in text and f"£{iy['alternative_cost_gbp']:,.0f}" in text
     assert f"{iy['ratio']:.1f}×" in text and "(same" in text
     assert coordination["target_group"][0] in text

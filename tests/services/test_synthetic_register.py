@@ -34,13 +34,25 @@ def test_register_follows_the_contract_and_passes_the_rules() -> None:
 def test_register_is_realistic_for_a_cpp() -> None:
     register = services_register("S12000040", 20_000, np.random.default_rng(3))
     assert register.height >= 30
-    assert set(register["provider_type"]) == {"LA education", "LA social work", "Health board", "Police",
-                                              "Third sector", "Private"}
+    assert set(register["provider_type"]) == {
+        "LA education",
+        "LA social work",
+        "Health board",
+        "Police",
+        "Third sector",
+        "Private",
+    }
     spend = register.group_by("level").agg(pl.col("annual_spend_gbp").sum())
     targeted = spend.filter(pl.col("level").is_in(["Targeted", "Intensive"]))["annual_spend_gbp"].sum()
     assert targeted > 0.6 * register["annual_spend_gbp"].sum()
-    assert {"Incredible Years", "Family Nurse Partnership", "PATHS", "Triple P", "Functional Family Therapy",
-            "Multisystemic Therapy"} <= set(register["programme"].drop_nulls())
+    assert {
+        "Incredible Years",
+        "Family Nurse Partnership",
+        "PATHS",
+        "Triple P",
+        "Functional Family Therapy",
+        "Multisystemic Therapy",
+    } <= set(register["programme"].drop_nulls())
     assert (register["participants"] == 0).sum() >= 1
     assert coordination_opportunities(_typed(register)).height >= 4
     assert "NHS Lothian" in set(register["provider"])

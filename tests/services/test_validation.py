@@ -19,7 +19,9 @@ def test_clean_inputs_pass_and_zero_participants_is_allowed() -> None:
 
 
 def test_negative_spend_names_file_column_and_rows() -> None:
-    register = make_register({"annual_spend_gbp": 5.0}, {"annual_spend_gbp": -1.0}, {"annual_spend_gbp": -2.0})
+    register = make_register(
+        {"annual_spend_gbp": 5.0}, {"annual_spend_gbp": -1.0}, {"annual_spend_gbp": -2.0}
+    )
     problems = register_problems(register, "services_register.csv")
     assert [(p.column, p.rows) for p in problems] == [("annual_spend_gbp", (3, 4))]
     assert "services_register.csv, column 'annual_spend_gbp', rows 3, 4" in str(problems[0])
@@ -40,8 +42,11 @@ def test_duplicate_ids_and_negative_participants() -> None:
 
 
 def test_reference_cost_must_be_positive_and_unique() -> None:
-    costs = make_evidence_costs(("IY", "family", "Targeted", 0.0), ("IY", "family", "Targeted", 10.0),
-                                ("KiVa", "peers", "Sometimes", 10.0))
+    costs = make_evidence_costs(
+        ("IY", "family", "Targeted", 0.0),
+        ("IY", "family", "Targeted", 10.0),
+        ("KiVa", "peers", "Sometimes", 10.0),
+    )
     problems = {p.column: p.rows for p in evidence_cost_problems(costs)}
     assert problems == {"level": (4,), "cost_per_participant_gbp": (2,), "programme+domain+level": (2, 3)}
 

@@ -55,7 +55,10 @@ def test_impact_items_not_asked_exactly_when_no_difficulties(tiny_source: Path, 
 @pytest.mark.parametrize("la_code", COUNCILS)
 def test_pupil_surveys_identifiers_stages_and_dates(tiny_source: Path, la_code: str) -> None:
     schools = read(tiny_source, la_code, "schools")
-    for dataset, stages in (("secondary_survey", {"S1", "S2", "S3", "S4"}), ("primary_survey", {"P5", "P6", "P7"})):
+    for dataset, stages in (
+        ("secondary_survey", {"S1", "S2", "S3", "S4"}),
+        ("primary_survey", {"P5", "P6", "P7"}),
+    ):
         frame = read(tiny_source, la_code, dataset)
         first, last = wave_rules("2015-16").fieldwork[dataset.removesuffix("_survey")]
         assert set(frame["stage"].unique()) <= stages
@@ -97,7 +100,9 @@ def test_admin_extract_codes_and_consistency(tiny_source: Path, la_code: str) ->
     assert set(codes.unique()) <= ASN_CODES
     assert admin["simd_decile"].cast(pl.Int64).is_between(1, 10).all()
     assert admin["urban_rural_8fold"].cast(pl.Int64).is_between(1, 8).all()
-    service = pl.any_horizontal([pl.col(c) == "Y" for c in YN_COLUMNS[1:]]) | pl.col("asn_types").is_not_null()
+    service = (
+        pl.any_horizontal([pl.col(c) == "Y" for c in YN_COLUMNS[1:]]) | pl.col("asn_types").is_not_null()
+    )
     checked = admin.select((pl.col("not_in_receipt_of_services") == "Y") == ~service).to_series()
     assert checked.all()
 
@@ -130,8 +135,9 @@ def test_some_seed_codes_keep_a_leading_zero(tiny_source: Path) -> None:
 @pytest.mark.parametrize("la_code", COUNCILS)
 def test_tiny_sizes_reach_and_miss_the_group_threshold(tiny_source: Path, la_code: str) -> None:
     schools = read(tiny_source, la_code, "schools")
-    pupils = pl.concat([read(tiny_source, la_code, d).select("seed_code")
-                        for d in ("secondary_survey", "primary_survey")])
+    pupils = pl.concat(
+        [read(tiny_source, la_code, d).select("seed_code") for d in ("secondary_survey", "primary_survey")]
+    )
     assert 200 <= pupils.height <= 600
     per_school = pupils.group_by("seed_code").len().join(schools, on="seed_code")
     assert (per_school.group_by("asg_code").agg(pl.col("len").sum())["len"] >= 20).all()

@@ -10,8 +10,13 @@ import pytest
 
 from rcs_pipeline.synthetic import write_delivery
 
-TEXT = {"response_id": pl.String, "pupil_ref": pl.String, "seed_code": pl.String, "birth_month": pl.String,
-        "completed_on": pl.String}
+TEXT = {
+    "response_id": pl.String,
+    "pupil_ref": pl.String,
+    "seed_code": pl.String,
+    "birth_month": pl.String,
+    "completed_on": pl.String,
+}
 
 
 @pytest.fixture
@@ -38,7 +43,10 @@ def test_sav_for_surveys_and_csv_for_the_rest(frames: dict[str, pl.DataFrame], t
     data, _ = pyreadstat.read_sav(str(tmp_path / "secondary_survey.sav"))
     survey = frames["secondary_survey"]
     assert list(data.columns) == survey.columns
-    assert pl.Series(data["sdq_01"].to_numpy()).fill_nan(None).cast(pl.Int64).to_list() == survey["sdq_01"].to_list()
+    assert (
+        pl.Series(data["sdq_01"].to_numpy()).fill_nan(None).cast(pl.Int64).to_list()
+        == survey["sdq_01"].to_list()
+    )
     assert (tmp_path / "schools.csv").exists() and not (tmp_path / "schools.sav").exists()
 
 
@@ -47,8 +55,9 @@ def test_unknown_format_is_refused(tmp_path: Path) -> None:
         write_delivery({"schools": pl.DataFrame({"seed_code": ["0123456"]})}, tmp_path, "json")
 
 
-def test_rewriting_in_another_format_leaves_one_file_per_dataset(frames: dict[str, pl.DataFrame],
-                                                                 tmp_path: Path) -> None:
+def test_rewriting_in_another_format_leaves_one_file_per_dataset(
+    frames: dict[str, pl.DataFrame], tmp_path: Path
+) -> None:
     write_delivery(frames, tmp_path, "xlsx")
     write_delivery(frames, tmp_path, "csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["schools.csv", "secondary_survey.csv"]

@@ -40,15 +40,20 @@ def test_summary_lists_deliveries_and_counts(tmp_path: Path) -> None:
         for dataset, rows in counts.items():
             frame = pl.read_csv(tmp_path / "landing" / wave / la_code / f"{dataset}.csv", infer_schema=False)
             assert frame.height == rows
-    assert summary.counts["admin_extract"] == sum(c["admin_extract"] for c in summary.delivery_counts.values())
+    assert summary.counts["admin_extract"] == sum(
+        c["admin_extract"] for c in summary.delivery_counts.values()
+    )
 
 
 def test_scales_are_data_with_the_tranche_councils() -> None:
     assert {"tiny", "demo", "national"} <= set(scale_names())
     demo = load_scale("demo")
     assert [c.la_code for c in demo.councils] == ["S12000005", "S12000029", "S12000040"]
-    assert {c.la_code: c.pupils_p5s4 for c in demo.councils} == {"S12000005": 5000, "S12000029": 32000,
-                                                                 "S12000040": 20000}
+    assert {c.la_code: c.pupils_p5s4 for c in demo.councils} == {
+        "S12000005": 5000,
+        "S12000029": 32000,
+        "S12000040": 20000,
+    }
     national = load_scale("national")
     assert len(national.councils) == 32
     assert 420_000 <= sum(c.pupils_p5s4 for c in national.councils) <= 480_000
@@ -67,14 +72,24 @@ def test_truth_has_no_identifier_columns(tiny_source: Path, la_code: str) -> Non
 def test_truth_points_each_survey_row_at_its_admin_row(tiny_source: Path, la_code: str) -> None:
     folder = tiny_source / "landing" / WAVE / la_code
     truth = pl.read_parquet(truth_path(tiny_source, WAVE, la_code))
-    admin = pl.read_csv(folder / "admin_extract.csv", infer_schema=False).with_row_index("admin_source_row", 2)
+    admin = pl.read_csv(folder / "admin_extract.csv", infer_schema=False).with_row_index(
+        "admin_source_row", 2
+    )
     for dataset in ("secondary_survey", "primary_survey", "parent_survey"):
         survey = pl.read_csv(folder / f"{dataset}.csv", infer_schema=False)
-        rows = (truth.filter(pl.col("dataset") == dataset)
-                .join(survey.select("response_id", "pupil_ref", "birth_month"), on="response_id")
-                .join(admin.select(pl.col("admin_source_row").cast(pl.Int64), pl.col("pupil_ref").alias("true_ref"),
-                                   "date_of_birth"),
-                      on=pl.col("admin_source_row").cast(pl.Int64), how="left"))
+        rows = (
+            truth.filter(pl.col("dataset") == dataset)
+            .join(survey.select("response_id", "pupil_ref", "birth_month"), on="response_id")
+            .join(
+                admin.select(
+                    pl.col("admin_source_row").cast(pl.Int64),
+                    pl.col("pupil_ref").alias("true_ref"),
+                    "date_of_birth",
+                ),
+                on=pl.col("admin_source_row").cast(pl.Int64),
+                how="left",
+            )
+        )
         assert rows.height == survey.height
         typed = rows["pupil_ref"].str.strip_chars().str.to_uppercase()
         ok = rows["ref_status"] == "ok"
@@ -97,9 +112,12 @@ def test_truth_duplicates_are_the_same_child_and_less_complete(tiny_source: Path
         truth = pl.read_parquet(truth_path(tiny_source, WAVE, la_code))
         for dataset in ("secondary_survey", "primary_survey"):
             survey = pl.read_csv(folder / f"{dataset}.csv", infer_schema=False)
-            missing = survey.select("response_id", pl.sum_horizontal(
-                [(pl.col(c).is_null() | (pl.col(c) == "-9")).cast(pl.Int32) for c in survey.columns[7:]]
-            ).alias("missing"))
+            missing = survey.select(
+                "response_id",
+                pl.sum_horizontal(
+                    [(pl.col(c).is_null() | (pl.col(c) == "-9")).cast(pl.Int32) for c in survey.columns[7:]]
+                ).alias("missing"),
+            )
             rows = truth.filter(pl.col("dataset") == dataset).join(missing, on="response_id")
             for dup in rows.filter("is_duplicate").iter_rows(named=True):
                 pair = rows.filter(pl.col("child_id") == dup["child_id"])

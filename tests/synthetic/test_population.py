@@ -11,7 +11,9 @@ from rcs_pipeline.synthetic.profiles import council_profiles, settings
 
 def test_school_year_runs_from_march_to_february() -> None:
     # In 2015-16, P1 pupils were born 1 March 2010 to 28 February 2011.
-    dob = np.array(["2010-03-01", "2011-02-28", "2010-02-28", "2011-03-01", "2000-03-01"], dtype="datetime64[D]")
+    dob = np.array(
+        ["2010-03-01", "2011-02-28", "2010-02-28", "2011-03-01", "2000-03-01"], dtype="datetime64[D]"
+    )
     assert stage_from_dob(dob, 2015).tolist() == [0, 0, 1, -1, 10]
 
 

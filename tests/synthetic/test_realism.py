@@ -11,9 +11,19 @@ from rcs_pipeline.synthetic import effects, generate, truth_path
 
 WAVE = "2015-16"
 REVERSED = {7, 11, 14, 21, 25}
-SCALES = {"emotional": [3, 8, 13, 16, 24], "conduct": [5, 7, 12, 18, 22], "hyperactivity": [2, 10, 15, 21, 25],
-          "peer": [6, 11, 14, 19, 23], "prosocial": [1, 4, 9, 17, 20]}
-LOOKED_AFTER = ["looked_after_home", "looked_after_foster", "looked_after_kinship", "looked_after_residential"]
+SCALES = {
+    "emotional": [3, 8, 13, 16, 24],
+    "conduct": [5, 7, 12, 18, 22],
+    "hyperactivity": [2, 10, 15, 21, 25],
+    "peer": [6, 11, 14, 19, 23],
+    "prosocial": [1, 4, 9, 17, 20],
+}
+LOOKED_AFTER = [
+    "looked_after_home",
+    "looked_after_foster",
+    "looked_after_kinship",
+    "looked_after_residential",
+]
 P5_S4 = ["P5", "P6", "P7", "S1", "S2", "S3", "S4"]
 
 
@@ -37,11 +47,16 @@ def scored(frame: pl.DataFrame) -> pl.DataFrame:
         complete = pl.all_horizontal([p.is_not_null() for p in parts])
         out.append(pl.when(complete).then(pl.sum_horizontal(parts)).alias(scale))
     frame = frame.with_columns(out)
-    frame = frame.with_columns(total=pl.col("emotional") + pl.col("conduct") + pl.col("hyperactivity") + pl.col("peer"))
+    frame = frame.with_columns(
+        total=pl.col("emotional") + pl.col("conduct") + pl.col("hyperactivity") + pl.col("peer")
+    )
     if "wemwbs_01" in frame.columns:
         items = [pl.col(f"wemwbs_{k:02d}").cast(pl.Int64) for k in range(1, 15)]
-        frame = frame.with_columns(wemwbs=pl.when(pl.all_horizontal([i.is_between(1, 5) for i in items]))
-                                   .then(pl.sum_horizontal(items)))
+        frame = frame.with_columns(
+            wemwbs=pl.when(pl.all_horizontal([i.is_between(1, 5) for i in items])).then(
+                pl.sum_horizontal(items)
+            )
+        )
     return frame
 
 
@@ -52,16 +67,28 @@ def linked(small: Path) -> pl.DataFrame:
     for la_code in ("S12000005", "S12000040"):
         folder = small / "landing" / WAVE / la_code
         truth = pl.read_parquet(truth_path(small, WAVE, la_code))
-        admin = (pl.read_csv(folder / "admin_extract.csv", infer_schema=False)
-                 .with_row_index("admin_source_row", 2).with_columns(pl.col("admin_source_row").cast(pl.Int64)))
+        admin = (
+            pl.read_csv(folder / "admin_extract.csv", infer_schema=False)
+            .with_row_index("admin_source_row", 2)
+            .with_columns(pl.col("admin_source_row").cast(pl.Int64))
+        )
         for dataset in ("secondary_survey", "primary_survey"):
             survey = scored(pl.read_csv(folder / f"{dataset}.csv", infer_schema=False))
-            survey = survey.select("response_id", "sex", "emotional", "conduct", "prosocial", "total",
-                                   pl.col("wemwbs") if "wemwbs" in survey.columns else pl.lit(None).alias("wemwbs"))
-            rows = (truth.filter((pl.col("dataset") == dataset) & ~pl.col("is_duplicate"))
-                    .select("response_id", pl.col("admin_source_row").cast(pl.Int64))
-                    .join(survey, on="response_id")
-                    .join(admin.drop("sex"), on="admin_source_row"))
+            survey = survey.select(
+                "response_id",
+                "sex",
+                "emotional",
+                "conduct",
+                "prosocial",
+                "total",
+                pl.col("wemwbs") if "wemwbs" in survey.columns else pl.lit(None).alias("wemwbs"),
+            )
+            rows = (
+                truth.filter((pl.col("dataset") == dataset) & ~pl.col("is_duplicate"))
+                .select("response_id", pl.col("admin_source_row").cast(pl.Int64))
+                .join(survey, on="response_id")
+                .join(admin.drop("sex"), on="admin_source_row")
+            )
             frames.append(rows)
     return pl.concat(frames, how="diagonal_relaxed").with_columns(
         looked_after=pl.any_horizontal([pl.col(c) == "Y" for c in LOOKED_AFTER]),
@@ -70,13 +97,19 @@ def linked(small: Path) -> pl.DataFrame:
 
 
 def test_admin_prevalences_are_plausible(small: Path) -> None:
-    admin = pl.concat([pl.read_csv(small / "landing" / WAVE / la / "admin_extract.csv", infer_schema=False)
-                       for la in ("S12000005", "S12000040")]).filter(pl.col("stage").is_in(P5_S4))
+    admin = pl.concat(
+        [
+            pl.read_csv(small / "landing" / WAVE / la / "admin_extract.csv", infer_schema=False)
+            for la in ("S12000005", "S12000040")
+        ]
+    ).filter(pl.col("stage").is_in(P5_S4))
     share = admin.select(
         asn=pl.col("asn_types").is_not_null().mean(),
         looked_after=pl.any_horizontal([pl.col(c) == "Y" for c in LOOKED_AFTER]).mean(),
         cp=(pl.col("child_protection_register") == "Y").mean(),
-        plans=((pl.col("complex_support_plan") == "Y") | (pl.col("individualised_education_plan") == "Y")).mean(),
+        plans=(
+            (pl.col("complex_support_plan") == "Y") | (pl.col("individualised_education_plan") == "Y")
+        ).mean(),
         throughcare=(pl.col("throughcare_aftercare") == "Y").mean(),
         adopters=(pl.col("looking_for_prospective_adopters") == "Y").mean(),
     ).row(0, named=True)
@@ -92,21 +125,35 @@ def test_admin_prevalences_are_plausible(small: Path) -> None:
 
 
 def test_special_schools_belong_to_clusters(small: Path) -> None:
-    schools = pl.concat([pl.read_csv(small / "landing" / WAVE / la / "schools.csv", infer_schema=False)
-                         for la in ("S12000005", "S12000040")])
+    schools = pl.concat(
+        [
+            pl.read_csv(small / "landing" / WAVE / la / "schools.csv", infer_schema=False)
+            for la in ("S12000005", "S12000040")
+        ]
+    )
     special = schools.filter(pl.col("sector") == "Special")
     assert special.height >= 2
-    assert special["asg_code"].is_in(schools.filter(pl.col("sector") == "Secondary")["asg_code"].implode()).all()
+    assert (
+        special["asg_code"].is_in(schools.filter(pl.col("sector") == "Secondary")["asg_code"].implode()).all()
+    )
 
 
 def test_fsm_and_deprivation_go_together(linked: pl.DataFrame) -> None:
-    rate = linked.group_by("quintile").agg((pl.col("free_school_meals") == "Y").mean().alias("fsm")).sort("quintile")
+    rate = (
+        linked.group_by("quintile")
+        .agg((pl.col("free_school_meals") == "Y").mean().alias("fsm"))
+        .sort("quintile")
+    )
     assert rate["fsm"][0] > 2 * rate["fsm"][-1]
 
 
 def test_response_is_about_80_percent_and_lower_in_deprived_areas(small: Path, linked: pl.DataFrame) -> None:
-    roll = pl.concat([pl.read_csv(small / "landing" / WAVE / la / "school_roll.csv", infer_schema=False)
-                      for la in ("S12000005", "S12000040")])
+    roll = pl.concat(
+        [
+            pl.read_csv(small / "landing" / WAVE / la / "school_roll.csv", infer_schema=False)
+            for la in ("S12000005", "S12000040")
+        ]
+    )
     pupils = roll.filter(pl.col("stage").is_in(P5_S4))["pupils"].cast(pl.Int64).sum()
     assert 0.74 <= linked.height / pupils <= 0.88
     model = effects.RESPONSE_MODEL
@@ -158,16 +205,25 @@ def breakdowns(linked: pl.DataFrame) -> pl.DataFrame:
     """The breakdown columns of EXPECTED_DIFFERENCES, as text, beside the scores."""
     return linked.with_columns(
         looked_after_any=pl.col("looked_after").cast(pl.String).str.to_titlecase(),
-        child_protection_register=(pl.col("child_protection_register") == "Y").cast(pl.String).str.to_titlecase(),
+        child_protection_register=(pl.col("child_protection_register") == "Y")
+        .cast(pl.String)
+        .str.to_titlecase(),
         any_asn=pl.col("asn_types").is_not_null().cast(pl.String).str.to_titlecase(),
         simd_quintile=pl.col("quintile").cast(pl.String),
-        sdq_total=pl.col("total"), sdq_emotional=pl.col("emotional"), sdq_conduct=pl.col("conduct"),
+        sdq_total=pl.col("total"),
+        sdq_emotional=pl.col("emotional"),
+        sdq_conduct=pl.col("conduct"),
         sdq_prosocial=pl.col("prosocial"),
     )
 
 
-@pytest.mark.parametrize("effect", [e for e in effects.EXPECTED_DIFFERENCES if e.measure != "response_rate"],
-                         ids=lambda e: f"{e.measure}-{e.breakdown}")
+@pytest.mark.parametrize(
+    "effect",
+    [e for e in effects.EXPECTED_DIFFERENCES if e.measure != "response_rate"],
+    ids=lambda e: f"{e.measure}-{e.breakdown}",
+)
 def test_documented_effects_hold(linked: pl.DataFrame, effect: effects.PlantedEffect) -> None:
-    means = mean_by(breakdowns(linked).filter(pl.col(effect.measure).is_not_null()), effect.breakdown, effect.measure)
+    means = mean_by(
+        breakdowns(linked).filter(pl.col(effect.measure).is_not_null()), effect.breakdown, effect.measure
+    )
     assert effect.low <= means[effect.group_a] - means[effect.group_b] <= effect.high

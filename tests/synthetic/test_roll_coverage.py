@@ -28,10 +28,12 @@ def tiny_seed_11(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_duplicates_only_where_the_roll_has_non_respondents() -> None:
     # 2,000 respondents in a cell whose every pupil answered (slack 0) and 2,000 in a cell with 3
     # non-respondents: at 0.5% about 10 of each are drawn to answer twice, so only the slack limits them.
-    people = pl.DataFrame({
-        "roll_cell": np.repeat([0, 1], 2000),
-        "cell_slack": np.repeat([0, 3], 2000),
-    })
+    people = pl.DataFrame(
+        {
+            "roll_cell": np.repeat([0, 1], 2000),
+            "cell_slack": np.repeat([0, 3], 2000),
+        }
+    )
     rows = _duplicated(people, np.random.default_rng(1))
     cells = people["roll_cell"].to_numpy()[rows]
     assert (cells == 0).sum() == 0

@@ -104,7 +104,9 @@ def pupil_scores_weights_match_roll(
     wave, la_code = wave_and_council(context)
     layout = settings.layout()
     scores = _read(layout, "analysis", "pupil_scores", wave, la_code)
-    summary = _roll_by_instrument(scores, read_parquet(layout.lookup("analysis", "school_roll", wave, la_code)))
+    summary = _roll_by_instrument(
+        scores, read_parquet(layout.lookup("analysis", "school_roll", wave, la_code))
+    )
     passed = all(
         abs(s["weight_sum"] - s["covered_roll"]) <= WEIGHT_TOLERANCE * max(1, s["covered_roll"])
         for s in summary.values()

@@ -1,6 +1,5 @@
 """Key-holder zone (the NRS role): from identifier tables only, the token → link-id map."""
 
-
 import dagster as dg
 import polars as pl
 
@@ -20,10 +19,12 @@ from rcs_pipeline.storage.parquet import read_parquet
     kinds={"splink", "duckdb", "parquet"},
     code_version="1",
     description="Token → link_id map (HMAC-SHA-256 of the normalised pupil_ref under RCS_LINKAGE_KEY): exact "
-                "matches on pupil_ref, then Splink probabilistic matching on birth month, sex, school and stage; "
-                "method, probability and unlinked reason per survey row. Sees identifier tables only.",
+    "matches on pupil_ref, then Splink probabilistic matching on birth month, sex, school and stage; "
+    "method, probability and unlinked reason per survey row. Sees identifier tables only.",
 )
-def link_map(context: dg.AssetExecutionContext, settings: RcsSettings, linkage_key: LinkageKey) -> dg.MaterializeResult:
+def link_map(
+    context: dg.AssetExecutionContext, settings: RcsSettings, linkage_key: LinkageKey
+) -> dg.MaterializeResult:
     """Decide which survey row is which admin record and issue link ids."""
     wave, la_code = wave_and_council(context)
     layout = settings.layout()
@@ -37,7 +38,9 @@ def link_map(context: dg.AssetExecutionContext, settings: RcsSettings, linkage_k
     surveys = mapping.filter(pl.col("dataset") != ADMIN)
     linked = surveys.get_column("link_id").is_not_null().sum()
     return write_table(
-        mapping, layout.table("key_holder", "link_map", wave, la_code), preview=False,
+        mapping,
+        layout.table("key_holder", "link_map", wave, la_code),
+        preview=False,
         survey_rows=surveys.height,
         linked=int(linked),
         match_rate=round(linked / surveys.height, 4) if surveys.height else 0.0,
@@ -47,8 +50,12 @@ def link_map(context: dg.AssetExecutionContext, settings: RcsSettings, linkage_k
     )
 
 
-@dg.asset_check(asset=link_map, blocking=True, description="Every admin record has a link id; no admin record "
-                "is linked to more than one survey row of the same instrument.")
+@dg.asset_check(
+    asset=link_map,
+    blocking=True,
+    description="Every admin record has a link id; no admin record "
+    "is linked to more than one survey row of the same instrument.",
+)
 def link_map_one_to_one(context: dg.AssetCheckExecutionContext, settings: RcsSettings) -> dg.AssetCheckResult:
     """The link map respects one link id per admin record and one survey row per admin record per instrument."""
     wave, la_code = wave_and_council(context)
@@ -56,7 +63,10 @@ def link_map_one_to_one(context: dg.AssetCheckExecutionContext, settings: RcsSet
     admin_missing = mapping.filter(pl.col("dataset") == ADMIN, pl.col("link_id").is_null()).height
     repeats = (
         mapping.filter(pl.col("dataset") != ADMIN, pl.col("link_id").is_not_null())
-        .group_by("dataset", "link_id").len().filter(pl.col("len") > 1).height
+        .group_by("dataset", "link_id")
+        .len()
+        .filter(pl.col("len") > 1)
+        .height
     )
     return dg.AssetCheckResult(
         passed=admin_missing == 0 and repeats == 0,

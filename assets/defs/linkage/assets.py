@@ -1,6 +1,5 @@
 """Linkage zone (the eDRIS role): content joined through the link map; identifiers and tokens never enter."""
 
-
 import dagster as dg
 import polars as pl
 
@@ -44,82 +43,132 @@ def _link_metadata(frame: pl.DataFrame) -> dict[str, object]:
     }
 
 
-def _write_linked(context: dg.AssetExecutionContext, settings: RcsSettings, name: str,
-                  datasets: tuple[str, ...]) -> dg.MaterializeResult:
+def _write_linked(
+    context: dg.AssetExecutionContext, settings: RcsSettings, name: str, datasets: tuple[str, ...]
+) -> dg.MaterializeResult:
     """Build, write and describe one linked dataset."""
     wave, la_code = wave_and_council(context)
     layout = settings.layout()
     mapping, content = _inputs(layout, wave, la_code)
     frame = linked_dataset(mapping, content, datasets, wave, la_code)
-    return write_table(frame, layout.table("linkage", name, wave, la_code), preview=False, **_link_metadata(frame))
+    return write_table(
+        frame, layout.table("linkage", name, wave, la_code), preview=False, **_link_metadata(frame)
+    )
 
 
-@dg.asset(group_name="linkage", deps=UPSTREAM, partitions_def=wave_council_partitions, kinds={"polars", "parquet"},
-          code_version="1",
-          description="One row per pupil-survey respondent (secondary, primary; duplicates excluded) with link_id, "
-                      "link method/probability or unlinked reason, survey content and admin content. "
-                      "No identifier, no record token.")
+@dg.asset(
+    group_name="linkage",
+    deps=UPSTREAM,
+    partitions_def=wave_council_partitions,
+    kinds={"polars", "parquet"},
+    code_version="1",
+    description="One row per pupil-survey respondent (secondary, primary; duplicates excluded) with link_id, "
+    "link method/probability or unlinked reason, survey content and admin content. "
+    "No identifier, no record token.",
+)
 def linked_pupils(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """The linked pupil dataset handed to analysis."""
     return _write_linked(context, settings, "linked_pupils", PUPIL_SURVEYS)
 
 
-@dg.asset(group_name="linkage", deps=UPSTREAM, partitions_def=wave_council_partitions, kinds={"polars", "parquet"},
-          code_version="1",
-          description="One row per parent-survey respondent (duplicates excluded), linked to the child's admin "
-                      "record where possible. No identifier, no record token.")
+@dg.asset(
+    group_name="linkage",
+    deps=UPSTREAM,
+    partitions_def=wave_council_partitions,
+    kinds={"polars", "parquet"},
+    code_version="1",
+    description="One row per parent-survey respondent (duplicates excluded), linked to the child's admin "
+    "record where possible. No identifier, no record token.",
+)
 def linked_parents(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """The linked parent dataset handed to analysis."""
     return _write_linked(context, settings, "linked_parents", PARENT_SURVEYS)
 
 
-@dg.asset(group_name="linkage", deps=UPSTREAM, partitions_def=wave_council_partitions, kinds={"polars", "parquet"},
-          code_version="1",
-          description="GUILD linkage-quality counts: respondents, linked by method, unlinked by reason, by sex, "
-                      "stage and school; admin records and admin records linked by sex, stage, school, SIMD "
-                      "quintile, urban/rural and each admin flag. Unsuppressed: published via disclosure.")
+@dg.asset(
+    group_name="linkage",
+    deps=UPSTREAM,
+    partitions_def=wave_council_partitions,
+    kinds={"polars", "parquet"},
+    code_version="1",
+    description="GUILD linkage-quality counts: respondents, linked by method, unlinked by reason, by sex, "
+    "stage and school; admin records and admin records linked by sex, stage, school, SIMD "
+    "quintile, urban/rural and each admin flag. Unsuppressed: published via disclosure.",
+)
 def linkage_quality(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """The GUILD count table of one partition."""
     wave, la_code = wave_and_council(context)
     layout = settings.layout()
     mapping, content = _inputs(layout, wave, la_code)
     table = quality_table(mapping, content)
-    return write_table(table, layout.table("linkage", "linkage_quality", wave, la_code), preview=False,
-                       summary=dg.MetadataValue.json(quality_summary(table)))
+    return write_table(
+        table,
+        layout.table("linkage", "linkage_quality", wave, la_code),
+        preview=False,
+        summary=dg.MetadataValue.json(quality_summary(table)),
+    )
 
 
-@dg.asset(group_name="linkage", deps=["linked_pupils", "linked_parents"], partitions_def=wave_council_partitions,
-          kinds={"polars", "parquet"}, code_version="1",
-          description="Linked versus unlinked respondents: n and mean of SDQ scales, WEMWBS, SWEMWBS, life "
-                      "satisfaction and general health, per instrument (a check on linkage bias).")
+@dg.asset(
+    group_name="linkage",
+    deps=["linked_pupils", "linked_parents"],
+    partitions_def=wave_council_partitions,
+    kinds={"polars", "parquet"},
+    code_version="1",
+    description="Linked versus unlinked respondents: n and mean of SDQ scales, WEMWBS, SWEMWBS, life "
+    "satisfaction and general health, per instrument (a check on linkage bias).",
+)
 def linkage_comparison(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Mean survey measures of linked and unlinked respondents."""
     wave, la_code = wave_and_council(context)
     layout = settings.layout()
-    linked = pl.concat([read_parquet(layout.table("linkage", name, wave, la_code))
-                        for name in ("linked_pupils", "linked_parents")], how="diagonal_relaxed")
+    linked = pl.concat(
+        [
+            read_parquet(layout.table("linkage", name, wave, la_code))
+            for name in ("linked_pupils", "linked_parents")
+        ],
+        how="diagonal_relaxed",
+    )
     table = compare_linked(linked)
-    return write_table(table, layout.table("linkage", "linkage_comparison", wave, la_code), preview=False,
-                       measures=table.get_column("measure").n_unique())
+    return write_table(
+        table,
+        layout.table("linkage", "linkage_comparison", wave, la_code),
+        preview=False,
+        measures=table.get_column("measure").n_unique(),
+    )
 
 
-@dg.asset_check(asset=linked_pupils, blocking=True,
-                description="The linked pupil dataset has no identifier and no record-token column.")
-def linked_pupils_no_identifiers(context: dg.AssetCheckExecutionContext, settings: RcsSettings) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset=linked_pupils,
+    blocking=True,
+    description="The linked pupil dataset has no identifier and no record-token column.",
+)
+def linked_pupils_no_identifiers(
+    context: dg.AssetCheckExecutionContext, settings: RcsSettings
+) -> dg.AssetCheckResult:
     """No identifier or token column reached the analysis hand-over."""
     return _no_identifier_check(context, settings, "linked_pupils")
 
 
-@dg.asset_check(asset=linked_parents, blocking=True,
-                description="The linked parent dataset has no identifier and no record-token column.")
-def linked_parents_no_identifiers(context: dg.AssetCheckExecutionContext, settings: RcsSettings) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset=linked_parents,
+    blocking=True,
+    description="The linked parent dataset has no identifier and no record-token column.",
+)
+def linked_parents_no_identifiers(
+    context: dg.AssetCheckExecutionContext, settings: RcsSettings
+) -> dg.AssetCheckResult:
     """No identifier or token column reached the analysis hand-over."""
     return _no_identifier_check(context, settings, "linked_parents")
 
 
-def _no_identifier_check(context: dg.AssetCheckExecutionContext, settings: RcsSettings, name: str) -> dg.AssetCheckResult:
+def _no_identifier_check(
+    context: dg.AssetCheckExecutionContext, settings: RcsSettings, name: str
+) -> dg.AssetCheckResult:
     """Pass when the table's columns include no identifier and no record token."""
     wave, la_code = wave_and_council(context)
     columns = pl.read_parquet_schema(settings.layout().table("linkage", name, wave, la_code))
     forbidden = sorted(set(columns) & {*IDENTIFIER_COLUMNS, "record_token"})
-    return dg.AssetCheckResult(passed=not forbidden, metadata={"forbidden_columns": ", ".join(forbidden) or "none"})
+    return dg.AssetCheckResult(
+        passed=not forbidden, metadata={"forbidden_columns": ", ".join(forbidden) or "none"}
+    )

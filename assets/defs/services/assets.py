@@ -47,8 +47,12 @@ def _checked_inputs(home: RcsHome, wave: str, la_code: str) -> tuple[pl.DataFram
     costs = _landing(home, "evidence_costs", wave, la_code)
     folder = home.delivery(wave, la_code)
     try:
-        validate_services_inputs(register, costs, register_file=str(folder / "services_register"),
-                                 costs_file=str(folder / "evidence_costs"))
+        validate_services_inputs(
+            register,
+            costs,
+            register_file=str(folder / "services_register"),
+            costs_file=str(folder / "evidence_costs"),
+        )
     except ServicesInputError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from exc
     return register, costs
@@ -66,11 +70,14 @@ def _share_meta(value: float | None) -> float | None:
 
 
 @dg.asset(
-    group_name=GROUP, kinds=KINDS, partitions_def=wave_council_partitions, code_version=CODE_VERSION,
+    group_name=GROUP,
+    kinds=KINDS,
+    partitions_def=wave_council_partitions,
+    code_version=CODE_VERSION,
     deps=[REGISTER, EVIDENCE_COSTS, SCHOOL_ROLL],
     description="Total annual investment in children's services, per child of the roll, and its split by level, "
-                "level group (prevention and early intervention vs targeted and intensive), provider type, domain, "
-                "funding department, evidence rating and outcomes in the contract.",
+    "level group (prevention and early intervention vs targeted and intensive), provider type, domain, "
+    "funding department, evidence rating and outcomes in the contract.",
 )
 def services_investment(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Investment breakdown table with the headline shares as metadata."""
@@ -80,7 +87,8 @@ def services_investment(context: dg.AssetExecutionContext, settings: RcsSettings
     table = investment_by(register, _roll_total(home, wave, la_code))
     h = investment_headlines(table)
     return write_table(
-        table, services_table(home, "services_investment", wave, la_code),
+        table,
+        services_table(home, "services_investment", wave, la_code),
         register_delivered=register.height > 0,
         services=h.services,
         total_spend_gbp=h.total_spend_gbp,
@@ -94,12 +102,17 @@ def services_investment(context: dg.AssetExecutionContext, settings: RcsSettings
 
 
 @dg.asset(
-    group_name=GROUP, kinds=KINDS, partitions_def=wave_council_partitions, code_version=CODE_VERSION,
+    group_name=GROUP,
+    kinds=KINDS,
+    partitions_def=wave_council_partitions,
+    code_version=CODE_VERSION,
     deps=[REGISTER, EVIDENCE_COSTS],
     description="Cost per participant of every service; a service with spend but no participants has an "
-                "undefined (null) cost flagged `no_participants`, never a division by zero.",
+    "undefined (null) cost flagged `no_participants`, never a division by zero.",
 )
-def services_cost_per_participant(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+def services_cost_per_participant(
+    context: dg.AssetExecutionContext, settings: RcsSettings
+) -> dg.MaterializeResult:
     """One row per service with its cost per participant."""
     wave, la_code = wave_and_council(context)
     home = settings.layout()
@@ -107,7 +120,8 @@ def services_cost_per_participant(context: dg.AssetExecutionContext, settings: R
     table = cost_per_participant(register)
     flagged = table.filter(pl.col("cost_flag").is_not_null())
     return write_table(
-        table, services_table(home, "services_cost_per_participant", wave, la_code),
+        table,
+        services_table(home, "services_cost_per_participant", wave, la_code),
         services=table.height,
         services_without_participants=flagged.height,
         spend_without_participants_gbp=float(flagged["annual_spend_gbp"].sum()),
@@ -115,10 +129,13 @@ def services_cost_per_participant(context: dg.AssetExecutionContext, settings: R
 
 
 @dg.asset(
-    group_name=GROUP, kinds=KINDS, partitions_def=wave_council_partitions, code_version=CODE_VERSION,
+    group_name=GROUP,
+    kinds=KINDS,
+    partitions_def=wave_council_partitions,
+    code_version=CODE_VERSION,
     deps=[REGISTER, EVIDENCE_COSTS],
     description="Cost per participant of every level (all domains) and of every level × domain with services; "
-                "spend of services without participants is shown beside it, not divided.",
+    "spend of services without participants is shown beside it, not divided.",
 )
 def services_cost_by_level(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Level and level × domain cost per participant."""
@@ -127,20 +144,28 @@ def services_cost_by_level(context: dg.AssetExecutionContext, settings: RcsSetti
     register, _ = _checked_inputs(home, wave, la_code)
     table = cost_by_level(register)
     levels = table.filter(pl.col("domain") == "all")
-    meta = {f"cost_per_participant_{r['level'].lower().replace(' ', '_')}_gbp":
-            None if r["cost_per_participant_gbp"] is None else round(r["cost_per_participant_gbp"], 2)
-            for r in levels.iter_rows(named=True)}
+    meta = {
+        f"cost_per_participant_{r['level'].lower().replace(' ', '_')}_gbp": None
+        if r["cost_per_participant_gbp"] is None
+        else round(r["cost_per_participant_gbp"], 2)
+        for r in levels.iter_rows(named=True)
+    }
     return write_table(table, services_table(home, "services_cost_by_level", wave, la_code), **meta)
 
 
 @dg.asset(
-    group_name=GROUP, kinds=KINDS, partitions_def=wave_council_partitions, code_version=CODE_VERSION,
+    group_name=GROUP,
+    kinds=KINDS,
+    partitions_def=wave_council_partitions,
+    code_version=CODE_VERSION,
     deps=["services_cost_per_participant", "services_cost_by_level", EVIDENCE_COSTS, REGISTER],
     description="Each service's and each level × domain's cost per participant beside the evidence-based "
-                "alternatives of the same domain and level: difference, ratio, and participants the same "
-                "spend would reach at the alternative's cost.",
+    "alternatives of the same domain and level: difference, ratio, and participants the same "
+    "spend would reach at the alternative's cost.",
 )
-def services_cost_comparison(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+def services_cost_comparison(
+    context: dg.AssetExecutionContext, settings: RcsSettings
+) -> dg.MaterializeResult:
     """Comparison rows, one per subject × alternative."""
     wave, la_code = wave_and_council(context)
     home = settings.layout()
@@ -151,7 +176,8 @@ def services_cost_comparison(context: dg.AssetExecutionContext, settings: RcsSet
     compared = table.filter((pl.col("scope") == "service") & pl.col("alternative_programme").is_not_null())
     dearer = compared.filter(pl.col("ratio") > 1)
     return write_table(
-        table, services_table(home, "services_cost_comparison", wave, la_code),
+        table,
+        services_table(home, "services_cost_comparison", wave, la_code),
         reference_programmes=costs.height,
         services_with_alternative=compared["service_id"].n_unique(),
         comparisons_dearer_than_alternative=dearer.height,
@@ -159,10 +185,13 @@ def services_cost_comparison(context: dg.AssetExecutionContext, settings: RcsSet
 
 
 @dg.asset(
-    group_name=GROUP, kinds=KINDS, partitions_def=wave_council_partitions, code_version=CODE_VERSION,
+    group_name=GROUP,
+    kinds=KINDS,
+    partitions_def=wave_council_partitions,
+    code_version=CODE_VERSION,
     deps=[REGISTER, EVIDENCE_COSTS],
     description="Coordination opportunities: services of different providers or departments working in the "
-                "same domain, at the same level, with the same target group.",
+    "same domain, at the same level, with the same target group.",
 )
 def services_coordination(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """One row per service of each overlapping group."""
@@ -172,7 +201,8 @@ def services_coordination(context: dg.AssetExecutionContext, settings: RcsSettin
     table = coordination_opportunities(register)
     groups = table.unique("group_id")
     return write_table(
-        table, services_table(home, "services_coordination", wave, la_code),
+        table,
+        services_table(home, "services_coordination", wave, la_code),
         groups=groups.height,
         services_in_groups=table.height,
         spend_in_groups_gbp=float(groups["group_spend_gbp"].sum()),
@@ -180,12 +210,17 @@ def services_coordination(context: dg.AssetExecutionContext, settings: RcsSettin
 
 
 @dg.asset(
-    group_name=GROUP, kinds=KINDS, partitions_def=wave_council_partitions, code_version=CODE_VERSION,
+    group_name=GROUP,
+    kinds=KINDS,
+    partitions_def=wave_council_partitions,
+    code_version=CODE_VERSION,
     deps=[REGISTER, EVIDENCE_COSTS, PUBLISHED_ESTIMATES],
     description="Per domain, its share of the CPP's investment beside the published share of secondary and "
-                "primary pupils with high need in that domain; suppressed figures stay [c].",
+    "primary pupils with high need in that domain; suppressed figures stay [c].",
 )
-def services_spend_against_need(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+def services_spend_against_need(
+    context: dg.AssetExecutionContext, settings: RcsSettings
+) -> dg.MaterializeResult:
     """Spend share beside published high-need share, per domain."""
     wave, la_code = wave_and_council(context)
     home = settings.layout()
@@ -194,7 +229,8 @@ def services_spend_against_need(context: dg.AssetExecutionContext, settings: Rcs
     table = spend_against_need(register, published)
     symbols = pl.concat([table["secondary_symbol"], table["primary_symbol"]])
     return write_table(
-        table, services_table(home, "services_spend_against_need", wave, la_code),
+        table,
+        services_table(home, "services_spend_against_need", wave, la_code),
         need_figures_published=int((symbols.is_null()).sum()),
         need_figures_suppressed=int((symbols == "[c]").sum()),
         need_figures_not_available=int((symbols == "[x]").sum()),

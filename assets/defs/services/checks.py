@@ -23,14 +23,21 @@ def _table(context: dg.AssetCheckExecutionContext, settings: RcsSettings, name: 
     return read_parquet(services_table(settings.layout(), name, wave, la_code))
 
 
-@dg.asset_check(asset=services_investment, blocking=True,
-                description="Within every breakdown the shares of spend add up to 1 (when anything was spent).")
-def services_investment_shares_sum_to_one(context: dg.AssetCheckExecutionContext,
-                                          settings: RcsSettings) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset=services_investment,
+    blocking=True,
+    description="Within every breakdown the shares of spend add up to 1 (when anything was spent).",
+)
+def services_investment_shares_sum_to_one(
+    context: dg.AssetCheckExecutionContext, settings: RcsSettings
+) -> dg.AssetCheckResult:
     """Shares of each breakdown sum to one."""
     table = _table(context, settings, "services_investment")
-    sums = table.filter(pl.col("share_of_spend").is_not_null()).group_by("breakdown").agg(
-        pl.col("share_of_spend").sum().alias("total"))
+    sums = (
+        table.filter(pl.col("share_of_spend").is_not_null())
+        .group_by("breakdown")
+        .agg(pl.col("share_of_spend").sum().alias("total"))
+    )
     off = sums.filter((pl.col("total") - 1).abs() > SHARE_TOLERANCE)
     return dg.AssetCheckResult(
         passed=off.is_empty(),
@@ -38,9 +45,12 @@ def services_investment_shares_sum_to_one(context: dg.AssetCheckExecutionContext
     )
 
 
-@dg.asset_check(asset=services_cost_per_participant, blocking=True,
-                description="Every service with no participants has a null cost flagged `no_participants`, "
-                            "and every other service a cost equal to spend / participants.")
+@dg.asset_check(
+    asset=services_cost_per_participant,
+    blocking=True,
+    description="Every service with no participants has a null cost flagged `no_participants`, "
+    "and every other service a cost equal to spend / participants.",
+)
 def services_cost_per_participant_zero_participants_flagged(
     context: dg.AssetCheckExecutionContext, settings: RcsSettings
 ) -> dg.AssetCheckResult:
@@ -48,27 +58,45 @@ def services_cost_per_participant_zero_participants_flagged(
     table = _table(context, settings, "services_cost_per_participant")
     none = pl.col("participants") == 0
     bad = table.filter(
-        (none & (pl.col("cost_per_participant_gbp").is_not_null() | (pl.col("cost_flag") != "no_participants")))
-        | (~none & ((pl.col("cost_per_participant_gbp") * pl.col("participants") - pl.col("annual_spend_gbp")).abs()
-                    > 0.01))
+        (
+            none
+            & (pl.col("cost_per_participant_gbp").is_not_null() | (pl.col("cost_flag") != "no_participants"))
+        )
+        | (
+            ~none
+            & (
+                (
+                    pl.col("cost_per_participant_gbp") * pl.col("participants") - pl.col("annual_spend_gbp")
+                ).abs()
+                > 0.01
+            )
+        )
     )
     return dg.AssetCheckResult(
         passed=bad.is_empty(),
-        metadata={"services": table.height, "flagged": int(table["cost_flag"].is_not_null().sum()),
-                  "inconsistent_service_ids": bad["service_id"].to_list()},
+        metadata={
+            "services": table.height,
+            "flagged": int(table["cost_flag"].is_not_null().sum()),
+            "inconsistent_service_ids": bad["service_id"].to_list(),
+        },
     )
 
 
-@dg.asset_check(asset=services_spend_against_need, blocking=True,
-                description="A suppressed need figure ([c]) carries no number and no base.")
+@dg.asset_check(
+    asset=services_spend_against_need,
+    blocking=True,
+    description="A suppressed need figure ([c]) carries no number and no base.",
+)
 def services_spend_against_need_suppressed_stay_withheld(
     context: dg.AssetCheckExecutionContext, settings: RcsSettings
 ) -> dg.AssetCheckResult:
     """Suppressed need figures have null percentages and bases."""
     table = _table(context, settings, "services_spend_against_need")
     leaks = sum(
-        table.filter((pl.col(f"{i}_symbol") == "[c]")
-                     & (pl.col(f"{i}_high_need_percent").is_not_null() | pl.col(f"{i}_n").is_not_null())).height
+        table.filter(
+            (pl.col(f"{i}_symbol") == "[c]")
+            & (pl.col(f"{i}_high_need_percent").is_not_null() | pl.col(f"{i}_n").is_not_null())
+        ).height
         for i in ("secondary", "primary")
     )
     return dg.AssetCheckResult(passed=leaks == 0, metadata={"suppressed_with_a_number": leaks})
