@@ -65,7 +65,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check one delivery folder against the input contract: exit 0 when valid, 2 with one line per problem."""
     from rcs_pipeline.contract.validate import validate_delivery
 
-    folder = Path(args.delivery).resolve()
+    # absolute(), not resolve(): a symbolic link must reach the contract's check, which refuses it
+    folder = Path(args.delivery).absolute()
     problems = validate_delivery(folder)
     errors = [p for p in problems if getattr(p, "severity", "error") == "error"]
     for problem in problems:

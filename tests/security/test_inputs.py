@@ -179,3 +179,21 @@ def test_disclosure_thresholds_below_the_floors_are_refused(min_group: int, min_
     failure = next(e for e in result.all_events if e.event_type_value == "RESOURCE_INIT_FAILURE")
     assert "rules.yaml" in str(failure.event_specific_data.error)
     assert not any(e.event_type_value == "ASSET_MATERIALIZATION" for e in result.all_events)
+
+
+def test_rcs_validate_refuses_a_symbolic_link_as_the_delivery_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`rcs validate` checks the path it is given: a linked council folder is refused (exit 2), not followed to
+    the valid delivery it points at, which itself validates (exit 0)."""
+    from assets.cli import main
+
+    real = write_delivery(tmp_path / "elsewhere")
+    assert main(["validate", str(real)]) == 0
+    capsys.readouterr()
+    link = tmp_path / "home" / "landing" / WAVE / LA_CODE
+    link.parent.mkdir(parents=True)
+    os.symlink(real, link)
+    assert main(["validate", str(link)]) == 2
+    err = capsys.readouterr().err
+    assert "symbolic link" in err and str(link) in err
