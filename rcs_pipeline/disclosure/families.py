@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from rcs_pipeline.disclosure.asn_groups import add_asn_group_inequalities
+from rcs_pipeline.disclosure.asn_groups import add_asn_group_inequalities, partition_rows
 from rcs_pipeline.disclosure.settings import geography_rank, load_rules
 from rcs_pipeline.disclosure.system import (
     SystemBuilder,
@@ -102,12 +102,15 @@ def add_estimates(
     within = ["indicator_id", *GEOGRAPHY]
     for column in ("n_var", "p_var"):
         cells = est.filter(pl.col(column).is_not_null()).with_columns(var=pl.col(column))
-        builder.add_relations(margin_terms(cells, "breakdown", on=within, by=[*within, "breakdown"]))
+        # ASN reason groups are subsets, not a partition: their relations are inequalities (asn_groups.py)
+        builder.add_relations(
+            margin_terms(partition_rows(cells), "breakdown", on=within, by=[*within, "breakdown"])
+        )
         builder.add_relations(hierarchy_terms(cells, parents, on=["indicator_id", *BREAKDOWN]))
     builder.add_pairs("at_most", p_var, prop["n_var"].to_numpy())
     builder.add_pairs("couples", prop["n_var"].to_numpy(), p_var)
     builder.add_pairs("complements", p_var, prop["n_var"].to_numpy())
-    add_asn_group_inequalities(builder, est)  # ASN reason groups ⊂ any ASN ⊆ their union
+    add_asn_group_inequalities(builder, est)  # ASN reason groups ⊂ any ASN ⊆ their union, each ⊂ all
     return est.drop("_rank", "_i")
 
 

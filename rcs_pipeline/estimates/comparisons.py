@@ -826,20 +826,10 @@ def finish(
     return out.select(list(COMPARISON_SCHEMA)).cast(COMPARISON_SCHEMA).sort(SORT_KEYS)
 
 
-def council_comparisons(
-    design: Design,
-    wave: Design | None = None,
-    earlier: Mapping[str, Design] | None = None,
-    min_n: int = 1,
-    null_floor: bool = True,
+def untested_comparisons(
+    design: Design, wave: Design | None = None, earlier: Mapping[str, Design] | None = None
 ) -> pl.DataFrame:
-    """Every comparison of one council: areas, groups, against the rest of the wave, against earlier waves.
-
-    `design` is the council's own (prepare_design); `wave` the wave-wide design over every council of the
-    wave (combine), or None; `earlier` {wave: design} of the same council in earlier waves. A side with
-    fewer than `min_n` answers is not tested (`small_base`). `null_floor=False` gives the design (Wald)
-    SE alone, as R's svycontrast, not floored by the SE the difference would have under the null (`t_test`).
-    """
+    """Every comparison of one council's design, untested: areas, groups, rest of the wave, earlier waves."""
     la_codes = {str(c) for c in design.levels["council"].codes if c is not None}
     if len(la_codes) > 1:
         raise ValueError(f"council_comparisons takes one council's design; got {len(la_codes)} councils")
@@ -848,4 +838,26 @@ def council_comparisons(
         parts.append(council_vs_wave(wave, next(iter(la_codes))))
     if earlier:
         parts.append(wave_comparisons(design, earlier))
-    return finish(pl.concat(parts), min_n, null_floor=null_floor)
+    return pl.concat(parts)
+
+
+def council_comparisons(
+    design: Design,
+    wave: Design | None = None,
+    earlier: Mapping[str, Design] | None = None,
+    min_n: int = 1,
+    null_floor: bool = True,
+    also: Sequence[pl.DataFrame] = (),
+) -> pl.DataFrame:
+    """Every comparison of one council: areas, groups, against the rest of the wave, against earlier waves.
+
+    `design` is the council's own (prepare_design); `wave` the wave-wide design over every council of the
+    wave (combine), or None; `earlier` {wave: design} of the same council in earlier waves. A side with
+    fewer than `min_n` answers is not tested (`small_base`). `null_floor=False` gives the design (Wald)
+    SE alone, as R's svycontrast, not floored by the SE the difference would have under the null (`t_test`).
+    `also`: untested rows of another design of the same council (the parent survey's, parent_design.py),
+    tested and adjusted together with these, so a report's family is controlled over every claim it may make.
+    """
+    return finish(
+        pl.concat([untested_comparisons(design, wave, earlier), *also]), min_n, null_floor=null_floor
+    )

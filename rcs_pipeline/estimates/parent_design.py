@@ -16,7 +16,7 @@ one PSU"). Intervals and the reliability flag as the pupil estimates (intervals.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -24,6 +24,7 @@ from typing import Any
 import polars as pl
 import yaml
 
+from rcs_pipeline.estimates.comparisons import Design, combine, prepare_design, untested_comparisons
 from rcs_pipeline.estimates.domains import COMPARATOR_CODE, COMPARATOR_LEVEL
 from rcs_pipeline.estimates.intervals import with_intervals
 from rcs_pipeline.estimates.survey_estimates import ESTIMATE_SCHEMA, SORT_KEYS, IndicatorColumnError
@@ -249,3 +250,46 @@ def design_rows_all(parents: pl.DataFrame) -> pl.DataFrame:
     return parents.with_columns(
         (pl.col("la_code").cast(pl.String) + STRATUM_SEPARATOR + stratum).alias("stratum")
     )
+
+
+COMPARISON_LEVELS: tuple[str, ...] = ("council", "cluster")
+
+
+def comparison_rows(parents: pl.DataFrame) -> pl.DataFrame:
+    """parent_scores in the columns of the comparisons design (estimates/comparisons.py, DESIGN_COLUMNS).
+
+    weight = the design weight (design_rows), weight_cell = the sample stratum (la_code | stratum), cell_roll =
+    the stratum's interviews: tests use no finite population correction, so the roll only has to be there, and
+    a one-interview stratum is lonely as in estimate_parents.
+    """
+    rows = design_rows(parents)
+    sizes = rows.group_by("stratum").agg(pl.len().cast(pl.Int64).alias("cell_roll"))
+    return rows.join(sizes, on="stratum", how="left").with_columns(pl.col("stratum").alias("weight_cell"))
+
+
+def parent_design(
+    parents: pl.DataFrame, indicators: Sequence[str], levels: Sequence[str] = COMPARISON_LEVELS
+) -> Design:
+    """The parent survey's design in the comparisons machinery (no group breakdowns: areas, waves only)."""
+    return prepare_design(comparison_rows(parents), indicators, breakdowns=(), levels=levels)
+
+
+def parent_comparisons(
+    own: pl.DataFrame,
+    others: Sequence[pl.DataFrame],
+    earlier: Mapping[str, pl.DataFrame],
+    indicators: Sequence[str],
+) -> pl.DataFrame:
+    """Untested parent comparisons of one council: each cluster against the rest of the council, the council
+    against the rest of the wave's councils (every council's interviews, one design with council strata), and
+    the council and each cluster against earlier waves. `own`, `others` and `earlier` are parent_scores.
+
+    The rows are tested with the council's pupil comparisons (comparisons.council_comparisons `also`), so the
+    Benjamini-Hochberg families span every claim of a report.
+    """
+    design = parent_design(own, indicators)
+    wave = None
+    if others:
+        wave = combine([parent_design(f, indicators, ("council",)) for f in (own, *others)])
+    then = {w: parent_design(f, indicators) for w, f in earlier.items() if f.height}
+    return untested_comparisons(design, wave, then)

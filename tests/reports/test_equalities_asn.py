@@ -1,5 +1,6 @@
 """ASN reason groups (issue 18): the code-to-group mapping as data, per-child flags, estimates per group under
-the census design, their disclosure control and audit (subset and union inequalities), and the report's table."""
+the census design, their disclosure control and audit (subset and union inequalities, no margin equality), and
+the tiny council publishing them with the audit passing."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ import secrets
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
 from rcs_pipeline.contract import load_contract
 from rcs_pipeline.contract.validate import parse_delivery
 from rcs_pipeline.disclosure import DisclosureSettings, audit_published, protect_council
+from rcs_pipeline.disclosure.audit import attacker_intervals
+from rcs_pipeline.disclosure.families import add_estimates, geography_parents
 from rcs_pipeline.disclosure.protect import council_system
-from rcs_pipeline.disclosure.schemas import conform
+from rcs_pipeline.disclosure.system import SystemBuilder
 from rcs_pipeline.estimates import estimate_indicators, indicator_types
 from rcs_pipeline.estimates.asn_group_estimates import estimate_asn_groups
 from rcs_pipeline.indicators import load_catalogue
@@ -23,6 +27,7 @@ from rcs_pipeline.linkage.linker import PUPIL_SURVEYS, linked_dataset
 from rcs_pipeline.linkage.matching import build_link_map
 from rcs_pipeline.need.asn_groups import asn_groups, code_groups, group_columns, group_flags
 from rcs_pipeline.paths import RcsHome
+from rcs_pipeline.schemas import conform
 from rcs_pipeline.scoring.score_tables import score_pupils
 from rcs_pipeline.separation import SEPARATED_DATASETS, separate
 from tests.disclosure.tiny_wave import tiny_wave
@@ -122,19 +127,84 @@ def test_pupil_scores_carry_the_group_flags(tiny) -> None:
     assert set(groups["geography_level"]) == {"council"}
 
 
-def test_the_audit_models_asn_groups_and_refuses_what_protection_cannot_yet_hide(tiny) -> None:
-    """The audit's system holds the group ⊂ any ASN ⊆ union inequalities, and with them the tiny council's
-    protected tables do not pass: withheld 'no ASN' counts become narrower than min_cell. This is why the
-    estimates asset does not publish ASN-group estimates yet (docs/methods/parents.md); the same council
-    without them publishes."""
+def test_the_audit_models_asn_groups_and_the_tiny_council_publishes_them(tiny) -> None:
+    """The audit's system holds group ⊂ any ASN ⊆ union (inequalities) and no margin equality for a group; the
+    tiny council's protected tables pass the audit with some ASN-group figures shown, and so do the tables as
+    written (issue 18: the margin made 'not in the group' public and the audit failed)."""
     tables, schools, la_code, _ = tiny
-    with_groups = council_system(tables, schools, la_code, RULES).system
+    built = council_system(tables, schools, la_code, RULES)
     plain = replace(tables, estimates=tables.estimates.filter(~pl.col("breakdown").is_in(group_columns())))
     without = council_system(plain, schools, la_code, RULES).system
-    assert with_groups.inequalities.shape[0] > without.inequalities.shape[0]
+    assert built.system.inequalities.shape[0] > without.inequalities.shape[0]
+    est = built.tables["estimates"].filter(pl.col("breakdown").is_in(group_columns()))
+    group_vars = np.concatenate([est["n_var"].to_numpy(), est["p_var"].drop_nulls().to_numpy()])
+    assert built.system.equalities[:, group_vars].nnz == 0  # no equality holds a group's count
     result = protect_council(tables, schools, la_code, RULES)
-    assert not result.audit.passed
-    audit, _ = audit_published(tables, schools, la_code, RULES, result.published)
-    assert not audit.passed
-    baseline = protect_council(plain, schools, la_code, RULES)
-    assert baseline.audit.passed  # the same council without ASN groups publishes
+    assert result.audit.passed and result.primary_breaches == 0
+    audit, breaches = audit_published(tables, schools, la_code, RULES, result.published)
+    assert audit.passed and breaches == 0
+    shown = result.published["published_estimates"].filter(
+        pl.col("breakdown").is_in(group_columns()) & ~pl.col("suppressed")
+    )
+    assert shown.height > 0 and (shown["n"] >= RULES.min_group).all()
+
+
+def hand_estimates() -> pl.DataFrame:
+    """One indicator at council level: all (n 100, 40 positive), any ASN true/false, two reason groups."""
+    cells = [
+        ("all", "all", 100, 40),
+        ("any_asn", "false", 60, 25),
+        ("any_asn", "true", 40, 15),
+        ("asn_learning", "true", 30, 12),
+        ("asn_seb", "true", 25, 9),
+    ]
+    rows = [
+        {"indicator_id": "ind_x", "geography_level": "council", "geography_code": "S1", "breakdown": b,
+         "breakdown_value": v, "n": n, "n_positive": p, "estimate": p / n, "ci_low": 0.0, "ci_high": 1.0}
+        for b, v, n, p in cells
+    ]  # fmt: skip
+    return conform(pl.DataFrame(rows), "estimates")
+
+
+def test_by_hand_a_published_total_does_not_pin_a_withheld_group() -> None:
+    """All published (100, 40), everything else withheld. By hand: learning's count c ≤ any ASN's ≤ 40 and can be
+    0 (seb alone covers any ASN's 15 ≤ 25), so c ∈ [0, 40]; no ASN's count is 40 − any ASN's, any ASN's ∈ [0, 40]
+    (0 when no child has ASN and every group is 0), so [0, 40]. With the old margin 'all = learning + known
+    remainder' learning's count was pinned to 12."""
+    est = hand_estimates()
+    builder = SystemBuilder()
+    cells = add_estimates(builder, est, geography_parents(pl.DataFrame(), "S1"))
+    system = builder.build()
+    var = {
+        (r["breakdown"], r["breakdown_value"], k): r[k]
+        for r in cells.iter_rows(named=True)
+        for k in ("n_var", "p_var")
+    }
+    hidden = np.ones(system.size, bool)
+    hidden[[var[("all", "all", "n_var")], var[("all", "all", "p_var")]]] = False
+    result = attacker_intervals(system, hidden, 10)
+    assert result.passed
+    ranges = {f.var: (f.low, f.high) for f in result.failures}
+    assert not ranges
+    for key in (
+        ("asn_learning", "true", "p_var"),
+        ("any_asn", "false", "p_var"),
+        ("any_asn", "true", "p_var"),
+    ):
+        low, high = exact_range(system, hidden, var[key])
+        assert (low, high) == (0, 40), key
+
+
+def exact_range(system, hidden: np.ndarray, variable: int) -> tuple[int, int]:
+    """min and max of one hidden variable under the system (every other hidden one free), by the audit's LP."""
+    from rcs_pipeline.disclosure.audit import _Problem
+    from rcs_pipeline.disclosure.lp import WarmLP
+
+    columns = np.flatnonzero(hidden)
+    problem = _Problem.build(system, hidden, columns)
+    lp = WarmLP(problem.a_eq, problem.b_eq, problem.a_ub, problem.b_ub, problem.lower, problem.upper)
+    cost = np.zeros(columns.size)
+    cost[int(np.flatnonzero(columns == variable)[0])] = 1.0
+    low = lp.solve(cost) @ cost
+    high = lp.solve(-cost) @ cost
+    return round(low), round(high)
