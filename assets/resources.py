@@ -7,30 +7,35 @@ from pathlib import Path
 
 import dagster as dg
 
+from rcs_pipeline.disclosure.settings import DisclosureSettings, check_floors, settings_for
 from rcs_pipeline.paths import RcsHome
 
 
 class RcsSettings(dg.ConfigurableResource):
-    """Run settings shown in the launchpad: storage root, disclosure thresholds, linkage acceptance."""
+    """Run settings shown in the launchpad: storage root, disclosure thresholds, linkage acceptance.
+
+    `min_group` and `min_cell` left empty mean rcs_pipeline/disclosure/rules.yaml decides (its defaults, its
+    per-wave rule and its per-wave/per-council overrides); a value set here replaces the defaults for this run.
+    Steps ask `thresholds(wave, la_code)`, never the fields.
+    """
 
     home: str
-    min_group: int = 20
-    min_cell: int = 10
+    min_group: int | None = None
+    min_cell: int | None = None
     match_threshold: float = 0.95
     # Linkage: False = longitudinal link ids (same child, same id every wave); True = ids keyed per wave.
     per_wave_link_ids: bool = False
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Refuse disclosure thresholds below the floors of rules.yaml before any step runs (launchpad too)."""
-        from rcs_pipeline.disclosure.settings import check_floors
+        check_floors(
+            DisclosureSettings().min_group if self.min_group is None else self.min_group,
+            DisclosureSettings().min_cell if self.min_cell is None else self.min_cell,
+        )
 
-        check_floors(self.min_group, self.min_cell)
-
-    def min_group_for(self, wave: str) -> int:
-        """The wave's min_group: the stricter of this setting and the wave's rule (rcs_pipeline/waves/rules.yaml)."""
-        from rcs_pipeline.disclosure.settings import DisclosureSettings
-
-        return DisclosureSettings.for_wave(wave, self.min_group, self.min_cell).min_group
+    def thresholds(self, wave: str, la_code: str) -> DisclosureSettings:
+        """The disclosure thresholds of one (wave, council) partition (rcs_pipeline.disclosure.settings_for)."""
+        return settings_for(wave, la_code, min_group=self.min_group, min_cell=self.min_cell)
 
     def layout(self) -> RcsHome:
         """The zone layout under this run's RCS_HOME."""

@@ -32,9 +32,9 @@ import polars as pl
 from rcs_pipeline.disclosure import CouncilTables, DisclosureSettings, audit_published, protect_council
 from rcs_pipeline.disclosure.audit import attacker_intervals
 from rcs_pipeline.disclosure.protect import council_system
-from rcs_pipeline.disclosure.schemas import conform
 from rcs_pipeline.disclosure.secondary import protect
 from rcs_pipeline.disclosure.settings import audit_budget
+from rcs_pipeline.schemas import conform
 
 
 def synthetic_council(

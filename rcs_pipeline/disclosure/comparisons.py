@@ -18,6 +18,7 @@ from __future__ import annotations
 import polars as pl
 
 from rcs_pipeline.disclosure.publish import display
+from rcs_pipeline.schemas import conform, schema
 
 S, I64, F64 = pl.String, pl.Int64, pl.Float64
 ESTIMATE_KEYS = ["indicator_id", "geography_level", "geography_code", "breakdown", "breakdown_value"]
@@ -31,43 +32,9 @@ COMPARISON_KEYS = [
     "breakdown_value",
     "reference",
 ]
-COMPARISON_SCHEMA: dict[str, pl.DataType] = {
-    "indicator_id": S,
-    "family": S,
-    "comparison": S,
-    "geography_level": S,
-    "geography_code": S,
-    "breakdown": S,
-    "breakdown_value": S,
-    "reference": S,
-    "n": I64,
-    "estimate": F64,
-    "reference_n": I64,
-    "reference_estimate": F64,
-    "difference": F64,
-    "se": F64,
-    "df": I64,
-    "p_value": F64,
-    "p_adjusted": F64,
-    "direction": S,
-    "test_status": S,
-}
-"""`analysis/comparisons` as docs/tables.md describes it (the input)."""
-PUBLISHED_COMPARISON_SCHEMA: dict[str, pl.DataType] = {
-    **{k: COMPARISON_SCHEMA[k] for k in list(COMPARISON_SCHEMA)[:8]},
-    "unit": S,
-    "n": I64,
-    "estimate": F64,
-    "reference_n": I64,
-    "reference_estimate": F64,
-    "difference": F64,
-    "p_adjusted": F64,
-    "direction": S,
-    "test_status": S,
-    "suppressed": pl.Boolean(),
-    "reliability": S,
-    "reference_reliability": S,
-}
+COMPARISON_SCHEMA = schema("comparisons")
+"""`analysis/comparisons` as docs/tables.md describes it (the input; rcs_pipeline/schemas.py)."""
+PUBLISHED_COMPARISON_SCHEMA = schema("published_comparisons")
 """`published_comparisons` (the output); `reliability` / `reference_reliability` copy the published estimates'
 flag of each side ('low' or null; null for a `rest` side), so a report prints [u] beside the value."""
 REST_REFERENCES = ("rest_of_council", "rest_of_wave", "rest")
@@ -78,12 +45,7 @@ SHOWN, WITHHELD, ABSENT = 0, 1, 2
 
 def conform_comparisons(frame: pl.DataFrame | None) -> pl.DataFrame:
     """`analysis/comparisons` with the contract's columns and types; an error names any missing column."""
-    if frame is None:
-        return pl.DataFrame(schema=COMPARISON_SCHEMA)
-    missing = [c for c in COMPARISON_SCHEMA if c not in frame.columns]
-    if missing:
-        raise ValueError(f"table 'comparisons' lacks columns {missing} of docs/tables.md")
-    return frame.select([pl.col(c).cast(t) for c, t in COMPARISON_SCHEMA.items()])
+    return conform(frame, "comparisons")
 
 
 def figure_states(published: pl.DataFrame, wave: str = "") -> pl.DataFrame:

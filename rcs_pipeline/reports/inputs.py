@@ -15,91 +15,23 @@ from dataclasses import dataclass, field, fields, replace
 
 import polars as pl
 
-from rcs_pipeline.disclosure.comparisons import PUBLISHED_COMPARISON_SCHEMA
+from rcs_pipeline import schemas
 from rcs_pipeline.paths import RcsHome, is_wave
+from rcs_pipeline.schemas import schema
 
-ESTIMATE_SCHEMA: dict[str, pl.DataType] = {
-    "indicator_id": pl.String(),
-    "geography_level": pl.String(),
-    "geography_code": pl.String(),
-    "breakdown": pl.String(),
-    "breakdown_value": pl.String(),
-    "unit": pl.String(),
-    "n": pl.Int64(),
-    "value": pl.Float64(),
-    "ci_low": pl.Float64(),
-    "ci_high": pl.Float64(),
-    "suppressed": pl.Boolean(),
-    "reason": pl.String(),
-    "reliability": pl.String(),
-}
-COMPARISONS_SCHEMA: dict[str, pl.DataType] = dict(PUBLISHED_COMPARISON_SCHEMA)
-THREE_CIRCLES_SCHEMA: dict[str, pl.DataType] = {
-    "geography_level": pl.String(),
-    "geography_code": pl.String(),
-    "breakdown": pl.String(),
-    "breakdown_value": pl.String(),
-    "need": pl.String(),
-    "service": pl.String(),
-    "circle": pl.String(),
-    "n": pl.Int64(),
-    "base": pl.Int64(),
-    "percent": pl.Float64(),
-    "suppressed": pl.Boolean(),
-    "reason": pl.String(),
-}
-LINKAGE_QUALITY_SCHEMA: dict[str, pl.DataType] = {
-    "instrument": pl.String(),
-    "breakdown": pl.String(),
-    "breakdown_value": pl.String(),
-    "measure": pl.String(),
-    "count": pl.Int64(),
-    "suppressed": pl.Boolean(),
-    "reason": pl.String(),
-}
-RESPONSE_RATES_SCHEMA: dict[str, pl.DataType] = {
-    "geography_level": pl.String(),
-    "geography_code": pl.String(),
-    "instrument": pl.String(),
-    "stage": pl.String(),
-    "sex": pl.String(),
-    "roll": pl.Int64(),
-    "respondents": pl.Int64(),
-    "response_rate": pl.Float64(),
-    "suppressed": pl.Boolean(),
-    "reason": pl.String(),
-}
-SCHOOLS_SCHEMA: dict[str, pl.DataType] = {
-    "seed_code": pl.String(),
-    "school_name": pl.String(),
-    "sector": pl.String(),
-    "asg_code": pl.String(),
-    "asg_name": pl.String(),
-}
-HISTORY_SCHEMA: dict[str, pl.DataType] = {"wave": pl.String(), **ESTIMATE_SCHEMA}
+ESTIMATE_SCHEMA = schema("published_estimates")
+COMPARISONS_SCHEMA = schema("published_comparisons")
+THREE_CIRCLES_SCHEMA = schema("published_three_circles")
+LINKAGE_QUALITY_SCHEMA = schema("published_linkage_quality")
+RESPONSE_RATES_SCHEMA = schema("published_response_rates")
+SCHOOLS_SCHEMA = schema("schools")
+HISTORY_SCHEMA = schema("history")
 """Earlier waves' PUBLISHED estimates of the council (every level), one `wave` column added."""
-HISTORY_SCHOOLS_SCHEMA: dict[str, pl.DataType] = {"wave": pl.String(), **SCHOOLS_SCHEMA}
+HISTORY_SCHOOLS_SCHEMA = schema("history_schools")
 """Earlier waves' school names, codes and clusters (landing `schools`, names only), one `wave` column added."""
-JOURNEYS_SCHEMA: dict[str, pl.DataType] = {
-    "journey_table": pl.String(),
-    "from_wave": pl.String(),
-    "to_wave": pl.String(),
-    "measure": pl.String(),
-    "outcome": pl.String(),
-    "breakdown": pl.String(),
-    "breakdown_value": pl.String(),
-    "unit": pl.String(),
-    "n": pl.Int64(),
-    "count": pl.Int64(),
-    "estimate": pl.Float64(),
-    "ci_low": pl.Float64(),
-    "ci_high": pl.Float64(),
-    "reference_n": pl.Int64(),
-    "reference_estimate": pl.Float64(),
-    "suppressed": pl.Boolean(),
-    "pupil_ref_stable": pl.Boolean(),
-}
+JOURNEYS_SCHEMA = schema("published_journeys")
 """published_journeys: children linked in an earlier wave and this one, disclosure-controlled (docs/methods/journeys.md)."""
+# The declarations are rcs_pipeline/schemas.py's, shared with the disclosure zone that writes the tables.
 
 
 def empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -107,14 +39,9 @@ def empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 
-def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """`frame` with exactly the schema's columns and types (extra columns dropped, missing ones null)."""
-    return frame.select(
-        [
-            (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
-            for name, dtype in schema.items()
-        ]
-    )
+def conform(frame: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    """`frame` with exactly the table's columns and types; a missing column raises (rcs_pipeline.schemas.conform)."""
+    return schemas.conform(frame, schemas.table_of(columns))
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ class WaveRules:
     wave: str
     fsm_universal_stages: tuple[str, ...]
     simd_edition: str
-    min_group: int
+    min_group: int  # from rcs_pipeline/disclosure/rules.yaml (`wave_min_group`), the one settings file
     fieldwork: dict[str, tuple[date, date]]  # instrument → (first day, last day)
 
 
@@ -68,6 +68,13 @@ def universal_stages(wave: str) -> tuple[str, ...]:
     )
 
 
+def wave_min_group(wave: str) -> int:
+    """The wave's smallest group shown, from the one settings loader (rcs_pipeline/disclosure/rules.yaml)."""
+    from rcs_pipeline.disclosure.settings import wave_min_group as from_rules
+
+    return from_rules(wave)
+
+
 @cache
 def wave_rules(wave: str) -> WaveRules:
     """The rules of `wave` (YYYY-YY). A stage's meals are universal when universal by its fieldwork's start.
@@ -82,7 +89,7 @@ def wave_rules(wave: str) -> WaveRules:
         wave=wave,
         fsm_universal_stages=universal_stages(wave),
         simd_edition=str(_in_force(rules["simd_edition"], wave, "edition")),
-        min_group=int(_in_force(rules["min_group"], wave, "value")),
+        min_group=wave_min_group(wave),
         fieldwork=fieldwork,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from rcs_pipeline.disclosure import CouncilTables
-from rcs_pipeline.disclosure.schemas import conform
+from rcs_pipeline.schemas import conform
 
 COUNCIL = "S12000005"
 

@@ -17,7 +17,6 @@ from rcs_pipeline.contract import dataset_spec, load_contract
 from rcs_pipeline.contract.columns import empty_frame
 from rcs_pipeline.contract.validate import parse_delivery
 from rcs_pipeline.disclosure import CouncilTables
-from rcs_pipeline.disclosure.schemas import conform
 from rcs_pipeline.estimates import estimate_indicators, indicator_types
 from rcs_pipeline.estimates.response_rates import response_rates
 from rcs_pipeline.estimates.three_circles import three_circles
@@ -28,6 +27,7 @@ from rcs_pipeline.linkage.matching import build_link_map
 from rcs_pipeline.linkage.quality import linkage_quality
 from rcs_pipeline.need import service_group_names
 from rcs_pipeline.paths import RcsHome
+from rcs_pipeline.schemas import conform
 from rcs_pipeline.scoring.score_tables import score_pupils
 from rcs_pipeline.separation import SEPARATED_DATASETS, separate
 from rcs_pipeline.synthetic import generate

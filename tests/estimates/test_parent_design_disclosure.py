@@ -13,10 +13,10 @@ import polars as pl
 import pytest
 
 from rcs_pipeline.disclosure import DisclosureSettings, audit_published, protect_council
-from rcs_pipeline.disclosure.schemas import conform
 from rcs_pipeline.estimates import indicator_types
 from rcs_pipeline.estimates.parent_design import estimate_parents, parent_breakdowns
 from rcs_pipeline.indicators import load_catalogue
+from rcs_pipeline.schemas import conform
 from tests.disclosure.tiny_wave import tiny_wave
 from tests.estimates.tiny_frames import tiny_parent_scores
 

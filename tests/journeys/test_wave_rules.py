@@ -1,4 +1,4 @@
-"""Rules that change between waves are data per wave (rcs_pipeline/waves/rules.yaml); each varies here."""
+"""Rules that change between waves are data per wave (rcs_pipeline/waves/rules.yaml; min_group in rcs_pipeline/disclosure/rules.yaml); each varies here."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from assets.resources import RcsSettings
-from rcs_pipeline.disclosure.settings import DisclosureSettings
+from rcs_pipeline.disclosure.settings import settings_for
 from rcs_pipeline.scoring.breakdowns import breakdown_expressions
 from rcs_pipeline.waves import fieldwork_problems, fsm_universal_expr, wave_rules
 from rcs_pipeline.waves.rules import universal_stages
@@ -49,13 +49,13 @@ def test_simd_edition_follows_the_wave() -> None:
 def test_min_group_is_10_in_the_first_tranches_and_20_later_never_below_the_floor() -> None:
     """The wave's rule, or the run's stricter setting; a run below the floor is refused as before."""
     assert [wave_rules(w).min_group for w in ("2015-16", "2016-17", "2018-19")] == [10, 10, 20]
-    assert DisclosureSettings.for_wave("2015-16", 10, 10).min_group == 10
-    assert DisclosureSettings.for_wave("2018-19", 10, 10).min_group == 20
-    assert DisclosureSettings.for_wave("2015-16", 20, 10).min_group == 20  # the run may be stricter
-    assert RcsSettings(home="/tmp", min_group=10).min_group_for("2016-17") == 10
-    assert DisclosureSettings.for_wave("2015-16", 5, 10).min_group == 10  # never below the wave's rule
+    assert settings_for("2015-16", "S12000005", min_group=10).min_group == 10
+    assert settings_for("2018-19", "S12000005", min_group=10).min_group == 20
+    assert settings_for("2015-16", "S12000005", min_group=25).min_group == 25  # the run may be stricter
+    assert RcsSettings(home="/tmp", min_group=10).thresholds("2016-17", "S12000005").min_group == 10
+    assert settings_for("2015-16", "S12000005", min_group=5).min_group == 10  # never below the wave's rule
     with pytest.raises(ValueError, match="floor"):
-        DisclosureSettings.for_wave("2015-16", 10, 5)  # the min_cell floor holds in every wave
+        settings_for("2015-16", "S12000005", min_group=10, min_cell=5)  # the min_cell floor holds
 
 
 def test_fieldwork_windows_by_instrument_and_wave() -> None:

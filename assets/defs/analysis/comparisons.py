@@ -119,7 +119,7 @@ def comparisons(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.
         design,
         combine(wave_designs) if others else None,
         _earlier_designs(layout, wave, la_code, indicators),
-        min_n=settings.min_group,
+        min_n=settings.thresholds(wave, la_code).min_group,
     )
     context.log.info(
         f"{table.height} comparisons in {table['family'].n_unique()} families; breakdowns {rule_breakdowns()}"

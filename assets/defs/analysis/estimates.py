@@ -100,7 +100,7 @@ def estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.Ma
         est,
         layout.table("analysis", "estimates", wave, la_code),
         preview=False,
-        **_summary(est, settings.min_group),
+        **_summary(est, settings.thresholds(wave, la_code).min_group),
     )
 
 
@@ -259,5 +259,5 @@ def comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSetting
         layout.table("analysis", "comparator_estimates", wave, la_code),
         preview=False,
         councils=dg.MetadataValue.json(councils),
-        **_summary(est, settings.min_group),
+        **_summary(est, settings.thresholds(wave, la_code).min_group),
     )

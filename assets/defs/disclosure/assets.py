@@ -22,8 +22,8 @@ from rcs_pipeline.disclosure.comparator import (
 from rcs_pipeline.disclosure.explain import audit_summary, cell_names
 from rcs_pipeline.disclosure.protect import TABLES, Protection, council_system
 from rcs_pipeline.disclosure.publish import for_publication, suppression_reasons
-from rcs_pipeline.disclosure.schemas import conform
 from rcs_pipeline.paths import RcsHome
+from rcs_pipeline.schemas import check, conform
 from rcs_pipeline.storage import write_parquet_atomic
 from rcs_pipeline.storage.parquet import read_parquet
 
@@ -41,9 +41,9 @@ PUBLISHED = [f"published_{name}" for name in TABLES]
 AUDITED = PUBLISHED
 
 
-def disclosure_settings(settings: RcsSettings) -> DisclosureSettings:
-    """The run's thresholds from the settings resource."""
-    return DisclosureSettings(min_group=settings.min_group, min_cell=settings.min_cell)
+def disclosure_settings(settings: RcsSettings, wave: str, la_code: str) -> DisclosureSettings:
+    """The partition's thresholds (rules.yaml defaults, wave rule and overrides, or the run's setting)."""
+    return settings.thresholds(wave, la_code)
 
 
 def read_council_tables(home: RcsHome, wave: str, la_code: str) -> CouncilTables:
@@ -144,7 +144,7 @@ def protection_metadata(result: Protection, rules: DisclosureSettings, table: st
 def publish_council_tables(context: dg.AssetExecutionContext, settings: RcsSettings):
     """Suppress (primary, secondary, audit-driven repair), write the published tables, then audit the files."""
     wave, la_code = wave_and_council(context)
-    home, rules = settings.layout(), disclosure_settings(settings)
+    home, rules = settings.layout(), disclosure_settings(settings, wave, la_code)
     tables, schools = read_council_tables(home, wave, la_code), read_schools(home, wave, la_code)
     result = protect_council(tables, schools, la_code, rules)
     for name in PUBLISHED:
@@ -177,7 +177,7 @@ def _materialise(
 ) -> dg.MaterializeResult:
     """Write one published table (no reason column: every suppressed cell is only [c]) and describe it."""
     path = home.table("published", name, wave, la_code)
-    frame = for_publication(frame)
+    frame = check(for_publication(frame), name)  # the columns reports conform to (rcs_pipeline/schemas.py)
     write_parquet_atomic(frame, path)
     return dg.MaterializeResult(asset_key=name, metadata={**table_metadata(frame, path), **extra})
 
@@ -211,7 +211,7 @@ def _materialise(
 def published_comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSettings):
     """Suppress and publish the all-councils comparator beside this council's tables, then audit the file."""
     wave, own = wave_and_council(context)
-    home, rules = settings.layout(), disclosure_settings(settings)
+    home, rules = settings.layout(), disclosure_settings(settings, wave, own)
     comparator = conform(read_parquet(home.table("analysis", "comparator_estimates", wave, own)), "estimates")
     councils = read_published_councils(home, wave)
     result = protect_comparator(comparator, councils, rules, audit=False)  # the check audits the file

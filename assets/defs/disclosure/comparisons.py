@@ -12,6 +12,7 @@ from assets.resources import RcsSettings
 from assets.tables import write_table
 from rcs_pipeline.disclosure.comparisons import publish_comparisons, rule_breaches
 from rcs_pipeline.paths import RcsHome
+from rcs_pipeline.schemas import check
 from rcs_pipeline.storage.parquet import read_parquet
 
 GROUP = "disclosure"
@@ -74,7 +75,7 @@ def published_comparisons(context: dg.AssetExecutionContext, settings: RcsSettin
         "rows_stating_a_difference": frame.filter(pl.col("direction").is_in(["higher", "lower"])).height,
     }
     path = home.table("published", "published_comparisons", wave, la_code)
-    yield write_table(frame, path, **counts)
+    yield write_table(check(frame, "published_comparisons"), path, **counts)
     breaches = rule_breaches(read_parquet(path), published, comparator, earlier, la_code)
     yield dg.AssetCheckResult(
         check_name=CHECK,

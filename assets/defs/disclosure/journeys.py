@@ -8,12 +8,13 @@ from assets.resources import RcsSettings
 from assets.tables import write_table
 from rcs_pipeline.disclosure.settings import DisclosureSettings
 from rcs_pipeline.journeys.protect import audit_journeys, protect_journeys
+from rcs_pipeline.schemas import check
 from rcs_pipeline.storage.parquet import read_parquet
 
 
-def _thresholds(settings: RcsSettings, wave: str) -> DisclosureSettings:
-    """The wave's thresholds (the stricter of the run's setting and the wave's rule)."""
-    return DisclosureSettings.for_wave(wave, settings.min_group, settings.min_cell)
+def _thresholds(settings: RcsSettings, wave: str, la_code: str) -> DisclosureSettings:
+    """The partition's thresholds (rcs_pipeline.disclosure.settings_for: defaults, wave rule, overrides)."""
+    return settings.thresholds(wave, la_code)
 
 
 @dg.asset(
@@ -31,9 +32,9 @@ def published_journeys(context: dg.AssetExecutionContext, settings: RcsSettings)
     wave, la_code = wave_and_council(context)
     layout = settings.layout()
     table = read_parquet(layout.table("analysis", "journeys", wave, la_code))
-    published, audit = protect_journeys(table, _thresholds(settings, wave))
+    published, audit = protect_journeys(table, _thresholds(settings, wave, la_code))
     return write_table(
-        published,
+        check(published, "published_journeys"),
         layout.table("published", "published_journeys", wave, la_code),
         preview=False,
         rows_suppressed=int(published["suppressed"].sum()),
@@ -55,7 +56,7 @@ def published_journeys_disclosure_audit(
     layout = settings.layout()
     table = read_parquet(layout.table("analysis", "journeys", wave, la_code))
     published = pl.read_parquet(layout.table("published", "published_journeys", wave, la_code))
-    audit = audit_journeys(table, published, _thresholds(settings, wave))
+    audit = audit_journeys(table, published, _thresholds(settings, wave, la_code))
     return dg.AssetCheckResult(
         passed=audit.passed,
         description=f"{len(audit.failures)} withheld count(s) pinned" if audit.failures else None,

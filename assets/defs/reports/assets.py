@@ -43,7 +43,8 @@ def report_settings(
     if path.exists():
         row = pl.read_parquet(path).row(0, named=True)
         return ReportSettings(min_group=int(row["min_group"]), min_cell=int(row["min_cell"]), run_id=run_id)
-    return ReportSettings(min_group=settings.min_group, min_cell=settings.min_cell, run_id=run_id)
+    rules = settings.thresholds(wave, la_code)
+    return ReportSettings(min_group=rules.min_group, min_cell=rules.min_cell, run_id=run_id)
 
 
 def workers() -> int:

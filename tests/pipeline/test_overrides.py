@@ -1,0 +1,99 @@
+"""A per-council override in rules.yaml reaches that council's published tables and reports through `rcs run`'s
+runner, and leaves the other council of the wave on the defaults (docs/architecture.md, "Settings")."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+from pypdf import PdfReader
+
+from assets.defs.disclosure.assets import read_council_tables, read_schools
+from assets.runner import RunOutcome, materialise
+from rcs_pipeline.disclosure import DisclosureSettings, protect_council
+from rcs_pipeline.disclosure import settings as rules_module
+from rcs_pipeline.disclosure.publish import for_publication
+from rcs_pipeline.paths import RcsHome
+from tests.conftest import TINY_COUNCILS, TINY_SEED, TINY_WAVE
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("overrides")]
+STRICT, DEFAULT = TINY_COUNCILS
+OVERRIDE = {"la_code": STRICT, "min_cell": 15, "why": "test: one council's stricter output rule"}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RcsHome, list[RunOutcome]]]:
+    """The tiny wave (two councils) through every asset, with rules.yaml carrying one council's override."""
+    from rcs_pipeline.synthetic import generate
+
+    home = tmp_path_factory.mktemp("overrides")
+    generate(home, scale="tiny", seed=TINY_SEED)
+    rules = {**rules_module.load_rules(), "overrides": [OVERRIDE]}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rules_module, "load_rules", lambda: rules)
+        patch.setenv("RCS_LINKAGE_KEY", secrets.token_hex(32))
+        patch.setenv("DAGSTER_HOME", str(home / "dagster_home"))
+        (home / "dagster_home").mkdir()
+        with dg.DagsterInstance.get() as instance:
+            outcomes = materialise(home, [(TINY_WAVE, la) for la in TINY_COUNCILS], instance=instance)
+        yield RcsHome(home), outcomes
+
+
+def test_every_run_succeeds(run: tuple[RcsHome, list[RunOutcome]]) -> None:
+    """The stricter council's tables still pass the blocking audit."""
+    assert [(o.partition, o.failures) for o in run[1] if not o.success] == []
+
+
+def test_the_settings_table_records_each_councils_thresholds(run: tuple[RcsHome, list[RunOutcome]]) -> None:
+    """min_cell 15 for the overridden council, rules.yaml's 10 for the other; the rule text says the same."""
+    home, _ = run
+    rows = {
+        la: pl.read_parquet(home.table("published", "disclosure_settings", TINY_WAVE, la)).row(0, named=True)
+        for la in TINY_COUNCILS
+    }
+    assert (rows[STRICT]["min_cell"], rows[DEFAULT]["min_cell"]) == (15, 10)
+    assert "between 1 and 14" in rows[STRICT]["rule_min_cell"]
+    assert "between 1 and 9" in rows[DEFAULT]["rule_min_cell"]
+
+
+@pytest.mark.parametrize(("la_code", "min_cell"), [(STRICT, 15), (DEFAULT, 10)])
+def test_published_tables_are_protected_at_the_councils_own_min_cell(
+    run: tuple[RcsHome, list[RunOutcome]], la_code: str, min_cell: int
+) -> None:
+    """The files the runner wrote equal protect_council at the council's threshold on the same inputs."""
+    home, _ = run
+    tables, schools = read_council_tables(home, TINY_WAVE, la_code), read_schools(home, TINY_WAVE, la_code)
+    expected = protect_council(tables, schools, la_code, DisclosureSettings(min_cell=min_cell)).published
+    for name, frame in expected.items():
+        written = pl.read_parquet(home.table("published", name, TINY_WAVE, la_code))
+        assert written.equals(for_publication(frame)), name
+
+
+def test_the_override_changed_what_was_published(run: tuple[RcsHome, list[RunOutcome]]) -> None:
+    """At rules.yaml's defaults the overridden council would have published more cells (the override bites)."""
+    home, _ = run
+    tables, schools = read_council_tables(home, TINY_WAVE, STRICT), read_schools(home, TINY_WAVE, STRICT)
+    default = protect_council(tables, schools, STRICT, DisclosureSettings()).published
+    shown = {
+        name: (
+            int((~pl.read_parquet(home.table("published", name, TINY_WAVE, STRICT))["suppressed"]).sum()),
+            int((~default[name]["suppressed"]).sum()),
+        )
+        for name in default
+    }
+    assert all(strict <= loose for strict, loose in shown.values()), shown
+    assert any(strict < loose for strict, loose in shown.values()), shown
+
+
+@pytest.mark.parametrize(("la_code", "largest_withheld"), [(STRICT, 14), (DEFAULT, 9)])
+def test_the_council_report_states_its_own_rule(
+    run: tuple[RcsHome, list[RunOutcome]], la_code: str, largest_withheld: int
+) -> None:
+    """Each council's report prints the rule it was protected by."""
+    pdf: Path = run[0].reports(TINY_WAVE, la_code) / "council_report.pdf"
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(pdf).pages)
+    assert f"between 1 and {largest_withheld}" in text
