@@ -64,34 +64,55 @@ def dagster_instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
 
 
 _last_test: list[str] = ["(none)"]
+_open_instances: dict[int, dg.DagsterInstance] = {}
 
 
-def _open_instance_storage() -> object | None:
-    """Dagster's current definitions-state storage: set while an instance is entered (`with`) and not exited."""
-    from dagster._core.storage.defs_state.base import DefsStateStorage
+def _track_instances() -> None:
+    """Record every Dagster instance entered with `with` until it is exited (public context-manager protocol).
 
-    return DefsStateStorage.get()
+    An instance left open stays Dagster's current definitions-state storage for the whole worker; once it is
+    garbage collected, every later `load_from_defs_folder` in that worker fails on its dead weakref, far from
+    the cause (git log 5db1b40). Holding the open ones here keeps the garbage collector from closing them
+    inside a later test; the fixture below closes them and names the test that left them.
+    """
+    cls = dg.DagsterInstance
+    if getattr(cls, "_rcs_tracked", False):
+        return
+    enter, exit_ = cls.__enter__, cls.__exit__
+
+    def tracked_enter(self: dg.DagsterInstance) -> dg.DagsterInstance:
+        _open_instances[id(self)] = self
+        return enter(self)
+
+    def tracked_exit(self: dg.DagsterInstance, *exc: object) -> None:
+        _open_instances.pop(id(self), None)
+        return exit_(self, *exc)
+
+    cls.__enter__, cls.__exit__, cls._rcs_tracked = tracked_enter, tracked_exit, True
+
+
+def _close_open_instances() -> int:
+    """Exit every instance entered and not exited (in reverse order of entry); how many there were."""
+    left = list(_open_instances.values())
+    for instance in reversed(left):
+        instance.__exit__(None, None, None)
+    return len(left)
+
+
+_track_instances()
 
 
 @pytest.fixture(autouse=True)
 def no_open_dagster_instance(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Fail a test that leaves a Dagster instance open (entered with `with` but not exited).
+    """Fail a test that leaves a Dagster instance open (entered with `with` but not exited), and close it.
 
-    An open instance stays Dagster's current definitions-state storage for the whole worker; once it is
-    gone, every later `load_from_defs_folder` in that worker fails on its dead weakref, far from the cause.
-    One found before a test starts (left by a fixture's teardown or by garbage collected between tests) is
-    not that test's doing: it is cleared and reported as a warning naming the test before.
+    One found open before a test starts (left by a fixture's teardown) is not that test's doing: it is closed
+    and reported as a warning naming the test before.
     """
-    from dagster._core.storage.defs_state.base import _current_storage
-
     previous, _last_test[0] = _last_test[0], request.node.nodeid
-    if _open_instance_storage() is not None:
-        _current_storage.set(None)
+    if _close_open_instances():
         warnings.warn(
             f"a Dagster instance was left open after {previous} (or its fixtures' teardown)", stacklevel=1
         )
     yield
-    after = _open_instance_storage()
-    if after is not None:
-        _current_storage.set(None)
-    assert after is None, "a Dagster instance was left open: exit its `with` before yielding"
+    assert _close_open_instances() == 0, "a Dagster instance was left open: exit its `with` before yielding"
