@@ -33,9 +33,11 @@ dev: $(BIN)/rcs
 	test -f $(DAGSTER_HOME)/dagster.yaml || cp deploy/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	set -a; . ./.env; set +a; $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-## make bench: national-scale timings (prints figures; not part of the tests).
+## make bench: national-scale timings (prints figures; not part of the tests). BENCH="reports national" picks some;
+## bench_national (rcs run over the whole national wave from empty, 40-70 min) runs last (docs/benchmarks.md).
+BENCH ?=
 bench: $(BIN)/rcs
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/run_all.py $(BENCH)
 
 ## make soak: the whole graph over many generated waves (1, 2, 3 councils) and a kill drill; not in make test.
 SOAK_WAVES ?= 21
