@@ -1,4 +1,4 @@
-"""Partitions of DESIGN §6: every data asset is partitioned by survey wave × council."""
+"""Partitions of docs/architecture.md §6: every data asset is partitioned by survey wave × council."""
 
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ def default_home() -> Path:
 
 @dataclass(frozen=True)
 class RcsHome:
-    """The storage layout of DESIGN §5: one folder per zone, tables as `<zone>/<table>/<wave>/<la_code>.parquet`.
+    """The storage layout of docs/architecture.md §5: one folder per zone, tables as `<zone>/<table>/<wave>/<la_code>.parquet`.
 
     Example: RcsHome(Path("data")).table("analysis", "pupil_scores", "2015-16", "S12000005")
     -> data/analysis/pupil_scores/2015-16/S12000005.parquet

@@ -21,7 +21,7 @@ SNAPSHOT = Path(__file__).parent / "fixtures" / "asset_graph.json"
 
 
 def test_library_never_imports_dagster() -> None:
-    """rcs_pipeline is a plain library: no module imports dagster (DESIGN §3)."""
+    """rcs_pipeline is a plain library: no module imports dagster (docs/architecture.md §2)."""
     offenders = []
     for path in (project_root() / "rcs_pipeline").rglob("*.py"):
         tree = ast.parse(path.read_text(), filename=str(path))

@@ -1,1 +1,1 @@
-"""One sub-package per zone of DESIGN §4; each module's Dagster objects are loaded by assets.definitions."""
+"""One sub-package per zone of docs/architecture.md §4; each module's Dagster objects are loaded by assets.definitions."""

@@ -1,4 +1,4 @@
-"""The input contract (spec/inputs.md) as data, its strict readers and the validation of a whole delivery."""
+"""The input contract (docs/methods/input_contract.md) as data, its strict readers and the validation of a whole delivery."""
 
 from rcs_pipeline.contract.errors import DeliveryError, Problem
 from rcs_pipeline.contract.readers import read_dataset

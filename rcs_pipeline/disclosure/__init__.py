@@ -1,4 +1,4 @@
-"""Statistical disclosure control (DESIGN §8): primary and secondary suppression, publishable tables, audit.
+"""Statistical disclosure control (docs/architecture.md §8): primary and secondary suppression, publishable tables, audit.
 
 Public surface: `protect_council` (one wave × council), `protect_comparator` (the wave-wide comparator),
 `audit_published` (re-audit tables as written), `DisclosureSettings`.

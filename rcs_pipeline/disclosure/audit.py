@@ -1,4 +1,4 @@
-"""The attacker audit of DESIGN §8: the interval each suppressed count can be narrowed to, by linear programming.
+"""The attacker audit of docs/architecture.md §8: the interval each suppressed count can be narrowed to, by linear programming.
 
 The attacker knows every published count exactly (a rounded percentage with its base is treated as
 revealing its numerator exactly, which can only over-protect), every relation of the CountSystem

@@ -1,4 +1,4 @@
-"""Primary suppression (DESIGN §8): small groups and small counts, as declarative rules over frames.
+"""Primary suppression (docs/architecture.md §8): small groups and small counts, as declarative rules over frames.
 
 Each function adds reason columns (null | `min_group` | `min_cell`) to a copy of its table; it never
 decides secondary suppression, which needs the whole wave (see secondary.py).

@@ -23,7 +23,7 @@ GEOGRAPHY_LEVELS: tuple[str, ...] = ("council", "cluster", "school")
 COMPARATOR_LEVEL = "all_councils"
 COMPARATOR_CODE = "all"
 
-# Stages each pupil instrument surveys (spec/inputs.md): the population whose roll bounds a school.
+# Stages each pupil instrument surveys (docs/methods/input_contract.md): the population whose roll bounds a school.
 SURVEYED_STAGES: dict[str, tuple[str, ...]] = {
     "primary": ("P5", "P6", "P7"),
     "secondary": ("S1", "S2", "S3", "S4"),

@@ -1,7 +1,7 @@
 """The secret linkage key and the keyed pseudonym (link id) it gives each pupil reference.
 
 Link ids are HMAC-SHA-256 of the normalised `pupil_ref` under a key of at least 32 random bytes, so nobody
-without the key can recompute or reverse them (DESIGN §4). By default the same child has the same link id
+without the key can recompute or reverse them (docs/architecture.md §4). By default the same child has the same link id
 in every wave (longitudinal); with per-wave keys the id is keyed by a wave key derived from the master key,
 so ids of different waves cannot be joined.
 """

@@ -1,1 +1,1 @@
-"""Wellbeing profile reports (DESIGN §9): council, cluster and school PDFs and spreadsheets from published tables."""
+"""Wellbeing profile reports (docs/architecture.md §9): council, cluster and school PDFs and spreadsheets from published tables."""

@@ -1,4 +1,4 @@
-"""The council report's chapters (DESIGN §9), built from one council's published tables."""
+"""The council report's chapters (docs/architecture.md §9), built from one council's published tables."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Services-specific rules on the landed register and reference costs (spec/inputs.md), checked before use.
+"""Services-specific rules on the landed register and reference costs (docs/methods/input_contract.md), checked before use.
 
 The contract zone parses and types the files; these rules are the ones the services figures depend on:
 known codes, no negative spend or reach, unique services, positive reference costs. Zero participants

@@ -1,4 +1,4 @@
-"""Synthetic services register and evidence-based reference costs for one CPP (spec/inputs.md).
+"""Synthetic services register and evidence-based reference costs for one CPP (docs/methods/input_contract.md).
 
 The register is shaped like a real Scottish CPP's map of children's services: a few dozen services run by
 the council (education and social work), the health board, Police Scotland, third-sector and private
@@ -763,7 +763,7 @@ def services_register(la_code: str, roll_total: int, rng: np.random.Generator) -
 
     Spend is rounded to the nearest £100 (budget lines), reach to whole children with at least one for a
     service that reaches anyone; the two template services with no reach keep 0 participants.
-    Columns and codes as spec/inputs.md `services_register`; `outcomes_in_contract` is `Y`/`N` as delivered.
+    Columns and codes as docs/methods/input_contract.md `services_register`; `outcomes_in_contract` is `Y`/`N` as delivered.
     """
     if roll_total <= 0:
         raise ValueError(f"roll_total must be positive, got {roll_total}")

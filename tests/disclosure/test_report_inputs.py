@@ -1,7 +1,7 @@
 """Reports read only disclosure-controlled tables: proved on the full Definitions graph.
 
 Allowed direct upstreams of a `reports` asset: assets of the `disclosure` group, and reference tables
-that hold no statistics (`schools`: codes and names of schools and clusters only, spec/inputs.md).
+that hold no statistics (`schools`: codes and names of schools and clusters only, docs/methods/input_contract.md).
 """
 
 from assets.definitions import defs

@@ -13,7 +13,7 @@ from rcs_pipeline.indicators import (
     load_catalogue,
 )
 
-# Answers of a pupil who is well on every item ("good") and one who is not ("poor"); codes per spec/inputs.md.
+# Answers of a pupil who is well on every item ("good") and one who is not ("poor"); codes per docs/methods/input_contract.md.
 GOOD = {
     "active_days_60min": 8,
     "fruit_veg_daily": 1,

@@ -1,4 +1,4 @@
-"""The input contract's columns (spec/inputs.md), written out independently of the generator for its tests."""
+"""The input contract's columns (docs/methods/input_contract.md), written out independently of the generator for its tests."""
 
 SDQ = [f"sdq_{k:02d}" for k in range(1, 26)]
 IMPACT = [
@@ -76,7 +76,7 @@ COLUMNS = {
     "school_roll": ["seed_code", "stage", "sex", "pupils"],
 }
 
-# Valid codes 1..k of each survey item (spec/inputs.md).
+# Valid codes 1..k of each survey item (docs/methods/input_contract.md).
 ITEM_MAX = {
     **{c: 3 for c in SDQ},
     **{f"sdq_p_{k:02d}": 3 for k in range(1, 26)},

@@ -1,4 +1,4 @@
-"""The tiny deliveries follow spec/inputs.md: columns, codes, formats, and cross-file consistency."""
+"""The tiny deliveries follow docs/methods/input_contract.md: columns, codes, formats, and cross-file consistency."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""Disclosure zone (DESIGN §8): primary and secondary suppression, publishable tables, the attacker audit."""
+"""Disclosure zone (docs/architecture.md §8): primary and secondary suppression, publishable tables, the attacker audit."""

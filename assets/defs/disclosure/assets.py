@@ -115,7 +115,7 @@ def protection_metadata(result: Protection, rules: DisclosureSettings, table: st
                 partitions_def=wave_council_partitions,
                 code_version=CODE_VERSION,
                 deps=[*SOURCES, "schools"],
-                description=f"Disclosure-controlled {name.removeprefix('published_')} (DESIGN §8): "
+                description=f"Disclosure-controlled {name.removeprefix('published_')} (docs/architecture.md §8): "
                 "suppressed values null, `suppressed` and `reason` set, display rounding.",
             )
             for name in PUBLISHED

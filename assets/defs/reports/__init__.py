@@ -1,1 +1,1 @@
-"""Reports zone (DESIGN §9): council, cluster and school wellbeing profiles from published tables only."""
+"""Reports zone (docs/architecture.md §9): council, cluster and school wellbeing profiles from published tables only."""
