@@ -3,16 +3,20 @@
 Everything comes from published_linkage_quality (disclosure-controlled and audited): the admin side
 (instrument `any`) counts the council's records of participating children by each field's values, with
 `unknown` where the field is blank; the survey side counts respondents by the sex they gave and how many
-linked. Only published counts are printed, as they are (no rate is re-derived, as everywhere in the reports):
-a reader divides two of them; a withheld one prints [c] (docs/methods/parents.md).
+linked. Published counts are printed as they are; a link rate (linked ÷ records) and its gap from all
+records' rate (linkage bias, GUILD) are printed only where both counts it divides are published (a function
+of published figures reveals nothing more), else [c]. Pupil indicators by ASN reason group come from
+published_estimates (breakdowns asn_<group>), withheld cells as [c] (docs/methods/parents.md).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import polars as pl
 
+from rcs_pipeline.need.asn_groups import BREAKDOWN_PREFIX, asn_groups
 from rcs_pipeline.reports.catalogue import IndicatorLabel, report_layout
 from rcs_pipeline.reports.formatting import (
     SYMBOL_NOT_APPLICABLE,
@@ -20,7 +24,8 @@ from rcs_pipeline.reports.formatting import (
     SYMBOL_SUPPRESSED,
     format_count,
 )
-from rcs_pipeline.reports.lookup import Cell, Estimates
+from rcs_pipeline.reports.lookup import Cell, Estimates, value_cell
+from rcs_pipeline.reports.lookup import shown as shown_estimate
 from rcs_pipeline.reports.sections import Geography, Section, Table, breakdown_table
 
 UNKNOWN = "unknown"
@@ -155,8 +160,45 @@ def survey_table(counts: Counts) -> Table:
     )
 
 
-def link_rate_rows(counts: Counts, field: EqualityField) -> list[tuple[str, list[Cell]]]:
-    """Records and linked records for each value of one field (admin side)."""
+def link_rate(whole: dict | None, part: dict | None) -> float | None:
+    """part ÷ whole as a percentage when both counts are published (shown) and whole > 0, else None."""
+    if not (shown(whole) and shown(part)) or not whole or not whole["count"]:
+        return None
+    assert part is not None
+    return 100.0 * part["count"] / whole["count"]
+
+
+def half_away(value: float) -> int:
+    """Round to a whole number, halves away from zero (GSS): 42.5 -> 43, -2.5 -> -3."""
+    return math.floor(abs(value) + 0.5) * (1 if value >= 0 else -1)
+
+
+def percent_text(value: float) -> str:
+    """A whole percentage, e.g. 42.5 -> '43%'."""
+    return f"{half_away(value)}%"
+
+
+def gap_text(value: float) -> str:
+    """A gap in percentage points, signed ('+3', '-12', '0')."""
+    points = half_away(value)
+    return f"{points:+d}" if points else "0"
+
+
+def rate_cells(whole: dict | None, part: dict | None, overall: float | None) -> list[Cell]:
+    """Link rate and its gap from the overall rate: '[c]' when a count it needs is withheld, '[x]' if absent."""
+    rate = link_rate(whole, part)
+    if rate is None:
+        hidden = any(r is not None and r["suppressed"] for r in (whole, part))
+        symbol = Cell(SYMBOL_SUPPRESSED, True) if hidden else Cell(SYMBOL_NOT_AVAILABLE)
+        return [symbol, symbol]
+    gap = Cell(gap_text(rate - overall)) if overall is not None else Cell(SYMBOL_NOT_AVAILABLE)
+    return [Cell(percent_text(rate)), gap]
+
+
+def link_rate_rows(
+    counts: Counts, field: EqualityField, overall: float | None
+) -> list[tuple[str, list[Cell]]]:
+    """Records, linked records, link rate and gap from all records' rate for each value of one field."""
     out = []
     for value in counts.values("any", field.breakdown, "admin_records"):
         records = counts.get("any", field.breakdown, value, "admin_records")
@@ -164,29 +206,36 @@ def link_rate_rows(counts: Counts, field: EqualityField) -> list[tuple[str, list
         out.append(
             (
                 f"{field.name}: {value_label(field, value)}",
-                [count_cell(records), count_cell(linked)],
+                [count_cell(records), count_cell(linked), *rate_cells(records, linked, overall)],
             )
         )
     return out
+
+
+LINK_COLUMNS = ["Records", "Linked", "Link rate", "Gap from all (points)"]
+BIAS_NOTE = (
+    "Link rate = linked ÷ records, printed only where both counts are published. Gap: the group's link rate "
+    "minus all records' rate, in percentage points (linkage bias by subgroup, as the GUILD guidance asks). A "
+    "group that links less is under-represented among linked answers, so figures that need the council's "
+    "records (need and services, equality groups) lean towards the better-linked groups. No test of these "
+    "differences is made, so none is claimed. "
+)
 
 
 def linkage_table(counts: Counts) -> Table:
     """Link rates by equality group: the council's records linked to a survey answer, by each field's values."""
     total = counts.get("any", "all", "all", "admin_records")
     linked = counts.get("any", "all", "all", "admin_linked")
-    rows = [("All records", [count_cell(total), count_cell(linked)])]
+    overall = link_rate(total, linked)
+    rows = [("All records", [count_cell(total), count_cell(linked), *rate_cells(total, linked, overall)])]
     for field in FIELDS:
-        rows += link_rate_rows(counts, field)
+        rows += link_rate_rows(counts, field, overall)
     return Table(
         "Linkage by equality group: council records linked to a survey answer",
-        ["Group", "Records", "Linked"],
+        ["Group", *LINK_COLUMNS],
         rows,
         sheet="Linkage by equality group",
-        note="Link rate = linked ÷ records. A group whose link rate differs from all records' is over- or "
-        "under-represented among linked "
-        "answers, so figures that need the council's records (need and services, equality groups) lean "
-        "towards the better-linked groups. No test of these differences is made, so none is claimed. "
-        + SYMBOLS_NOTE,
+        note=BIAS_NOTE + SYMBOLS_NOTE,
     )
 
 
@@ -196,24 +245,29 @@ def survey_linkage_table(counts: Counts) -> Table | None:
     sexes = {"F": "Female", "M": "Male", "X": "Another way / not said", UNKNOWN: "Not given"}
     rows = []
     for instrument in ("secondary", "primary", "parent"):
+        overall = link_rate(
+            counts.get(instrument, "all", "all", "respondents"),
+            counts.get(instrument, "all", "all", "linked"),
+        )
         for value in counts.values(instrument, "sex", "respondents"):
             respondents = counts.get(instrument, "sex", value, "respondents")
             linked = counts.get(instrument, "sex", value, "linked")
             rows.append(
                 (
                     f"{names.get(instrument, instrument)}: {sexes.get(value, value)}",
-                    [count_cell(respondents), count_cell(linked)],
+                    [count_cell(respondents), count_cell(linked), *rate_cells(respondents, linked, overall)],
                 )
             )
     if not rows:
         return None
     return Table(
         "Linkage by sex given in the survey",
-        ["Survey and sex", "Respondents", "Linked"],
+        ["Survey and sex", "Respondents", *LINK_COLUMNS[1:3], "Gap from the survey (points)"],
         rows,
         sheet="Linkage by survey sex",
-        note="Link rate = linked ÷ respondents. No test of differences between groups is made, so none is "
-        "claimed. " + SYMBOLS_NOTE,
+        note="Link rate = linked ÷ respondents, printed only where both counts are published. Gap: the group's "
+        "link rate minus all the survey's respondents' rate, in percentage points. No test of differences "
+        "between groups is made, so none is claimed. " + SYMBOLS_NOTE,
     )
 
 
@@ -250,6 +304,80 @@ def group_tables(
                 section.sheet_only(table)
 
 
+ANY_ASN = ("any_asn", "true")
+
+
+def asn_columns(est: Estimates, geo: Geography, members: list[str]) -> list[tuple[str, str, str]]:
+    """(breakdown, value, header) of any ASN and each ASN reason group with a published row for `members`."""
+    candidates = [(*ANY_ASN, "Any ASN")] + [
+        (f"{BREAKDOWN_PREFIX}{g['id']}", "true", str(g["label"])) for g in asn_groups()
+    ]
+    return [c for c in candidates if any(est.get(geo.level, geo.code, i, c[0], c[1]) for i in members)]
+
+
+def asn_group_table(
+    est: Estimates,
+    geo: Geography,
+    labels: dict[str, IndicatorLabel],
+    members: list[str],
+    heading: str,
+    sheet: str,
+    printed_only: bool,
+) -> Table | None:
+    """Indicators by ASN reason group (columns); `printed_only` keeps the groups with a shown value (for the PDF)."""
+    columns = asn_columns(est, geo, members)
+    if printed_only:
+        columns = [
+            c
+            for c in columns
+            if c[:2] == ANY_ASN
+            or any(shown_estimate(est.get(geo.level, geo.code, i, c[0], c[1])) for i in members)
+        ]
+    if len(columns) < 2 or not members:  # no ASN reason group to show
+        return None
+    rows = [
+        (labels[i].label, [value_cell(est.get(geo.level, geo.code, i, b, v)) for b, v, _ in columns])
+        for i in members
+    ]
+    return Table(
+        f"{heading}: indicators by additional support need reason group",
+        ["Indicator", *[h for *_, h in columns]],
+        rows,
+        sheet=sheet,
+        note="Linked pupils whose council record gives an additional support need reason in the group; a pupil "
+        "with reasons in several groups is in each of them, so groups overlap and do not add up to 'Any ASN'. "
+        "Reason codes in groups: rcs_pipeline/need/asn_groups.yaml. No test of differences between groups is "
+        "made, so none is claimed. [c] withheld to protect confidentiality; [x] not available.",
+    )
+
+
+def asn_tables(
+    section: Section,
+    est: Estimates,
+    geo: Geography,
+    labels: dict[str, IndicatorLabel],
+    groups: list[tuple[str, str, list[str]]],
+) -> None:
+    """Per pupil survey: indicators by ASN reason group, the groups with a published value in the PDF, all in
+    the spreadsheet; or a sentence when disclosure control withheld every group's figures."""
+    for heading, short, members in groups:
+        every = asn_group_table(est, geo, labels, members, heading, f"{short} ASN groups"[:26], False)
+        if every is None:
+            continue
+        printed = asn_group_table(est, geo, labels, members, heading, f"{short} ASN groups"[:26], True)
+        if printed is None:
+            section.para(
+                f"{heading}: every figure by ASN reason group is withheld to protect confidentiality [c]; the "
+                "spreadsheet lists them."
+            )
+            section.sheet_only(every)
+            continue
+        section.table(printed)
+        if len(printed.columns) < len(every.columns):
+            section.sheet_note(f"{heading}, every ASN reason group (most withheld)", [every])
+            section.sheet_only(every)
+
+
 def completeness_section(
     linkage: pl.DataFrame,
     est: Estimates | None = None,
@@ -283,4 +411,12 @@ def completeness_section(
             "claimed (no test is made for these groups)."
         )
         group_tables(section, est, geo, labels, groups)
+        section.heading("Additional support need reason groups")
+        section.para(
+            "The council's records give each additional support need a reason (25 codes), grouped here as social, "
+            "emotional and behavioural; learning; physical and sensory; communication and autism; young carer; "
+            "looked after; and other or not known. Figures are for linked pupils; groups are small, so most are "
+            "withheld ([c]), and the printed table keeps the groups with a published figure."
+        )
+        asn_tables(section, est, geo, labels, groups)
     return section

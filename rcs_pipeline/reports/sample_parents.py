@@ -4,7 +4,7 @@ Parent estimates follow the parent design's published shape (docs/methods/parent
 age band, sex, SIMD quintile, urban/rural and parent-reported need; clusters overall and by sex; the
 all-councils comparator; the previous wave's council figures. Linkage counts add the parent survey and
 the equality fields of the admin side (instrument `any`) and the survey side by sex, as
-published_linkage_quality holds them, with small counts withheld.
+published_linkage_quality holds them, with small counts withheld; council pupil estimates by ASN reason group.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 
+from rcs_pipeline.need.asn_groups import group_columns
 from rcs_pipeline.reports.inputs import ESTIMATE_SCHEMA, LINKAGE_QUALITY_SCHEMA, PublishedTables
 from rcs_pipeline.reports.sample_tables import SampleIndicator, _centre, _estimate_row, sample_indicators
 
@@ -126,6 +127,48 @@ def _linkage_rows(tables: PublishedTables, parents: int, rng: np.random.Generato
     return rows
 
 
+ASN_GROUP_SHARES = (0.45, 0.4, 0.12, 0.2, 0.05, 0.08, 0.04)
+"""Made-up share of the children with any ASN in each reason group (asn_groups.yaml order; overlapping)."""
+
+
+def _asn_group_rows(tables: PublishedTables, rng: np.random.Generator) -> list[dict]:
+    """Council pupil estimates by ASN reason group (breakdown asn_<id>, 'true'), sized from any ASN's base."""
+    anchor = tables.estimates.filter(
+        (pl.col("geography_level") == "council")
+        & (pl.col("breakdown") == "any_asn")
+        & (pl.col("breakdown_value") == "true")
+        & ~pl.col("indicator_id").str.starts_with("par_")
+    )
+    units = {i.indicator_id: i for i in sample_indicators()}
+    rows = []
+    for r in anchor.iter_rows(named=True):
+        ident = units.get(r["indicator_id"])
+        size = r["n"] or 60
+        if ident is None:
+            continue
+        for group, share in zip(group_columns(), ASN_GROUP_SHARES, strict=True):
+            centre = (
+                (r["value"] / 100 if ident.unit == "percent" else r["value"])
+                if r["value"] is not None
+                else 0.4
+            )
+            rows.append(
+                _estimate_row(
+                    ident,
+                    "council",
+                    tables.la_code,
+                    group,
+                    "true",
+                    int(size * share),
+                    centre,
+                    rng,
+                    MIN_GROUP,
+                    MIN_CELL,
+                )
+            )
+    return rows
+
+
 def with_sample_parents(tables: PublishedTables, seed: int) -> PublishedTables:
     """The tables with the parent design's published rows and the equality-field linkage counts."""
     rng = np.random.default_rng([seed, 18])
@@ -156,7 +199,11 @@ def with_sample_parents(tables: PublishedTables, seed: int) -> PublishedTables:
     return replace(
         tables,
         estimates=pl.concat(
-            [tables.estimates.filter(~is_parent), pl.DataFrame(rows, schema=ESTIMATE_SCHEMA)]
+            [
+                tables.estimates.filter(~is_parent),
+                pl.DataFrame(rows, schema=ESTIMATE_SCHEMA),
+                pl.DataFrame(_asn_group_rows(tables, rng), schema=ESTIMATE_SCHEMA),
+            ]
         ),
         comparator=pl.concat(
             [tables.comparator.filter(~is_parent), pl.DataFrame(comparator, schema=ESTIMATE_SCHEMA)]

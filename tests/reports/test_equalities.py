@@ -3,12 +3,14 @@ its spreadsheet sheets, and its cells against published_linkage_quality (issue 1
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
 import polars as pl
 
+from rcs_pipeline.need.asn_groups import asn_groups, group_columns
 from rcs_pipeline.reports.build import BuildSummary
 from rcs_pipeline.reports.equalities import FIELDS, completeness_section
 from rcs_pipeline.reports.formatting import format_count, format_value
@@ -143,3 +145,60 @@ def test_child_protection_in_the_pdf_and_8fold_in_the_spreadsheet(built, publish
     ]
     assert len(sheets) == 2 and all(ws.tables for ws in sheets)
     assert any(ws.cell(1, 1).value.endswith("indicators by urban/rural 8-fold") for ws in sheets)
+
+
+def expected_rate(records: dict | None, linked: dict | None, overall: float | None) -> str:
+    """The link rate and gap the section must print, worked independently: both counts shown, else [c]."""
+    if records is None or linked is None or records["suppressed"] or linked["suppressed"]:
+        return "[c] [c]"
+    rate = 100 * linked["count"] / records["count"]
+    gap = math.floor(abs(rate - overall) + 0.5) * (1 if rate >= overall else -1)
+    return f"{math.floor(rate + 0.5)}% {f'{gap:+d}' if gap else '0'}"
+
+
+def test_link_rates_and_gaps_only_from_published_counts(built, published) -> None:
+    """Link rate = linked ÷ records and its gap from all records' rate (points), printed where both counts are
+    published; [c] where either is withheld (some are)."""
+    text = section_text(built)
+    total = admin(published, "all", "all", "admin_records")
+    linked = admin(published, "all", "all", "admin_linked")
+    overall = 100 * linked["count"] / total["count"]
+    assert f"All records {printed(total)} {printed(linked)} {math.floor(overall + 0.5)}% 0" in text
+    withheld = 0
+    for field, prefix in (("simd_quintile", "SIMD quintile"), ("sex", "Sex")):
+        rows = published.linkage_quality.filter(
+            (pl.col("instrument") == "any") & (pl.col("breakdown") == field)
+        )
+        for value in rows["breakdown_value"].unique().to_list():
+            records, linked_row = (
+                admin(published, field, value, m) for m in ("admin_records", "admin_linked")
+            )
+            label = next(f for f in FIELDS if f.breakdown == field).values.get(value, "Not recorded")
+            cells = f"{printed(records)} {printed(linked_row)} {expected_rate(records, linked_row, overall)}"
+            assert f"{prefix}: {label} {cells}" in text, (field, value)
+            withheld += "[c]" in expected_rate(records, linked_row, overall)
+    assert withheld > 0 and "Gap from all (points)" in text
+
+
+def test_asn_reason_groups_print_their_published_values(built, published) -> None:
+    """The PDF table by ASN reason group keeps the groups with a published value and prints them as published;
+    every group, withheld ones too, is in the spreadsheet."""
+    text = section_text(built)
+    assert "indicators by additional support need reason group" in text
+    groups = published.estimates.filter(
+        (pl.col("geography_level") == "council") & pl.col("breakdown").is_in(group_columns())
+    )
+    shown = groups.filter(~pl.col("suppressed"))
+    assert shown.height > 0 and groups.filter(pl.col("suppressed")).height > 0
+    labels = {f"asn_{g['id']}": g["label"] for g in asn_groups()}
+    for breakdown in shown["breakdown"].unique().to_list():
+        assert labels[breakdown] in text, breakdown
+    for r in shown.filter(pl.col("unit") == "percent").iter_rows(named=True):
+        assert format_value(r["value"], "percent") in text
+    hidden_only = set(groups["breakdown"]) - set(shown["breakdown"])
+    out, _ = built
+    book = openpyxl.load_workbook(out / "council_report.xlsx")
+    sheets = [ws for ws in book.worksheets if "ASN groups" in ws.title]
+    assert sheets and all(ws.tables for ws in sheets)
+    headers = {str(c.value) for ws in sheets for row in ws.iter_rows(max_row=6) for c in row if c.value}
+    assert {labels[b] for b in hidden_only} <= headers

@@ -208,3 +208,18 @@ def exact_range(system, hidden: np.ndarray, variable: int) -> tuple[int, int]:
     low = lp.solve(cost) @ cost
     high = lp.solve(-cost) @ cost
     return round(low), round(high)
+
+
+def test_the_estimates_suite_accepts_every_group_breakdown() -> None:
+    """expectations/estimates.json lists every asn_<group> breakdown (else the gate refuses published groups)."""
+    import json
+
+    from rcs_pipeline.paths import project_root
+
+    suite = json.loads((project_root() / "expectations" / "estimates.json").read_text("utf-8"))
+    sets = [
+        e["kwargs"]["value_set"]
+        for e in suite["expectations"]
+        if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "breakdown"
+    ]
+    assert len(sets) == 1 and set(group_columns()) <= set(sets[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -56,6 +57,27 @@ def published_numbers(tables: PublishedTables) -> set[str]:
         out |= printed(r["count"], "count")
     for r in tables.comparisons.filter(~pl.col("suppressed")).iter_rows(named=True):
         out |= printed(r["estimate"], r["unit"]) | printed(r["reference_estimate"], r["unit"])
+    return out | link_rate_numbers(tables.linkage_quality)
+
+
+def link_rate_numbers(linkage: pl.DataFrame) -> set[str]:
+    """Link rates (linked ÷ records or respondents, whole %) of published count pairs, and their gaps in points
+    from the whole's rate: the equalities section prints these quotients of published counts."""
+    shown = {
+        (r["instrument"], r["breakdown"], r["breakdown_value"], r["measure"]): r["count"]
+        for r in linkage.filter(~pl.col("suppressed") & pl.col("count").is_not_null()).iter_rows(named=True)
+    }
+    out: set[str] = set()
+    for (instrument, breakdown, value, measure), whole in shown.items():
+        part = {"admin_records": "admin_linked", "respondents": "linked"}.get(measure)
+        linked = shown.get((instrument, breakdown, value, part))
+        overall = [shown.get((instrument, "all", "all", m)) for m in (measure, part)]
+        if part is None or linked is None or not whole:
+            continue
+        rate = 100 * linked / whole
+        out.add(str(math.floor(rate + 0.5)))
+        if overall[0] and overall[1] is not None:
+            out.add(str(math.floor(abs(rate - 100 * overall[1] / overall[0]) + 0.5)))
     return out
 
 
