@@ -23,6 +23,7 @@ from rcs_pipeline.estimates.comparisons import (
     prepare_design,
     rule_breakdowns,
 )
+from rcs_pipeline.estimates.parent_design import parent_comparisons
 from rcs_pipeline.indicators import load_catalogue
 from rcs_pipeline.paths import RcsHome, is_wave
 from rcs_pipeline.storage import read_parquet
@@ -61,6 +62,28 @@ def _earlier_designs(layout: RcsHome, wave: str, la_code: str, indicators: list[
     }
 
 
+def _parent_scores(path: Path) -> pl.DataFrame | None:
+    """A parent_scores file with rows, or None (the parent survey is optional)."""
+    frame = pl.read_parquet(path) if path.exists() else None
+    return frame if frame is not None and frame.height else None
+
+
+def _parent_rows(layout: RcsHome, wave: str, la_code: str) -> list[pl.DataFrame]:
+    """Untested parent comparisons of the council (none without its parent survey): docs/methods/parents.md."""
+    own = _parent_scores(layout.table("analysis", "parent_scores", wave, la_code))
+    if own is None:
+        return []
+    catalogue = load_catalogue().filter(pl.col("instrument") == "parent")
+    indicators = [i for i in catalogue["indicator_id"] if f"ind_{i}" in own.columns]
+    paths = [p for p in layout.wave_tables("analysis", "parent_scores", wave) if p.stem != la_code]
+    others = [f for f in map(_parent_scores, paths) if f is not None]
+    folder = layout.root / "analysis" / "parent_scores"
+    waves = sorted(p.name for p in folder.iterdir() if p.is_dir() and is_wave(p.name) and p.name < wave)
+    found = {w: _parent_scores(layout.table("analysis", "parent_scores", w, la_code)) for w in waves}
+    earlier = {w: f for w, f in found.items() if f is not None}
+    return [parent_comparisons(own, others, earlier, indicators)] if indicators else []
+
+
 def _summary(table: pl.DataFrame) -> dict[str, Any]:
     """Metadata: per family type (e.g. 'school:vs_rest_of_council'), families, tests, significant results."""
     kinds = table.with_columns(
@@ -92,17 +115,20 @@ def _summary(table: pl.DataFrame) -> dict[str, Any]:
     # which their estimates are made): a corrected earlier wave makes it stale
     deps=[
         dg.AssetDep("pupil_scores", partition_mapping=every_council_of_wave),
+        dg.AssetDep("parent_scores", partition_mapping=every_council_of_wave),
         earlier_waves_dep("estimates"),
     ],
     partitions_def=wave_council_partitions,
     kinds={"numpy", "polars", "parquet"},
-    code_version="1",
+    code_version="2.parents",
     description="Every comparison a report may state, as a test: each school and cluster against the rest of "
     "its council, the council against the rest of the wave's councils, girls vs boys, SIMD 1 vs 5 and each "
     "equality group vs the rest (council and clusters), and each geography against its earlier waves. "
     "Difference, SE (design SE with strata = weighting cells, no fpc, floored by the SE under no difference), "
     "df, two-sided t p-value, Benjamini-Hochberg adjusted p within each report's family, direction "
-    "(docs/methods/estimates.md, Comparisons).",
+    "(docs/methods/estimates.md, Comparisons). Parent indicators under the parent survey's design: each cluster "
+    "against the rest of its council, the council against the rest of the wave, and earlier waves, tested in the "
+    "same families (docs/methods/parents.md).",
 )
 def comparisons(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Test every comparison of the partition's council (pupil indicators; the wave's other councils as rest)."""
@@ -120,6 +146,7 @@ def comparisons(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.
         combine(wave_designs) if others else None,
         _earlier_designs(layout, wave, la_code, indicators),
         min_n=settings.thresholds(wave, la_code).min_group,
+        also=_parent_rows(layout, wave, la_code),
     )
     context.log.info(
         f"{table.height} comparisons in {table['family'].n_unique()} families; breakdowns {rule_breakdowns()}"

@@ -10,6 +10,7 @@ from assets.partitions import every_council_of_wave, wave_and_council, wave_coun
 from assets.resources import RcsSettings
 from assets.tables import write_table
 from rcs_pipeline.estimates import estimate_comparator, estimate_indicators, indicator_types
+from rcs_pipeline.estimates.asn_group_estimates import estimate_asn_groups
 from rcs_pipeline.estimates.domains import COMPARATOR_LEVEL
 from rcs_pipeline.estimates.parent_design import estimate_parents, parent_response
 from rcs_pipeline.estimates.response_rates import response_rates as count_response_rates
@@ -76,12 +77,13 @@ def _summary(est: pl.DataFrame, min_group: int) -> dict[str, Any]:
     deps=["pupil_scores", "parent_scores", "schools", "school_roll"],
     partitions_def=wave_council_partitions,
     kinds={"duckdb", "polars", "parquet"},
-    code_version=f"{CODE_VERSION}.census-design.parent-design",
+    code_version=f"{CODE_VERSION}.census-design.parent-design.asn-groups",
     description="Every indicator × council/cluster/school × breakdown: unweighted n, weighted estimate and 95% CI "
     "by Taylor linearisation under the census design (strata = weighting cells, fpc = cell roll; logit interval "
     "for proportions, Clopper-Pearson at 0% or 100%), as R's survey package, with the NCHS low-reliability flag "
     "(docs/methods/estimates.md). Pupil indicators from pupil_scores; parent indicators from parent_scores "
-    "under the household sample design (docs/methods/parents.md).",
+    "under the household sample design (docs/methods/parents.md); pupil indicators by ASN reason group for the "
+    "council (breakdown asn_<group>, value true: docs/methods/parents.md).",
 )
 def estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Estimate every catalogue indicator of the partition under its council's design."""
@@ -89,6 +91,7 @@ def estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.Ma
     layout = settings.layout()
     pupils = read_parquet(layout.table("analysis", "pupil_scores", wave, la_code))
     parts = [estimate_indicators(pupils, _types_present(pupils))]  # census design: weight_cell, cell_roll
+    parts.append(estimate_asn_groups(pupils, _types_present(pupils)))  # ASN reason groups, council level
     parents = _parent_scores(layout.table("analysis", "parent_scores", wave, la_code))
     if parents is not None:  # household sample design: docs/methods/parents.md
         parts.append(estimate_parents(parents, _types_present(parents)))
