@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from rcs_pipeline.disclosure.publish import display
+from rcs_pipeline.disclosure.publish import ESTIMATE_KEYS, display
 from rcs_pipeline.schemas import conform, schema
 
 S, I64, F64 = pl.String, pl.Int64, pl.Float64
-ESTIMATE_KEYS = ["indicator_id", "geography_level", "geography_code", "breakdown", "breakdown_value"]
 COMPARISON_KEYS = [
     "family",
     "indicator_id",

@@ -10,25 +10,13 @@ from __future__ import annotations
 
 import polars as pl
 
+from rcs_pipeline.contract.spec import dataset_spec
 from rcs_pipeline.services.codes import allowed
 from rcs_pipeline.services.errors import InputProblem, ServicesInputError
 
-REGISTER_REQUIRED = (
-    "service_id",
-    "service_name",
-    "provider",
-    "provider_type",
-    "level",
-    "domain",
-    "target_group",
-    "evidence_rating",
-    "programme",
-    "annual_spend_gbp",
-    "participants",
-    "outcomes_in_contract",
-    "funding_department",
-)
-EVIDENCE_REQUIRED = ("programme", "domain", "level", "cost_per_participant_gbp", "source")
+REGISTER_REQUIRED = dataset_spec("services_register").column_names
+EVIDENCE_REQUIRED = dataset_spec("evidence_costs").column_names
+"""The contract's columns (rcs_pipeline/contract/datasets/), each required in the landed table."""
 
 _REGISTER_CODES = {
     "level": "levels",

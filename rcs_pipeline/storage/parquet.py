@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -16,34 +17,32 @@ def file_mode() -> int:
     return 0o640 if os.environ.get(GROUP_READABLE, "").strip().lower() in ("1", "true", "yes") else 0o600
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> Path:
-    """Write `data` to `path` via a temporary file in the same folder and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, file_mode())  # owner only, or the role's group (never others)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+def write_atomic(path: Path, write: Callable[[str], object]) -> Path:
+    """Call `write(temporary_name)` for a temporary file in `path`'s folder, then move it into place.
 
-
-def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> Path:
-    """Write a Polars frame as Parquet atomically; deterministic bytes for the same frame (no timestamps)."""
+    A killed run leaves the previous good file (and a `.<name>.*.tmp` the runner removes), never half a file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        frame.write_parquet(tmp, compression="zstd", statistics=True)
+        write(tmp)
         os.chmod(tmp, file_mode())  # owner only, or the role's group (never others)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` atomically."""
+    return write_atomic(path, lambda tmp: Path(tmp).write_bytes(data))
+
+
+def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> Path:
+    """Write a Polars frame as Parquet atomically; deterministic bytes for the same frame (no timestamps)."""
+    return write_atomic(path, lambda tmp: frame.write_parquet(tmp, compression="zstd", statistics=True))
 
 
 def read_parquet(path: Path) -> pl.DataFrame:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rcs_pipeline.contract.spec import delivery_rules
+
 
 @dataclass(frozen=True)
 class FlagModel:
@@ -74,22 +76,10 @@ ASN_REASON_WEIGHTS: dict[str, float] = {
     "DB": 0.001,
 }
 
-# Service flags: `not_in_receipt_of_services` is Y exactly when a child holds none of these. Additional
-# support (ASN) and free school meals count as services, so that no contract reading of "service flag"
-# can find a Y beside one.
-SERVICE_FLAG_COLUMNS: tuple[str, ...] = (
-    "looked_after_home",
-    "looked_after_foster",
-    "looked_after_kinship",
-    "looked_after_residential",
-    "child_protection_register",
-    "complex_support_plan",
-    "individualised_education_plan",
-    "free_school_meals",
-    "throughcare_aftercare",
-    "looking_for_prospective_adopters",
-    "asn_types",
-)
+# Service flags: `not_in_receipt_of_services` is Y exactly when a child holds none of these: the contract's
+# service flags (rcs_pipeline/contract/delivery.yaml), and additional support (ASN) and free school meals,
+# which also count here, so that no contract reading of "service flag" can find a Y beside one.
+SERVICE_FLAG_COLUMNS: tuple[str, ...] = (*delivery_rules().service_flags, "free_school_meals", "asn_types")
 
 # Latent difficulty: shifts in SD units. SIMD enters as slope * (decile - 5.5): negative = worse when deprived.
 DIFFICULTY_EFFECTS: dict[str, float] = {

@@ -19,29 +19,11 @@ import numpy as np
 import polars as pl
 
 from rcs_pipeline.codelists import council_names
+from rcs_pipeline.contract.spec import dataset_spec
 
-REGISTER_COLUMNS: tuple[str, ...] = (
-    "service_id",
-    "service_name",
-    "provider",
-    "provider_type",
-    "level",
-    "domain",
-    "target_group",
-    "evidence_rating",
-    "programme",
-    "annual_spend_gbp",
-    "participants",
-    "outcomes_in_contract",
-    "funding_department",
-)
-EVIDENCE_COST_COLUMNS: tuple[str, ...] = (
-    "programme",
-    "domain",
-    "level",
-    "cost_per_participant_gbp",
-    "source",
-)
+REGISTER_COLUMNS: tuple[str, ...] = dataset_spec("services_register").column_names
+EVIDENCE_COST_COLUMNS: tuple[str, ...] = dataset_spec("evidence_costs").column_names
+"""Columns in the input contract's order (rcs_pipeline/contract/datasets/)."""
 
 # Health board of each council area (NHS Scotland's 14 territorial boards).
 _HEALTH_BOARDS: dict[str, tuple[str, ...]] = {

@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from rcs_pipeline.contract.spec import delivery_rules
 from rcs_pipeline.paths import is_wave
 from rcs_pipeline.synthetic import effects
 from rcs_pipeline.synthetic.council import Population, draw_parents, response_draw
 from rcs_pipeline.synthetic.identifiers import pupil_refs
 from rcs_pipeline.synthetic.population import (
-    LOOKED_AFTER_COLUMNS,
     SDQ_SCALES,
     cohort_dob,
     draw_traits,
@@ -36,10 +36,7 @@ from rcs_pipeline.synthetic.profiles import CouncilProfile, choose_councils, loa
 from rcs_pipeline.synthetic.schools import SECTOR_PRIMARY, SECTOR_SECONDARY
 
 FIRST_SURVEYED, LAST_SURVEYED, FIRST_SECONDARY = 4, 10, 7  # P5, S4, S1 as stage indexes
-SERVICE_COLUMNS = (
-    *LOOKED_AFTER_COLUMNS, "child_protection_register", "complex_support_plan", "individualised_education_plan",
-    "throughcare_aftercare", "looking_for_prospective_adopters",
-)  # fmt: skip
+SERVICE_COLUMNS = delivery_rules().service_flags  # the contract's service flags (delivery.yaml)
 
 
 @cache

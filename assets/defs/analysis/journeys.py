@@ -2,12 +2,10 @@
 
 import dagster as dg
 
-from assets.defs.linkage.journeys import council_waves
-from assets.partitions import earlier_waves_dep, wave_and_council, wave_council_partitions
+from assets.partitions import earlier_waves_dep, wave_council_partitions
 from assets.resources import RcsSettings
-from assets.tables import write_table
+from assets.tables import partition, write
 from rcs_pipeline.journeys.tables import journey_tables
-from rcs_pipeline.storage.parquet import read_parquet
 
 
 @dg.asset(
@@ -23,15 +21,16 @@ from rcs_pipeline.storage.parquet import read_parquet
 )
 def journeys(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """The journey tables of one council and wave."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
-    longitudinal = read_parquet(layout.table("linkage", "linked_journeys", wave, la_code))
-    scores = council_waves(layout, "analysis", "pupil_scores", wave, la_code)
-    table = journey_tables(longitudinal, scores, wave)
+    part = partition(context, settings)
+    longitudinal = part.read("linkage", "linked_journeys")
+    scores = part.this_and_earlier_waves("analysis", "pupil_scores")
+    table = journey_tables(longitudinal, scores, part.wave)
     stable = table["pupil_ref_stable"].drop_nulls().unique().to_list()
-    return write_table(
+    return write(
+        part,
+        "analysis",
+        "journeys",
         table,
-        layout.table("analysis", "journeys", wave, la_code),
         preview=False,
         from_waves=dg.MetadataValue.json(sorted(table["from_wave"].unique().to_list())),
         pupil_ref_stable=dg.MetadataValue.json(stable),

@@ -3,20 +3,13 @@
 import dagster as dg
 import polars as pl
 
-from assets.partitions import wave_and_council, wave_council_partitions
+from assets.partitions import wave_council_partitions
 from assets.resources import RcsSettings
-from assets.tables import write_table
-from rcs_pipeline.paths import RcsHome
+from assets.tables import partition, write
 from rcs_pipeline.scoring.score_tables import INSTRUMENT_STAGES, score_parents, score_pupils
-from rcs_pipeline.storage.parquet import read_parquet
 from rcs_pipeline.weights import covered_roll
 
 WEIGHT_TOLERANCE = 1e-6
-
-
-def _read(layout: RcsHome, zone: str, name: str, wave: str, la_code: str) -> pl.DataFrame:
-    """One upstream table of the partition."""
-    return read_parquet(layout.table(zone, name, wave, la_code))
 
 
 def _roll_by_instrument(scores: pl.DataFrame, roll: pl.DataFrame) -> dict[str, dict[str, float]]:
@@ -59,20 +52,17 @@ def _mean(frame: pl.DataFrame, column: str) -> float | None:
 )
 def pupil_scores(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Score, weight and flag every pupil respondent of the partition."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
-    roll = read_parquet(layout.lookup("analysis", "school_roll", wave, la_code))
-    scores = score_pupils(
-        _read(layout, "linkage", "linked_pupils", wave, la_code),
-        read_parquet(layout.lookup("analysis", "schools", wave, la_code)),
-        roll,
-    )
+    part = partition(context, settings)
+    roll = part.lookup("analysis", "school_roll")
+    scores = score_pupils(part.read("linkage", "linked_pupils"), part.lookup("analysis", "schools"), roll)
     weights = _roll_by_instrument(scores, roll)
     levels = dict(scores.group_by("weight_level").len().sort("weight_level", nulls_last=True).rows())
     cells = scores.filter(pl.col("weight_cell").is_not_null()).group_by("weight_cell").len()
-    return write_table(
+    return write(
+        part,
+        "analysis",
+        "pupil_scores",
         scores,
-        layout.table("analysis", "pupil_scores", wave, la_code),
         preview=False,
         respondents=scores.height,
         respondents_by_instrument=dg.MetadataValue.json(
@@ -101,11 +91,9 @@ def pupil_scores_weights_match_roll(
     context: dg.AssetCheckExecutionContext, settings: RcsSettings
 ) -> dg.AssetCheckResult:
     """Weights reproduce the covered roll (post-stratification sums by construction; a mismatch is a bug)."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
-    scores = _read(layout, "analysis", "pupil_scores", wave, la_code)
+    part = partition(context, settings)
     summary = _roll_by_instrument(
-        scores, read_parquet(layout.lookup("analysis", "school_roll", wave, la_code))
+        part.read("analysis", "pupil_scores"), part.lookup("analysis", "school_roll")
     )
     passed = all(
         abs(s["weight_sum"] - s["covered_roll"]) <= WEIGHT_TOLERANCE * max(1, s["covered_roll"])
@@ -126,15 +114,13 @@ def pupil_scores_weights_match_roll(
 )
 def parent_scores(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Score and flag every parent respondent of the partition."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
-    scores = score_parents(
-        _read(layout, "linkage", "linked_parents", wave, la_code),
-        read_parquet(layout.lookup("analysis", "schools", wave, la_code)),
-    )
-    return write_table(
+    part = partition(context, settings)
+    scores = score_parents(part.read("linkage", "linked_parents"), part.lookup("analysis", "schools"))
+    return write(
+        part,
+        "analysis",
+        "parent_scores",
         scores,
-        layout.table("analysis", "parent_scores", wave, la_code),
         preview=False,
         respondents=scores.height,
         linked=int(scores["link_id"].is_not_null().sum()),

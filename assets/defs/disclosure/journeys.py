@@ -1,20 +1,19 @@
 """Disclosure zone: the published journey tables, suppressed and audited like every published table."""
 
 import dagster as dg
-import polars as pl
 
-from assets.partitions import wave_and_council, wave_council_partitions
+from assets.partitions import wave_council_partitions
 from assets.resources import RcsSettings
-from assets.tables import write_table
+from assets.tables import partition, write
 from rcs_pipeline.disclosure.settings import DisclosureSettings
 from rcs_pipeline.journeys.protect import audit_journeys, protect_journeys
 from rcs_pipeline.schemas import check
-from rcs_pipeline.storage.parquet import read_parquet
+from rcs_pipeline.storage import Partition
 
 
-def _thresholds(settings: RcsSettings, wave: str, la_code: str) -> DisclosureSettings:
+def _thresholds(settings: RcsSettings, part: Partition) -> DisclosureSettings:
     """The partition's thresholds (rcs_pipeline.disclosure.settings_for: defaults, wave rule, overrides)."""
-    return settings.thresholds(wave, la_code)
+    return settings.thresholds(part.wave, part.la_code)
 
 
 @dg.asset(
@@ -29,13 +28,13 @@ def _thresholds(settings: RcsSettings, wave: str, la_code: str) -> DisclosureSet
 )
 def published_journeys(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Protect and write the journey tables of one council and wave."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
-    table = read_parquet(layout.table("analysis", "journeys", wave, la_code))
-    published, audit = protect_journeys(table, _thresholds(settings, wave, la_code))
-    return write_table(
+    part = partition(context, settings)
+    published, audit = protect_journeys(part.read("analysis", "journeys"), _thresholds(settings, part))
+    return write(
+        part,
+        "published",
+        "published_journeys",
         check(published, "published_journeys"),
-        layout.table("published", "published_journeys", wave, la_code),
         preview=False,
         rows_suppressed=int(published["suppressed"].sum()),
         audit_narrowest=audit.narrowest,
@@ -52,11 +51,9 @@ def published_journeys_disclosure_audit(
     context: dg.AssetCheckExecutionContext, settings: RcsSettings
 ) -> dg.AssetCheckResult:
     """Pass when every withheld count keeps an interval of at least min_cell."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
-    table = read_parquet(layout.table("analysis", "journeys", wave, la_code))
-    published = pl.read_parquet(layout.table("published", "published_journeys", wave, la_code))
-    audit = audit_journeys(table, published, _thresholds(settings, wave, la_code))
+    part = partition(context, settings)
+    table, published = part.read("analysis", "journeys"), part.read("published", "published_journeys")
+    audit = audit_journeys(table, published, _thresholds(settings, part))
     return dg.AssetCheckResult(
         passed=audit.passed,
         description=f"{len(audit.failures)} withheld count(s) pinned" if audit.failures else None,

@@ -3,10 +3,9 @@
 import dagster as dg
 import polars as pl
 
-from assets.defs.separation.assets import identifier_path
-from assets.partitions import wave_and_council, wave_council_partitions
+from assets.partitions import wave_council_partitions
 from assets.resources import LinkageKey, RcsSettings
-from assets.tables import write_table
+from assets.tables import partition, write
 from rcs_pipeline.linkage.keys import linkage_secret
 from rcs_pipeline.linkage.matching import ADMIN, SURVEY_INSTRUMENTS, build_link_map, link_map_summary
 from rcs_pipeline.storage.parquet import read_parquet
@@ -26,20 +25,21 @@ def link_map(
     context: dg.AssetExecutionContext, settings: RcsSettings, linkage_key: LinkageKey
 ) -> dg.MaterializeResult:
     """Decide which survey row is which admin record and issue link ids."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
+    part = partition(context, settings)
     identifiers = {}
     for dataset in (ADMIN, *SURVEY_INSTRUMENTS):
-        path = identifier_path(layout, dataset, wave, la_code)
+        path = part.separated("identifiers", dataset)
         if path.exists() or dataset == ADMIN:
             identifiers[dataset] = read_parquet(path)
-    secret = linkage_secret(linkage_key.secret(), wave, per_wave=settings.per_wave_link_ids)
+    secret = linkage_secret(linkage_key.secret(), part.wave, per_wave=settings.per_wave_link_ids)
     mapping = build_link_map(identifiers, secret, settings.match_threshold)
     surveys = mapping.filter(pl.col("dataset") != ADMIN)
     linked = surveys.get_column("link_id").is_not_null().sum()
-    return write_table(
+    return write(
+        part,
+        "key_holder",
+        "link_map",
         mapping,
-        layout.table("key_holder", "link_map", wave, la_code),
         preview=False,
         survey_rows=surveys.height,
         linked=int(linked),
@@ -58,8 +58,7 @@ def link_map(
 )
 def link_map_one_to_one(context: dg.AssetCheckExecutionContext, settings: RcsSettings) -> dg.AssetCheckResult:
     """The link map respects one link id per admin record and one survey row per admin record per instrument."""
-    wave, la_code = wave_and_council(context)
-    mapping = read_parquet(settings.layout().table("key_holder", "link_map", wave, la_code))
+    mapping = partition(context, settings).read("key_holder", "link_map")
     admin_missing = mapping.filter(pl.col("dataset") == ADMIN, pl.col("link_id").is_null()).height
     repeats = (
         mapping.filter(pl.col("dataset") != ADMIN, pl.col("link_id").is_not_null())

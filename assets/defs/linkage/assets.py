@@ -1,30 +1,37 @@
 """Linkage zone (the eDRIS role): content joined through the link map; identifiers and tokens never enter."""
 
+from functools import partial
+
 import dagster as dg
 import polars as pl
 
-from assets.defs.separation.assets import content_path
-from assets.partitions import wave_and_council, wave_council_partitions
+from assets.partitions import wave_council_partitions
 from assets.resources import RcsSettings
-from assets.tables import write_table
-from rcs_pipeline.codelists import IDENTIFIER_COLUMNS
+from assets.tables import no_identifier_columns, partition, write
 from rcs_pipeline.linkage.linker import PARENT_SURVEYS, PUPIL_SURVEYS, linked_dataset
 from rcs_pipeline.linkage.matching import ADMIN, SURVEY_INSTRUMENTS
 from rcs_pipeline.linkage.quality import linkage_comparison as compare_linked
 from rcs_pipeline.linkage.quality import linkage_quality as quality_table
 from rcs_pipeline.linkage.quality import quality_summary
-from rcs_pipeline.paths import RcsHome
-from rcs_pipeline.storage.parquet import read_parquet
+from rcs_pipeline.storage import Partition, read_parquet
 
 UPSTREAM = ["link_map", "content_tables"]
+linkage_asset = partial(
+    dg.asset,
+    group_name="linkage",
+    partitions_def=wave_council_partitions,
+    kinds={"polars", "parquet"},
+    code_version="1",
+)
+"""`dg.asset` with what every linkage table shares: group, wave × council partitions, kinds, code version."""
 
 
-def _inputs(layout: RcsHome, wave: str, la_code: str) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
+def _inputs(part: Partition) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
     """The link map and the content tables of one partition (the linker's whole view)."""
-    mapping = read_parquet(layout.table("key_holder", "link_map", wave, la_code))
+    mapping = part.read("key_holder", "link_map")
     content = {}
     for dataset in (ADMIN, *SURVEY_INSTRUMENTS):
-        path = content_path(layout, dataset, wave, la_code)
+        path = part.separated("content", dataset)
         if path.exists() or dataset == ADMIN:
             content[dataset] = read_parquet(path)
     return mapping, content
@@ -47,21 +54,14 @@ def _write_linked(
     context: dg.AssetExecutionContext, settings: RcsSettings, name: str, datasets: tuple[str, ...]
 ) -> dg.MaterializeResult:
     """Build, write and describe one linked dataset."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
-    mapping, content = _inputs(layout, wave, la_code)
-    frame = linked_dataset(mapping, content, datasets, wave, la_code)
-    return write_table(
-        frame, layout.table("linkage", name, wave, la_code), preview=False, **_link_metadata(frame)
-    )
+    part = partition(context, settings)
+    mapping, content = _inputs(part)
+    frame = linked_dataset(mapping, content, datasets, part.wave, part.la_code)
+    return write(part, "linkage", name, frame, preview=False, **_link_metadata(frame))
 
 
-@dg.asset(
-    group_name="linkage",
+@linkage_asset(
     deps=UPSTREAM,
-    partitions_def=wave_council_partitions,
-    kinds={"polars", "parquet"},
-    code_version="1",
     description="One row per pupil-survey respondent (secondary, primary; duplicates excluded) with link_id, "
     "link method/probability or unlinked reason, survey content and admin content. "
     "No identifier, no record token.",
@@ -71,12 +71,8 @@ def linked_pupils(context: dg.AssetExecutionContext, settings: RcsSettings) -> d
     return _write_linked(context, settings, "linked_pupils", PUPIL_SURVEYS)
 
 
-@dg.asset(
-    group_name="linkage",
+@linkage_asset(
     deps=UPSTREAM,
-    partitions_def=wave_council_partitions,
-    kinds={"polars", "parquet"},
-    code_version="1",
     description="One row per parent-survey respondent (duplicates excluded), linked to the child's admin "
     "record where possible. No identifier, no record token.",
 )
@@ -85,54 +81,44 @@ def linked_parents(context: dg.AssetExecutionContext, settings: RcsSettings) -> 
     return _write_linked(context, settings, "linked_parents", PARENT_SURVEYS)
 
 
-@dg.asset(
-    group_name="linkage",
+@linkage_asset(
     deps=UPSTREAM,
-    partitions_def=wave_council_partitions,
-    kinds={"polars", "parquet"},
-    code_version="1",
     description="GUILD linkage-quality counts: respondents, linked by method, unlinked by reason, by sex, "
     "stage and school; admin records and admin records linked by sex, stage, school, SIMD "
     "quintile, urban/rural and each admin flag. Unsuppressed: published via disclosure.",
 )
 def linkage_quality(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """The GUILD count table of one partition."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
-    mapping, content = _inputs(layout, wave, la_code)
+    part = partition(context, settings)
+    mapping, content = _inputs(part)
     table = quality_table(mapping, content)
-    return write_table(
+    return write(
+        part,
+        "linkage",
+        "linkage_quality",
         table,
-        layout.table("linkage", "linkage_quality", wave, la_code),
         preview=False,
         summary=dg.MetadataValue.json(quality_summary(table)),
     )
 
 
-@dg.asset(
-    group_name="linkage",
+@linkage_asset(
     deps=["linked_pupils", "linked_parents"],
-    partitions_def=wave_council_partitions,
-    kinds={"polars", "parquet"},
-    code_version="1",
     description="Linked versus unlinked respondents: n and mean of SDQ scales, WEMWBS, SWEMWBS, life "
     "satisfaction and general health, per instrument (a check on linkage bias).",
 )
 def linkage_comparison(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Mean survey measures of linked and unlinked respondents."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
+    part = partition(context, settings)
     linked = pl.concat(
-        [
-            read_parquet(layout.table("linkage", name, wave, la_code))
-            for name in ("linked_pupils", "linked_parents")
-        ],
-        how="diagonal_relaxed",
+        [part.read("linkage", name) for name in ("linked_pupils", "linked_parents")], how="diagonal_relaxed"
     )
     table = compare_linked(linked)
-    return write_table(
+    return write(
+        part,
+        "linkage",
+        "linkage_comparison",
         table,
-        layout.table("linkage", "linkage_comparison", wave, la_code),
         preview=False,
         measures=table.get_column("measure").n_unique(),
     )
@@ -166,9 +152,4 @@ def _no_identifier_check(
     context: dg.AssetCheckExecutionContext, settings: RcsSettings, name: str
 ) -> dg.AssetCheckResult:
     """Pass when the table's columns include no identifier and no record token."""
-    wave, la_code = wave_and_council(context)
-    columns = pl.read_parquet_schema(settings.layout().table("linkage", name, wave, la_code))
-    forbidden = sorted(set(columns) & {*IDENTIFIER_COLUMNS, "record_token"})
-    return dg.AssetCheckResult(
-        passed=not forbidden, metadata={"forbidden_columns": ", ".join(forbidden) or "none"}
-    )
+    return no_identifier_columns(partition(context, settings).path("linkage", name))

@@ -1,37 +1,24 @@
 """Separation zone: split each landing table into an identifier table and a content table at the door."""
 
-from pathlib import Path
-
 import dagster as dg
 import polars as pl
 
-from assets.partitions import wave_and_council, wave_council_partitions
+from assets.partitions import wave_council_partitions
 from assets.resources import RcsSettings
-from rcs_pipeline.paths import RcsHome
+from assets.tables import partition
 from rcs_pipeline.separation import SEPARATED_DATASETS, separate
-from rcs_pipeline.storage import write_parquet_atomic
-from rcs_pipeline.storage.parquet import read_parquet
+from rcs_pipeline.storage import Partition, read_parquet, write_parquet_atomic
 
 LANDING_ASSETS = [dg.AssetKey(d) for d in SEPARATED_DATASETS]
 
 
-def identifier_path(layout: RcsHome, dataset: str, wave: str, la_code: str) -> Path:
-    """Where separation writes a dataset's identifier table."""
-    return layout.table("separation", f"identifiers/{dataset}", wave, la_code)
-
-
-def content_path(layout: RcsHome, dataset: str, wave: str, la_code: str) -> Path:
-    """Where separation writes a dataset's content table."""
-    return layout.table("separation", f"content/{dataset}", wave, la_code)
-
-
-def copy_lookups(layout: RcsHome, wave: str, la_code: str) -> dict[str, object]:
+def copy_lookups(part: Partition) -> dict[str, object]:
     """Copy each landing lookup table into the zones of the roles that read it; metadata: where, how many rows."""
     written: dict[str, object] = {}
-    for dataset, zones in layout.LOOKUP_COPIES.items():
-        frame = read_parquet(layout.table("landing", dataset, wave, la_code))
+    for dataset, zones in part.home.LOOKUP_COPIES.items():
+        frame = part.read("landing", dataset)
         for zone in zones:
-            write_parquet_atomic(frame, layout.table(zone, f"lookup_{dataset}", wave, la_code))
+            part.write(zone, f"lookup_{dataset}", frame)
             written[f"lookup/{zone}/{dataset}/rows"] = frame.height
     return written
 
@@ -70,23 +57,22 @@ def _schema(frame: pl.DataFrame) -> str:
 )
 def separate_deliveries(context: dg.AssetExecutionContext, settings: RcsSettings):
     """Split survey and admin landing tables into identifier and content tables joined by random tokens."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
+    part = partition(context, settings)
     id_meta: dict[str, object] = {}
     content_meta: dict[str, object] = {}
     for dataset in SEPARATED_DATASETS:
-        source = layout.table("landing", dataset, wave, la_code)
+        source = part.path("landing", dataset)
         if not source.exists() and dataset != "admin_extract":
             context.log.info(f"{dataset}: no landing table for this partition; nothing to separate")
             continue
         identifiers, content = separate(read_parquet(source), dataset)
-        write_parquet_atomic(identifiers, identifier_path(layout, dataset, wave, la_code))
-        write_parquet_atomic(content, content_path(layout, dataset, wave, la_code))
+        write_parquet_atomic(identifiers, part.separated("identifiers", dataset))
+        write_parquet_atomic(content, part.separated("content", dataset))
         id_meta[f"{dataset}/rows"] = identifiers.height
         id_meta[f"{dataset}/columns"] = _schema(identifiers)
         content_meta[f"{dataset}/rows"] = content.height
         content_meta[f"{dataset}/columns"] = _schema(content)
-    content_meta.update(copy_lookups(layout, wave, la_code))
+    content_meta.update(copy_lookups(part))
     total = sum(v for k, v in id_meta.items() if k.endswith("/rows"))
     yield dg.MaterializeResult(
         asset_key="identifier_tables", metadata={"dagster/row_count": total, **id_meta}

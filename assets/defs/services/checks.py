@@ -8,19 +8,16 @@ from assets.defs.services.assets import (
     services_cost_per_participant,
     services_investment,
     services_spend_against_need,
-    services_table,
 )
-from assets.partitions import wave_and_council
 from assets.resources import RcsSettings
-from rcs_pipeline.storage.parquet import read_parquet
+from assets.tables import partition
 
 SHARE_TOLERANCE = 1e-9
 
 
 def _table(context: dg.AssetCheckExecutionContext, settings: RcsSettings, name: str) -> pl.DataFrame:
     """The services table of the partition being checked."""
-    wave, la_code = wave_and_council(context)
-    return read_parquet(services_table(settings.layout(), name, wave, la_code))
+    return partition(context, settings).read("services", name)
 
 
 @dg.asset_check(
