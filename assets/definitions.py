@@ -11,6 +11,13 @@ from assets.resources import default_resources
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    """Load each zone's assets, checks, sensors and schedules from assets/defs."""
+    """Load each zone's assets, checks, sensors and schedules from assets/defs.
+
+    Every job runs its steps in the run's own process (in-process executor): Dagster's default starts a
+    process per step, and each paid Python, Dagster and this code location's imports again (docs/deploy.md,
+    "How long a refresh takes"); councils run side by side as separate runs instead (the run queue).
+    """
     zones = dg.load_from_defs_folder(path_within_project=Path(__file__).parent.parent)
-    return dg.Definitions.merge(zones, dg.Definitions(resources=default_resources()))
+    return dg.Definitions.merge(
+        zones, dg.Definitions(resources=default_resources(), executor=dg.in_process_executor)
+    )

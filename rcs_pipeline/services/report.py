@@ -6,7 +6,10 @@ It reads only services-zone tables (which hold the register's figures and the pu
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from rcs_pipeline.services.tables import ServicesTables
 from rcs_pipeline.services.workbook import write_services_workbook
 
 TEMPLATE = "services_report.html"
+RECORD = "services_report.json"  # the inputs' hash of the report in the folder (skip an unchanged render)
 SERIES = "Children\u2019s services mapping"
 
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -255,10 +259,57 @@ def report_context(
     }
 
 
+@cache
+def code_fingerprint() -> str:
+    """Hash of the code and templates a services report is made with (its own, the shared report code)."""
+    from importlib import resources
+
+    from rcs_pipeline.paths import report_templates_dir
+
+    digest = hashlib.sha256()
+    for package in ("rcs_pipeline.services", "rcs_pipeline.reports", "rcs_pipeline.charts"):
+        for item in sorted(resources.files(package).iterdir(), key=lambda p: p.name):
+            if item.name.endswith((".py", ".yaml", ".csv")):
+                digest.update(f"{package}/{item.name}".encode() + item.read_bytes())
+    for path in sorted(report_templates_dir().glob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def input_hash(tables: ServicesTables, *, wave: str, la_code: str, cpp_name: str, run_id: str = "") -> str:
+    """Everything a services report's bytes depend on: its tables, names, code version, date and code."""
+    from rcs_pipeline.reports.inputs import data_version
+    from rcs_pipeline.reports.render import code_version, document_date
+
+    parts = [data_version(tables.as_dict(), wave, la_code), wave, la_code, cpp_name, run_id]
+    parts += [code_version(), document_date(), code_fingerprint()]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def unchanged_services_report(folder: Path, expected: str) -> ServicesReportFiles | None:
+    """The report already in `folder` when it was made from exactly these inputs, else None (render it).
+
+    `services_report.json` is written after the PDF and the spreadsheet, so a run killed half-way leaves
+    the earlier record and the next run renders again.
+    """
+    record_path = folder / RECORD
+    pdf, xlsx = folder / "services_report.pdf", folder / "services_report.xlsx"
+    if not (record_path.exists() and pdf.exists() and xlsx.exists()):
+        return None
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    if record.get("input_hash") != expected:
+        return None
+    return ServicesReportFiles(pdf=pdf, xlsx=xlsx, data_version=record["data_version"], pages=record["pages"])
+
+
 def render_services_report(
     tables: ServicesTables, folder: Path, *, wave: str, la_code: str, cpp_name: str, run_id: str = ""
 ) -> ServicesReportFiles:
-    """Write `services_report.pdf` and `services_report.xlsx` into `folder` (atomically) and say what was written."""
+    """Write `services_report.pdf` and `services_report.xlsx` into `folder` (atomically) and say what was written.
+
+    Then `services_report.json` records the inputs' hash, so an unchanged report is not drawn again.
+    """
     from rcs_pipeline.reports.inputs import data_version
     from rcs_pipeline.reports.render import render_pdf_bytes
     from rcs_pipeline.storage import write_bytes_atomic
@@ -280,4 +331,7 @@ def render_services_report(
         cpp_name=cpp_name,
         data_version=version,
     )
+    expected = input_hash(tables, wave=wave, la_code=la_code, cpp_name=cpp_name, run_id=run_id)
+    record = {"input_hash": expected, "data_version": version, "pages": pages}
+    write_bytes_atomic(folder / RECORD, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
     return ServicesReportFiles(pdf=pdf_path, xlsx=xlsx_path, data_version=version, pages=pages)

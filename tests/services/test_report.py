@@ -131,3 +131,28 @@ def test_spreadsheet_is_byte_identical_and_marks_symbols(tmp_path) -> None:
     assert need["family"][header.index("primary_high_need_percent")] == "[c]"
     assert need["family"][header.index("primary_n")] == "[c]"
     assert need["family"][header.index("secondary_high_need_percent")] == 30
+
+
+def test_an_unchanged_report_is_found_and_a_changed_input_is_not(tmp_path) -> None:
+    """services_report.json lets the asset skip a render of the same inputs; other inputs render again."""
+    from rcs_pipeline.services.report import (
+        RECORD,
+        input_hash,
+        render_services_report,
+        unchanged_services_report,
+    )
+
+    register = make_register({"domain": "family", "annual_spend_gbp": 500.0, "participants": 4})
+    tables = _tables(register, 100)
+    names = {"wave": "2015-16", "la_code": "S12000005", "cpp_name": "Clackmannanshire"}
+    assert unchanged_services_report(tmp_path, input_hash(tables, **names)) is None
+    files = render_services_report(tables, tmp_path, **names)
+    kept = unchanged_services_report(tmp_path, input_hash(tables, **names))
+    assert kept == files and kept.pages >= 1
+    more = _tables(make_register({"domain": "family", "annual_spend_gbp": 600.0, "participants": 4}), 100)
+    assert input_hash(more, **names) != input_hash(tables, **names)
+    assert unchanged_services_report(tmp_path, input_hash(more, **names)) is None
+    assert unchanged_services_report(tmp_path, input_hash(tables, **{**names, "cpp_name": "Other"})) is None
+    (tmp_path / "services_report.xlsx").unlink()  # a file gone: render again
+    assert unchanged_services_report(tmp_path, input_hash(tables, **names)) is None
+    assert (tmp_path / RECORD).exists()

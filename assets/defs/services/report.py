@@ -6,7 +6,7 @@ from assets.defs.services.assets import CODE_VERSION, GROUP
 from assets.partitions import wave_and_council, wave_council_partitions
 from assets.resources import RcsSettings
 from rcs_pipeline.codelists import council_names
-from rcs_pipeline.services.report import render_services_report
+from rcs_pipeline.services.report import input_hash, render_services_report, unchanged_services_report
 from rcs_pipeline.services.tables import TABLE_NAMES, read_services_tables
 
 
@@ -18,26 +18,31 @@ from rcs_pipeline.services.tables import TABLE_NAMES, read_services_tables
     deps=list(TABLE_NAMES),
     description="Services-mapping report (reports/<wave>/<la_code>/services_report.pdf) in the wellbeing reports' "
     "style, with its tables in services_report.xlsx beside it. Reads only services-zone tables, whose "
-    "need figures come from the published estimates.",
+    "need figures come from the published estimates. Not drawn again when services_report.json beside it "
+    "records the same inputs (tables, names, code version and report code).",
 )
 def services_report(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
-    """Render the services report and spreadsheet of the partition."""
+    """Render the services report and spreadsheet of the partition, unless those of the same inputs are there."""
     wave, la_code = wave_and_council(context)
     home = settings.layout()
     tables = read_services_tables(home, wave, la_code)
-    files = render_services_report(
-        tables,
-        home.reports(wave, la_code),
-        wave=wave,
-        la_code=la_code,
-        cpp_name=council_names()[la_code],
-        run_id="",
-    )  # reproducible: no run id
+    folder = home.reports(wave, la_code)
+    names = {
+        "wave": wave,
+        "la_code": la_code,
+        "cpp_name": council_names()[la_code],
+        "run_id": "",
+    }  # no run id
+    files = unchanged_services_report(folder, input_hash(tables, **names))
+    rendered = files is None
+    if files is None:
+        files = render_services_report(tables, folder, **names)
     return dg.MaterializeResult(
         metadata={
             "pdf": dg.MetadataValue.path(str(files.pdf)),
             "xlsx": dg.MetadataValue.path(str(files.xlsx)),
             "pages": files.pages,
+            "rendered_now": rendered,
             "data_version": files.data_version,
             "register_delivered": tables.services_investment.filter(
                 tables.services_investment["breakdown"] == "all"
