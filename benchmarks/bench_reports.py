@@ -19,8 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from assets.defs.reports.pools import RENDER_POOLS
 from rcs_pipeline.codelists import council_names
-from rcs_pipeline.reports.build import build_reports, close_render_pools, prestart_render_pool
+from rcs_pipeline.reports.build import build_reports
 from rcs_pipeline.reports.council import ReportSettings
 from rcs_pipeline.reports.sample_tables import sample_published
 
@@ -49,14 +50,16 @@ def main() -> None:
     cpu: dict[str, list[float]] = {"council": [], "cluster": [], "school": []}
     wall = dict.fromkeys(timings, 0.0)
     started = time.perf_counter()
-    prestart_render_pool(args.workers)  # as the report assets do, before they read their tables
+    RENDER_POOLS.prestart(args.workers)  # as the report assets do, before they read their tables
     for la_code in codes:
         tables = sample_published(WAVE, la_code, n_clusters=args.clusters, previous_wave="2012-13")
         folder = out / WAVE / la_code
         line = []
         for kind in timings:  # council, then clusters, then schools: each kind's wall time on its own
             t0 = time.perf_counter()
-            build = build_reports(tables, folder, settings, workers=args.workers, force=True, kinds=(kind,))
+            build = build_reports(
+                tables, folder, settings, pool=RENDER_POOLS.get(args.workers), force=True, kinds=(kind,)
+            )
             seconds = time.perf_counter() - t0
             wall[kind] += seconds
             rendered = set(build.rendered)
@@ -72,11 +75,11 @@ def main() -> None:
         sample_published(WAVE, codes[0], n_clusters=args.clusters, previous_wave="2012-13"),
         out / WAVE / codes[0],
         settings,
-        workers=args.workers,
+        pool=RENDER_POOLS.get(args.workers),
     )
     refresh_seconds = time.perf_counter() - refresh_started
     n_reports = sum(len(v) for v in timings.values())
-    close_render_pools()
+    RENDER_POOLS.close()
     own, children = peak_mb()
     print()
     print(

@@ -22,12 +22,14 @@ if [ "$src" = sample ]; then
 import sys
 from pathlib import Path
 
+from assets.defs.reports.pools import RENDER_POOLS
 from rcs_pipeline.reports.build import build_reports
 from rcs_pipeline.reports.council import ReportSettings
 from rcs_pipeline.reports.sample_tables import sample_published
 
 tables = sample_published("2015-16", "S12000005", previous_wave="2012-13")
-build_reports(tables, Path(sys.argv[1]), ReportSettings(run_id="sample"), workers=2)
+build_reports(tables, Path(sys.argv[1]), ReportSettings(run_id="sample"), pool=RENDER_POOLS.get(2))
+RENDER_POOLS.close()
 ' "$src"
 fi
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 import hashlib
 import textwrap
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
@@ -28,7 +26,6 @@ from rcs_pipeline.charts.style import (
     MUTED,
     OKABE_ITO,
     SUPPRESSED_LABEL,
-    Chart,
     figure_png,
     new_figure,
 )
@@ -79,40 +76,31 @@ MARK_MARGIN_MM = 6.0
 BAR_NOTE = "Bars show published percentages; a bar with a withheld part is not drawn and shows [c]."
 
 
-@dataclass
-class ChartQueue:
-    """Charts handed to `submit` (e.g. a process pool's) while a report is built, so they draw in parallel."""
+@dataclass(frozen=True)
+class ChartSpec:
+    """A chart as a plain specification: what to draw (a drawing's name and its arguments), its alt text,
+    printed title and note. Nothing is drawn here: `rcs_pipeline.reports.build` hands the specifications to
+    `draw_chart`, in this process or a pool's, and the renderer serves the PNGs by `src`.
 
-    submit: Callable[..., Future]
-    futures: list[Future] = field(default_factory=list)
-
-    def add(self, name: str, args: tuple) -> Future:
-        """Submit one chart's drawing; the Future gives its PNG and the CPU seconds it took."""
-        future = self.submit(draw_chart, name, args)
-        self.futures.append(future)
-        return future
-
-    def cpu_seconds(self) -> float:
-        """CPU seconds the drawing processes spent on this queue's charts (waits for any still drawing)."""
-        return sum(future.result()[1] for future in self.futures)
-
-
-_queue: ChartQueue | None = None
-
-
-@contextmanager
-def deferred_charts(submit: Callable[..., Future]) -> Iterator[ChartQueue]:
-    """Within the block, `dot_panels` and `stacked_bar` hand their drawing to `submit` and return at once.
-
-    Their charts carry the alt text, title and note already, and a Future for the PNG, which the
-    renderer waits for only when the PDF's layout reaches the chart.
+    `key` names the chart from what it shows, so the same chart has the same name (and the PDF the same bytes)
+    wherever it was drawn.
     """
-    global _queue
-    previous, _queue = _queue, ChartQueue(submit)
-    try:
-        yield _queue
-    finally:
-        _queue = previous
+
+    name: str
+    args: tuple
+    alt: str
+    title: str
+    note: str = ""
+
+    @property
+    def key(self) -> str:
+        """A name of the chart made from its drawing and arguments."""
+        return hashlib.sha256(repr((self.name, self.args)).encode()).hexdigest()[:32]
+
+    @property
+    def src(self) -> str:
+        """The URL the report's HTML uses for the chart."""
+        return f"chart:{self.key}"
 
 
 def draw_chart(name: str, args: tuple) -> tuple[bytes, float]:
@@ -120,13 +108,6 @@ def draw_chart(name: str, args: tuple) -> tuple[bytes, float]:
     started = time.process_time()
     png = figure_png(DRAWINGS[name](*args))
     return png, time.process_time() - started
-
-
-def _chart(name: str, args: tuple, *, alt: str, title: str, note: str) -> Chart:
-    """A chart drawn now, or handed to the deferred-drawing queue when one is open; named by its inputs."""
-    key = hashlib.sha256(repr((name, args)).encode()).hexdigest()[:32]
-    image = _queue.add(name, args) if _queue is not None else draw_chart(name, args)[0]
-    return Chart(image, alt=alt, title=title, note=note, key=key)
 
 
 def describe(value: float | None, unit: str, symbol: str = SUPPRESSED_LABEL, unreliable: bool = False) -> str:
@@ -246,7 +227,7 @@ def legend_rows(groups: list[str], width_mm: float) -> int:
     return -(-len(groups) // legend_columns(groups, width_mm)) if len(groups) > 1 else 0
 
 
-def dot_panels(labels: list[str], panels: list[Panel], *, title: str, width_mm: float = 170) -> Chart:
+def dot_panels(labels: list[str], panels: list[Panel], *, title: str, width_mm: float = 170) -> ChartSpec:
     """Rows of indicators (or groups) against one or more panels of grouped markers with 95% intervals.
 
     A panel's marks (significant comparisons) are drawn beside it and said in the alt text after the
@@ -269,7 +250,7 @@ def dot_panels(labels: list[str], panels: list[Panel], *, title: str, width_mm: 
     )
     marked = any(m is not None for p in panels for m in p.marks)
     note = f"{DOT_NOTE} {MARK_NOTE}." if marked else DOT_NOTE
-    return _chart("dot_panels", (labels, panels, width_mm), alt=alt, title=title, note=note)
+    return ChartSpec("dot_panels", (labels, panels, width_mm), alt=alt, title=title, note=note)
 
 
 def _draw_dot_panels(labels: list[str], panels: list[Panel], width_mm: float) -> Figure:
@@ -319,7 +300,7 @@ def dot_chart(
     title: str,
     width_mm: float = 170,
     marks: tuple[Mark | None, ...] = (),
-) -> Chart:
+) -> ChartSpec:
     """One row per indicator, one marker per group with its 95% interval; `[c]` where withheld; marks beside."""
     panel = Panel("", groups, [points for _, points in rows], unit, marks)
     return dot_panels([label for label, _ in rows], [panel], title=title, width_mm=width_mm)
@@ -327,7 +308,7 @@ def dot_chart(
 
 def stacked_bar(
     rows: list[tuple[str, list[float | None]]], segments: list[str], *, title: str, width_mm: float = 170
-) -> Chart:
+) -> ChartSpec:
     """Horizontal 100% bars split into `segments` (percentages), labelled inside; rows with a withheld part say so."""
     alt = f"Stacked bar chart: {title}. " + " ".join(
         f"{label}: "
@@ -335,7 +316,7 @@ def stacked_bar(
         + "."
         for label, parts in rows
     )
-    return _chart("stacked_bar", (rows, segments, width_mm), alt=alt, title=title, note=BAR_NOTE)
+    return ChartSpec("stacked_bar", (rows, segments, width_mm), alt=alt, title=title, note=BAR_NOTE)
 
 
 def _draw_stacked_bar(

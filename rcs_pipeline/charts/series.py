@@ -16,8 +16,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from rcs_pipeline.charts.figures import Point, _chart, describe_point
-from rcs_pipeline.charts.style import GRID, INK, MUTED, OKABE_ITO, Chart, new_figure
+from rcs_pipeline.charts.figures import ChartSpec, Point, describe_point
+from rcs_pipeline.charts.style import GRID, INK, MUTED, OKABE_ITO, new_figure
 
 COLUMNS = 4
 PANEL_MM = 31.0
@@ -42,7 +42,7 @@ class SeriesPanel:
     change_words: str = ""
 
 
-def series_panels(panels: list[SeriesPanel], *, title: str, width_mm: float = 170) -> Chart:
+def series_panels(panels: list[SeriesPanel], *, title: str, width_mm: float = 170) -> ChartSpec:
     """Small multiples of indicator series with intervals; alt text lists every wave's value and each change."""
     alt = f"Chart: {title}. " + " ".join(
         f"{panel.title}: "
@@ -55,7 +55,7 @@ def series_panels(panels: list[SeriesPanel], *, title: str, width_mm: float = 17
         for panel in panels
     )
     note = f"{SERIES_NOTE} {CHANGE_NOTE}." if any(p.change for p in panels) else SERIES_NOTE
-    return _chart("series_panels", (panels, width_mm), alt=alt, title=title, note=note)
+    return ChartSpec("series_panels", (panels, width_mm), alt=alt, title=title, note=note)
 
 
 def _limits(panel: SeriesPanel) -> tuple[float, float]:

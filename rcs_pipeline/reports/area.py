@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from rcs_pipeline.reports.blocks import Finding
 from rcs_pipeline.reports.catalogue import IndicatorLabel, indicator_labels
 from rcs_pipeline.reports.council import (
     INSTRUMENT_TITLES,
@@ -25,6 +26,7 @@ from rcs_pipeline.reports.sections import (
     claim_sentence,
     clearest,
     comparison_chart,
+    findings_or,
     indicator_table,
     percent_indicators,
     respondents_sentence,
@@ -35,12 +37,22 @@ from rcs_pipeline.reports.trends import area_history, trend_section
 PUPIL_INSTRUMENTS = ("primary", "secondary")
 
 
-def area_respondents(rates: pl.DataFrame, level: str, min_group: int) -> dict[str, tuple[int | None, bool]]:
-    """Per area code: (published pupil respondents or None, whether the area reaches min_group).
+def not_produced_reason(min_group: int) -> str:
+    """The one reason given for every area without a report: it depends on no count of the area.
 
-    The all-instruments total is used when published, else the sum of the pupil surveys when each is. A
-    total withheld for a reason other than `min_group` (secondary suppression, a small complement) still
-    says the group reached min_group, so its area gets a report: only its own published figures are printed.
+    A reason per area (e.g. "fewer than 20 pupils answered") would tell a reader on which side of a threshold
+    a withheld count lies (issue 21); this sentence says only what the published tables already show.
+    """
+    return (
+        "none of its figures could be published (no figure is published for a group of fewer than "
+        f"{min_group} pupils, nor any that would reveal a small count)"
+    )
+
+
+def area_respondents(rates: pl.DataFrame, level: str) -> dict[str, int | None]:
+    """Per area code: its published pupil respondents, or None when they are withheld.
+
+    The all-instruments total is used when published, else the sum of the pupil surveys when each is.
     """
     frame = rates.filter(
         (pl.col("geography_level") == level)
@@ -48,7 +60,7 @@ def area_respondents(rates: pl.DataFrame, level: str, min_group: int) -> dict[st
         & (pl.col("sex") == "all")
         & pl.col("instrument").is_in([*PUPIL_INSTRUMENTS, "all"])
     )
-    out: dict[str, tuple[int | None, bool]] = {}
+    out: dict[str, int | None] = {}
     for code, rows in frame.group_by("geography_code", maintain_order=True):
         by_instrument = {r["instrument"]: r for r in rows.iter_rows(named=True)}
         shown = {k: r["respondents"] for k, r in by_instrument.items() if not r["suppressed"]}
@@ -56,16 +68,16 @@ def area_respondents(rates: pl.DataFrame, level: str, min_group: int) -> dict[st
         total = (
             shown.get("all") if "all" in shown else (sum(pupils) if None not in pupils and pupils else None)
         )
-        reaches = any(
-            (r["respondents"] or 0) >= min_group if not r["suppressed"] else r["reason"] != "min_group"
-            for r in by_instrument.values()
-        )
-        out[str(code[0])] = (total, reaches)
+        out[str(code[0])] = total
     return out
 
 
 def plan_areas(tables: PublishedTables, min_group: int) -> list[AreaOutcome]:
-    """Every cluster and school of the council, with whether its report is produced and, if not, why."""
+    """Every cluster and school of the council, with whether its report is produced and, if not, why.
+
+    An area gets a report when at least one of its estimates is published, a fact of the published tables
+    only: whether an area has a report, and the reason when not, tell a reader nothing they do not show.
+    """
     schools = tables.schools
     est = tables.estimates
     published = set(
@@ -82,23 +94,13 @@ def plan_areas(tables: PublishedTables, min_group: int) -> list[AreaOutcome]:
         ("school", r["seed_code"], r["school_name"] or r["seed_code"])
         for r in schools.sort("asg_code", "seed_code").iter_rows(named=True)
     ]
-    sizes = {
-        level: area_respondents(tables.response_rates, level, min_group) for level in ("cluster", "school")
-    }
+    sizes = {level: area_respondents(tables.response_rates, level) for level in ("cluster", "school")}
     outcomes = []
     for level, code, name in areas:
-        if code not in sizes[level]:
-            outcomes.append(AreaOutcome(level, code, name, False, "no pupils answered the survey"))
-            continue
-        respondents, reaches = sizes[level][code]
-        if not reaches:
-            outcomes.append(AreaOutcome(level, code, name, False, f"fewer than {min_group} pupils answered"))
-        elif f"{level}|{code}" not in published:
-            outcomes.append(
-                AreaOutcome(level, code, name, False, "no figure could be published", respondents)
-            )
+        if f"{level}|{code}" in published:
+            outcomes.append(AreaOutcome(level, code, name, True, "", sizes[level].get(code)))
         else:
-            outcomes.append(AreaOutcome(level, code, name, True, "", respondents))
+            outcomes.append(AreaOutcome(level, code, name, False, not_produced_reason(min_group)))
     return outcomes
 
 
@@ -137,10 +139,10 @@ def area_findings(
     council: Geography,
     labels: dict[str, IndicatorLabel],
     domains: list[tuple[str, str, list[str]]],
-) -> list[str]:
+) -> list[Finding]:
     """Plain-words findings for an area: who took part (published counts), then only its significant
     differences from the rest of the council, or plainly that there are none."""
-    findings = []
+    findings: list[Finding] = []
     taking_part = respondents_sentence(tables.response_rates, geo)
     if taking_part:
         findings.append(taking_part)
@@ -151,18 +153,20 @@ def area_findings(
     for row in clearest(rows, AREA_FINDINGS):
         sentence = claim_sentence(labels[row["indicator_id"]], row, *words)
         if sentence:
-            findings.append(f"{titles[row['indicator_id']]}. {sentence}")
+            findings.append(Finding(titles[row["indicator_id"]], sentence))
     if len(findings) == (1 if taking_part else 0):
         findings.append(
-            f"Compared with the rest of {council.name}. No indicator differs clearly between {geo.name} and "
-            f"the rest of {council.name}."
+            Finding(
+                f"Compared with the rest of {council.name}",
+                f"No indicator differs clearly between {geo.name} and the rest of {council.name}.",
+            )
         )
     return findings + sex_findings(tables, geo, labels, list(titles))
 
 
 def sex_findings(
     tables: PublishedTables, geo: Geography, labels: dict[str, IndicatorLabel], indicators: list[str]
-) -> list[str]:
+) -> list[Finding]:
     """A cluster's clearest significant gaps between girls and boys, or plainly none (when any was tested)."""
     comparisons = Comparisons(tables.comparisons)
     rows = [
@@ -172,12 +176,14 @@ def sex_findings(
     ]
     if not any(r["direction"] is not None for r in rows):
         return []
-    found = [
-        claim_sentence(labels[r["indicator_id"]], r, "among girls", "among boys") for r in clearest(rows, 3)
-    ]
-    return [f"Sex. {s}" for s in found if s] or [
-        f"Sex. No indicator differs clearly between girls and boys in {geo.name}."
-    ]
+    return findings_or(
+        "Sex",
+        [
+            claim_sentence(labels[r["indicator_id"]], r, "among girls", "among boys")
+            for r in clearest(rows, 3)
+        ],
+        f"No indicator differs clearly between girls and boys in {geo.name}.",
+    )
 
 
 def area_sections(
@@ -198,7 +204,7 @@ def area_sections(
         "higher or lower only where a statistical test, allowing for the number of comparisons in this report, "
         "finds it clear; the methods annex explains the test."
     )
-    summary.bullets(area_findings(tables, est, geo, council, labels, domains))
+    summary.findings(area_findings(tables, est, geo, council, labels, domains))
     summary.table(response_table(tables.response_rates, geo, "Response rates"))
     sections = [summary]
     series = [(council_name, est, "council", council.code)]

@@ -2,28 +2,28 @@
 
 Fast by construction: reports whose inputs (their slice of the published tables, the settings and the
 report code and templates) are unchanged since the last render are skipped, using the hashes kept in
-`contents.json`; the rest render in a process pool whose workers load fonts and the stylesheet once (the pool is kept
-for the next build in the same process, largest reports first).
+`contents.json`; the rest render in the caller's process pool (largest reports first), whose workers load fonts
+and the stylesheet once. Charts are specifications (rcs_pipeline.charts.figures.ChartSpec) that `draw_charts`
+draws here or in that pool.
 """
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import json
 import multiprocessing
 import os
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from rcs_pipeline.charts.figures import deferred_charts
+from rcs_pipeline.charts.figures import ChartSpec, draw_chart
+from rcs_pipeline.charts.style import Chart
 from rcs_pipeline.codelists import council_names
 from rcs_pipeline.paths import area_report_file, inside, report_templates_dir
 from rcs_pipeline.reports.area import area_sections, area_tables, plan_areas
@@ -109,18 +109,17 @@ def plan_jobs(tables: PublishedTables, settings: ReportSettings) -> tuple[list[R
     )
     jobs = [
         ReportJob(
-            "council",
-            tables.la_code,
-            council_name,
-            "council_report.pdf",
-            "council_report.xlsx",
-            tables,
-            council_name,
-            settings,
-            version,
-            job_hash(version, settings, "council", *(f"{o}" for o in outcomes)),
-            None,
-            tuple(outcomes),
+            kind="council",
+            code=tables.la_code,
+            name=council_name,
+            pdf="council_report.pdf",
+            xlsx="council_report.xlsx",
+            tables=tables,
+            council_name=council_name,
+            settings=settings,
+            data_version=version,
+            input_hash=job_hash(version, settings, "council", *(f"{o}" for o in outcomes)),
+            outcomes=tuple(outcomes),
         )
     ]
     for outcome in outcomes:
@@ -131,17 +130,19 @@ def plan_jobs(tables: PublishedTables, settings: ReportSettings) -> tuple[list[R
         folder = KINDS[outcome.level]
         jobs.append(
             ReportJob(
-                outcome.level,
-                outcome.code,
-                outcome.name,
-                area_report_file(folder, outcome.code, ".pdf"),
-                area_report_file(folder, outcome.code, ".xlsx"),
-                subset,
-                council_name,
-                settings,
-                area_version,
-                job_hash(area_version, settings, outcome.level, outcome.name, str(outcome.respondents)),
-                outcome,
+                kind=outcome.level,
+                code=outcome.code,
+                name=outcome.name,
+                pdf=area_report_file(folder, outcome.code, ".pdf"),
+                xlsx=area_report_file(folder, outcome.code, ".xlsx"),
+                tables=subset,
+                council_name=council_name,
+                settings=settings,
+                data_version=area_version,
+                input_hash=job_hash(
+                    area_version, settings, outcome.level, outcome.name, str(outcome.respondents)
+                ),
+                outcome=outcome,
             )
         )
     return jobs, [o for o in outcomes if not o.produced]
@@ -152,13 +153,13 @@ def job_sections(job: ReportJob) -> tuple[str, str, list[Section], dict[str, Any
     if job.kind == "council":
         sections, _ = council_sections(job.tables, job.settings, list(job.outcomes))
         title = f"{job.council_name} children's wellbeing profile {job.tables.wave}"
-        return "council_report.html", title, sections, {"subtitle": "Council report"}
+        return "report.html", title, sections, {"subtitle": "Council report"}
     assert job.outcome is not None
     sections, _ = area_sections(job.tables, job.outcome, job.council_name, job.settings)
     kind = "cluster" if job.kind == "cluster" else "school"
     title = f"{job.name} children's wellbeing profile {job.tables.wave}"
     return (
-        "area_report.html",
+        "report.html",
         title,
         sections,
         {
@@ -169,22 +170,37 @@ def job_sections(job: ReportJob) -> tuple[str, str, list[Section], dict[str, Any
     )
 
 
-def render_job(
-    job: ReportJob, out_dir: Path, chart_pool: ProcessPoolExecutor | None = None
-) -> dict[str, Any]:
+def draw_charts(charts: list[ChartSpec], pool: Executor | None = None) -> list[Chart]:
+    """Draw the report's chart specifications: here, one after another, or handed to `pool` to draw in parallel.
+
+    From a pool each chart carries the Future of its PNG; WeasyPrint waits for it only when it places the chart,
+    so the drawing overlaps the parsing and styling of the document.
+    """
+    drawn = []
+    for spec in charts:
+        image = (
+            pool.submit(draw_chart, spec.name, spec.args)
+            if pool is not None
+            else draw_chart(spec.name, spec.args)[0]
+        )
+        drawn.append(Chart(image, alt=spec.alt, title=spec.title, key=spec.key, note=spec.note))
+    return drawn
+
+
+def chart_cpu_seconds(charts: list[Chart]) -> float:
+    """CPU seconds another process spent drawing these charts (waits for any still drawing)."""
+    return sum(c.image.result()[1] for c in charts if not isinstance(c.image, bytes))
+
+
+def render_job(job: ReportJob, out_dir: Path, chart_pool: Executor | None = None) -> dict[str, Any]:
     """Render one report's PDF and spreadsheet into out_dir; return its contents.json entry.
 
-    With `chart_pool`, the report's charts are drawn there in parallel while its chapters are built and
-    WeasyPrint parses and styles the document (it waits for a chart only when it places it); their CPU
-    seconds are added to the report's own, so `cpu_seconds` stays the whole cost of the report.
+    With `chart_pool`, the report's charts are drawn there in parallel while WeasyPrint parses and styles the
+    document; their CPU seconds are added to the report's own, so `cpu_seconds` stays the whole cost of it.
     """
     started, started_cpu = time.perf_counter(), time.process_time()
-    queue = None
-    if chart_pool is None:
-        template, title, sections, extra = job_sections(job)
-    else:
-        with deferred_charts(chart_pool.submit) as queue:
-            template, title, sections, extra = job_sections(job)
+    template, title, sections, extra = job_sections(job)
+    charts = draw_charts([chart for section in sections for chart in section.charts()], chart_pool)
     tables = [t for s in sections for t in s.tables()]
     resolve_sheet_notes(sections, sheet_names(tables), Path(job.xlsx).name)
     context = {
@@ -196,11 +212,10 @@ def render_job(
         "run_id": job.settings.run_id,
         **extra,
     }
-    charts = [chart for section in sections for chart in section.charts()]
     pdf, pages = render_pdf_bytes(
         template, context, title=title, data_version=job.data_version, charts=charts
     )
-    chart_cpu = queue.cpu_seconds() if queue is not None else 0.0
+    chart_cpu = chart_cpu_seconds(charts)
     write_bytes_atomic(inside(out_dir, job.pdf), pdf)
     facts = [
         ("Report", title),
@@ -211,9 +226,7 @@ def render_job(
         ("Run", job.settings.run_id or ""),
     ]
     notes = [
-        f"No figure is published for a group of fewer than {job.settings.min_group} respondents; counts "
-        f"between 1 and {job.settings.min_cell - 1} are withheld, with further values withheld where they "
-        "could otherwise be worked out (secondary suppression).",
+        " ".join(job.settings.rule_text[name] for name in ("min_group", "min_cell")),
         "Percentages are whole numbers; mean scores have one decimal place. Intervals are 95% confidence intervals.",
         TEST_NOTE,
     ]
@@ -270,36 +283,14 @@ def _unchanged(
     return None
 
 
-_pools: dict[int, ProcessPoolExecutor] = {}
+def new_render_pool(workers: int) -> ProcessPoolExecutor:
+    """A spawned pool of `workers` processes that load fonts and the stylesheet once (its owner shuts it down).
 
-
-def render_pool(workers: int) -> ProcessPoolExecutor:
-    """A spawned pool of `workers` processes that load fonts and the stylesheet once, kept for later builds.
-
-    Starting a worker (imports, fonts, stylesheet) costs a few seconds of CPU; keeping the pool lets the
-    council, cluster and school builds of every partition in one process share it.
+    Starting a worker (imports, fonts, stylesheet) costs a few seconds of CPU, so the asset layer keeps one
+    for the council, cluster and school builds of every partition in its process (assets/defs/reports/pools.py).
     """
-    if workers not in _pools:
-        context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_up)
-        _pools[workers] = pool
-        atexit.register(pool.shutdown, cancel_futures=True)
-    return _pools[workers]
-
-
-def prestart_render_pool(workers: int) -> None:
-    """Start the kept pool's processes now, so they load their imports and fonts (about 1.4 s) in the
-    background while the caller reads its tables, not while a council report waits for its first chart."""
-    if workers > 1:
-        pool = render_pool(workers)
-        for _ in range(workers):
-            pool.submit(os.getpid)
-
-
-def close_render_pools() -> None:
-    """Stop the kept rendering workers (their memory then counts in this process's finished children)."""
-    while _pools:
-        _pools.popitem()[1].shutdown()
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_up)
 
 
 def _largest_first(jobs: list[ReportJob]) -> list[ReportJob]:
@@ -312,22 +303,16 @@ def _largest_first(jobs: list[ReportJob]) -> list[ReportJob]:
     return sorted(jobs, key=size, reverse=True)
 
 
-def _run(jobs: list[ReportJob], out_dir: Path, workers: int) -> Iterator[dict[str, Any]]:
-    """Render jobs, in the kept process pool when there is more than a little to do."""
-    if workers <= 1 or len(jobs) <= 1:
+def _run(jobs: list[ReportJob], out_dir: Path, pool: ProcessPoolExecutor | None) -> Iterator[dict[str, Any]]:
+    """Render jobs: in `pool` when there is more than one, else here (a council report's charts in the pool)."""
+    if pool is None or len(jobs) <= 1:
         warm_up()
         for job in jobs:
-            # A lone council report draws its ~30 charts in the kept pool, in parallel, while it is built.
-            pool = render_pool(workers) if workers > 1 and job.kind == "council" else None
-            yield render_job(job, out_dir, pool)
+            # A lone council report draws its ~30 charts in the pool, in parallel, while it is rendered.
+            yield render_job(job, out_dir, pool if job.kind == "council" else None)
         return
-    pool = render_pool(workers)
-    try:
-        version = code_version()
-        yield from pool.map(_render_in_worker, [(job, out_dir, version) for job in _largest_first(jobs)])
-    except BrokenProcessPool:
-        _pools.pop(workers, None)  # a worker died: the next build starts a fresh pool
-        raise
+    version = code_version()
+    yield from pool.map(_render_in_worker, [(job, out_dir, version) for job in _largest_first(jobs)])
 
 
 def build_reports(
@@ -335,14 +320,14 @@ def build_reports(
     out_dir: Path,
     settings: ReportSettings,
     *,
-    workers: int = 2,
+    pool: ProcessPoolExecutor | None = None,
     force: bool = False,
     kinds: tuple[str, ...] = ("council", "cluster", "school"),
 ) -> BuildSummary:
     """Render the council's reports of the given kinds into out_dir (skipping unchanged ones); update contents.json.
 
     Reports of other kinds keep their earlier entries, so the council, cluster and school assets can
-    each refresh their own part of one contents.json.
+    each refresh their own part of one contents.json. Without `pool` every report renders in this process.
     """
     started = time.perf_counter()
     tables = tables.conformed()
@@ -361,7 +346,7 @@ def build_reports(
             entries[(job.kind, job.code)] = kept
             summary.unchanged.append(f"{job.kind}:{job.code}")
     summary.seconds["plan"] = round(time.perf_counter() - started, 3)
-    for entry in _run(todo, out_dir, workers):
+    for entry in _run(todo, out_dir, pool):
         entries[(entry["kind"], entry["code"])] = entry
         summary.rendered.append(f"{entry['kind']}:{entry['code']}")
     summary.produced = [entries[(j.kind, j.code)] for j in jobs if (j.kind, j.code) in entries]

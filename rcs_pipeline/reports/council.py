@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from rcs_pipeline.codelists import council_names
+from rcs_pipeline.disclosure.settings import default_threshold, rule_text
+from rcs_pipeline.reports.blocks import Finding
 from rcs_pipeline.reports.catalogue import (
     IndicatorLabel,
     indicator_labels,
@@ -16,7 +18,7 @@ from rcs_pipeline.reports.equalities import completeness_section
 from rcs_pipeline.reports.formatting import format_count, format_value
 from rcs_pipeline.reports.inputs import PublishedTables
 from rcs_pipeline.reports.journeys import journeys_reason, journeys_section
-from rcs_pipeline.reports.lookup import Cell, Comparisons, Estimates
+from rcs_pipeline.reports.lookup import Comparisons, Estimates, cell
 from rcs_pipeline.reports.parents import parent_chapter
 from rcs_pipeline.reports.sections import (
     Geography,
@@ -28,6 +30,7 @@ from rcs_pipeline.reports.sections import (
     claim_sentence,
     clearest,
     comparison_chart,
+    findings_or,
     indicator_table,
     linkage_table,
     panels_chart,
@@ -57,9 +60,14 @@ class AreaOutcome:
 class ReportSettings:
     """Disclosure settings and provenance printed in the methods annex."""
 
-    min_group: int = 20
-    min_cell: int = 10
+    min_group: int = field(default_factory=lambda: default_threshold("min_group"))
+    min_cell: int = field(default_factory=lambda: default_threshold("min_cell"))
     run_id: str = ""
+
+    @property
+    def rule_text(self) -> dict[str, str]:
+        """The rules in plain words with these thresholds (rcs_pipeline/disclosure/rules.yaml `rule_text`)."""
+        return rule_text(self.min_group, self.min_cell)
 
 
 INSTRUMENT_TITLES = {
@@ -310,9 +318,9 @@ def key_findings(
     geo: Geography,
     labels: dict[str, IndicatorLabel],
     domains: list[tuple[str, str, list[str]]],
-) -> list[str]:
+) -> list[Finding]:
     """Plain-words findings: who took part, then only significant published comparisons (or plainly none)."""
-    findings = []
+    findings: list[Finding] = []
     taking_part = respondents_sentence(tables.response_rates, geo)
     if taking_part:
         findings.append(taking_part)
@@ -320,7 +328,7 @@ def key_findings(
     tested = [i for _, _, m in domains for i in m if est.get(geo.level, geo.code, i) is not None]
     reason = wave_comparison_reason(tables)
     if reason:
-        findings.append(f"Other councils. {reason}")
+        findings.append(Finding("Other councils", reason))
     else:
         findings += _claims(
             "Compared with other councils",
@@ -350,20 +358,25 @@ def key_findings(
     )
     if need.height and not need["suppressed"][0] and need["percent"][0] is not None:
         findings.append(
-            f"Need and services. {format_value(need['percent'][0], 'percent')} of linked pupils had a high "
-            "level of need and were not receiving any service recorded by the council."
+            Finding(
+                "Need and services",
+                f"{format_value(need['percent'][0], 'percent')} of linked pupils had a high level of need and "
+                "were not receiving any service recorded by the council.",
+            )
         )
     if tests.previous_wave:
         rows = clearest([r for i in tested if (r := tests.trend(i)) is not None], KEY_FINDINGS_PER_KIND)
-        heading = f"Change since {tests.previous_wave}"
-        sentences = [trend_sentence(labels[r["indicator_id"]], r, tables.wave) for r in rows]
-        findings += [f"{heading}. {s}" for s in sentences if s] or [
-            f"{heading}. No indicator rose or fell clearly since {tests.previous_wave}."
-        ]
+        findings += findings_or(
+            f"Change since {tests.previous_wave}",
+            [trend_sentence(labels[r["indicator_id"]], r, tables.wave) for r in rows],
+            f"No indicator rose or fell clearly since {tests.previous_wave}.",
+        )
     return findings
 
 
-def equality_findings(tests: CouncilTests, tested: list[str], labels: dict[str, IndicatorLabel]) -> list[str]:
+def equality_findings(
+    tests: CouncilTests, tested: list[str], labels: dict[str, IndicatorLabel]
+) -> list[Finding]:
     """The clearest significant gaps between an equality group and the rest (over ASN, free school meals and
     looked after together), or one finding saying there are none; the equalities chapter lists them all."""
     rows = []
@@ -372,13 +385,17 @@ def equality_findings(tests: CouncilTests, tested: list[str], labels: dict[str, 
         rows += [(r, heading, phrases) for i in tested if (r := verdict(i)) is not None]
     clear = {id(r) for r in clearest([r for r, *_ in rows], KEY_FINDINGS_PER_KIND)}
     ordered = sorted((x for x in rows if id(x[0]) in clear), key=lambda x: x[0]["p_adjusted"])
-    sentences = [
-        f"{heading}. {claim_sentence(labels[r['indicator_id']], r, *equality_words(phrases))}"
+    found = [
+        Finding(heading, sentence)
         for r, heading, phrases in ordered
+        if (sentence := claim_sentence(labels[r["indicator_id"]], r, *equality_words(phrases)))
     ]
-    return sentences or [
-        "Equalities. No indicator differs clearly between pupils with and without additional support needs, "
-        "free school meals (P6 and above) or a looked-after status."
+    return found or [
+        Finding(
+            "Equalities",
+            "No indicator differs clearly between pupils with and without additional support needs, "
+            "free school meals (P6 and above) or a looked-after status.",
+        )
     ]
 
 
@@ -388,11 +405,12 @@ def _claims(
     labels: dict[str, IndicatorLabel],
     words: tuple[str, str],
     nothing: str,
-) -> list[str]:
+) -> list[Finding]:
     """The clearest significant comparisons of one kind as findings, or one finding saying there are none."""
     found = clearest([r for r in rows if r is not None], KEY_FINDINGS_PER_KIND)
-    sentences = [claim_sentence(labels[r["indicator_id"]], r, *words) for r in found]
-    return [f"{heading}. {s}" for s in sentences if s] or [f"{heading}. {nothing}"]
+    return findings_or(
+        heading, [claim_sentence(labels[r["indicator_id"]], r, *words) for r in found], nothing
+    )
 
 
 def council_sections(
@@ -410,7 +428,7 @@ def council_sections(
         "or lower only where a statistical test, allowing for the number of comparisons made, finds it clear; "
         "the methods annex explains the test."
     )
-    summary.bullets(key_findings(tables, est, geo, labels, domains))
+    summary.findings(key_findings(tables, est, geo, labels, domains))
     sections = [summary]
     about = Section("about", "About the survey")
     about.para(
@@ -516,7 +534,7 @@ def equalities_section(
             equality_words(phrases),
             f"No indicator differs clearly between {phrases[0]} and {phrases[1]}.",
         )
-    section.bullets(findings)
+    section.findings(findings)
     for instrument, group in by_instrument(members, labels):
         heading = INSTRUMENT_TITLES.get(instrument, instrument)
         section.heading(heading)
@@ -562,8 +580,9 @@ def areas_section(outcomes: list[AreaOutcome], settings: ReportSettings) -> Sect
     produced = [o for o in outcomes if o.produced]
     missing = [o for o in outcomes if not o.produced]
     section.para(
-        f"A report is produced for each school cluster and school where at least {settings.min_group} pupils "
-        "answered the survey. Every cluster and school, with its code, is listed in the spreadsheet."
+        "A report is produced for each school cluster and school with at least one published figure (no figure "
+        f"is published for a group of fewer than {settings.min_group} pupils). Every cluster and school, with its "
+        "code, is listed in the spreadsheet."
     )
     for level, plural in (("cluster", "Cluster"), ("school", "School")):
         names = [o.name for o in produced if o.level == level]
@@ -576,7 +595,7 @@ def areas_section(outcomes: list[AreaOutcome], settings: ReportSettings) -> Sect
                 [
                     (
                         o.name,
-                        [Cell("Cluster" if o.level == "cluster" else "School"), Cell(o.code), Cell(o.reason)],
+                        [cell("Cluster" if o.level == "cluster" else "School"), cell(o.code), cell(o.reason)],
                     )
                     for o in missing
                 ],
@@ -594,10 +613,10 @@ def areas_section(outcomes: list[AreaOutcome], settings: ReportSettings) -> Sect
                 (
                     o.name,
                     [
-                        Cell("Cluster" if o.level == "cluster" else "School"),
-                        Cell(o.code),
-                        Cell("Produced" if o.produced else "Not produced"),
-                        Cell(o.reason or ""),
+                        cell("Cluster" if o.level == "cluster" else "School"),
+                        cell(o.code),
+                        cell("Produced" if o.produced else "Not produced"),
+                        cell(o.reason or ""),
                     ],
                 )
                 for o in outcomes

@@ -31,14 +31,13 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def format_value(
-    value: Any, unit: str = "percent", *, suppressed: bool | None = None, symbol: str | None = None
-) -> str:
-    """A published value as printed: '42%', '47.3', or '[c]' when suppressed / '[x]' when absent."""
-    if suppressed:
-        return SYMBOL_SUPPRESSED
+def format_value(value: Any, unit: str = "percent") -> str:
+    """A published value as printed in a sentence or cell: '42%', '47.3', '1,234', or '[x]' when absent.
+
+    Which symbol a table cell shows in place of a value ([c], [x], [z]) is decided by
+    `rcs_pipeline.reports.lookup.cell` alone."""
     if _missing(value):
-        return symbol or SYMBOL_NOT_AVAILABLE
+        return SYMBOL_NOT_AVAILABLE
     if unit == "percent":
         return f"{round(value):d}%"
     if unit == "count":
@@ -74,9 +73,5 @@ def format_count(value: Any) -> str:
 
 
 def register_filters(env: jinja2.Environment) -> None:
-    """Make the formatters available to templates as filters."""
-    env.filters["value"] = format_value
-    env.filters["number"] = format_number
-    env.filters["count"] = format_count
-    env.globals["interval"] = format_interval
+    """Make the symbols' meanings available to templates (the methods annex's table of symbols)."""
     env.globals["symbols"] = SYMBOLS

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import polars as pl
 
+from rcs_pipeline.reports.blocks import Finding
 from rcs_pipeline.reports.catalogue import breakdown_title, breakdown_value_label
 from rcs_pipeline.reports.formatting import (
     SYMBOL_NOT_APPLICABLE,
-    SYMBOL_NOT_AVAILABLE,
-    SYMBOL_SUPPRESSED,
     format_count,
-    format_interval,
     format_value,
 )
 from rcs_pipeline.reports.inputs import JOURNEYS_SCHEMA, PublishedTables, conform
-from rcs_pipeline.reports.lookup import Cell
+from rcs_pipeline.reports.lookup import Cell, cell
 from rcs_pipeline.reports.sections import Geography, Section, Table, service_label
 from rcs_pipeline.reports.trends import council_waves
 
@@ -74,43 +72,34 @@ def _unit(row: dict) -> str:
 def _value(row: dict | None, column: str = "estimate", *, blank: bool = False) -> Cell:
     """A published value of a journeys row ('[c]' when withheld, '[x]' when absent, '[z]' where `blank`)."""
     if blank:
-        return Cell(SYMBOL_NOT_APPLICABLE)
-    if row is None:
-        return Cell(SYMBOL_NOT_AVAILABLE)
-    if row["suppressed"]:
-        return Cell(SYMBOL_SUPPRESSED, True)
-    value = row[column]
-    return Cell(SYMBOL_NOT_AVAILABLE if value is None else format_value(value + 0.0, _unit(row)))  # no "-0.0"
+        return cell(None, missing=SYMBOL_NOT_APPLICABLE)
+    value = row[column] if row is not None else None
+    suppressed = row is not None and row["suppressed"]
+    unit = _unit(row) if row is not None else "text"
+    return cell(None if value is None else value + 0.0, unit, suppressed=suppressed)  # no "-0.0"
 
 
 def _count(row: dict | None, column: str) -> Cell:
     """A published count of a journeys row ('[c]' when withheld, '[x]' when absent)."""
-    if row is None:
-        return Cell(SYMBOL_NOT_AVAILABLE)
-    if row["suppressed"]:
-        return Cell(SYMBOL_SUPPRESSED, True)
-    return Cell(SYMBOL_NOT_AVAILABLE if row[column] is None else format_count(row[column]))
+    return cell(row and row[column], "count", suppressed=row is not None and row["suppressed"])
 
 
 def _base(row: dict | None, column: str) -> Cell:
     """A published base of a journeys row: printed whenever the table publishes it (a row's value may be
     withheld while its base is shown), '[c]' when withheld, '[x]' when absent."""
-    if row is None:
-        return Cell(SYMBOL_NOT_AVAILABLE)
-    if row[column] is None:
-        return Cell(SYMBOL_SUPPRESSED, True) if row["suppressed"] else Cell(SYMBOL_NOT_AVAILABLE)
-    return Cell(format_count(row[column]))
+    shown = row is not None and row[column] is not None
+    return cell(
+        row[column] if shown else None,
+        "count",
+        suppressed=not shown and row is not None and row["suppressed"],
+    )
 
 
 def _interval(row: dict | None) -> Cell:
     """The published 95% interval of a journeys row ('[c]' when withheld, '[x]' when absent)."""
-    if row is None or row["suppressed"] or row["ci_low"] is None or row["ci_high"] is None:
-        return (
-            Cell(SYMBOL_SUPPRESSED, True)
-            if row is not None and row["suppressed"]
-            else Cell(SYMBOL_NOT_AVAILABLE)
-        )
-    return Cell(format_interval(row["ci_low"], row["ci_high"], _unit(row)))
+    if row is None:
+        return cell(None)
+    return cell((row["ci_low"], row["ci_high"]), _unit(row), suppressed=row["suppressed"])
 
 
 def _shown(row: dict | None) -> bool:
@@ -254,15 +243,16 @@ def link_table(rows: list[dict], before: str, after: str) -> Table | None:
     )
 
 
-def uptake_sentence(rows: list[dict], before: str, after: str) -> str | None:
-    """The headline of service uptake in words, from the published 'any service' row only."""
+def uptake_sentence(rows: list[dict], before: str, after: str) -> Finding | None:
+    """The headline of service uptake as a finding, from the published 'any service' row only."""
     row = next((r for r in rows if r["measure"] == "service_any" and r["breakdown"] == "all"), None)
     if not _shown(row) or row is None or row["n"] is None or row["count"] is None:
         return None
     pct = format_value(row["estimate"], _unit(row))
-    return (
-        f"Service by the next wave. Of {format_count(row['n'])} children linked in both waves who had a high level "
-        f"of need and no service in {before}, {format_count(row['count'])} ({pct}) had a service recorded by {after}."
+    return Finding(
+        "Service by the next wave",
+        f"Of {format_count(row['n'])} children linked in both waves who had a high level of need and no service "
+        f"in {before}, {format_count(row['count'])} ({pct}) had a service recorded by {after}.",
     )
 
 
@@ -301,9 +291,9 @@ def journeys_section(tables: PublishedTables, geo: Geography) -> Section | None:
         after = tables.wave
         section.heading(f"From {before} to {after}")
         uptake = _rows(frame, "service_uptake", before)
-        sentence = uptake_sentence(uptake, before, after)
-        if sentence:
-            section.bullets([sentence])
+        finding = uptake_sentence(uptake, before, after)
+        if finding:
+            section.findings([finding])
         section.table(uptake_table(uptake, before, after))
         section.table(need_table(_rows(frame, "need_after_service", before), before, after))
         section.table(wellbeing_table(_rows(frame, "wellbeing_change", before), before, after))

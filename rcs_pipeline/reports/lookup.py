@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,18 +13,90 @@ from rcs_pipeline.reports.formatting import (
     SYMBOL_LOW_RELIABILITY,
     SYMBOL_NOT_AVAILABLE,
     SYMBOL_SUPPRESSED,
+    SYMBOLS,
     format_interval,
-    format_number,
     format_value,
 )
+
+LEGACY = "legacy"
+"""The unit of a cell made from already formatted text by code not yet using `cell()` (parents.py,
+equalities.py): the spreadsheet still reads such text back as a number, as it did for every cell before."""
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One printed table cell: its text and whether it shows a withheld value."""
+    """One table cell: a value in its unit (a number stays a number, an interval is its two ends, words are
+    text) or, in its place, a GSS symbol; `low` prints [u] beside a value of low reliability.
 
-    text: str
-    suppressed: bool = False
+    Make cells with `cell()`, the one place that decides between value and symbol. The template prints
+    `text`; the spreadsheet writes numbers as numbers and everything else as text.
+    """
+
+    value: float | int | str | tuple[float, float] | None = None
+    unit: str = LEGACY
+    symbol: str | None = None
+    low: bool = False
+
+    def __post_init__(self) -> None:
+        """Accept the old call `Cell(text, suppressed)` (text already formatted) until its last callers move."""
+        if isinstance(self.unit, bool):
+            object.__setattr__(self, "symbol", SYMBOL_SUPPRESSED if self.unit else self.symbol)
+            object.__setattr__(self, "unit", LEGACY)
+        if self.unit == LEGACY and self.symbol is None and self.value in SYMBOLS:
+            object.__setattr__(self, "symbol", self.value)
+
+    @property
+    def suppressed(self) -> bool:
+        """Whether the cell shows a value withheld by disclosure control ([c])."""
+        return self.symbol == SYMBOL_SUPPRESSED
+
+    @property
+    def number(self) -> float | int | None:
+        """The cell's value when it is a plain number the spreadsheet may store as one (not [u], not text)."""
+        if self.symbol is not None or self.low or self.unit in (TEXT, LEGACY):
+            return None
+        value = self.value
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    @property
+    def text(self) -> str:
+        """The cell as printed: '42%', '47.3', '1,234', '38 to 46', '42% [u]', words, or its symbol."""
+        if self.symbol is not None:
+            return self.symbol
+        if self.unit in (TEXT, LEGACY):
+            return str(self.value)
+        if isinstance(self.value, tuple):
+            printed = format_interval(*self.value, self.unit)
+        else:
+            printed = format_value(self.value, self.unit)
+        return f"{printed} {SYMBOL_LOW_RELIABILITY}" if self.low else printed
+
+
+TEXT = "text"
+
+
+def cell(
+    value: float | int | str | tuple[Any, Any] | None,
+    unit: str = TEXT,
+    *,
+    suppressed: bool = False,
+    missing: str = SYMBOL_NOT_AVAILABLE,
+    low: bool = False,
+) -> Cell:
+    """The one decision of what a table cell holds: [c] when withheld, `missing` ([x] not available, or [z]
+    not applicable) when there is no value (or an interval lacks an end), else the value in its unit
+    ('percent', 'mean', 'count', or 'text' for words; a pair is an interval), with [u] beside it when `low`."""
+    if suppressed:
+        return Cell(symbol=SYMBOL_SUPPRESSED)
+    ends = value if isinstance(value, tuple) else (value,)
+    if any(_absent(v) for v in ends):
+        return Cell(symbol=missing)
+    return Cell(value, unit, low=low)
+
+
+def _absent(value: Any) -> bool:
+    """None or NaN: no value to print."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _key(level: str, code: str, indicator: str, breakdown: str, value: str) -> tuple[str, str, str, str, str]:
@@ -67,11 +140,6 @@ class Estimates:
         """The groups of a breakdown that have a row (published or suppressed), in table order."""
         return list(self.groups.get((level, code, indicator, breakdown), ()))
 
-    def has(self, level: str, code: str, indicator: str) -> bool:
-        """Whether the indicator has any published (not suppressed) value for this geography."""
-        row = self.get(level, code, indicator)
-        return row is not None and not row["suppressed"] and row["value"] is not None
-
 
 def shown(row: dict | None) -> bool:
     """Whether a published row carries a value that may be printed."""
@@ -102,30 +170,21 @@ def point(row: dict | None) -> Point:
 
 
 def value_cell(row: dict | None, unit: str | None = None) -> Cell:
-    """The printed value of a published row ('42%', '47.3', '42% [u]'), '[c]' when withheld, '[x]' when absent."""
-    if not shown(row):
-        return Cell(missing_symbol(row), withheld(row))
-    assert row is not None
-    text = format_value(row["value"], unit or row["unit"])
-    return Cell(f"{text} {SYMBOL_LOW_RELIABILITY}" if low_reliability(row) else text)
+    """The value of a published row ('42%', '47.3', '42% [u]'), '[c]' when withheld, '[x]' when absent."""
+    value = row["value"] if shown(row) else None  # type: ignore[index]
+    unit = unit or (row["unit"] if row is not None else TEXT)
+    return cell(value, unit, suppressed=withheld(row), low=low_reliability(row))
 
 
 def interval_cell(row: dict | None) -> Cell:
-    """The printed 95% interval of a published row, '[c]' when withheld, '[x]' when absent."""
-    if not shown(row):
-        return Cell(missing_symbol(row), withheld(row))
-    assert row is not None
-    return Cell(format_interval(row["ci_low"], row["ci_high"], row["unit"]))
+    """The 95% interval of a published row ('38 to 46'), '[c]' when withheld, '[x]' when absent."""
+    ends = (row["ci_low"], row["ci_high"]) if shown(row) else None  # type: ignore[index]
+    return cell(ends, row["unit"] if row is not None else TEXT, suppressed=withheld(row))
 
 
 def base_cell(row: dict | None) -> Cell:
-    """The printed unweighted base of a published row, '[c]' when withheld, '[x]' when absent."""
-    if not shown(row):
-        return Cell(missing_symbol(row), withheld(row))
-    assert row is not None
-    if row.get("n") is None:
-        return Cell(SYMBOL_NOT_AVAILABLE)
-    return Cell(format_number(row["n"], "count"))
+    """The unweighted base of a published row, '[c]' when withheld, '[x]' when absent."""
+    return cell(row.get("n") if shown(row) else None, "count", suppressed=withheld(row))  # type: ignore[union-attr]
 
 
 COMPARISON_WORDS = {"higher": "Higher", "lower": "Lower", "no clear difference": "No clear difference"}
@@ -145,13 +204,11 @@ def significant(row: dict | None) -> bool:
 def comparison_cell(row: dict | None) -> Cell:
     """What a published comparison says, as a table cell: 'Higher', 'Lower', 'No clear difference',
     'Not tested', '[c]' when withheld, '[x]' when there is none."""
-    if row is None:
-        return Cell(SYMBOL_NOT_AVAILABLE)
-    if row["suppressed"]:
-        return Cell(SYMBOL_SUPPRESSED, True)
+    if row is None or row["suppressed"]:
+        return cell(None, suppressed=row is not None)
     if row["direction"] in COMPARISON_WORDS:
-        return Cell(COMPARISON_WORDS[row["direction"]])
-    return Cell(SYMBOL_NOT_AVAILABLE if row["test_status"] == "not_published" else "Not tested")
+        return cell(COMPARISON_WORDS[row["direction"]])
+    return cell(None if row["test_status"] == "not_published" else "Not tested")
 
 
 class Comparisons:

@@ -22,16 +22,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from rcs_pipeline.charts.style import Chart
 from rcs_pipeline.paths import project_root, report_templates_dir
+from rcs_pipeline.reports.blocks import macro_of
 from rcs_pipeline.reports.pdf_structure import tag_table_headers
 from rcs_pipeline.reports.png_embedding import embed_png_data_as_is
-from rcs_pipeline.storage import write_bytes_atomic
 
 STYLESHEET = "report.css"
 FIXED_EPOCH = 946684800
@@ -51,7 +50,14 @@ def template_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     register_filters(env)
+    env.globals["block_macro"] = macro_of
+    env.globals["unprintable_block"] = unprintable_block
     return env
+
+
+def unprintable_block(block: object) -> str:
+    """Called by macros.html for a block it has no macro for: an error, never a silently missing block."""
+    raise TypeError(f"report_templates/macros.html cannot print a {type(block).__name__} block")
 
 
 @cache
@@ -203,25 +209,3 @@ def render_pdf_bytes(
     with _fixed_font_timestamps():
         pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=pdf_identifier(data_version, title))
     return pdf, len(document.pages)
-
-
-def render_pdf(
-    template: str,
-    context: dict[str, Any],
-    out: Path,
-    *,
-    title: str,
-    lang: str = "en-GB",
-    data_version: str,
-    charts: Iterable[Chart] = (),
-) -> Path:
-    """Render `template` (which extends base.html) with `context` to the PDF `out`, atomically; return `out`.
-
-    Example: render_pdf("council_report.html", ctx, Path("r.pdf"), title="Fife wellbeing profile 2015-16",
-    data_version="3f2a…") writes a tagged A4 PDF whose metadata title, language and identifier are set.
-    """
-    pdf, _ = render_pdf_bytes(
-        template, context, title=title, lang=lang, data_version=data_version, charts=charts
-    )
-    write_bytes_atomic(out, pdf)
-    return out

@@ -6,15 +6,16 @@ re-derived, so nothing withheld can be recovered from a report.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import polars as pl
 
-from rcs_pipeline.charts.figures import Mark, Panel, dot_chart, dot_panels, stacked_bar
-from rcs_pipeline.charts.style import Chart
+from rcs_pipeline.charts.figures import ChartSpec, Mark, Panel, dot_chart, dot_panels, stacked_bar
 from rcs_pipeline.need import service_group_names
+from rcs_pipeline.reports.blocks import Finding, Table
+from rcs_pipeline.reports.blocks import Section as Section
+from rcs_pipeline.reports.blocks import resolve_sheet_notes as resolve_sheet_notes
 from rcs_pipeline.reports.catalogue import (
     IndicatorLabel,
     breakdown_title,
@@ -22,12 +23,10 @@ from rcs_pipeline.reports.catalogue import (
     humanise,
     report_layout,
 )
-from rcs_pipeline.reports.column_widths import column_widths
 from rcs_pipeline.reports.formatting import (
     SYMBOL_LOW_RELIABILITY,
     SYMBOL_NOT_APPLICABLE,
     SYMBOL_NOT_AVAILABLE,
-    SYMBOL_SUPPRESSED,
     format_count,
     format_value,
 )
@@ -35,6 +34,7 @@ from rcs_pipeline.reports.lookup import (
     Cell,
     Estimates,
     base_cell,
+    cell,
     comparison_cell,
     interval_cell,
     point,
@@ -46,103 +46,6 @@ Verdict = Callable[[str], "dict | None"]
 """An indicator's published comparison of one kind (e.g. against the rest of the council), or None."""
 
 STAGE_ORDER = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "S1", "S2", "S3", "S4", "S5", "S6")
-
-
-@dataclass
-class Table:
-    """A printed table: caption, column headers, rows of (row header, cells), and a note."""
-
-    caption: str
-    columns: list[str]
-    rows: list[tuple[str, list[Cell]]]
-    note: str = ""
-    sheet: str = ""
-    text: bool = False
-    """Cells are words, not figures: aligned left."""
-
-    @property
-    def widths(self) -> list[float]:
-        """Percent widths of the columns for the PDF's fixed table layout ([] to leave it automatic)."""
-        return column_widths(self.columns, [(header, [c.text for c in cells]) for header, cells in self.rows])
-
-
-@dataclass
-class Section:
-    """One chapter of a report: anchor, title and its blocks in reading order.
-
-    Blocks are (kind, payload): ("p", text), ("h3", text), ("bullets", [text]), ("chart", Chart),
-    ("table", Table), ("sheet", Table) (spreadsheet only), ("names", (heading, [name])) (a compact
-    multi-column list), ("sheet_note", (lead, [Table])) (a line naming the spreadsheet sheets of those
-    tables, resolved by `resolve_sheet_notes` into ("note", text) once the sheets are numbered).
-    """
-
-    anchor: str
-    title: str
-    blocks: list[tuple[str, Any]] = field(default_factory=list)
-
-    def para(self, text: str) -> None:
-        """Add a paragraph."""
-        self.blocks.append(("p", text))
-
-    def heading(self, text: str) -> None:
-        """Add a sub-heading."""
-        self.blocks.append(("h3", text))
-
-    def bullets(self, items: list[str]) -> None:
-        """Add a list of findings."""
-        if items:
-            self.blocks.append(("bullets", items))
-
-    def chart(self, chart: Chart | None) -> None:
-        """Add a chart (nothing when None)."""
-        if chart is not None:
-            self.blocks.append(("chart", chart))
-
-    def table(self, table: Table | None) -> None:
-        """Add a table (nothing when None)."""
-        if table is not None:
-            self.blocks.append(("table", table))
-
-    def sheet_only(self, table: Table | None) -> None:
-        """Add a table to the spreadsheet only (detail too long for the PDF)."""
-        if table is not None:
-            self.blocks.append(("sheet", table))
-
-    def names(self, heading: str, names: list[str]) -> None:
-        """Add a compact list of names (several to a line), under a small heading."""
-        if names:
-            self.blocks.append(("names", (heading, names)))
-
-    def sheet_note(self, lead: str, tables: list[Table | None]) -> None:
-        """Add a one-line note naming the spreadsheet sheets that hold `tables` (spreadsheet-only detail)."""
-        present = [t for t in tables if t is not None]
-        if present:
-            self.blocks.append(("sheet_note", (lead, present)))
-
-    def tables(self) -> list[Table]:
-        """The section's tables, printed and spreadsheet-only (for the spreadsheet)."""
-        return [payload for kind, payload in self.blocks if kind in ("table", "sheet")]
-
-    def charts(self) -> list[Chart]:
-        """The section's charts."""
-        return [payload for kind, payload in self.blocks if kind == "chart"]
-
-
-def resolve_sheet_notes(sections: list[Section], sheet_names: list[str], workbook: str) -> None:
-    """Turn each ("sheet_note", …) block into a printed note naming its tables' sheets in `workbook`.
-
-    `sheet_names` are the names the spreadsheet gives the sections' tables, in `Section.tables()` order.
-    """
-    tables = [t for s in sections for t in s.tables()]
-    by_table = {id(t): name for t, name in zip(tables, sheet_names, strict=True)}
-    for section in sections:
-        for k, (kind, payload) in enumerate(section.blocks):
-            if kind == "sheet_note":
-                lead, listed = payload
-                quoted = [f"\u2018{by_table[id(t)]}\u2019" for t in listed]
-                sheets = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
-                word = "sheet" if len(quoted) == 1 else "sheets"
-                section.blocks[k] = ("note", f"{lead}: {workbook}, {word} {sheets}.")
 
 
 @dataclass(frozen=True)
@@ -180,26 +83,6 @@ def percent_indicators(est: Estimates, geo: Geography, indicators: list[str]) ->
     ]
 
 
-def breakdown_chart(
-    est: Estimates,
-    geo: Geography,
-    labels: dict[str, IndicatorLabel],
-    indicators: list[str],
-    breakdown: str,
-    title: str,
-) -> Chart | None:
-    """A dot chart of the indicators by the groups of one breakdown, or None when there are none."""
-    values = ordered_values(est, geo, indicators, breakdown)
-    if not values or not indicators:
-        return None
-    rows = [
-        (labels[i].label, [point(est.get(geo.level, geo.code, i, breakdown, v)) for v in values])
-        for i in indicators
-    ]
-    groups = [breakdown_value_label(breakdown, v) for v in values]
-    return dot_chart(rows, groups, unit="percent", title=title)
-
-
 def mark_of(row: dict | None, words: tuple[str, str]) -> Mark | None:
     """The chart mark of a published comparison: ▲/▼ when it is significant, else None.
 
@@ -220,7 +103,7 @@ def comparison_chart(
     series: list[tuple[str, Estimates, str, str]],
     title: str,
     verdict: tuple[Verdict, tuple[str, str]] | None = None,
-) -> Chart | None:
+) -> ChartSpec | None:
     """A dot chart of each indicator for this geography against comparators (each a labelled Estimates).
 
     With `verdict` (an indicator's published comparison and its words), significant rows are marked.
@@ -356,20 +239,15 @@ def response_table(rates: pl.DataFrame, geo: Geography, sheet: str) -> Table:
 
 def _rate_cells(row: dict | None) -> list[Cell]:
     """Respondents, roll and rate cells of one response-rate row."""
-    if row is None:
-        return [Cell("[x]")] * 3
-    if row["suppressed"]:
-        return [Cell(SYMBOL_SUPPRESSED, True)] * 3
-    rate = row["response_rate"]
+    if row is None or row["suppressed"]:
+        return [cell(None, suppressed=row is not None)] * 3
     return [
-        Cell(format_count(row["respondents"])),
-        Cell(format_count(row["roll"])),
-        Cell(
-            format_value(rate, "percent")
-            if rate is not None
-            else SYMBOL_NOT_APPLICABLE
-            if not row["roll"]
-            else SYMBOL_NOT_AVAILABLE
+        cell(row["respondents"], "count"),
+        cell(row["roll"], "count"),
+        cell(
+            row["response_rate"],
+            "percent",
+            missing=SYMBOL_NOT_APPLICABLE if not row["roll"] else SYMBOL_NOT_AVAILABLE,
         ),
     ]
 
@@ -396,14 +274,7 @@ def linkage_table(quality: pl.DataFrame, sheet: str) -> Table:
         cells = []
         for instrument in instruments:
             r = index.get((instrument, measure))
-            if r is None:
-                cells.append(Cell("[x]"))
-            elif r["suppressed"]:
-                cells.append(Cell(SYMBOL_SUPPRESSED, True))
-            elif r["count"] is None:
-                cells.append(Cell(SYMBOL_NOT_AVAILABLE))
-            else:
-                cells.append(Cell(format_count(r["count"])))
+            cells.append(cell(r and r["count"], "count", suppressed=r is not None and r["suppressed"]))
         rows.append((label, cells))
     names = report_layout()["instruments"]
     return Table(
@@ -415,7 +286,7 @@ def linkage_table(quality: pl.DataFrame, sheet: str) -> Table:
     )
 
 
-def circles_sections(circles: pl.DataFrame, geo: Geography, sheet: str) -> tuple[Chart | None, Table]:
+def circles_sections(circles: pl.DataFrame, geo: Geography, sheet: str) -> tuple[ChartSpec | None, Table]:
     """The three-circles chart and table for one geography (breakdown all): each published need × service
     group (social work, additional support for learning, any service; need/flags.yaml), and which rows are
     withheld in full."""
@@ -446,17 +317,11 @@ def circles_sections(circles: pl.DataFrame, geo: Geography, sheet: str) -> tuple
             )
             table_cells = []
             for c in cells:
-                if c is None:
-                    table_cells += [Cell("[x]"), Cell("[x]")]
-                elif c["suppressed"] or c["percent"] is None:
-                    table_cells += [Cell(SYMBOL_SUPPRESSED, True), Cell(SYMBOL_SUPPRESSED, True)]
-                else:
-                    table_cells += [
-                        Cell(
-                            format_count(c["n"]) if c["n"] is not None else SYMBOL_SUPPRESSED, c["n"] is None
-                        ),
-                        Cell(format_value(c["percent"], "percent")),
-                    ]
+                hidden = c is not None and (c["suppressed"] or c["percent"] is None)
+                table_cells += [
+                    cell(c and c["n"], "count", suppressed=hidden or (c is not None and c["n"] is None)),
+                    cell(c and c["percent"], "percent", suppressed=hidden),
+                ]
             table_rows.append((label, table_cells))
     columns = ["Need"]
     for c in order:
@@ -525,13 +390,8 @@ def without_service_table(circles: pl.DataFrame, geo: Geography, sheet: str) -> 
         cells = []
         for need in needs:
             r = index.get((need, service))
-            cells.append(
-                Cell("[x]")
-                if r is None
-                else Cell(SYMBOL_SUPPRESSED, True)
-                if r["suppressed"] or r["percent"] is None
-                else Cell(format_value(r["percent"], "percent"))
-            )
+            withheld = r is not None and (r["suppressed"] or r["percent"] is None)
+            cells.append(cell(r and r["percent"], "percent", suppressed=withheld))
         rows.append((service_label(service), cells))
     return Table(
         title,
@@ -541,34 +401,6 @@ def without_service_table(circles: pl.DataFrame, geo: Geography, sheet: str) -> 
         note="Per cent of all linked pupils in the group who have the need and do not receive the service. "
         "[c] withheld to protect confidentiality.",
     )
-
-
-def mean_rows_chart(
-    est: Estimates, geo: Geography, indicator: str, label: str, breakdowns: list[str]
-) -> tuple[Chart | None, Table | None]:
-    """A mean score (e.g. WEMWBS) overall and by the groups of some breakdowns: chart and table."""
-    entries: list[tuple[str, dict | None]] = [("All pupils", est.get(geo.level, geo.code, indicator))]
-    for breakdown in breakdowns:
-        for value in ordered_values(est, geo, [indicator], breakdown):
-            entries.append(
-                (
-                    breakdown_value_label(breakdown, value),
-                    est.get(geo.level, geo.code, indicator, breakdown, value),
-                )
-            )
-    if entries[0][1] is None:
-        return None, None
-    chart = dot_chart(
-        [(name, [point(r)]) for name, r in entries], [label], unit="mean", title=f"{label}, {geo.name}"
-    )
-    table = Table(
-        f"{label}: mean score by group",
-        ["Group", "Mean", "95% confidence interval", "Base (pupils)"],
-        [(name, [value_cell(r), interval_cell(r), base_cell(r)]) for name, r in entries],
-        sheet="WEMWBS",
-        note="Mean score; higher is better. [c] withheld to protect confidentiality.",
-    )
-    return chart, table
 
 
 SURVEY_OF = {"secondary": "secondary pupils", "primary": "primary pupils", "parent": "parents"}
@@ -608,15 +440,16 @@ def trend_sentence(label: IndicatorLabel, row: dict | None, wave: str) -> str | 
     return f"{label.label} ({survey}): {word} from {b} in {row['reference']} to {a} in {wave}."
 
 
+def findings_or(heading: str, sentences: Iterable[str | None], nothing: str) -> list[Finding]:
+    """Each sentence as a finding under `heading`, or one finding saying `nothing` when there is none."""
+    said = [Finding(heading, s) for s in sentences if s]
+    return said or [Finding(heading, nothing)]
+
+
 def clearest(rows: list[dict], limit: int) -> list[dict]:
     """The significant published comparisons with the smallest adjusted p-values (ties in table order)."""
     found = [r for r in rows if significant(r)]
     return sorted(found, key=lambda r: r["p_adjusted"] if r["p_adjusted"] is not None else 1.0)[:limit]
-
-
-def lower_first(text: str) -> str:
-    """A group name for use inside a sentence: 'Girls' -> 'girls', but 'SIMD 1' and 'ASN' keep their capitals."""
-    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
 def panels_chart(
@@ -627,7 +460,7 @@ def panels_chart(
     breakdowns: list[tuple[str, str]],
     title: str,
     verdicts: dict[str, tuple[Verdict, tuple[str, str]]] | None = None,
-) -> Chart | None:
+) -> ChartSpec | None:
     """Indicators (rows) by the groups of several breakdowns, one panel per breakdown; None when empty.
 
     `verdicts` give, per breakdown, each indicator's published group comparison and its words: significant
@@ -657,7 +490,7 @@ def scores_chart(
     indicators: list[str],
     breakdowns: list[str],
     title: str,
-) -> tuple[Chart | None, Table | None]:
+) -> tuple[ChartSpec | None, Table | None]:
     """Mean scores (one panel each) for all pupils and each group of some breakdowns, and their table."""
     groups: list[tuple[str, str, str]] = [("All pupils", "all", "all")]
     for breakdown in breakdowns:
@@ -705,8 +538,8 @@ SURVEY_WORDS = {
 }
 
 
-def respondents_sentence(rates: pl.DataFrame, geo: Geography) -> str | None:
-    """Who took part, in words, from the published respondent counts and rates of each survey (never summed)."""
+def respondents_sentence(rates: pl.DataFrame, geo: Geography) -> Finding | None:
+    """Who took part, as a finding, from the published respondent counts and rates of each survey (never summed)."""
     frame = rates.filter(
         (pl.col("geography_level") == geo.level)
         & (pl.col("geography_code") == geo.code)
@@ -728,4 +561,4 @@ def respondents_sentence(rates: pl.DataFrame, geo: Geography) -> str | None:
         for r in frame.iter_rows(named=True)
         if r["respondents"] is not None
     ]
-    return "Taking part. " + " and ".join(parts) + " answered the survey." if parts else None
+    return Finding("Taking part", " and ".join(parts) + " answered the survey.") if parts else None

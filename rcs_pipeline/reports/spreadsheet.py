@@ -10,14 +10,13 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
+from rcs_pipeline.reports.blocks import Table
 from rcs_pipeline.reports.formatting import SYMBOLS
-from rcs_pipeline.reports.sections import Table
-from rcs_pipeline.storage import write_bytes_atomic
+from rcs_pipeline.reports.lookup import LEGACY, Cell
 
 PERCENT = re.compile(r"^-?\d+%$")
 NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
@@ -63,8 +62,24 @@ def add_header_table(
         raise ValueError(f"sheet {sheet.name!r}: table {name!r} could not be made (see xlsxwriter's warning)")
 
 
-def _write_cell(sheet, row: int, col: int, text: str, formats: dict) -> None:
-    """Write one cell: whole percentages and counts as numbers, everything else (symbols, intervals) as text."""
+def _write_cell(sheet, row: int, col: int, value: Cell, formats: dict) -> None:
+    """Write one cell: a number as a number in its unit's format; symbols, intervals, values with [u] and
+    words (a school code "0050001" among them) as text. Text of a `LEGACY` cell is read back as before."""
+    number = value.number
+    if value.unit == LEGACY and value.symbol is None:
+        _write_legacy(sheet, row, col, value.text, formats)
+    elif number is None:
+        sheet.write_string(row, col, value.text, formats["text"])
+    elif value.unit == "percent":
+        sheet.write_number(row, col, round(number), formats["percent"])
+    elif value.unit == "count":
+        sheet.write_number(row, col, int(number), formats["count"])
+    else:
+        sheet.write_number(row, col, round(number, 1), formats["decimal"])
+
+
+def _write_legacy(sheet, row: int, col: int, text: str, formats: dict) -> None:
+    """Already formatted text of a cell not made by `cell()`: whole percentages and counts as numbers."""
     if PERCENT.match(text):
         sheet.write_number(row, col, int(text[:-1]), formats["percent"])
     elif NUMBER.match(text):
@@ -137,12 +152,11 @@ def workbook_bytes(
         sheet.write_string(0, 0, table.caption, formats["heading"])
         sheet.write_string(1, 0, table.note or "[c] withheld to protect confidentiality.")
         first = 3
-        data = [[header, *[cell.text for cell in cells]] for header, cells in table.rows]
-        add_header_table(sheet, first, table.columns, len(data), table_name(name))
-        for r, values in enumerate(data, start=first + 1):
-            sheet.write_string(r, 0, values[0])
-            for c, text in enumerate(values[1:], start=1):
-                _write_cell(sheet, r, c, text, formats)
+        add_header_table(sheet, first, table.columns, len(table.rows), table_name(name))
+        for r, (header, cells) in enumerate(table.rows, start=first + 1):
+            sheet.write_string(r, 0, header)
+            for c, value in enumerate(cells, start=1):
+                _write_cell(sheet, r, c, value, formats)
         sheet.set_column(0, 0, 48)
         sheet.set_column(1, len(table.columns) - 1, 16)
     book.close()
@@ -152,17 +166,3 @@ def workbook_bytes(
 def _unique_header(header: str, index: int, headers: list[str]) -> str:
     """Excel table headers must be unique: repeat names get their position appended."""
     return header if headers.index(header) == index else f"{header} ({index + 1})"
-
-
-def write_workbook(
-    path: Path,
-    tables: list[Table],
-    *,
-    title: str,
-    facts: list[tuple[str, str]],
-    notes: list[str],
-    created: datetime | None = None,
-) -> Path:
-    """Write a report's spreadsheet atomically."""
-    write_bytes_atomic(path, workbook_bytes(tables, title=title, facts=facts, notes=notes, created=created))
-    return path

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from rcs_pipeline.charts.figures import ChartSpec
 from rcs_pipeline.charts.series import SeriesPanel, series_panels
-from rcs_pipeline.charts.style import Chart
+from rcs_pipeline.reports.blocks import Finding
 from rcs_pipeline.reports.catalogue import IndicatorLabel, indicator_labels, report_layout
-from rcs_pipeline.reports.formatting import SYMBOL_NOT_AVAILABLE, SYMBOL_SUPPRESSED
 from rcs_pipeline.reports.inputs import (
     HISTORY_SCHEMA,
     HISTORY_SCHOOLS_SCHEMA,
@@ -24,8 +24,8 @@ from rcs_pipeline.reports.inputs import (
     conform,
     empty,
 )
-from rcs_pipeline.reports.lookup import Cell, Comparisons, Estimates, interval_cell, point, value_cell
-from rcs_pipeline.reports.sections import Geography, Section, Table, trend_sentence
+from rcs_pipeline.reports.lookup import Cell, Comparisons, Estimates, cell, interval_cell, point, value_cell
+from rcs_pipeline.reports.sections import Geography, Section, Table, findings_or, trend_sentence
 
 INSTRUMENT_ORDER = ("secondary", "primary", "pupil", "parent")
 INSTRUMENT_HEADINGS = {
@@ -85,15 +85,13 @@ def change_row(comparisons: Comparisons, geo: Geography, ident: str, earlier: st
 def change_cell(row: dict | None) -> Cell:
     """What a published change says: 'Rose', 'Fell' (significant only), 'No clear change', 'Not tested',
     '[c]' when the comparison is withheld, '[x]' when there is none."""
-    if row is None:
-        return Cell(SYMBOL_NOT_AVAILABLE)
-    if row["suppressed"]:
-        return Cell(SYMBOL_SUPPRESSED, True)
+    if row is None or row["suppressed"]:
+        return cell(None, suppressed=row is not None)
     if row["direction"] in CHANGE_WORDS:
         word = CHANGE_WORDS[row["direction"]]
         stated = row["estimate"] is not None and row["reference_estimate"] is not None
-        return Cell(word if stated or word == "No clear change" else "Not tested")
-    return Cell(SYMBOL_NOT_AVAILABLE if row["test_status"] == "not_published" else "Not tested")
+        return cell(word if stated or word == "No clear change" else "Not tested")
+    return cell(None if row["test_status"] == "not_published" else "Not tested")
 
 
 def by_instrument(indicators: list[str], labels: dict[str, IndicatorLabel]) -> list[tuple[str, list[str]]]:
@@ -187,7 +185,7 @@ def trend_charts(
     indicators: list[str],
     comparisons: Comparisons,
     heading: str,
-) -> list[Chart]:
+) -> list[ChartSpec]:
     """Series charts of one survey's indicators in domain order, PANELS_PER_CHART small multiples a chart."""
     ordered = [i for _, members in by_domain(indicators, labels) for i in members]
     parts = -(-len(ordered) // PANELS_PER_CHART)
@@ -213,23 +211,18 @@ def change_findings(
     labels: dict[str, IndicatorLabel],
     indicators: list[str],
     comparisons: Comparisons,
-) -> list[str]:
+) -> list[Finding]:
     """Every significant published change in words (newest earlier wave first), or plainly that there is none."""
-    findings = []
+    findings: list[Finding] = []
     for wave in reversed(series.waves[:-1]):
-        sentences = [
-            s
-            for ident in indicators
-            if (
-                s := trend_sentence(
-                    labels[ident], change_row(comparisons, geo, ident, wave), series.waves[-1]
-                )
-            )
-        ]
-        heading = f"Change since {wave}"
-        findings += [f"{heading}. {s}" for s in sentences] or [
-            f"{heading}. No indicator changed clearly between {wave} and {series.waves[-1]} in {geo.name}."
-        ]
+        findings += findings_or(
+            f"Change since {wave}",
+            [
+                trend_sentence(labels[ident], change_row(comparisons, geo, ident, wave), series.waves[-1])
+                for ident in indicators
+            ],
+            f"No indicator changed clearly between {wave} and {series.waves[-1]} in {geo.name}.",
+        )
     return findings
 
 
@@ -254,7 +247,7 @@ def trend_section(tables: PublishedTables, geo: Geography) -> Section:
     )
     for note in notes:
         section.para(note)
-    section.bullets(change_findings(series, geo, labels, indicators, comparisons))
+    section.findings(change_findings(series, geo, labels, indicators, comparisons))
     for instrument, members in by_instrument(indicators, labels):
         heading = INSTRUMENT_HEADINGS.get(instrument, instrument)
         lowered = heading[:1].lower() + heading[1:]

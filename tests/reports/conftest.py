@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from assets.defs.reports.pools import RENDER_POOLS
 from rcs_pipeline.reports.build import BuildSummary, build_reports
 from rcs_pipeline.reports.council import ReportSettings
 from rcs_pipeline.reports.inputs import PublishedTables
@@ -59,7 +60,9 @@ def published() -> PublishedTables:
 def built(tmp_path_factory: pytest.TempPathFactory, published: PublishedTables) -> tuple[Path, BuildSummary]:
     """Every report of the small council rendered once from tables with leaked sentinels."""
     out = tmp_path_factory.mktemp("reports")
-    summary = build_reports(plant_sentinels(published), out, ReportSettings(run_id="test-run"), workers=2)
+    summary = build_reports(
+        plant_sentinels(published), out, ReportSettings(run_id="test-run"), pool=RENDER_POOLS.get(2)
+    )
     return out, summary
 
 
@@ -86,4 +89,4 @@ def tested_built(
 ) -> tuple[Path, BuildSummary]:
     """Every report of the tested council rendered once."""
     out = tmp_path_factory.mktemp("tested_reports")
-    return out, build_reports(tested, out, ReportSettings(run_id="claims-run"), workers=2)
+    return out, build_reports(tested, out, ReportSettings(run_id="claims-run"), pool=RENDER_POOLS.get(2))

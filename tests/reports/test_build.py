@@ -7,6 +7,7 @@ from dataclasses import replace
 import polars as pl
 import pytest
 
+from assets.defs.reports.pools import RENDER_POOLS
 from rcs_pipeline.reports.area import plan_areas
 from rcs_pipeline.reports.build import build_reports
 from rcs_pipeline.reports.council import ReportSettings
@@ -25,8 +26,8 @@ def test_same_inputs_give_byte_identical_pdfs_and_spreadsheets(published, tmp_pa
     """Two renders of the same tables, in different folders and processes, give the same bytes."""
     tables = one_school(published)
     settings = ReportSettings(run_id="same-run")
-    first = build_reports(tables, tmp_path / "a", settings, workers=1, kinds=("school",))
-    second = build_reports(tables, tmp_path / "b", settings, workers=1, kinds=("school",))
+    first = build_reports(tables, tmp_path / "a", settings, kinds=("school",))
+    second = build_reports(tables, tmp_path / "b", settings, kinds=("school",))
     assert first.rendered and first.rendered == second.rendered
     for entry in first.produced:
         for key in ("pdf", "xlsx"):
@@ -38,9 +39,9 @@ def test_unchanged_inputs_are_not_rendered_again_and_changed_ones_are(published,
     tables = one_school(published)
     seed_code = tables.schools["seed_code"][0]
     settings = ReportSettings()
-    first = build_reports(tables, tmp_path, settings, workers=1, kinds=("school",))
+    first = build_reports(tables, tmp_path, settings, kinds=("school",))
     assert first.rendered == [f"school:{seed_code}"]
-    again = build_reports(tables, tmp_path, settings, workers=1, kinds=("school",))
+    again = build_reports(tables, tmp_path, settings, kinds=("school",))
     assert again.rendered == [] and again.unchanged == [f"school:{seed_code}"]
     touched = tables.estimates.with_columns(
         pl.when((pl.col("geography_code") == "S12000005") & (pl.col("breakdown") == "sex"))
@@ -48,9 +49,7 @@ def test_unchanged_inputs_are_not_rendered_again_and_changed_ones_are(published,
         .otherwise(pl.col("value"))
         .alias("value")
     )
-    council_only = build_reports(
-        replace(tables, estimates=touched), tmp_path, settings, workers=1, kinds=("school",)
-    )
+    council_only = build_reports(replace(tables, estimates=touched), tmp_path, settings, kinds=("school",))
     assert council_only.rendered == []  # a school report does not use the council's breakdowns
     changed = tables.estimates.with_columns(
         pl.when(
@@ -60,54 +59,48 @@ def test_unchanged_inputs_are_not_rendered_again_and_changed_ones_are(published,
         .otherwise(pl.col("value"))
         .alias("value")
     )
-    redo = build_reports(replace(tables, estimates=changed), tmp_path, settings, workers=1, kinds=("school",))
+    redo = build_reports(replace(tables, estimates=changed), tmp_path, settings, kinds=("school",))
     assert redo.rendered == [f"school:{seed_code}"]
 
 
-def test_areas_below_min_group_get_no_report_and_a_reason(published):
-    """A school under min_group is listed with the reason; one withheld only by secondary suppression is not."""
-    outcomes = {o.code: o for o in plan_areas(published, min_group=20)}
-    rates = published.response_rates.filter(
-        (pl.col("geography_level") == "school")
-        & (pl.col("stage") == "all")
-        & (pl.col("sex") == "all")
-        & (pl.col("instrument") != "parent")
-    )
-    for code, rows in rates.group_by("geography_code"):
-        outcome = outcomes[code[0]]
-        small = all(r["reason"] == "min_group" for r in rows.iter_rows(named=True))
-        if small:
-            assert not outcome.produced and "fewer than 20" in outcome.reason
-        else:
-            assert "fewer than" not in outcome.reason
-    stricter = {o.code: o for o in plan_areas(published, min_group=10_000)}
-    assert not any(o.produced for o in stricter.values())
+def test_an_area_gets_a_report_exactly_when_one_of_its_estimates_is_published(published):
+    """Report or not is a fact of the published estimates; every area without one gets the same reason."""
+    from rcs_pipeline.reports.area import not_produced_reason
+
+    outcomes = plan_areas(published, min_group=20)
+    shown = published.estimates.filter(~pl.col("suppressed") & pl.col("value").is_not_null())
+    with_figures = set(zip(shown["geography_level"], shown["geography_code"], strict=True))
+    assert {(o.level, o.code) for o in outcomes if o.produced} == {
+        (o.level, o.code) for o in outcomes if (o.level, o.code) in with_figures
+    }
+    assert any(o.produced for o in outcomes) and any(not o.produced for o in outcomes)
+    assert {o.reason for o in outcomes if not o.produced} == {not_produced_reason(20)}
 
 
-def test_area_withheld_only_by_secondary_suppression_still_reaches_min_group():
-    """Worked by hand: A's totals are hidden as `secondary` (so ≥ 20 answered), B's as `min_group`, C's shown."""
+def test_area_respondents_are_the_published_totals_only():
+    """Worked by hand: A's totals are withheld (None, whatever the reason), C's shown (57)."""
     from rcs_pipeline.reports.area import area_respondents
 
     rows = [
-        ("A", "all", None, True, "secondary"),
-        ("A", "primary", None, True, "secondary"),
-        ("B", "all", None, True, "min_group"),
-        ("B", "primary", None, True, "min_group"),
-        ("C", "all", 57, False, None),
-        ("C", "primary", 40, False, None),
-        ("C", "secondary", 17, True, "min_group"),
+        ("A", "all", None, True),
+        ("A", "primary", None, True),
+        ("C", "all", 57, False),
+        ("C", "primary", 40, False),
+        ("C", "secondary", None, True),
     ]
     rates = pl.DataFrame(
-        rows, schema=["geography_code", "instrument", "respondents", "suppressed", "reason"], orient="row"
+        rows, schema=["geography_code", "instrument", "respondents", "suppressed"], orient="row"
     ).with_columns(geography_level=pl.lit("cluster"), stage=pl.lit("all"), sex=pl.lit("all"))
-    assert area_respondents(rates, "cluster", 20) == {"A": (None, True), "B": (None, False), "C": (57, True)}
+    assert area_respondents(rates, "cluster") == {"A": None, "C": 57}
 
 
 def test_council_report_with_charts_drawn_in_worker_processes_is_the_same_report(published, tmp_path):
     """A lone council report draws its charts in the worker pool; the PDF is byte for byte the in-process one."""
     settings = ReportSettings(run_id="same-run")
-    alone = build_reports(published, tmp_path / "alone", settings, workers=1, kinds=("council",))
-    pooled = build_reports(published, tmp_path / "pooled", settings, workers=2, kinds=("council",))
+    alone = build_reports(published, tmp_path / "alone", settings, kinds=("council",))
+    pooled = build_reports(
+        published, tmp_path / "pooled", settings, pool=RENDER_POOLS.get(2), kinds=("council",)
+    )
     assert alone.rendered == pooled.rendered == ["council:S12000005"]
     (entry,) = [e for e in pooled.produced if e["kind"] == "council"]
     pdf = (tmp_path / "pooled" / entry["pdf"]).read_bytes()

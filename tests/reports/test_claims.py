@@ -17,6 +17,7 @@ import polars as pl
 import pypdf
 import pytest
 
+from assets.defs.reports.pools import RENDER_POOLS
 from rcs_pipeline.reports.build import BuildSummary, build_reports
 from rcs_pipeline.reports.catalogue import indicator_labels
 from rcs_pipeline.reports.council import ReportSettings
@@ -181,7 +182,11 @@ def unwithheld_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Bu
     """The small council's reports rendered from tables with nothing withheld."""
     tables = nothing_withheld(small_council())
     out = tmp_path_factory.mktemp("unwithheld")
-    return out, build_reports(tables, out, ReportSettings(run_id="unwithheld"), workers=2), tables
+    return (
+        out,
+        build_reports(tables, out, ReportSettings(run_id="unwithheld"), pool=RENDER_POOLS.get(2)),
+        tables,
+    )
 
 
 def test_c_marks_only_withheld_cells(unwithheld_built):
@@ -234,7 +239,7 @@ def test_a_one_council_wave_makes_no_comparison_with_other_councils(tmp_path: Pa
     """Alone in its wave, a council's report has no all-councils series, column or claim, and says why once."""
     tables = one_council_wave()
     assert tables.comparisons.filter(pl.col("comparison") == "council_vs_rest_of_wave").is_empty()
-    summary = build_reports(tables, tmp_path, ReportSettings(run_id="alone"), workers=1, kinds=("council",))
+    summary = build_reports(tables, tmp_path, ReportSettings(run_id="alone"), kinds=("council",))
     pdf = tmp_path / summary.produced[0]["pdf"]
     text = report_text(pdf)
     assert "This wave has only one participating council" in text

@@ -73,7 +73,7 @@ def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RCS_CODE_VERSION", "golden")
         patch.delenv("SOURCE_DATE_EPOCH", raising=False)
-        build_reports(SOURCES[name](), out, ReportSettings(run_id=""), workers=1)
+        build_reports(SOURCES[name](), out, ReportSettings(run_id=""))
     return name, out
 
 
@@ -99,9 +99,10 @@ def test_report_text_is_unchanged(rendered: tuple[str, Path]) -> None:
             golden.write_text(text, encoding="utf-8")
             continue
         want = golden.read_text(encoding="utf-8")
+        (out / f"{kind}.txt").write_text(text, encoding="utf-8")  # for a whole diff by hand
         if text != want:
             diff = difflib.unified_diff(want.splitlines(), text.splitlines(), str(golden), "now", lineterm="")
-            differences.append("\n".join(list(diff)[:60]))
+            differences.append(f"(all of it: {out / kind}.txt)\n" + "\n".join(list(diff)[:60]))
     assert not differences, "report text changed (RCS_UPDATE_GOLDEN=1 to accept):\n" + "\n\n".join(
         differences
     )

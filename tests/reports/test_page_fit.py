@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from assets.defs.reports.pools import RENDER_POOLS
 from rcs_pipeline.reports.build import build_reports
 from rcs_pipeline.reports.council import ReportSettings
 from tests.reports.pdf_checks import words_off_the_page
@@ -16,7 +17,7 @@ from tests.reports.test_trends import PLANTED, two_wave_council
 def two_waves_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every report of the two-wave sample council (trend chapters, change columns)."""
     out = tmp_path_factory.mktemp("page_fit")
-    build_reports(two_wave_council(PLANTED)[0], out, ReportSettings(), workers=2)
+    build_reports(two_wave_council(PLANTED)[0], out, ReportSettings(), pool=RENDER_POOLS.get(2))
     return out
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
+from rcs_pipeline.reports.blocks import Findings, Paragraph
 from rcs_pipeline.reports.build import BuildSummary
 from rcs_pipeline.reports.catalogue import indicator_labels
 from rcs_pipeline.reports.council import ReportSettings, council_sections
@@ -160,7 +161,7 @@ def test_no_parent_survey_says_so(published) -> None:
     )
     sections, _ = council_sections(quiet, ReportSettings(), [])
     parents = next(s for s in sections if s.anchor == "parents")
-    assert parents.blocks == [("p", "No parent survey results were published for this wave [x].")]
+    assert parents.blocks == [Paragraph("No parent survey results were published for this wave [x].")]
 
 
 def test_test_columns_only_for_tests_made(published) -> None:
@@ -173,10 +174,10 @@ def test_test_columns_only_for_tests_made(published) -> None:
     table = next(t for t in parents.tables() if t.caption == "Parent survey indicators")
     assert "Against other councils" not in table.columns and "Base (parents)" in table.columns
     assert any(
-        "were not tested against the other councils" in b
-        for k, p in parents.blocks
-        if k == "bullets"
-        for b in p
+        "were not tested against the other councils" in f.text
+        for b in parents.blocks
+        if isinstance(b, Findings)
+        for f in b.items
     )
     tested = next(s for s in council_sections(published, ReportSettings(), [])[0] if s.anchor == "parents")
     assert (
@@ -197,7 +198,10 @@ def test_response_rate_from_the_published_parent_row(published) -> None:
     table = next(t for t in parents.tables() if t.caption == "Parent survey: interviews")
     cells = {label: c[0].text for label, c in table.rows}
     assert cells["Families approached"] == "1,200" and cells["Response rate"] == "25%"
-    assert any(k == "p" and "25% of the families approached took part" in p for k, p in parents.blocks)
+    assert any(
+        isinstance(b, Paragraph) and "25% of the families approached took part" in b.text
+        for b in parents.blocks
+    )
     about = next(s for s in sections if s.anchor == "about")
     assert all(
         "Parents" not in label for t in about.tables() for label, _ in t.rows

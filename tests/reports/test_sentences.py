@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from rcs_pipeline.reports.blocks import Finding
 from rcs_pipeline.reports.sections import Geography, respondents_sentence, without_service_table
 
 
@@ -30,9 +31,10 @@ def test_each_survey_is_named_and_the_all_surveys_total_is_not_added_beside_them
     rates = _rates(
         [("all", 1500, 80.0, False), ("primary", 900, 82.0, False), ("secondary", 600, 77.0, False)]
     )
-    assert respondents_sentence(rates, _geo()) == (
-        "Taking part. 900 primary pupils (P5 to P7) (82% of the roll) and 600 secondary pupils (S1 to S4) "
-        "(77% of the roll) answered the survey."
+    assert respondents_sentence(rates, _geo()) == Finding(
+        "Taking part",
+        "900 primary pupils (P5 to P7) (82% of the roll) and 600 secondary pupils (S1 to S4) "
+        "(77% of the roll) answered the survey.",
     )
 
 
@@ -40,9 +42,8 @@ def test_the_all_surveys_total_stands_in_when_each_survey_is_withheld():
     rates = _rates(
         [("all", 1500, 80.0, False), ("primary", None, None, True), ("secondary", None, None, True)]
     )
-    assert (
-        respondents_sentence(rates, _geo())
-        == "Taking part. 1,500 pupils (80% of the roll) answered the survey."
+    assert respondents_sentence(rates, _geo()) == Finding(
+        "Taking part", "1,500 pupils (80% of the roll) answered the survey."
     )
 
 

@@ -16,6 +16,8 @@ import polars as pl
 import pypdf
 import pytest
 
+from assets.defs.reports.pools import RENDER_POOLS
+from rcs_pipeline.reports.blocks import Findings, Paragraph
 from rcs_pipeline.reports.build import BuildSummary, build_reports
 from rcs_pipeline.reports.catalogue import indicator_labels
 from rcs_pipeline.reports.council import ReportSettings
@@ -48,7 +50,7 @@ def two_waves(
     """Every report of the two-wave council rendered once."""
     tables, changes = two_wave_council(PLANTED)
     out = tmp_path_factory.mktemp("two_waves")
-    return out, build_reports(tables, out, ReportSettings(), workers=2), tables, changes
+    return out, build_reports(tables, out, ReportSettings(), pool=RENDER_POOLS.get(2)), tables, changes
 
 
 def change_claims(text: str, labels: dict) -> list:
@@ -188,7 +190,7 @@ def test_without_a_planted_change_no_report_says_rose_or_fell(tmp_path: Path):
         (pl.col("comparison") == "wave_vs_wave") & pl.col("direction").is_in(["higher", "lower"])
     )
     assert significant.is_empty()
-    summary = build_reports(tables, tmp_path, ReportSettings(), workers=1, kinds=("council",))
+    summary = build_reports(tables, tmp_path, ReportSettings(), kinds=("council",))
     text = report_text(tmp_path / summary.produced[0]["pdf"])
     changes = change_claims(text, indicator_labels(tables.estimates["indicator_id"].unique().to_list()))
     assert not changes
@@ -301,7 +303,7 @@ def test_three_waves_give_one_series_and_a_change_column_per_earlier_wave():
                 comps.get("wave_vs_wave", "council", LA_CODE, by_label[label], "all", "all", earlier)
             )
             assert cell.text == expected.text
-    headings = [b.split(". ")[0] for kind, items in section.blocks if kind == "bullets" for b in items]
+    headings = [f.heading for b in section.blocks if isinstance(b, Findings) for f in b.items]
     assert set(headings) == {"Change since 2013-14", f"Change since {EARLIER}"}
     alts = [c.alt for c in section.charts()]
     assert alts and all(all(w in a for w in waves) for a in alts)
@@ -324,9 +326,9 @@ def test_a_renamed_school_and_a_merged_cluster_are_explained():
     tables = replace(tables, history_schools=renamed)
     school = Geography("school", academy["seed_code"], academy["school_name"])
     text = " ".join(
-        p
-        for kind, p in trend_section(area_tables(tables, "school", school.code), school).blocks
-        if kind == "p"
+        b.text
+        for b in trend_section(area_tables(tables, "school", school.code), school).blocks
+        if isinstance(b, Paragraph)
     )
     assert (
         f"In {EARLIER} {academy['school_name']} was listed as Old Academy; its figures under that name"
@@ -338,7 +340,9 @@ def test_a_renamed_school_and_a_merged_cluster_are_explained():
     tables = replace(tables, schools=merged, history=history)
     cluster = Geography("cluster", "0599", "Merged ASG")
     text = " ".join(
-        p for kind, p in trend_section(area_tables(tables, "cluster", "0599"), cluster).blocks if kind == "p"
+        b.text
+        for b in trend_section(area_tables(tables, "cluster", "0599"), cluster).blocks
+        if isinstance(b, Paragraph)
     )
     assert f"Merged ASG has published figures for {WAVE} only" in text
     assert f"In {EARLIER} its schools were in Cluster 1 ASG and Cluster 2 ASG." in text

@@ -5,15 +5,17 @@ render through the `report_rendering` pool so that two council runs never render
 """
 
 import os
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import dagster as dg
 import polars as pl
 
+from assets.defs.reports.pools import RENDER_POOLS
 from assets.partitions import earlier_waves_dep, wave_and_council, wave_council_partitions
 from assets.resources import RcsSettings
 from rcs_pipeline.paths import RcsHome
-from rcs_pipeline.reports.build import BuildSummary, build_reports, prestart_render_pool
+from rcs_pipeline.reports.build import BuildSummary, build_reports
 from rcs_pipeline.reports.council import ReportSettings
 from rcs_pipeline.reports.inputs import load_published
 
@@ -55,7 +57,7 @@ def workers() -> int:
 def render(context: dg.AssetExecutionContext, settings: RcsSettings, kind: str) -> dg.MaterializeResult:
     """Build one kind of report for the partition and describe what was produced."""
     wave, la_code = wave_and_council(context)
-    prestart_render_pool(workers())
+    RENDER_POOLS.prestart(workers())
     home = settings.layout()
     tables = load_published(home, wave, la_code)
     if tables.estimates.is_empty():
@@ -66,7 +68,11 @@ def render(context: dg.AssetExecutionContext, settings: RcsSettings, kind: str) 
     # docs/methods/reproducibility.md); the run id is Dagster's own, on the materialisation.
     rules = report_settings(home, wave, la_code, settings, "")
     out_dir = home.reports(wave, la_code)
-    summary = build_reports(tables, out_dir, rules, workers=workers(), kinds=(kind,))
+    try:
+        summary = build_reports(tables, out_dir, rules, pool=RENDER_POOLS.get(workers()), kinds=(kind,))
+    except BrokenProcessPool:
+        RENDER_POOLS.discard(workers())  # a worker died: the next build starts a fresh pool
+        raise
     return dg.MaterializeResult(metadata=summary_metadata(summary, kind, str(out_dir)))
 
 
