@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import asdict, dataclass, is_dataclass
 from functools import cache
 from importlib import resources
@@ -68,20 +67,10 @@ def humanise(indicator_id: str) -> str:
 
 @cache
 def _catalogue_rows() -> tuple[IndicatorLabel, ...]:
-    """The indicator catalogue of helper 'scoring' when installed, else nothing (labels from ids)."""
-    try:
-        from rcs_pipeline.indicators import load_catalogue  # type: ignore[attr-defined]
-    except ImportError:
-        return sample_catalogue()
+    """The indicator catalogue's labels (rcs_pipeline.indicators)."""
+    from rcs_pipeline.indicators import load_catalogue
+
     return tuple(_label_of(row) for row in _as_dicts(load_catalogue()))
-
-
-@cache
-def sample_catalogue() -> tuple[IndicatorLabel, ...]:
-    """The packaged sample indicators (sample_catalogue.csv) used for demo tables and before the catalogue exists."""
-    text = resources.files(__package__).joinpath("sample_catalogue.csv").read_text(encoding="utf-8")
-    rows = list(csv.DictReader(text.splitlines()))
-    return tuple(_label_of({**row, "higher_is_better": row["higher_is_better"] == "true"}) for row in rows)
 
 
 def indicator_labels(indicator_ids: list[str] | None = None) -> dict[str, IndicatorLabel]:

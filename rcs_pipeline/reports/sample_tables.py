@@ -7,10 +7,8 @@ They are not statistics of anyone: values are drawn at random around plausible l
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass, replace
-from importlib import resources
 
 import numpy as np
 import polars as pl
@@ -51,22 +49,12 @@ class SampleIndicator:
 
 
 def sample_indicators() -> list[SampleIndicator]:
-    """The indicator catalogue's indicators when it is installed, else the packaged sample_catalogue.csv."""
-    try:
-        from rcs_pipeline.indicators import load_catalogue  # type: ignore[attr-defined]
-    except ImportError:
-        pass
-    else:
-        return [
-            SampleIndicator(r["indicator_id"], "mean" if r["type"] == "mean" else "percent", r["instrument"])
-            for r in load_catalogue().iter_rows(named=True)
-        ]
-    text = (
-        resources.files("rcs_pipeline.reports").joinpath("sample_catalogue.csv").read_text(encoding="utf-8")
-    )
+    """The indicator catalogue's indicators, with their units and instruments."""
+    from rcs_pipeline.indicators import load_catalogue
+
     return [
-        SampleIndicator(r["indicator_id"], r["unit"], r["instrument"])
-        for r in csv.DictReader(text.splitlines())
+        SampleIndicator(r["indicator_id"], "mean" if r["type"] == "mean" else "percent", r["instrument"])
+        for r in load_catalogue().iter_rows(named=True)
     ]
 
 

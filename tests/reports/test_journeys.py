@@ -1,6 +1,6 @@
 """The council report's journeys chapter, read back from rendered PDFs and spreadsheets.
 
-Fixture: the report tests' sample council in 2017-18 with an earlier wave (rcs_pipeline/reports/sample_waves.py)
+Fixture: the report tests' sample council in 2017-18 with an earlier wave (tests/reports/sample_waves.py)
 and a published_journeys table made by the real journey and disclosure code (rcs_pipeline.journeys) from
 made-up children of the two waves.
 """
@@ -21,9 +21,9 @@ from rcs_pipeline.reports.formatting import format_count, format_value
 from rcs_pipeline.reports.inputs import PublishedTables
 from rcs_pipeline.reports.journeys import ONE_WAVE_REASON, UNSTABLE_NOTE, journeys_section
 from rcs_pipeline.reports.sample_tables import sample_published
-from rcs_pipeline.reports.sample_waves import sample_journeys, with_earlier_waves
 from rcs_pipeline.reports.sections import Geography
 from tests.reports.pdf_checks import report_text
+from tests.reports.sample_waves import sample_journeys, with_earlier_waves
 
 pytestmark = pytest.mark.xdist_group("reports")
 

@@ -2,7 +2,7 @@
 said only where the published wave_vs_wave test is significant.
 
 Fixture: the report tests' sample council (rcs_pipeline/reports/sample_tables.py) in 2017-18, plus an earlier
-wave 2015-16 made from it (rcs_pipeline/reports/sample_waves.py) with two planted rises and three planted
+wave 2015-16 made from it (tests/reports/sample_waves.py) with two planted rises and three planted
 school changes (one school new in 2017-18, one closed after 2015-16, one re-coded).
 """
 
@@ -25,9 +25,9 @@ from rcs_pipeline.reports.formatting import format_interval, format_value
 from rcs_pipeline.reports.inputs import PublishedTables
 from rcs_pipeline.reports.lookup import Comparisons
 from rcs_pipeline.reports.sample_tables import sample_published
-from rcs_pipeline.reports.sample_waves import SchoolChanges, with_earlier_waves
 from rcs_pipeline.reports.trends import change_cell
 from tests.reports.pdf_checks import claims, report_text
+from tests.reports.sample_waves import SchoolChanges, with_earlier_waves
 from tests.reports.test_outputs import structure_tags
 
 pytestmark = pytest.mark.xdist_group("reports")
@@ -241,8 +241,8 @@ def test_earlier_waves_are_read_from_their_published_tables_only(tmp_path: Path)
     analysis estimates beside them), every earlier wave's school names from landing, and published_journeys."""
     from rcs_pipeline.paths import RcsHome
     from rcs_pipeline.reports.inputs import load_published
-    from rcs_pipeline.reports.sample_waves import sample_journeys
     from rcs_pipeline.storage import write_parquet_atomic
+    from tests.reports.sample_waves import sample_journeys
 
     tables, _ = two_wave_council({})
     home = RcsHome(tmp_path)
