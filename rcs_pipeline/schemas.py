@@ -141,7 +141,7 @@ PUBLISHED: dict[str, Schema] = {
     "disclosure_settings": {
         "min_group": I64,
         "min_cell": I64,
-        **{f"rule_{name}": S for name in ("min_group", "min_cell", "secondary", "symbol")},
+        **{f"rule_{name}": S for name in ("min_group", "min_cell", "audit", "symbol")},
     },
     "schools": _SCHOOLS,
     "history": {"wave": S, **_PUBLISHED_ESTIMATES},

@@ -47,16 +47,26 @@ class DisclosureSettings:
 
     def rule_text(self) -> dict[str, str]:
         """The suppression rules in plain words, with these thresholds filled in (rules.yaml `rule_text`)."""
-        values = {
-            "min_group": self.min_group,
-            "min_cell": self.min_cell,
-            "min_cell_less_one": self.min_cell - 1,
-        }
-        return {name: text.format(**values) for name, text in load_rules()["rule_text"].items()}
+        return rule_text(self.min_group, self.min_cell)
+
+    @property
+    def label(self) -> str:
+        """The thresholds as one short text ('min_group=20 min_cell=10'): recorded in metadata, compared by the
+        nightly schedule to see that rules.yaml changed for a partition."""
+        return f"min_group={self.min_group} min_cell={self.min_cell}"
 
     def sentence(self, name: str) -> str:
         """One rule in plain words (e.g. `sentence("min_group")`), for reports, spreadsheets and messages."""
         return self.rule_text()[name]
+
+
+def rule_text(min_group: int, min_cell: int) -> dict[str, str]:
+    """rules.yaml's `rule_text` with these thresholds filled in: the one wording of the rules for every output.
+
+    Example: rule_text(20, 10)["min_group"] → "No figure is published for a group of fewer than 20 respondents."
+    """
+    values = {"min_group": min_group, "min_cell": min_cell, "min_cell_less_one": min_cell - 1}
+    return {name: text.format(**values) for name, text in load_rules()["rule_text"].items()}
 
 
 def wave_min_group(wave: str) -> int:

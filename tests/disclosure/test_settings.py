@@ -69,9 +69,9 @@ def test_a_malformed_override_is_refused(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_rule_wording_is_generated_from_the_settings() -> None:
     """The sentences reports and spreadsheets print carry the partition's thresholds."""
     text = DisclosureSettings(min_group=25, min_cell=15).rule_text()
-    assert text["min_group"] == "No statistic is published for a group of fewer than 25 respondents."
-    assert "between 1 and 14" in text["min_cell"]
-    assert "to within 15" in text["secondary"]
+    assert text["min_group"] == "No figure is published for a group of fewer than 25 respondents."
+    assert "between 1 and 14 is withheld" in text["min_cell"]
+    assert set(text) == {"min_group", "min_cell", "audit", "symbol"}
     assert DisclosureSettings().sentence("min_group").endswith("fewer than 20 respondents.")
 
 

@@ -18,6 +18,7 @@ from rcs_pipeline.disclosure import DisclosureSettings, protect_council
 from rcs_pipeline.disclosure import settings as rules_module
 from rcs_pipeline.disclosure.publish import for_publication
 from rcs_pipeline.paths import RcsHome
+from rcs_pipeline.storage import Partition
 from tests.conftest import TINY_COUNCILS, TINY_SEED, TINY_WAVE
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("overrides")]
@@ -66,7 +67,8 @@ def test_published_tables_are_protected_at_the_councils_own_min_cell(
 ) -> None:
     """The files the runner wrote equal protect_council at the council's threshold on the same inputs."""
     home, _ = run
-    tables, schools = read_council_tables(home, TINY_WAVE, la_code), read_schools(home, TINY_WAVE, la_code)
+    part = Partition(home, TINY_WAVE, la_code)
+    tables, schools = read_council_tables(part), read_schools(part)
     expected = protect_council(tables, schools, la_code, DisclosureSettings(min_cell=min_cell)).published
     for name, frame in expected.items():
         written = pl.read_parquet(home.table("published", name, TINY_WAVE, la_code))
@@ -76,7 +78,8 @@ def test_published_tables_are_protected_at_the_councils_own_min_cell(
 def test_the_override_changed_what_was_published(run: tuple[RcsHome, list[RunOutcome]]) -> None:
     """At rules.yaml's defaults the overridden council would have published more cells (the override bites)."""
     home, _ = run
-    tables, schools = read_council_tables(home, TINY_WAVE, STRICT), read_schools(home, TINY_WAVE, STRICT)
+    part = Partition(home, TINY_WAVE, STRICT)
+    tables, schools = read_council_tables(part), read_schools(part)
     default = protect_council(tables, schools, STRICT, DisclosureSettings()).published
     shown = {
         name: (
@@ -97,3 +100,35 @@ def test_the_council_report_states_its_own_rule(
     pdf: Path = run[0].reports(TINY_WAVE, la_code) / "council_report.pdf"
     text = " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(pdf).pages)
     assert f"between 1 and {largest_withheld}" in text
+
+
+def _nightly(home: RcsHome) -> list[tuple[str, str]] | str:
+    """Evaluate the nightly refresh over the run's instance: (partition, reason) requested, or the skip reason."""
+    from assets.definitions import defs
+    from assets.defs.operations.schedules import nightly_wave_refresh_schedule
+    from assets.resources import RcsSettings
+
+    with (
+        dg.DagsterInstance.from_config(str(home.root / "dagster_home")) as instance,
+        dg.build_schedule_context(
+            instance=instance,
+            repository_def=defs().get_repository_def(),
+            resources={"settings": RcsSettings(home=str(home.root))},
+        ) as context,
+    ):
+        outcome = nightly_wave_refresh_schedule(context)
+    if isinstance(outcome, dg.SkipReason):
+        return outcome.skip_message or ""
+    return sorted((str(r.partition_key), r.tags["rcs/reason"]) for r in outcome)
+
+
+def test_the_nightly_schedule_reruns_only_the_council_whose_override_changed(
+    run: tuple[RcsHome, list[RunOutcome]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quiet with rules.yaml as run; after the council's override changes, exactly that partition, saying why."""
+    home, _ = run
+    assert "nothing changed" in _nightly(home)
+    rules = {**rules_module.load_rules(), "overrides": [{**OVERRIDE, "min_cell": 16}]}
+    monkeypatch.setattr(rules_module, "load_rules", lambda: rules)
+    reason = "disclosure settings changed (rcs_pipeline/disclosure/rules.yaml)"
+    assert _nightly(home) == [(f"{STRICT}|{TINY_WAVE}", reason)]

@@ -9,9 +9,9 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from assets.partitions import every_council_of_wave, wave_and_council, wave_council_partitions
+from assets.partitions import every_council_of_wave, wave_council_partitions
 from assets.resources import RcsSettings
-from assets.tables import table_metadata
+from assets.tables import partition, table_metadata
 from rcs_pipeline.disclosure import CouncilTables, DisclosureSettings, audit_published, protect_council
 from rcs_pipeline.disclosure.audit import AuditResult
 from rcs_pipeline.disclosure.comparator import (
@@ -24,7 +24,7 @@ from rcs_pipeline.disclosure.protect import TABLES, Protection, council_system
 from rcs_pipeline.disclosure.publish import for_publication, suppression_reasons
 from rcs_pipeline.paths import RcsHome
 from rcs_pipeline.schemas import check, conform
-from rcs_pipeline.storage import write_parquet_atomic
+from rcs_pipeline.storage import Partition
 from rcs_pipeline.storage.parquet import read_parquet
 
 GROUP = "disclosure"
@@ -38,6 +38,7 @@ SOURCES = {
     "linkage_quality": "linkage",
 }
 PUBLISHED = [f"published_{name}" for name in TABLES]
+THRESHOLDS_KEY = "thresholds"  # disclosure_settings metadata: the partition's resolved thresholds (label)
 AUDITED = PUBLISHED
 
 
@@ -46,18 +47,14 @@ def disclosure_settings(settings: RcsSettings, wave: str, la_code: str) -> Discl
     return settings.thresholds(wave, la_code)
 
 
-def read_council_tables(home: RcsHome, wave: str, la_code: str) -> CouncilTables:
+def read_council_tables(part: Partition) -> CouncilTables:
     """The unsuppressed upstream tables of one partition, conformed to docs/tables.md."""
-    frames = {
-        name: conform(read_parquet(home.table(zone, name, wave, la_code)), name)
-        for name, zone in SOURCES.items()
-    }
-    return CouncilTables(**frames)
+    return CouncilTables(**{name: conform(part.read(zone, name), name) for name, zone in SOURCES.items()})
 
 
-def read_schools(home: RcsHome, wave: str, la_code: str) -> pl.DataFrame:
+def read_schools(part: Partition) -> pl.DataFrame:
     """The public schools list (names and clusters only; no statistics) for the hierarchy."""
-    return read_parquet(home.lookup("analysis", "schools", wave, la_code)).select("seed_code", "asg_code")
+    return part.lookup("analysis", "schools").select("seed_code", "asg_code")
 
 
 def settings_table(rules: DisclosureSettings) -> pl.DataFrame:
@@ -143,17 +140,16 @@ def protection_metadata(result: Protection, rules: DisclosureSettings, table: st
 )
 def publish_council_tables(context: dg.AssetExecutionContext, settings: RcsSettings):
     """Suppress (primary, secondary, audit-driven repair), write the published tables, then audit the files."""
-    wave, la_code = wave_and_council(context)
-    home, rules = settings.layout(), disclosure_settings(settings, wave, la_code)
-    tables, schools = read_council_tables(home, wave, la_code), read_schools(home, wave, la_code)
+    part = partition(context, settings)
+    la_code, rules = part.la_code, disclosure_settings(settings, part.wave, part.la_code)
+    tables, schools = read_council_tables(part), read_schools(part)
     result = protect_council(tables, schools, la_code, rules)
     for name in PUBLISHED:
         frame = result.published[name]
-        yield _materialise(home, name, wave, la_code, frame, protection_metadata(result, rules, name))
-    yield _materialise(home, "disclosure_settings", wave, la_code, settings_table(rules), {})
-    reasons = home.table("disclosure", "suppression_reasons", wave, la_code)  # internal: the data team only
-    write_parquet_atomic(suppression_reasons(result.published), reasons)
-    written = {name: read_parquet(home.table("published", name, wave, la_code)) for name in PUBLISHED}
+        yield _materialise(part, name, frame, protection_metadata(result, rules, name))
+    yield _materialise(part, "disclosure_settings", settings_table(rules), {THRESHOLDS_KEY: rules.label})
+    part.write("disclosure", "suppression_reasons", suppression_reasons(result.published))  # internal only
+    written = {name: part.read("published", name) for name in PUBLISHED}
     audit, breaches = audit_published(tables, schools, la_code, rules, written)
     passed = audit.passed and breaches == 0
     names = {} if passed else cell_names(council_system(tables, schools, la_code, rules).tables)
@@ -173,12 +169,11 @@ def publish_council_tables(context: dg.AssetExecutionContext, settings: RcsSetti
 
 
 def _materialise(
-    home: RcsHome, name: str, wave: str, la_code: str | None, frame: pl.DataFrame, extra: dict[str, Any]
+    part: Partition, name: str, frame: pl.DataFrame, extra: dict[str, Any]
 ) -> dg.MaterializeResult:
     """Write one published table (no reason column: every suppressed cell is only [c]) and describe it."""
-    path = home.table("published", name, wave, la_code)
     frame = check(for_publication(frame), name)  # the columns reports conform to (rcs_pipeline/schemas.py)
-    write_parquet_atomic(frame, path)
+    path = part.write("published", name, frame)
     return dg.MaterializeResult(asset_key=name, metadata={**table_metadata(frame, path), **extra})
 
 
@@ -210,17 +205,18 @@ def _materialise(
 )
 def published_comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSettings):
     """Suppress and publish the all-councils comparator beside this council's tables, then audit the file."""
-    wave, own = wave_and_council(context)
-    home, rules = settings.layout(), disclosure_settings(settings, wave, own)
-    comparator = conform(read_parquet(home.table("analysis", "comparator_estimates", wave, own)), "estimates")
-    councils = read_published_councils(home, wave)
+    part = partition(context, settings)
+    rules = disclosure_settings(settings, part.wave, part.la_code)
+    comparator = conform(part.read("analysis", "comparator_estimates"), "estimates")
+    councils = read_published_councils(part.home, part.wave)
     result = protect_comparator(comparator, councils, rules, audit=False)  # the check audits the file
     name = "published_comparator_estimates"
     metadata = {**protection_metadata(result, rules, name), **comparator_metadata(result)}
-    yield _materialise(home, name, wave, own, result.published[name], metadata)
-    reasons = home.table("disclosure", "comparator_suppression_reasons", wave, own)  # internal only
-    write_parquet_atomic(suppression_reasons(result.published), reasons)
-    written = read_parquet(home.table("published", name, wave, own))
+    yield _materialise(part, name, result.published[name], metadata)
+    part.write(
+        "disclosure", "comparator_suppression_reasons", suppression_reasons(result.published)
+    )  # internal
+    written = part.read("published", name)
     audit, breaches, names = audit_published_comparator(comparator, councils, rules, written, result.before)
     summary = audit_summary(audit, breaches, rules.min_cell, names)
     if not (audit.passed and breaches == 0):

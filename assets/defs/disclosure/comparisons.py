@@ -7,33 +7,23 @@ the rule is `rcs_pipeline.disclosure.comparisons.publish_comparisons`.
 import dagster as dg
 import polars as pl
 
-from assets.partitions import wave_and_council, wave_council_partitions
+from assets.partitions import wave_council_partitions
 from assets.resources import RcsSettings
-from assets.tables import write_table
+from assets.tables import partition, write
 from rcs_pipeline.disclosure.comparisons import publish_comparisons, rule_breaches
-from rcs_pipeline.paths import RcsHome
 from rcs_pipeline.schemas import check
-from rcs_pipeline.storage.parquet import read_parquet
+from rcs_pipeline.storage import Partition
 
 GROUP = "disclosure"
 CODE_VERSION = "published-comparisons-2"
 CHECK = "published_comparisons_rests_on_published_figures"
 
 
-def earlier_published(home: RcsHome, wave: str, la_code: str, waves: list[str]) -> dict[str, pl.DataFrame]:
+def earlier_published(part: Partition, waves: list[str]) -> dict[str, pl.DataFrame]:
     """The council's published_estimates of each earlier wave a comparison refers to (when published)."""
-    out = {}
-    for earlier in sorted(set(waves)):
-        path = home.table("published", "published_estimates", earlier, la_code)
-        if earlier < wave and path.exists():
-            out[earlier] = read_parquet(path)
-    return out
-
-
-def read_comparator(home: RcsHome, wave: str, la_code: str) -> pl.DataFrame | None:
-    """This council's copy of the published all-councils comparator (None when the wave publishes none)."""
-    path = home.table("published", "published_comparator_estimates", wave, la_code)
-    return read_parquet(path) if path.exists() else None
+    earlier = [Partition(part.home, w, part.la_code) for w in sorted(set(waves)) if w < part.wave]
+    found = {p.wave: p.read_if_any("published", "published_estimates") for p in earlier}
+    return {w: frame for w, frame in found.items() if frame is not None}
 
 
 @dg.asset(
@@ -57,26 +47,22 @@ def read_comparator(home: RcsHome, wave: str, la_code: str) -> pl.DataFrame | No
 )
 def published_comparisons(context: dg.AssetExecutionContext, settings: RcsSettings):
     """Publish this council's comparisons of the wave beside its published estimates, then check the file."""
-    wave, la_code = wave_and_council(context)
-    home = settings.layout()
-    source = home.table("analysis", "comparisons", wave, la_code)
-    if not source.exists():
-        raise dg.Failure(f"{source}: no comparisons for {wave} {la_code}; materialise `comparisons` first")
-    comparisons = read_parquet(source)
-    published = read_parquet(home.table("published", "published_estimates", wave, la_code))
-    comparator = read_comparator(home, wave, la_code)
+    part = partition(context, settings)
+    comparisons = part.read("analysis", "comparisons")
+    published = part.read("published", "published_estimates")
+    comparator = part.read_if_any("published", "published_comparator_estimates")
     waves = comparisons.filter(pl.col("comparison") == "wave_vs_wave")["reference"].to_list()
     comparator = comparator if comparator is not None else published.clear()
-    earlier = earlier_published(home, wave, la_code, waves)
-    frame = publish_comparisons(comparisons, published, comparator, earlier, la_code)
+    earlier = earlier_published(part, waves)
+    frame = publish_comparisons(comparisons, published, comparator, earlier, part.la_code)
     counts = {
         "rows_withheld": int(frame["suppressed"].sum() or 0),
         "rows_not_published": frame.filter(pl.col("test_status") == "not_published").height,
         "rows_stating_a_difference": frame.filter(pl.col("direction").is_in(["higher", "lower"])).height,
     }
-    path = home.table("published", "published_comparisons", wave, la_code)
-    yield write_table(check(frame, "published_comparisons"), path, **counts)
-    breaches = rule_breaches(read_parquet(path), published, comparator, earlier, la_code)
+    yield write(part, "published", "published_comparisons", check(frame, "published_comparisons"), **counts)
+    written = part.read("published", "published_comparisons")
+    breaches = rule_breaches(written, published, comparator, earlier, part.la_code)
     yield dg.AssetCheckResult(
         check_name=CHECK,
         passed=not breaches,

@@ -28,7 +28,10 @@ def nightly_wave_refresh_schedule(
 ) -> list[dg.RunRequest] | dg.SkipReason:
     """One run request per stale partition, tagged with why."""
     graph = context.repository_def.asset_graph
-    stale = stale_partitions(context.instance, graph, complete_deliveries(settings.layout()))
+    deliveries = complete_deliveries(settings.layout())
+    stale = stale_partitions(
+        context.instance, graph, deliveries, lambda w, la: settings.thresholds(w, la).label
+    )
     if not stale:
         return dg.SkipReason("nothing changed since the last materialisations")
     return [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import dagster as dg
@@ -10,6 +11,8 @@ from assets.partitions import SameAndEarlierWavesOfCouncil, partition_key
 
 FINGERPRINT_ASSET = dg.AssetKey("admin_extract")
 FINGERPRINT_KEY = "delivery_fingerprint"
+THRESHOLDS_ASSET = dg.AssetKey("disclosure_settings")
+THRESHOLDS_KEY = "thresholds"
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,13 @@ def recorded_fingerprint(instance: dg.DagsterInstance, wave: str, la_code: str) 
     if record is None:
         return None
     value = record.asset_materialization.metadata.get(FINGERPRINT_KEY)
+    return None if value is None else str(value.value)
+
+
+def recorded_thresholds(instance: dg.DagsterInstance, wave: str, la_code: str) -> str | None:
+    """The disclosure thresholds (DisclosureSettings.label) the disclosure step last published this partition with."""
+    record = latest_materialization(instance, THRESHOLDS_ASSET, wave, la_code)
+    value = None if record is None else record.asset_materialization.metadata.get(THRESHOLDS_KEY)
     return None if value is None else str(value.value)
 
 
@@ -105,8 +115,10 @@ def stale_partitions(
     instance: dg.DagsterInstance,
     graph: dg.AssetGraph | object,
     deliveries: dict[tuple[str, str], str],
+    thresholds: Callable[[str, str], str] | None = None,
 ) -> list[Staleness]:
-    """Partitions whose delivery, code version, or another council's inputs changed since their last run, and
+    """Partitions whose delivery, code version, disclosure thresholds (`thresholds(wave, la_code)`, the label of
+    rules.yaml's settings for the partition) or another council's inputs changed since their last run, and
     later waves whose trend is older than a re-materialised earlier wave of the council (a cascade: `assets`)."""
     keys = [k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable]
     cross = {
@@ -124,6 +136,11 @@ def stale_partitions(
         reason = None
         if recorded_fingerprint(instance, wave, la_code) != fingerprint:
             reason = "delivery new or changed"
+        elif thresholds and recorded_thresholds(instance, wave, la_code) not in (
+            None,
+            thresholds(wave, la_code),
+        ):
+            reason = "disclosure settings changed (rcs_pipeline/disclosure/rules.yaml)"
         for key in keys:
             if reason:
                 break
