@@ -2,8 +2,11 @@
 
 The attacker knows every published count exactly (a rounded percentage with its base is treated as
 revealing its numerator exactly, which can only over-protect), every relation of the CountSystem
-(equalities, and the inequalities G x ≤ 0 such as a service group counted within "any service"), that
-counts are ≥ 0, that a numerator is ≤ its base and a respondent count ≤ the public roll. For each
+(equalities, and the inequalities G x ≤ 0 such as a service group counted within "any service", or, where
+rules.yaml `base_within_respondents` says so, an estimate's printed base within its area's respondents), that
+counts are ≥ 0, that a numerator is ≤ its
+base and a respondent count ≤ the public roll, and any further published fact given as `SideInformation`
+(rows R x ≤ h: a rounded percentage printed beside a withheld count, side_information.py). For each
 suppressed count x (and, when both are suppressed, the complement base − x) the audit solves
 min x and max x over that polytope (integer relaxation, solved with HiGHS).
 
@@ -48,6 +51,40 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class SideInformation:
+    """Published facts beyond the tables' exact counts, as rows `rows @ x ≤ rhs` over the system's variables.
+
+    Example: a response rate of 23% printed for a school of roll 40 whose respondents x are withheld gives the
+    rows 200·x ≤ 47·40 − 1 and −200·x ≤ −45·40 (x ∈ {9}); `source` names each row's kind ('rounding', …).
+    """
+
+    rows: sp.csr_matrix
+    rhs: np.ndarray
+    source: np.ndarray
+
+    @classmethod
+    def empty(cls, size: int) -> SideInformation:
+        """No side information over `size` variables."""
+        return cls(sp.csr_matrix((0, size)), np.zeros(0), np.zeros(0, dtype=object))
+
+    @classmethod
+    def concat(cls, parts: list[SideInformation], size: int) -> SideInformation:
+        """Every row of every part."""
+        if not parts:
+            return cls.empty(size)
+        return cls(
+            sp.vstack([p.rows for p in parts]).tocsr(),
+            np.concatenate([p.rhs for p in parts]),
+            np.concatenate([p.source for p in parts]),
+        )
+
+    def only(self, *sources: str) -> SideInformation:
+        """The rows of the given sources."""
+        keep = np.flatnonzero(np.isin(self.source, list(sources)))
+        return SideInformation(self.rows[keep], self.rhs[keep], self.source[keep])
+
+
+@dataclass(frozen=True)
 class AuditResult:
     """What the audit checked and found; `passed` when no failures."""
 
@@ -69,16 +106,17 @@ def attacker_intervals(
     min_cell: int,
     focus: np.ndarray | None = None,
     budget_seconds: float | None = None,
+    side: SideInformation | None = None,
 ) -> AuditResult:
     """Audit every hidden variable of `system` under the published relations; see the module docstring.
 
     With `focus` (variable ids), only the components containing one of them are audited: components
-    without a newly hidden variable are unchanged since their last audit.
+    without a newly hidden variable are unchanged since their last audit. `side` adds published facts.
     """
     columns = np.flatnonzero(hidden)
     if columns.size == 0:
         return AuditResult(0, 0, None, 0)
-    problem = _Problem.build(system, hidden, columns)
+    problem = _Problem.build(system, hidden, columns, side)
     objectives = _objectives(system, hidden, columns)
     tracker = _Tracker(objectives, problem.truth, min_cell, _public_ceiling(system, columns, objectives))
     comps = np.unique(problem.component)
@@ -123,7 +161,9 @@ class _Problem:
         )
 
     @classmethod
-    def build(cls, system: CountSystem, hidden: np.ndarray, columns: np.ndarray) -> _Problem:
+    def build(
+        cls, system: CountSystem, hidden: np.ndarray, columns: np.ndarray, side: SideInformation | None = None
+    ) -> _Problem:
         """Fix published variables at their values and keep the relations that touch a hidden one."""
         index = np.full(system.size, -1, np.int64)
         index[columns] = np.arange(columns.size)
@@ -150,8 +190,9 @@ class _Problem:
         g_hidden = g[:, columns].tocsr()
         g_rhs = -(g[:, ~hidden] @ system.values[~hidden].astype(float))
         touching = np.flatnonzero(np.diff(g_hidden.indptr) > 0)
-        a_ub = sp.vstack([pairs_ub, g_hidden[touching]]).tocsr()
-        b_ub = np.concatenate([np.zeros(k), g_rhs[touching]])
+        s_hidden, s_rhs = _side_rows(system, hidden, columns, side)
+        a_ub = sp.vstack([pairs_ub, g_hidden[touching], s_hidden]).tocsr()
+        b_ub = np.concatenate([np.zeros(k), g_rhs[touching], s_rhs])
         pattern = sp.vstack([abs(a_eq), abs(a_ub)]).tocsr()
         link = (pattern.T @ pattern).tocsr()
         _, component = connected_components(link, directed=False)
@@ -197,6 +238,47 @@ class _SubLP:
         if self.cols.size:
             x[self.cols] = self.lp.solve(cost[self.cols])
         return x
+
+
+def _side_rows(
+    system: CountSystem, hidden: np.ndarray, columns: np.ndarray, side: SideInformation | None
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Side-information rows over the hidden variables (published ones moved to the right-hand side).
+
+    A row the true counts break is an error, not dropped: a published fact the data do not satisfy means the
+    side information was derived wrongly, and the blocking audit must fail closed.
+    """
+    if side is None or side.rows.shape[0] == 0:
+        return sp.csr_matrix((0, columns.size)), np.zeros(0)
+    rows = side.rows.tocsc()
+    broken = rows @ system.values.astype(float) > side.rhs + TOLERANCE
+    if broken.any():
+        raise ValueError(f"{int(broken.sum())} side-information row(s) are broken by the true counts")
+    on_hidden = rows[:, columns].tocsr()
+    rhs = side.rhs - rows[:, ~hidden] @ system.values[~hidden].astype(float)
+    touching = np.flatnonzero(np.diff(on_hidden.indptr) > 0)
+    return on_hidden[touching], rhs[touching]
+
+
+def exact_intervals(
+    system: CountSystem, hidden: np.ndarray, side: SideInformation | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(hidden variable ids, exact min, exact max) of every hidden count: two LP solves each, no shortcuts.
+
+    For tests and investigations on small tables (the blocking audit certifies most intervals cheaply instead).
+    """
+    columns = np.flatnonzero(hidden)
+    low, high = np.zeros(columns.size), np.zeros(columns.size)
+    if columns.size == 0:
+        return columns, low, high
+    problem = _Problem.build(system, hidden, columns, side)
+    lp = problem.sub_lp(np.unique(problem.component))
+    for j in range(columns.size):
+        cost = np.zeros(columns.size)
+        cost[j] = 1.0
+        low[j] = lp.solve(cost)[j]
+        high[j] = lp.solve(-cost)[j]
+    return columns, low, high
 
 
 def _row_component(matrix: sp.csr_matrix, component: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from rcs_pipeline.disclosure.settings import DisclosureSettings, zeros_are_disclosive
+from rcs_pipeline.disclosure.settings import DisclosureSettings, load_rules, zeros_are_disclosive
 
 MIN_GROUP = "min_group"
 MIN_CELL = "min_cell"
@@ -35,6 +35,16 @@ def group_or_cell(
     )
 
 
+def complements_are_disclosive(table: str) -> bool:
+    """Whether a count whose complement in its group is small is withheld too (rules.yaml; true if unset)."""
+    return bool((load_rules().get("complements_are_disclosive") or {}).get(table, True))
+
+
+def checked_counts(table: str, count: pl.Expr, complement: pl.Expr) -> list[pl.Expr]:
+    """The counts the min_cell rule checks: the count, and its complement where the table's rule says so."""
+    return [count, complement] if complements_are_disclosive(table) else [count]
+
+
 def estimates_primary(estimates: pl.DataFrame, settings: DisclosureSettings) -> pl.DataFrame:
     """`n_reason` (the base) and `p_reason` (the statistic: numerator n_positive and n − n_positive).
 
@@ -43,7 +53,9 @@ def estimates_primary(estimates: pl.DataFrame, settings: DisclosureSettings) -> 
     n, p = pl.col("n"), pl.col("n_positive")
     return estimates.with_columns(
         n_reason=group_or_cell(n, [n], settings),
-        p_reason=group_or_cell(n, [p, n - p], settings, zeros_are_disclosive("estimates")),
+        p_reason=group_or_cell(
+            n, checked_counts("estimates", p, n - p), settings, zeros_are_disclosive("estimates")
+        ),
     )
 
 
@@ -52,15 +64,22 @@ def three_circles_primary(three_circles: pl.DataFrame, settings: DisclosureSetti
     n, base = pl.col("n"), pl.col("base")
     return three_circles.with_columns(
         base_reason=group_or_cell(base, [base], settings),
-        count_reason=group_or_cell(base, [n, base - n], settings, zeros_are_disclosive("three_circles")),
+        count_reason=group_or_cell(
+            base,
+            checked_counts("three_circles", n, base - n),
+            settings,
+            zeros_are_disclosive("three_circles"),
+        ),
     )
 
 
 def response_rates_primary(response_rates: pl.DataFrame, settings: DisclosureSettings) -> pl.DataFrame:
-    """`reason` for respondents: a group of fewer than min_group respondents, or few non-respondents."""
+    """`reason` for respondents: a group of fewer than min_group respondents, or few of them; few
+    non-respondents (roll − respondents) only where rules.yaml `complements_are_disclosive` says so."""
     resp, roll = pl.col("respondents"), pl.col("roll")
     zeros = zeros_are_disclosive("response_rates")
-    return response_rates.with_columns(reason=group_or_cell(resp, [resp, roll - resp], settings, zeros))
+    counts = checked_counts("response_rates", resp, roll - resp)
+    return response_rates.with_columns(reason=group_or_cell(resp, counts, settings, zeros))
 
 
 def linkage_quality_primary(linkage_quality: pl.DataFrame, settings: DisclosureSettings) -> pl.DataFrame:
@@ -87,7 +106,7 @@ def linkage_quality_primary(linkage_quality: pl.DataFrame, settings: DisclosureS
         framed.with_columns(
             reason=group_or_cell(
                 group,
-                [pl.col("count"), group - pl.col("count")],
+                checked_counts("linkage_quality", pl.col("count"), group - pl.col("count")),
                 settings,
                 zeros_are_disclosive("linkage_quality"),
             )

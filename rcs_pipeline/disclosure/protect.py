@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from rcs_pipeline.disclosure import families, primary, publish
+from rcs_pipeline.disclosure import families, primary, publish, side_information
 from rcs_pipeline.disclosure.audit import AuditResult, attacker_intervals
 from rcs_pipeline.disclosure.scope import estimates_in_scope, response_rates_in_scope, three_circles_in_scope
 from rcs_pipeline.disclosure.secondary import protect
-from rcs_pipeline.disclosure.settings import DisclosureSettings, audit_budget
+from rcs_pipeline.disclosure.settings import DisclosureSettings, audit_budget, load_rules
 from rcs_pipeline.disclosure.system import CountSystem, SystemBuilder
 
 TABLES = ("estimates", "three_circles", "response_rates", "linkage_quality")
@@ -66,6 +66,8 @@ def council_system(
     )
     families.link_estimates_to_needs(builder, est, tc)
     families.link_linkage_to_response(builder, lq, rr)
+    if load_rules().get("base_within_respondents", False):  # a printed base ≤ its area's respondents
+        side_information.add_base_bounds(builder, est, tc, rr)
     system = builder.build()
     mask = np.zeros(system.size, bool)
     for frame, var, why in (
@@ -145,5 +147,8 @@ def audit_published(
     """Audit the tables as written: (attacker intervals, number of published cells breaking a primary rule)."""
     built = council_system(tables, schools, la_code, settings)
     hidden = hidden_from_published(built, published)
-    result = attacker_intervals(built.system, hidden, settings.min_cell, budget_seconds=audit_budget())
+    side = side_information.published_side_information(built.system, built.tables, hidden, published)
+    result = attacker_intervals(
+        built.system, hidden, settings.min_cell, budget_seconds=audit_budget(), side=side
+    )
     return result, int((built.primary & ~hidden).sum())

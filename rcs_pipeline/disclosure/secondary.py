@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from rcs_pipeline.disclosure.audit import AuditResult, attacker_intervals
+from rcs_pipeline.disclosure.audit import AuditResult, Failure, attacker_intervals
 from rcs_pipeline.disclosure.system import CountSystem
 
 
@@ -117,6 +117,38 @@ def repair_choices(
     return np.array(sorted(picks), dtype=np.int64)
 
 
+def bound_choices(
+    system: CountSystem, hidden: np.ndarray, failures: list[Failure], min_cell: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(published variables to hide, failing variables they serve) for cells narrowed by a published bound.
+
+    A two-member inequality `small ≤ large` with one side published bounds the other: a printed base of 51
+    beside withheld respondents (roll 60) leaves 51..60. Hiding the cheapest neighbour seldom moves such a
+    bound; hiding the bounding member does: `small` when its value is above the failing `large`'s upper end
+    minus min_cell, `large` when below the failing `small`'s lower end plus min_cell.
+    """
+    counts = [f for f in failures if f.kind == "count"]
+    g = system.inequalities.tocsr()
+    two = np.flatnonzero(np.diff(g.indptr) == 2)
+    if not counts or two.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    first, data = g.indices[g.indptr[two]], g.data[g.indptr[two]]
+    second = g.indices[g.indptr[two] + 1]
+    pair = np.isclose(data, -g.data[g.indptr[two] + 1]) & np.isclose(np.abs(data), 1.0)
+    small = np.where(data > 0, first, second)[pair]
+    large = np.where(data > 0, second, first)[pair]
+    low, high = np.full(system.size, np.nan), np.full(system.size, np.nan)
+    for f in counts:
+        low[f.var], high[f.var] = f.low, f.high
+    values = system.values.astype(float)
+    hideable = ~hidden & ~system.frozen
+    below = ~np.isnan(high[large]) & hideable[small] & (values[small] > high[large] - min_cell)
+    above = ~np.isnan(low[small]) & hideable[large] & (values[large] < low[small] + min_cell)
+    picks = np.unique(np.concatenate([small[below], large[above]]))
+    served = np.unique(np.concatenate([large[below], small[above]]))
+    return picks.astype(np.int64), served.astype(np.int64)
+
+
 def protect(
     system: CountSystem,
     primary: np.ndarray,
@@ -137,7 +169,10 @@ def protect(
         proven = np.array([f.var for f in result.failures if f.kind != "unproven"], np.int64)
         if not proven.size:
             break  # passed, or only unfinished intervals left: those cannot guide repairs; the check reports them
-        picks = repair_choices(system, hidden, proven, stubborn=proven[failed_before[proven]])
+        # a cell narrowed by a published bound hides that bound; the others their cheapest neighbour
+        bounds, served = bound_choices(system, hidden, result.failures, min_cell)
+        rest = proven[~np.isin(proven, served)]
+        picks = np.union1d(bounds, repair_choices(system, hidden, rest, stubborn=rest[failed_before[rest]]))
         failed_before[proven] = True
         if picks.size == 0:
             break

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from rcs_pipeline.disclosure import DisclosureSettings, protect_council
+from rcs_pipeline.disclosure.primary import complements_are_disclosive
 from rcs_pipeline.disclosure.publish import CIRCLE_KEYS, ESTIMATE_KEYS, RESPONSE_KEYS
 from tests.disclosure.handmade import COUNCIL
 from tests.disclosure.synthetic_wave import seeded_council
@@ -41,11 +42,14 @@ def shown_counts(tables, published) -> pl.DataFrame:
         rr.select(
             pl.concat_str(RESPONSE_KEYS, separator="|").alias("cell"), pl.col("respondents").alias("count")
         ),
-        rr.select(
-            (pl.concat_str(RESPONSE_KEYS, separator="|") + "|non").alias("cell"),
-            (pl.col("roll") - pl.col("respondents")).alias("count"),
-        ),
     ]
+    if complements_are_disclosive("response_rates"):  # non-respondents: not protected (rules.yaml, issue 21)
+        parts.append(
+            rr.select(
+                (pl.concat_str(RESPONSE_KEYS, separator="|") + "|non").alias("cell"),
+                (pl.col("roll") - pl.col("respondents")).alias("count"),
+            )
+        )
     return pl.concat([p.with_columns(pl.col("count").cast(pl.Int64)) for p in parts]).filter(
         pl.col("count") > 0
     )

@@ -258,3 +258,163 @@ def _bounds(system, hidden: np.ndarray, var: int) -> tuple[int, int]:
     cost = np.zeros(columns.size)
     cost[np.flatnonzero(columns == var)] = 1.0
     return round(float((lp.solve(cost) * cost).sum())), round(float((lp.solve(-cost) * cost).sum()))
+
+
+def _rates(rows: list[tuple[str, str, int, int]]) -> pl.DataFrame:
+    """Response rates (level, code, roll, respondents) of the primary survey, whole groups only."""
+    return pl.DataFrame(
+        [
+            {
+                "geography_level": level,
+                "geography_code": code,
+                "instrument": "primary",
+                "stage": "all",
+                "sex": "all",
+                "roll": roll,
+                "respondents": respondents,
+            }
+            for level, code, roll, respondents in rows
+        ]
+    )
+
+
+def test_a_rounded_rate_printed_beside_a_withheld_count_pins_it():
+    """Issue 21: school S1 (roll 40, 9 respondents, withheld as min_group) and S2 (roll 60, 51, withheld with it by
+    secondary suppression) under a published council total of 60. Without rates the attacker has S1 in 0..40
+    (what the roll alone allows) and S2 in 20..60. A careless publication printing S1's rate, 23%, gives
+    45·40 ≤ 200·x ≤ 47·40 − 1: x = 9 exactly, and S2 = 51. The publication never prints a rate beside a
+    withheld count, and the audit of the tables as written gets every printed rate."""
+    from rcs_pipeline.disclosure import audit_published
+    from rcs_pipeline.disclosure.audit import exact_intervals
+    from rcs_pipeline.disclosure.side_information import published_side_information
+
+    tables = council_tables(
+        response_rates=_rates(
+            [("council", COUNCIL, 100, 60), ("school", "S1", 40, 9), ("school", "S2", 60, 51)]
+        )
+    )
+    places = schools({"S1": "A1", "S2": "A1"})
+    protection = protect_council(tables, places, COUNCIL, DisclosureSettings())
+    rates = protection.published["published_response_rates"]
+    assert (
+        rates.filter(pl.col("suppressed"))["response_rate"].null_count() == 2
+    )  # never beside a withheld count
+    assert audit_published(tables, places, COUNCIL, DisclosureSettings(), protection.published)[0].passed
+    careless = rates.with_columns(
+        response_rate=pl.when(pl.col("geography_code") == "S1").then(23.0).otherwise(pl.col("response_rate"))
+    )
+    published = {**protection.published, "published_response_rates": careless}
+    audit, _ = audit_published(tables, places, COUNCIL, DisclosureSettings(), published)
+    assert sorted((f.low, f.high) for f in audit.failures) == [(9, 9), (51, 51)]
+    built = council_system(tables, places, COUNCIL, DisclosureSettings())
+    hidden = np.zeros(built.system.size, bool)
+    hidden[built.tables["response_rates"].filter(pl.col("geography_level") == "school")["var"].to_numpy()] = (
+        True
+    )
+    side = published_side_information(built.system, built.tables, hidden, published)
+    assert set(side.source) == {"rounding"} and side.rows.shape[0] == 2
+    _, low, high = exact_intervals(built.system, hidden)
+    assert (low.round().tolist(), high.round().tolist()) == ([0, 20], [40, 60])
+    _, low, high = exact_intervals(built.system, hidden, side)
+    assert (np.ceil(low - 1e-6).tolist(), np.floor(high + 1e-6).tolist()) == ([9, 51], [9, 51])
+
+
+def test_a_circles_percent_printed_with_its_count_and_base_withheld_bounds_their_ratio():
+    """Both sides withheld: P% of a base b is (2P − 1)·b ≤ 200·x ≤ (2P + 1)·b − 1, a linear bound on the pair."""
+    from rcs_pipeline.disclosure.side_information import rounding_information
+
+    circles = pl.DataFrame(
+        circle_rows(
+            "council",
+            COUNCIL,
+            {"need_with_service": 9, "need_without_service": 31, "service_without_need": 20, "neither": 40},
+        )
+    )
+    built = council_system(council_tables(three_circles=circles), schools({}), COUNCIL, DisclosureSettings())
+    tc = built.tables["three_circles"]
+    hidden = np.zeros(built.system.size, bool)
+    hidden[tc["c_var"].to_numpy()] = True
+    hidden[tc["b_var"].to_numpy()] = True
+    published = pl.DataFrame(
+        {
+            **{
+                k: tc[k]
+                for k in (
+                    "geography_level",
+                    "geography_code",
+                    "breakdown",
+                    "breakdown_value",
+                    "need",
+                    "service",
+                    "circle",
+                )
+            },
+            "percent": (tc["n"] / tc["base"] * 100).round(0),
+        }
+    )
+    side = rounding_information(built.system, built.tables, hidden, {"published_three_circles": published})
+    nine = tc.filter(pl.col("circle") == "need_with_service")
+    row = side.rows[:, nine["c_var"].item()].nonzero()[0]
+    x, b = nine["c_var"].item(), nine["b_var"].item()
+    assert sorted((side.rows[r, x], side.rows[r, b], side.rhs[r]) for r in row) == [
+        (-200.0, 17.0, 0.0),
+        (200.0, -19.0, -1.0),
+    ]
+
+
+def bases_in_system(monkeypatch: pytest.MonkeyPatch, on: bool) -> None:
+    """Set rules.yaml `base_within_respondents` for one test (a printed base ≤ its area's respondents)."""
+    from rcs_pipeline.disclosure import protect
+
+    rules = {**load_rules(), "base_within_respondents": on}
+    monkeypatch.setattr(protect, "load_rules", lambda: rules)
+
+
+def test_a_printed_base_bounds_withheld_respondents_and_protection_hides_it(monkeypatch: pytest.MonkeyPatch):
+    """Issue 21 (bases): school S3's 15 respondents are withheld (min_group), so S2's 51 are withheld too under
+    the council total of 66; with rolls of 60 each is in 6..60. The estimate printed for S2 has n = 51, and an
+    estimate's base counts respondents: S2 ≥ 51, so S2 is in 51..60 and S3 in 6..15, too narrow. Without the
+    relation (rules.yaml base_within_respondents) the audit passes this publication; with it the audit fails
+    it, and protection with it hides S2's estimate and passes."""
+    from rcs_pipeline.disclosure import audit_published
+
+    est = estimate_rows([("school", "S2", "all", 51, 30)], indicator="pri_good_health")
+    tables = council_tables(
+        est,
+        response_rates=_rates(
+            [("council", COUNCIL, 120, 66), ("school", "S2", 60, 51), ("school", "S3", 60, 15)]
+        ),
+    )
+    places = schools({"S2": "A1", "S3": "A1"})
+    rules = DisclosureSettings()
+    with monkeypatch.context() as patched:
+        bases_in_system(patched, False)
+        before = protect_council(tables, places, COUNCIL, rules)
+        assert before.audit.passed
+        assert audit_published(tables, places, COUNCIL, rules, before.published)[0].passed
+    bases_in_system(monkeypatch, True)
+    assert before.published["published_estimates"]["n"].to_list() == [51]
+    assert before.published["published_response_rates"]["suppressed"].to_list() == [False, True, True]
+    fuller, _ = audit_published(tables, places, COUNCIL, rules, before.published)
+    assert sorted((f.low, f.high) for f in fuller.failures) == [(6, 15), (51, 60)]
+    after = protect_council(tables, places, COUNCIL, rules)
+    assert after.audit.passed and after.primary_breaches == 0
+    assert audit_published(tables, places, COUNCIL, rules, after.published)[0].passed
+    assert after.published["published_estimates"]["n"].to_list() == [None]
+
+
+def test_bound_choices_hide_the_published_bound_of_a_narrowed_cell():
+    """small ≤ large: a hidden `large` (true 55) narrowed to 51..60 by a published `small` of 51 hides that
+    `small`; a hidden `small` (true 5) narrowed to 0..4 by a published `large` of 4 hides that `large`."""
+    from rcs_pipeline.disclosure.audit import Failure
+    from rcs_pipeline.disclosure.secondary import bound_choices
+
+    builder = SystemBuilder()
+    ids = builder.add_variables(np.array([51, 55, 3, 4]), np.zeros(4))
+    builder.add_inequalities(
+        pl.DataFrame({"eq": [0, 0, 1, 1], "var": ids.tolist(), "coef": [1.0, -1.0, 1.0, -1.0]})
+    )
+    hidden = np.array([False, True, True, False])
+    failures = [Failure(1, "count", 51, 60), Failure(2, "count", 0, 4)]
+    picks, served = bound_choices(builder.build(), hidden, failures, min_cell=10)
+    assert picks.tolist() == [0, 3] and served.tolist() == [1, 2]

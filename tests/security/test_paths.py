@@ -117,6 +117,7 @@ def test_lookup_tables_are_read_from_the_roles_own_zone_once_separation_copied_t
     there is no copy for a zone whose role does not need the table."""
     from assets.defs.separation.assets import copy_lookups
     from rcs_pipeline.paths import LOOKUP_COPIES
+    from rcs_pipeline.storage.partition import Partition
 
     layout = RcsHome(tmp_path)
     for dataset in LOOKUP_COPIES:
@@ -124,7 +125,7 @@ def test_lookup_tables_are_read_from_the_roles_own_zone_once_separation_copied_t
         path.parent.mkdir(parents=True)
         pl.DataFrame({"dataset": [dataset]}).write_parquet(path)
     assert layout.lookup("analysis", "schools", "2015-16", "S12000005").is_relative_to(tmp_path / "landing")
-    metadata = copy_lookups(layout, "2015-16", "S12000005")
+    metadata = copy_lookups(Partition(layout, "2015-16", "S12000005"))
     assert len(metadata) == sum(len(zones) for zones in LOOKUP_COPIES.values())
     for dataset, zones in LOOKUP_COPIES.items():
         for zone in zones:
