@@ -140,11 +140,13 @@ def test_headerless_file_lists_problems_instead_of_crashing(tmp_path: Path) -> N
 
 
 @pytest.mark.xdist_group("security_dagster")
-def test_refused_landing_run_leaves_no_planted_value_in_event_log_or_files(tmp_path: Path) -> None:
-    """A real landing run of the hostile delivery fails; nothing outside landing/ (Dagster's SQLite event
+@pytest.mark.parametrize("variant", ["planted", "swapped", "headerless"])
+def test_refused_landing_run_leaves_no_planted_value_in_event_log_or_files(
+    tmp_path: Path, variant: str
+) -> None:
+    """A real landing run of each hostile delivery fails; nothing outside landing/ (Dagster's SQLite event
     log and compute logs included) holds a planted value."""
-    home = tmp_path / "home"
-    write_delivery(home, _planted_everywhere())
+    home = _variants(tmp_path)[variant].parents[2]
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
     shutil.copyfile(Path(__file__).parents[2] / "deploy" / "dagster.yaml", dagster_home / "dagster.yaml")
