@@ -111,6 +111,9 @@ def main() -> None:
         f"{len(refresh.unchanged)} skipped"
     )
     print(f"peak RSS: main process {own:.0f} MB, largest worker {children:.0f} MB")
+    from bench_render_ratio import print_ratios, render_ratios  # this folder (the script's own)
+
+    print_ratios(render_ratios())  # render time against WeasyPrint's own time on the same HTML (target 1.2)
 
 
 if __name__ == "__main__":
