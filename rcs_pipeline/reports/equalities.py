@@ -20,11 +20,8 @@ from rcs_pipeline.need.asn_groups import BREAKDOWN_PREFIX, asn_groups
 from rcs_pipeline.reports.catalogue import IndicatorLabel, report_layout
 from rcs_pipeline.reports.formatting import (
     SYMBOL_NOT_APPLICABLE,
-    SYMBOL_NOT_AVAILABLE,
-    SYMBOL_SUPPRESSED,
-    format_count,
 )
-from rcs_pipeline.reports.lookup import Cell, Estimates, value_cell
+from rcs_pipeline.reports.lookup import Cell, Estimates, cell, value_cell
 from rcs_pipeline.reports.lookup import shown as shown_estimate
 from rcs_pipeline.reports.sections import Geography, Section, Table, breakdown_table
 
@@ -85,14 +82,14 @@ def shown(row: dict | None) -> bool:
 
 def count_cell(row: dict | None) -> Cell:
     """A published count, '[c]' when withheld, '[x]' when absent."""
-    if row is not None and row["suppressed"]:
-        return Cell(SYMBOL_SUPPRESSED, True)
-    return Cell(format_count(row["count"])) if shown(row) else Cell(SYMBOL_NOT_AVAILABLE)
+    if row is None:
+        return cell(None)
+    return cell(row["count"], "count", suppressed=bool(row["suppressed"]))
 
 
 def absent_or_count(row: dict | None) -> Cell:
     """A published count; 'none' when the table has no row for that value (no record has it)."""
-    return Cell("none") if row is None else count_cell(row)
+    return cell("none") if row is None else count_cell(row)
 
 
 def value_label(field: EqualityField, value: str) -> str:
@@ -112,9 +109,9 @@ def completeness_table(counts: Counts) -> Table:
     for field in FIELDS:
         present = counts.values("any", field.breakdown, "admin_records")
         if not present:
-            missing = Cell(SYMBOL_NOT_AVAILABLE)
+            missing = cell(None)
         elif field.blank_means_none:
-            missing = Cell(SYMBOL_NOT_APPLICABLE)
+            missing = cell(None, missing=SYMBOL_NOT_APPLICABLE)
         else:
             missing = absent_or_count(counts.get("any", field.breakdown, UNKNOWN, "admin_records"))
         rows.append((field.name, [count_cell(total), missing]))
@@ -144,7 +141,7 @@ def survey_table(counts: Counts) -> Table:
                 names.get(instrument, instrument),
                 [
                     count_cell(total),
-                    absent_or_count(unknown) if has_sex else Cell(SYMBOL_NOT_AVAILABLE),
+                    absent_or_count(unknown) if has_sex else cell(None),
                     count_cell(counts.get(instrument, "all", "all", "linked")),
                 ],
             )
@@ -173,26 +170,15 @@ def half_away(value: float) -> int:
     return math.floor(abs(value) + 0.5) * (1 if value >= 0 else -1)
 
 
-def percent_text(value: float) -> str:
-    """A whole percentage, e.g. 42.5 -> '43%'."""
-    return f"{half_away(value)}%"
-
-
-def gap_text(value: float) -> str:
-    """A gap in percentage points, signed ('+3', '-12', '0')."""
-    points = half_away(value)
-    return f"{points:+d}" if points else "0"
-
-
 def rate_cells(whole: dict | None, part: dict | None, overall: float | None) -> list[Cell]:
-    """Link rate and its gap from the overall rate: '[c]' when a count it needs is withheld, '[x]' if absent."""
+    """Link rate (whole %) and its gap from the overall rate (whole points, negative = links less):
+    '[c]' when a count it needs is withheld, '[x]' when absent. Both rounded half away from zero here."""
     rate = link_rate(whole, part)
     if rate is None:
         hidden = any(r is not None and r["suppressed"] for r in (whole, part))
-        symbol = Cell(SYMBOL_SUPPRESSED, True) if hidden else Cell(SYMBOL_NOT_AVAILABLE)
-        return [symbol, symbol]
-    gap = Cell(gap_text(rate - overall)) if overall is not None else Cell(SYMBOL_NOT_AVAILABLE)
-    return [Cell(percent_text(rate)), gap]
+        return [cell(None, suppressed=hidden), cell(None, suppressed=hidden)]
+    gap = None if overall is None else half_away(rate - overall)
+    return [cell(float(half_away(rate)), "percent"), cell(gap, "count")]
 
 
 def link_rate_rows(
@@ -215,7 +201,8 @@ def link_rate_rows(
 LINK_COLUMNS = ["Records", "Linked", "Link rate", "Gap from all (points)"]
 BIAS_NOTE = (
     "Link rate = linked ÷ records, printed only where both counts are published. Gap: the group's link rate "
-    "minus all records' rate, in percentage points (linkage bias by subgroup, as the GUILD guidance asks). A "
+    "minus all records' rate, in whole percentage points, negative where the group links less (linkage bias by "
+    "subgroup, as the GUILD guidance asks). A "
     "group that links less is under-represented among linked answers, so figures that need the council's "
     "records (need and services, equality groups) lean towards the better-linked groups. No test of these "
     "differences is made, so none is claimed. "
@@ -266,7 +253,7 @@ def survey_linkage_table(counts: Counts) -> Table | None:
         rows,
         sheet="Linkage by survey sex",
         note="Link rate = linked ÷ respondents, printed only where both counts are published. Gap: the group's "
-        "link rate minus all the survey's respondents' rate, in percentage points. No test of differences "
+        "link rate minus all the survey's respondents' rate, in whole percentage points. No test of differences "
         "between groups is made, so none is claimed. " + SYMBOLS_NOTE,
     )
 

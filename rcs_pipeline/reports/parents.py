@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from rcs_pipeline.reports.blocks import Finding
 from rcs_pipeline.reports.catalogue import IndicatorLabel
-from rcs_pipeline.reports.formatting import (
-    SYMBOL_NOT_AVAILABLE,
-    SYMBOL_SUPPRESSED,
-    format_count,
-    format_value,
-)
-from rcs_pipeline.reports.lookup import Cell, Estimates, base_cell, interval_cell, value_cell
+from rcs_pipeline.reports.formatting import format_count, format_value
+from rcs_pipeline.reports.lookup import Cell, Estimates, base_cell, cell, interval_cell, value_cell
 from rcs_pipeline.reports.sections import (
     Geography,
     Section,
@@ -26,6 +22,7 @@ from rcs_pipeline.reports.sections import (
     claim_sentence,
     clearest,
     comparison_chart,
+    findings_or,
     indicator_table,
     panels_chart,
     percent_indicators,
@@ -52,11 +49,9 @@ def parent_indicators(est: Estimates, geo: Geography, labels: dict[str, Indicato
 
 def _count_cell(row: dict | None) -> Cell:
     """A published linkage count as a cell: the count, '[c]' when withheld, '[x]' when absent."""
-    if row is None or (row["count"] is None and not row["suppressed"]):
-        return Cell(SYMBOL_NOT_AVAILABLE)
-    if row["suppressed"]:
-        return Cell(SYMBOL_SUPPRESSED, True)
-    return Cell(format_count(row["count"]))
+    if row is None:
+        return cell(None)
+    return cell(row["count"], "count", suppressed=bool(row["suppressed"]))
 
 
 def interviews(linkage: pl.DataFrame) -> dict[str, dict | None]:
@@ -87,10 +82,9 @@ def rate_row(rates: pl.DataFrame | None, geo: Geography) -> dict | None:
 def _rate_cells(row: dict | None) -> tuple[Cell, Cell]:
     """(families issued, response rate) cells of the published parent response row."""
     if row is None:
-        return Cell(SYMBOL_NOT_AVAILABLE), Cell(SYMBOL_NOT_AVAILABLE)
-    if row["suppressed"] or row["response_rate"] is None:
-        return Cell(format_count(row["roll"])), Cell(SYMBOL_SUPPRESSED, True)
-    return Cell(format_count(row["roll"])), Cell(format_value(row["response_rate"], "percent"))
+        return cell(None), cell(None)
+    withheld = bool(row["suppressed"]) or row["response_rate"] is None
+    return cell(row["roll"], "count"), cell(row["response_rate"], "percent", suppressed=withheld)
 
 
 def response_table(linkage: pl.DataFrame, rate: dict | None = None) -> Table:
@@ -140,31 +134,34 @@ def claims(
     trend: Verdict | None,
     wave: str,
     previous_wave: str | None,
-) -> list[str]:
+) -> list[Finding]:
     """Findings in words: only significant published comparisons, else a plain 'no clear difference'."""
-    out: list[str] = []
+    out: list[Finding] = []
     if vs_wave is not None:
         verdict, words = vs_wave
         rows = [r for i in members if (r := verdict(i)) is not None]
         if not rows:
             out.append(
-                "Other councils. Parent indicators were not tested against the other councils this wave."
+                Finding(
+                    "Other councils",
+                    "Parent indicators were not tested against the other councils this wave.",
+                )
             )
         else:
             found = clearest(rows, MAX_CLAIMS)
-            said = [s for r in found if (s := claim_sentence(labels[r["indicator_id"]], r, *words))]
-            heading = "Compared with other councils"
-            out += [f"{heading}. {s}" for s in said] or [
-                f"{heading}. No parent indicator differs clearly from the other participating councils."
-            ]
+            out += findings_or(
+                "Compared with other councils",
+                (claim_sentence(labels[r["indicator_id"]], r, *words) for r in found),
+                "No parent indicator differs clearly from the other participating councils.",
+            )
     if trend is not None and previous_wave:
         rows = [r for i in members if (r := trend(i)) is not None]
         found = clearest(rows, MAX_CLAIMS)
-        said = [s for r in found if (s := trend_sentence(labels[r["indicator_id"]], r, wave))]
-        heading = f"Change since {previous_wave}"
-        out += [f"{heading}. {s}" for s in said] or [
-            f"{heading}. No parent indicator rose or fell clearly since {previous_wave}."
-        ]
+        out += findings_or(
+            f"Change since {previous_wave}",
+            (trend_sentence(labels[r["indicator_id"]], r, wave) for r in found),
+            f"No parent indicator rose or fell clearly since {previous_wave}.",
+        )
     return out
 
 
@@ -225,7 +222,7 @@ def parent_chapter(
     rate = rate_row(rates, geo)
     section.para(response_sentence(linkage, rate))
     section.table(response_table(linkage, rate))
-    section.bullets(claims(members, labels, vs_wave, trend, *waves))
+    section.findings(claims(members, labels, vs_wave, trend, *waves))
     pct = percent_indicators(est, geo, members)
     compared = " and ".join(name for name, *_ in series[1:])
     title = f"Parents: {geo.name}" + (f" compared with {compared}" if compared else "")

@@ -153,7 +153,7 @@ def expected_rate(records: dict | None, linked: dict | None, overall: float | No
         return "[c] [c]"
     rate = 100 * linked["count"] / records["count"]
     gap = math.floor(abs(rate - overall) + 0.5) * (1 if rate >= overall else -1)
-    return f"{math.floor(rate + 0.5)}% {f'{gap:+d}' if gap else '0'}"
+    return f"{math.floor(rate + 0.5)}% {gap}"
 
 
 def test_link_rates_and_gaps_only_from_published_counts(built, published) -> None:
