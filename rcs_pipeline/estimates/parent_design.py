@@ -28,6 +28,7 @@ from rcs_pipeline.estimates.comparisons import Design, combine, prepare_design, 
 from rcs_pipeline.estimates.domains import COMPARATOR_CODE, COMPARATOR_LEVEL
 from rcs_pipeline.estimates.intervals import with_intervals
 from rcs_pipeline.estimates.survey_estimates import ESTIMATE_SCHEMA, SORT_KEYS, IndicatorColumnError
+from rcs_pipeline.schemas import schema
 
 PARENT_LEVELS: tuple[str, ...] = ("council", "cluster")
 LEVEL_CODES: dict[str, pl.Expr] = {
@@ -193,15 +194,7 @@ def estimate_parents(
     return out.select(ESTIMATE_SCHEMA.keys()).cast(ESTIMATE_SCHEMA).sort(SORT_KEYS)
 
 
-RESPONSE_SCHEMA: dict[str, pl.DataType] = {
-    "geography_level": pl.String(),
-    "geography_code": pl.String(),
-    "instrument": pl.String(),
-    "stage": pl.String(),
-    "sex": pl.String(),
-    "roll": pl.Int64(),
-    "respondents": pl.Int64(),
-}
+RESPONSE_SCHEMA = schema("response_rates")  # analysis/response_rates (rcs_pipeline/schemas.py)
 ISSUED_COLUMN = "stratum_issued"
 
 

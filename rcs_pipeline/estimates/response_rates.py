@@ -11,16 +11,9 @@ import duckdb
 import polars as pl
 
 from rcs_pipeline.estimates.domains import stage_instrument
+from rcs_pipeline.schemas import schema
 
-RESPONSE_RATES_SCHEMA: dict[str, pl.DataType] = {
-    "geography_level": pl.String(),
-    "geography_code": pl.String(),
-    "instrument": pl.String(),
-    "stage": pl.String(),
-    "sex": pl.String(),
-    "roll": pl.Int64(),
-    "respondents": pl.Int64(),
-}
+RESPONSE_RATES_SCHEMA = schema("response_rates")  # analysis/response_rates as the disclosure zone reads it
 GEOGRAPHIES: dict[str, str] = {"council": "la_code", "cluster": "asg_code", "school": "seed_code"}
 SPLITS: tuple[tuple[str, ...], ...] = (
     (),
