@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from rcs_pipeline.estimates.comparisons import finish
-from rcs_pipeline.estimates.parent_design import comparison_rows, parent_comparisons
+from rcs_pipeline.estimates.parent_design import comparison_rows, estimate_parents, parent_comparisons
 
 
 def parents(la_code: str, answers: list[float], clusters: list[str | None] | None = None) -> pl.DataFrame:
@@ -97,3 +97,14 @@ def test_a_one_council_wave_has_no_rest_of_wave_row() -> None:
     """Without other councils there is nothing to compare the council with."""
     out = compared(parents("S1", A), [], {})
     assert out.filter(pl.col("comparison") == "council_vs_rest_of_wave").is_empty()
+
+
+def test_first_sides_are_the_parent_estimates() -> None:
+    """Each comparison's first side (n, estimate) is estimate_parents' figure for that council or cluster."""
+    own = parents("S1", A, ["C1", "C1", "C1", "C2", None, None])
+    out = compared(own, [parents("S2", B)], {"2013-14": parents("S1", THEN, ["C1"] * 5)})
+    est = estimate_parents(own, {"x": "proportion"}).filter(pl.col("breakdown") == "all")
+    keys = ["indicator_id", "geography_level", "geography_code"]
+    joined = out.join(est.select(*keys, pl.col("n").alias("n_est"), pl.col("estimate").alias("e")), on=keys)
+    assert joined.height == out.height >= 4
+    assert (joined["n"] == joined["n_est"]).all() and (joined["estimate"] - joined["e"]).abs().max() < 1e-12
