@@ -164,10 +164,6 @@ class Section:
         if items:
             self.add(Findings(tuple(items)))
 
-    def bullets(self, items: list[str]) -> None:
-        """Transitional: findings still written as 'Heading. sentence' (parents.py, equalities.py)."""
-        self.findings([legacy_finding(item) for item in items])
-
     def chart(self, chart: ChartSpec | None) -> None:
         """Add a chart (nothing when None)."""
         if chart is not None:
@@ -202,12 +198,6 @@ class Section:
     def charts(self) -> list[ChartSpec]:
         """The section's charts."""
         return [b.chart for b in self.blocks if isinstance(b, Figure)]
-
-
-def legacy_finding(text: str) -> Finding:
-    """A finding from an old 'Heading. sentence' string (to be removed once every chapter builds Findings)."""
-    heading, _, sentence = text.partition(". ")
-    return Finding(heading, sentence)
 
 
 def resolve_sheet_notes(sections: list[Section], sheet_names: list[str], workbook: str) -> None:

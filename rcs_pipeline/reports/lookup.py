@@ -13,14 +13,12 @@ from rcs_pipeline.reports.formatting import (
     SYMBOL_LOW_RELIABILITY,
     SYMBOL_NOT_AVAILABLE,
     SYMBOL_SUPPRESSED,
-    SYMBOLS,
     format_interval,
     format_value,
 )
 
-LEGACY = "legacy"
-"""The unit of a cell made from already formatted text by code not yet using `cell()` (parents.py,
-equalities.py): the spreadsheet still reads such text back as a number, as it did for every cell before."""
+TEXT = "text"
+"""The unit of a cell holding words (names, codes, test results): always written as text."""
 
 
 @dataclass(frozen=True)
@@ -33,17 +31,9 @@ class Cell:
     """
 
     value: float | int | str | tuple[float, float] | None = None
-    unit: str = LEGACY
+    unit: str = TEXT
     symbol: str | None = None
     low: bool = False
-
-    def __post_init__(self) -> None:
-        """Accept the old call `Cell(text, suppressed)` (text already formatted) until its last callers move."""
-        if isinstance(self.unit, bool):
-            object.__setattr__(self, "symbol", SYMBOL_SUPPRESSED if self.unit else self.symbol)
-            object.__setattr__(self, "unit", LEGACY)
-        if self.unit == LEGACY and self.symbol is None and self.value in SYMBOLS:
-            object.__setattr__(self, "symbol", self.value)
 
     @property
     def suppressed(self) -> bool:
@@ -53,7 +43,7 @@ class Cell:
     @property
     def number(self) -> float | int | None:
         """The cell's value when it is a plain number the spreadsheet may store as one (not [u], not text)."""
-        if self.symbol is not None or self.low or self.unit in (TEXT, LEGACY):
+        if self.symbol is not None or self.low or self.unit == TEXT:
             return None
         value = self.value
         return value if isinstance(value, int | float) and not isinstance(value, bool) else None
@@ -63,16 +53,13 @@ class Cell:
         """The cell as printed: '42%', '47.3', '1,234', '38 to 46', '42% [u]', words, or its symbol."""
         if self.symbol is not None:
             return self.symbol
-        if self.unit in (TEXT, LEGACY):
+        if self.unit == TEXT:
             return str(self.value)
         if isinstance(self.value, tuple):
             printed = format_interval(*self.value, self.unit)
         else:
             printed = format_value(self.value, self.unit)
         return f"{printed} {SYMBOL_LOW_RELIABILITY}" if self.low else printed
-
-
-TEXT = "text"
 
 
 def cell(

@@ -16,10 +16,8 @@ import xlsxwriter
 
 from rcs_pipeline.reports.blocks import Table
 from rcs_pipeline.reports.formatting import SYMBOLS
-from rcs_pipeline.reports.lookup import LEGACY, Cell
+from rcs_pipeline.reports.lookup import Cell
 
-PERCENT = re.compile(r"^-?\d+%$")
-NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 CELL_REFERENCE = re.compile(r"^([a-z]{1,3}\d+|[rc]|r\d*c\d*)$", re.IGNORECASE)
 """Names Excel reads as a cell (A1, XFD99, R1C1, R, C): a table may not be called that."""
@@ -64,11 +62,9 @@ def add_header_table(
 
 def _write_cell(sheet, row: int, col: int, value: Cell, formats: dict) -> None:
     """Write one cell: a number as a number in its unit's format; symbols, intervals, values with [u] and
-    words (a school code "0050001" among them) as text. Text of a `LEGACY` cell is read back as before."""
+    words (a school code "0050001" among them) as text."""
     number = value.number
-    if value.unit == LEGACY and value.symbol is None:
-        _write_legacy(sheet, row, col, value.text, formats)
-    elif number is None:
+    if number is None:
         sheet.write_string(row, col, value.text, formats["text"])
     elif value.unit == "percent":
         sheet.write_number(row, col, round(number), formats["percent"])
@@ -76,17 +72,6 @@ def _write_cell(sheet, row: int, col: int, value: Cell, formats: dict) -> None:
         sheet.write_number(row, col, int(number), formats["count"])
     else:
         sheet.write_number(row, col, round(number, 1), formats["decimal"])
-
-
-def _write_legacy(sheet, row: int, col: int, text: str, formats: dict) -> None:
-    """Already formatted text of a cell not made by `cell()`: whole percentages and counts as numbers."""
-    if PERCENT.match(text):
-        sheet.write_number(row, col, int(text[:-1]), formats["percent"])
-    elif NUMBER.match(text):
-        value = float(text.replace(",", ""))
-        sheet.write_number(row, col, value, formats["decimal"] if "." in text else formats["count"])
-    else:
-        sheet.write_string(row, col, text, formats["text"])
 
 
 def workbook_bytes(
