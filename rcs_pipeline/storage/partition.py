@@ -59,13 +59,16 @@ class Partition:
         """Files of the same table for every other council of the wave (cross-council comparators)."""
         return [p for p in self.home.wave_tables(zone, name, self.wave) if p.stem != self.la_code]
 
-    def this_and_earlier_waves(self, zone: str, name: str) -> dict[str, pl.DataFrame]:
-        """This council's table in this wave and every earlier wave that has one on disk, by wave."""
+    def wave_paths(self, zone: str, name: str, *, this_wave: bool = False) -> dict[str, Path]:
+        """This council's files of the table in every earlier wave (and this one if `this_wave`), by wave."""
         folder = self.home.root / zone / name
         if not folder.is_dir():
             return {}
-        waves = sorted(
-            p.name for p in folder.iterdir() if p.is_dir() and is_wave(p.name) and p.name <= self.wave
-        )
-        paths = {w: self.home.table(zone, name, w, self.la_code) for w in waves}
-        return {w: read_parquet(p) for w, p in paths.items() if p.exists()}
+        waves = sorted(p.name for p in folder.iterdir() if p.is_dir() and is_wave(p.name))
+        wanted = [w for w in waves if w < self.wave or (this_wave and w == self.wave)]
+        paths = {w: self.home.table(zone, name, w, self.la_code) for w in wanted}
+        return {w: p for w, p in paths.items() if p.exists()}
+
+    def this_and_earlier_waves(self, zone: str, name: str) -> dict[str, pl.DataFrame]:
+        """This council's table in this wave and every earlier wave that has one on disk, by wave."""
+        return {w: read_parquet(p) for w, p in self.wave_paths(zone, name, this_wave=True).items()}

@@ -7,14 +7,9 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from assets.partitions import (
-    earlier_waves_dep,
-    every_council_of_wave,
-    wave_and_council,
-    wave_council_partitions,
-)
+from assets.partitions import earlier_waves_dep, every_council_of_wave, wave_council_partitions
 from assets.resources import RcsSettings
-from assets.tables import write_table
+from assets.tables import partition, write
 from rcs_pipeline.estimates.comparisons import (
     DESIGN_COLUMNS,
     Design,
@@ -25,8 +20,7 @@ from rcs_pipeline.estimates.comparisons import (
 )
 from rcs_pipeline.estimates.parent_design import parent_comparisons
 from rcs_pipeline.indicators import load_catalogue
-from rcs_pipeline.paths import RcsHome, is_wave
-from rcs_pipeline.storage import read_parquet
+from rcs_pipeline.storage import Partition
 
 PUPIL_INSTRUMENTS = ("secondary", "primary")
 
@@ -47,19 +41,11 @@ def _pupils(path: Path, indicators: list[str]) -> pl.DataFrame:
     )
 
 
-def _earlier_designs(layout: RcsHome, wave: str, la_code: str, indicators: list[str]) -> dict[str, Design]:
+def _earlier_designs(part: Partition, indicators: list[str]) -> dict[str, Design]:
     """This council's design in every earlier wave with pupil_scores on disk (read directly, so a corrected
     earlier wave is picked up; the dependency on those waves' estimates, made from them, marks this stale)."""
-    folder = layout.root / "analysis" / "pupil_scores"
-    if not folder.is_dir():
-        return {}
-    waves = sorted(p.name for p in folder.iterdir() if p.is_dir() and is_wave(p.name) and p.name < wave)
-    paths = {w: layout.table("analysis", "pupil_scores", w, la_code) for w in waves}
-    return {
-        w: prepare_design(_pupils(p, indicators), indicators, breakdowns=())
-        for w, p in paths.items()
-        if p.exists()
-    }
+    paths = part.wave_paths("analysis", "pupil_scores")
+    return {w: prepare_design(_pupils(p, indicators), indicators, breakdowns=()) for w, p in paths.items()}
 
 
 def _parent_scores(path: Path) -> pl.DataFrame | None:
@@ -68,18 +54,17 @@ def _parent_scores(path: Path) -> pl.DataFrame | None:
     return frame if frame is not None and frame.height else None
 
 
-def _parent_rows(layout: RcsHome, wave: str, la_code: str) -> list[pl.DataFrame]:
+def _parent_rows(part: Partition) -> list[pl.DataFrame]:
     """Untested parent comparisons of the council (none without its parent survey): docs/methods/parents.md."""
-    own = _parent_scores(layout.table("analysis", "parent_scores", wave, la_code))
+    own = _parent_scores(part.path("analysis", "parent_scores"))
     if own is None:
         return []
     catalogue = load_catalogue().filter(pl.col("instrument") == "parent")
     indicators = [i for i in catalogue["indicator_id"] if f"ind_{i}" in own.columns]
-    paths = [p for p in layout.wave_tables("analysis", "parent_scores", wave) if p.stem != la_code]
-    others = [f for f in map(_parent_scores, paths) if f is not None]
-    folder = layout.root / "analysis" / "parent_scores"
-    waves = sorted(p.name for p in folder.iterdir() if p.is_dir() and is_wave(p.name) and p.name < wave)
-    found = {w: _parent_scores(layout.table("analysis", "parent_scores", w, la_code)) for w in waves}
+    others = [
+        f for f in map(_parent_scores, part.other_councils("analysis", "parent_scores")) if f is not None
+    ]
+    found = {w: _parent_scores(p) for w, p in part.wave_paths("analysis", "parent_scores").items()}
     earlier = {w: f for w, f in found.items() if f is not None}
     return [parent_comparisons(own, others, earlier, indicators)] if indicators else []
 
@@ -132,28 +117,29 @@ def _summary(table: pl.DataFrame) -> dict[str, Any]:
 )
 def comparisons(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Test every comparison of the partition's council (pupil indicators; the wave's other councils as rest)."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
-    own = read_parquet(layout.table("analysis", "pupil_scores", wave, la_code))
+    part = partition(context, settings)
+    own = part.read("analysis", "pupil_scores")
     indicators = _indicators(own.columns)
     design = prepare_design(own, indicators)
-    others = [p for p in layout.wave_tables("analysis", "pupil_scores", wave) if p.stem != la_code]
+    others = part.other_councils("analysis", "pupil_scores")
     wave_designs = [design] + [
         prepare_design(_pupils(p, indicators), indicators, breakdowns=(), levels=("council",)) for p in others
     ]
     table = council_comparisons(
         design,
         combine(wave_designs) if others else None,
-        _earlier_designs(layout, wave, la_code, indicators),
-        min_n=settings.thresholds(wave, la_code).min_group,
-        also=_parent_rows(layout, wave, la_code),
+        _earlier_designs(part, indicators),
+        min_n=settings.thresholds(part.wave, part.la_code).min_group,
+        also=_parent_rows(part),
     )
     context.log.info(
         f"{table.height} comparisons in {table['family'].n_unique()} families; breakdowns {rule_breakdowns()}"
     )
-    return write_table(
+    return write(
+        part,
+        "analysis",
+        "comparisons",
         table,
-        layout.table("analysis", "comparisons", wave, la_code),
         preview=False,
         councils_in_wave=len(wave_designs),
         **_summary(table),

@@ -1,14 +1,13 @@
 """Analysis zone, statistics half: design-based estimates, three circles, response rates, comparator."""
 
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import polars as pl
 
-from assets.partitions import every_council_of_wave, wave_and_council, wave_council_partitions
+from assets.partitions import every_council_of_wave, wave_council_partitions
 from assets.resources import RcsSettings
-from assets.tables import write_table
+from assets.tables import partition, write
 from rcs_pipeline.estimates import estimate_comparator, estimate_indicators, indicator_types
 from rcs_pipeline.estimates.asn_group_estimates import estimate_asn_groups
 from rcs_pipeline.estimates.domains import COMPARATOR_LEVEL
@@ -17,7 +16,7 @@ from rcs_pipeline.estimates.response_rates import response_rates as count_respon
 from rcs_pipeline.estimates.three_circles import three_circles as count_three_circles
 from rcs_pipeline.indicators import load_catalogue
 from rcs_pipeline.need import service_group_names
-from rcs_pipeline.storage import read_parquet
+from rcs_pipeline.storage import Partition
 
 CODE_VERSION = "1"
 # Headline figures shown in the asset's metadata (whole council, all respondents), when present.
@@ -36,12 +35,10 @@ def _types_present(frame: pl.DataFrame) -> dict[str, str]:
     return {i: t for i, t in indicator_types(load_catalogue()).items() if f"ind_{i}" in frame.columns}
 
 
-def _parent_scores(path: Path) -> pl.DataFrame | None:
+def _parent_scores(part: Partition) -> pl.DataFrame | None:
     """The partition's parent_scores when it has been materialised with rows (the parent survey is optional)."""
-    if not path.exists():
-        return None
-    frame = pl.read_parquet(path)
-    return frame if frame.height else None
+    frame = part.read_if_any("analysis", "parent_scores")
+    return frame if frame is not None and frame.height else None
 
 
 def _summary(est: pl.DataFrame, min_group: int) -> dict[str, Any]:
@@ -87,23 +84,24 @@ def _summary(est: pl.DataFrame, min_group: int) -> dict[str, Any]:
 )
 def estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Estimate every catalogue indicator of the partition under its council's design."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
-    pupils = read_parquet(layout.table("analysis", "pupil_scores", wave, la_code))
+    part = partition(context, settings)
+    pupils = part.read("analysis", "pupil_scores")
     parts = [estimate_indicators(pupils, _types_present(pupils))]  # census design: weight_cell, cell_roll
     parts.append(estimate_asn_groups(pupils, _types_present(pupils)))  # ASN reason groups, council level
-    parents = _parent_scores(layout.table("analysis", "parent_scores", wave, la_code))
+    parents = _parent_scores(part)
     if parents is not None:  # household sample design: docs/methods/parents.md
         parts.append(estimate_parents(parents, _types_present(parents)))
     est = pl.concat(parts).sort(
         ["indicator_id", "geography_level", "geography_code", "breakdown", "breakdown_value"]
     )
     context.log.info(f"{est.height} estimates for {est['indicator_id'].n_unique()} indicators")
-    return write_table(
+    return write(
+        part,
+        "analysis",
+        "estimates",
         est,
-        layout.table("analysis", "estimates", wave, la_code),
         preview=False,
-        **_summary(est, settings.thresholds(wave, la_code).min_group),
+        **_summary(est, settings.thresholds(part.wave, part.la_code).min_group),
     )
 
 
@@ -117,8 +115,7 @@ def estimates_intervals_are_coherent(
     context: dg.AssetCheckExecutionContext, settings: RcsSettings
 ) -> dg.AssetCheckResult:
     """A broken interval is a bug in the method, not in the data: stop before anything is published."""
-    wave, la_code = wave_and_council(context)
-    est = read_parquet(settings.layout().table("analysis", "estimates", wave, la_code))
+    est = partition(context, settings).read("analysis", "estimates")
     # No tolerance: intervals are clamped to hold their estimate exactly (docs/methods/estimates.md).
     outside = est.filter(
         pl.col("ci_low").is_not_null()
@@ -164,9 +161,8 @@ def estimates_intervals_are_coherent(
 )
 def three_circles(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Count the circles of every need × service pair of the partition's pupils."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
-    pupils = read_parquet(layout.table("analysis", "pupil_scores", wave, la_code))
+    part = partition(context, settings)
+    pupils = part.read("analysis", "pupil_scores")
     needs = [c for c in pupils.columns if c.startswith("need_")]
     services = [c for c in service_group_names() if c in pupils.columns]  # social work, ASL, any (flags.yaml)
     table = count_three_circles(pupils, needs, services)
@@ -176,9 +172,11 @@ def three_circles(context: dg.AssetExecutionContext, settings: RcsSettings) -> d
         & (pl.col("need") == "need_any")
         & (pl.col("service") == "service_any")
     )
-    return write_table(
+    return write(
+        part,
+        "analysis",
+        "three_circles",
         table,
-        layout.table("analysis", "three_circles", wave, la_code),
         preview=False,
         needs=len(needs),
         services=len(services),
@@ -201,14 +199,13 @@ def three_circles(context: dg.AssetExecutionContext, settings: RcsSettings) -> d
 )
 def response_rates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Count respondents and roll per geography, instrument, stage and sex."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
+    part = partition(context, settings)
     table = count_response_rates(
-        read_parquet(layout.table("analysis", "pupil_scores", wave, la_code)),
-        read_parquet(layout.lookup("analysis", "schools", wave, la_code)),
-        read_parquet(layout.lookup("analysis", "school_roll", wave, la_code)),
+        part.read("analysis", "pupil_scores"),
+        part.lookup("analysis", "schools"),
+        part.lookup("analysis", "school_roll"),
     )
-    parents = _parent_scores(layout.table("analysis", "parent_scores", wave, la_code))
+    parents = _parent_scores(part)
     if parents is not None:  # a row only when every sample stratum carries its families issued
         table = pl.concat([table, parent_response(parents)])
     totals = table.filter(
@@ -218,9 +215,11 @@ def response_rates(context: dg.AssetExecutionContext, settings: RcsSettings) -> 
         i: round(r / roll, 4) if roll else None
         for i, roll, r in totals.select("instrument", "roll", "respondents").iter_rows()
     }
-    return write_table(
+    return write(
+        part,
+        "analysis",
+        "response_rates",
         table,
-        layout.table("analysis", "response_rates", wave, la_code),
         preview=False,
         council_response_rate=dg.MetadataValue.json(rates),
     )
@@ -241,11 +240,11 @@ def response_rates(context: dg.AssetExecutionContext, settings: RcsSettings) -> 
 )
 def comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Estimate every indicator over all councils of the wave that have pupil_scores."""
-    wave, la_code = wave_and_council(context)
-    layout = settings.layout()
+    part = partition(context, settings)
+    wave = part.wave
     parts, councils = [], {}
     for table in ("pupil_scores", "parent_scores"):
-        paths = layout.wave_tables("analysis", table, wave)
+        paths = part.home.wave_tables("analysis", table, wave)
         frames = [f for f in (pl.read_parquet(p) for p in paths) if f.height]
         councils[table] = [p.stem for p in paths]
         if frames:
@@ -257,10 +256,12 @@ def comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSetting
     if not parts:
         raise dg.Failure(f"no pupil_scores for wave {wave}: materialise the councils' pupil_scores first")
     est = pl.concat(parts).sort(["indicator_id", "breakdown", "breakdown_value"])
-    return write_table(
+    return write(
+        part,
+        "analysis",
+        "comparator_estimates",
         est,
-        layout.table("analysis", "comparator_estimates", wave, la_code),
         preview=False,
         councils=dg.MetadataValue.json(councils),
-        **_summary(est, settings.thresholds(wave, la_code).min_group),
+        **_summary(est, settings.thresholds(part.wave, part.la_code).min_group),
     )
