@@ -47,7 +47,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 MB = 1024 * 1024
 TARGETS = {"whole_refresh_s": 15 * 60, "corrected_council_s": 60, "asset_peak_mb": 4 * 1024}
 STEP_END = ("STEP_SUCCESS", "STEP_FAILURE")
-RUN_END = ("RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED")
+RUN_END = ("PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED")  # Dagster's stored names for RUN_*
 
 
 @dataclass
@@ -205,16 +205,14 @@ def _run_summary(run, entries) -> dict:
     """Timings of one run's steps, its checks, the assets it materialised and the report counts."""
     starts: dict[str, float] = {}
     steps: dict[str, list[float]] = {}
-    start = end = None
+    start, end = entries[0].timestamp, None  # a run's first event (planning) to its success or failure
     checks, assets, rendered, unchanged = [], [], 0, 0
     for entry in entries:
         event = entry.dagster_event
         if event is None:
             continue
         kind = event.event_type_value
-        if kind == "RUN_START":
-            start = entry.timestamp
-        elif kind in RUN_END:
+        if kind in RUN_END:
             end = entry.timestamp
         elif kind == "STEP_START":
             starts[event.step_key] = entry.timestamp
@@ -231,7 +229,6 @@ def _run_summary(run, entries) -> dict:
                     rendered += int(value.value)
                 elif name == "reports_unchanged":
                     unchanged += int(value.value)
-    start = start if start is not None else entries[0].timestamp
     end = end if end is not None else entries[-1].timestamp
     return {
         "run_id": run.run_id,
@@ -385,6 +382,7 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=25, help="steps listed")
     parser.add_argument("--jobs", type=int, default=None, help="rcs run --jobs N (default: rcs run's own)")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # figures appear as they come when the output is a file
     work = args.work.resolve()
     home = prepare_work(work)
     dagster_home = home / "dagster_home"
