@@ -48,7 +48,9 @@ def test_three_circles_count_and_base_rules():
     assert out["base_reason"].to_list() == [None] * 4 + ["min_group"] * 4
 
 
-def test_response_rates_few_respondents_or_few_non_respondents():
+def test_response_rates_few_respondents_but_not_few_non_respondents():
+    """rules.yaml complements_are_disclosive: response_rates false (issue 21): 35 of 40 (5 non-respondents) is
+    published; 15 (min_group) is not."""
     rr = pl.DataFrame(
         {
             "geography_level": ["school"] * 3,
@@ -60,7 +62,7 @@ def test_response_rates_few_respondents_or_few_non_respondents():
             "respondents": [15, 35, 25],
         }
     )
-    assert response_rates_primary(rr, RULES)["reason"].to_list() == ["min_group", "min_cell", None]
+    assert response_rates_primary(rr, RULES)["reason"].to_list() == ["min_group", None, None]
 
 
 def test_linkage_quality_complement_within_respondents():
