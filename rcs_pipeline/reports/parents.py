@@ -160,7 +160,7 @@ def claims(
         out += findings_or(
             f"Change since {previous_wave}",
             (trend_sentence(labels[r["indicator_id"]], r, wave) for r in found),
-            f"No parent indicator rose or fell clearly since {previous_wave}.",
+            f"No parent indicator changed clearly since {previous_wave}.",
         )
     return out
 
