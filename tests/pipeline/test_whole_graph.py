@@ -245,3 +245,15 @@ def test_reports_say_only_what_the_published_comparisons_say(tiny_run: TinyRun, 
     labels = indicator_labels(estimates["indicator_id"].unique().to_list())
     counts = check_report_folder(tiny_run.layout.reports(TINY_WAVE, la_code), comparisons, labels)
     assert counts["reports"] > 1 and counts["intervals"] > 50
+
+
+def test_all_councils_comparator_is_computed_once_per_wave(tiny_run: TinyRun) -> None:
+    """Both councils hold the same comparator bytes, and only the first partition computed it (one memo)."""
+    files = [tiny_run.layout.table("analysis", "comparator_estimates", TINY_WAVE, la) for la in TINY_COUNCILS]
+    assert len({f.read_bytes() for f in files}) == 1
+    memos = list(files[0].parent.glob("_memo-*.parquet"))
+    assert len(memos) == 1 and pl.read_parquet(memos[0]).equals(pl.read_parquet(files[0]))
+    with dg.DagsterInstance.from_ref(dg.InstanceRef.from_dir(str(tiny_run.dagster_home))) as instance:
+        records = instance.fetch_materializations(dg.AssetKey("comparator_estimates"), limit=10).records
+        computed = [r.asset_materialization.metadata["computed_for_this_council"].value for r in records]
+    assert sorted(computed) == [False, True]

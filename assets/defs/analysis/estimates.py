@@ -1,5 +1,6 @@
 """Analysis zone, statistics half: design-based estimates, three circles, response rates, comparator."""
 
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -17,8 +18,10 @@ from rcs_pipeline.estimates.three_circles import three_circles as count_three_ci
 from rcs_pipeline.indicators import load_catalogue
 from rcs_pipeline.need import service_group_names
 from rcs_pipeline.storage import Partition
+from rcs_pipeline.storage.memo import computed_once, inputs_digest
 
 CODE_VERSION = "1"
+COMPARATOR_VERSION = (CODE_VERSION, "census-design", "parent-design")
 # Headline figures shown in the asset's metadata (whole council, all respondents), when present.
 HEADLINE_INDICATORS = (
     "sec_wemwbs_mean",
@@ -225,6 +228,26 @@ def response_rates(context: dg.AssetExecutionContext, settings: RcsSettings) -> 
     )
 
 
+COMPARATOR_INPUTS = ("pupil_scores", "parent_scores")
+
+
+def _comparator(inputs: dict[str, list[Path]], wave: str) -> pl.DataFrame:
+    """The all-councils comparator over every council's pupil (census) and parent (household) scores."""
+    parts = []
+    for table, paths in inputs.items():
+        frames = [f for f in (pl.read_parquet(p) for p in paths) if f.height]
+        if not frames:
+            continue
+        scores = pl.concat(frames, how="diagonal_relaxed")
+        if table == "pupil_scores":
+            parts.append(estimate_comparator(scores, _types_present(scores)))
+        else:  # parents: the household sample design over every council (docs/methods/parents.md)
+            parts.append(estimate_parents(scores, _types_present(scores), levels=(COMPARATOR_LEVEL,)))
+    if not parts:
+        raise dg.Failure(f"no pupil_scores for wave {wave}: materialise the councils' pupil_scores first")
+    return pl.concat(parts).sort(["indicator_id", "breakdown", "breakdown_value"])
+
+
 @dg.asset(
     group_name="analysis",
     deps=[
@@ -233,29 +256,27 @@ def response_rates(context: dg.AssetExecutionContext, settings: RcsSettings) -> 
     ],
     partitions_def=wave_council_partitions,
     kinds={"duckdb", "polars", "parquet"},
-    code_version=f"{CODE_VERSION}.census-design.parent-design",
+    code_version=".".join(COMPARATOR_VERSION),
     description="The all-participating-councils comparator of a wave: every indicator × breakdown over every "
     "council's respondents as one census design (strata = council × weighting cell, fpc = cell roll). Each "
     "council's partition holds the same all-councils figures (docs/tables.md).",
 )
 def comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
-    """Estimate every indicator over all councils of the wave that have pupil_scores."""
+    """Estimate every indicator over all councils of the wave that have pupil_scores (once per wave)."""
     part = partition(context, settings)
-    wave = part.wave
-    parts, councils = [], {}
-    for table in ("pupil_scores", "parent_scores"):
-        paths = part.home.wave_tables("analysis", table, wave)
-        frames = [f for f in (pl.read_parquet(p) for p in paths) if f.height]
-        councils[table] = [p.stem for p in paths]
-        if frames:
-            pupils = pl.concat(frames, how="diagonal_relaxed")
-            if table == "pupil_scores":
-                parts.append(estimate_comparator(pupils, _types_present(pupils)))
-            else:  # parents: the household sample design over every council (docs/methods/parents.md)
-                parts.append(estimate_parents(pupils, _types_present(pupils), levels=(COMPARATOR_LEVEL,)))
-    if not parts:
-        raise dg.Failure(f"no pupil_scores for wave {wave}: materialise the councils' pupil_scores first")
-    est = pl.concat(parts).sort(["indicator_id", "breakdown", "breakdown_value"])
+    inputs = {table: part.home.wave_tables("analysis", table, part.wave) for table in COMPARATOR_INPUTS}
+    councils = {table: [p.stem for p in paths] for table, paths in inputs.items()}
+    digest = inputs_digest(
+        [p for paths in inputs.values() for p in paths], str(councils), *COMPARATOR_VERSION
+    )
+    est, reused = computed_once(
+        part.home,
+        "analysis",
+        "comparator_estimates",
+        part.wave,
+        digest,
+        lambda: _comparator(inputs, part.wave),
+    )
     return write(
         part,
         "analysis",
@@ -263,5 +284,6 @@ def comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSetting
         est,
         preview=False,
         councils=dg.MetadataValue.json(councils),
+        computed_for_this_council=not reused,
         **_summary(est, settings.thresholds(part.wave, part.la_code).min_group),
     )
