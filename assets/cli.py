@@ -121,8 +121,11 @@ def _select(home: Path, waves: list[str] | None, councils: list[str] | None) -> 
     return [(w, la) for w, la in found if (not waves or w in waves) and (not councils or la in councils)]
 
 
-def run_pipeline(home: Path, deliveries: list[tuple[str, str]]) -> int:
-    """Materialise every asset for the deliveries with a progress display; exit 1 on any failure."""
+def run_pipeline(home: Path, deliveries: list[tuple[str, str]], jobs: int = 1) -> int:
+    """Materialise every asset for the deliveries with a progress display; exit 1 on any failure.
+
+    `jobs` councils run at a time (docs/deploy.md, "Councils at the same time on one machine").
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from assets.definitions import defs as load_defs
@@ -168,7 +171,7 @@ def run_pipeline(home: Path, deliveries: list[tuple[str, str]]) -> int:
                     f"    reports rendered: {_report_files(layout, wave, la_code)}", soft_wrap=True
                 )
 
-        materialise(home, deliveries, defs=defs, on_run=on_run, on_asset=on_asset)
+        materialise(home, deliveries, on_run=on_run, on_asset=on_asset, jobs=jobs)
     return _summarise(home, deliveries, outcomes)
 
 
@@ -247,7 +250,7 @@ def _summarise(home: Path, deliveries: list[tuple[str, str]], outcomes: list) ->
 def cmd_run(args: argparse.Namespace) -> int:
     """Materialise every asset for the selected partitions through Dagster, in process."""
     home = _home(args.home)
-    return run_pipeline(home, _select(home, args.wave, args.la))
+    return run_pipeline(home, _select(home, args.wave, args.la), jobs=args.jobs)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -306,6 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--wave", action="append", help="a wave such as 2015-16 (repeatable; default all)")
     run.add_argument(
         "--la", action="append", help="a council code such as S12000005 (repeatable; default all)"
+    )
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="councils run at the same time, each in its own process (default 1; 2 on a 2-core machine)",
     )
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="synthesise the demo tranche and run everything")

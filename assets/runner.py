@@ -9,10 +9,13 @@ per wave.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,11 +89,43 @@ def prepare_dagster_home(dagster_home: Path) -> Path:
     return dagster_home
 
 
+_HELD_KEYS: dict[str, str] = {}
+"""Linkage keys taken out of this process's environment for an in-process run (`key_out_of_environment`)."""
+
+
+class HeldLinkageKey(LinkageKey):
+    """The linkage key resource of an in-process run: the environment, else the key held in memory for the run."""
+
+    def secret(self) -> bytes:
+        """The key as bytes (validated like LinkageKey's), read only when the key holder's step asks."""
+        from rcs_pipeline.linkage.keys import decode_linkage_key
+
+        return decode_linkage_key(self.key or os.environ.get(self.env_var) or _HELD_KEYS.get(self.env_var))
+
+
+@contextmanager
+def key_out_of_environment(env_var: str = "RCS_LINKAGE_KEY") -> Iterator[None]:
+    """Hold the linkage key in memory, not in os.environ, while an in-process run goes on, then put it back.
+
+    Every process a step spawns (the kept report-rendering workers, chart workers) starts with this process's
+    environment; with the key out of it, only the key holder's step (through HeldLinkageKey) can read it.
+    """
+    key = os.environ.pop(env_var, None)
+    if key is not None:
+        _HELD_KEYS[env_var] = key
+    try:
+        yield
+    finally:
+        held = _HELD_KEYS.pop(env_var, None)
+        if held is not None:
+            os.environ[env_var] = held
+
+
 def run_resources(home: Path) -> dict[str, object]:
-    """Resources for an in-process run over `home`; the linkage key still comes from the environment."""
+    """Resources for an in-process run over `home`; the linkage key comes from the environment (or memory)."""
     return {
         "settings": RcsSettings(home=str(home)),
-        "linkage_key": LinkageKey(),  # reads RCS_LINKAGE_KEY only when the key holder's step runs
+        "linkage_key": HeldLinkageKey(),  # reads the key only when the key holder's step runs
     }
 
 
@@ -232,6 +267,101 @@ def release_killed_runs(instance: dg.DagsterInstance) -> list[str]:
     return released
 
 
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _process_tags() -> dict[str, str]:
+    """Tags naming the process that executes a run, so a later rcs run can release it if it was killed."""
+    return {"rcs/runner": "in-process", "rcs/pid": str(os.getpid()), "rcs/host": socket.gethostname()}
+
+
+def _execute(
+    job: dg.JobDefinition,
+    stage: Stage,
+    instance: dg.DagsterInstance,
+    target: tuple[str, object, tuple[str, str] | None],
+    run_id: str,
+) -> RunOutcome:
+    """Run one stage job for one partition in this process and say what it did."""
+    label, key, delivery = target
+    result = job.execute_in_process(
+        partition_key=str(key) if stage.wave_wide else key,
+        instance=instance,
+        raise_on_error=False,
+        run_config=QUIET,
+        run_id=run_id,
+        tags={
+            "rcs/wave": label.split("|")[0],
+            **({"rcs/la_code": delivery[1]} if delivery else {}),
+            **_process_tags(),
+        },
+    )
+    passed, checks_failed, findings = _check_evaluations(result)
+    return RunOutcome(
+        partition=label,
+        keys=tuple(k.to_user_string() for k in stage.keys),
+        success=result.success,
+        run_id=result.run_id,
+        failures=_failures(result),
+        checks_passed=passed,
+        checks_failed=checks_failed,
+        materialised=_materialised(result),
+        check_findings=findings,
+    )
+
+
+# One council-run worker's state: the definitions, their stage jobs and the instance, built once per worker.
+_worker: dict[str, object] = {}
+
+
+def _start_worker(instance_ref: object, home: str, key: str | None) -> None:
+    """Pool initialiser: hold the key in memory, load the definitions, build the stage jobs, open the instance.
+
+    The key comes through the pool's start-up pipe and is kept out of the worker's environment, so the
+    rendering processes the worker spawns never inherit it (as in `key_out_of_environment`).
+    """
+    from multiprocessing import util
+
+    from assets.definitions import defs as load_defs
+    from assets.defs.reports.pools import RENDER_POOLS
+
+    # A pool worker joins its child processes before Python's exit handlers stop executors, so the kept
+    # rendering pool must be closed first, or the worker (and `rcs run`) would wait on it for ever; and
+    # before the finalizers (priority 10) that close its queues, or its workers never hear the shutdown.
+    util.Finalize(None, RENDER_POOLS.close, exitpriority=100)
+    os.environ.pop("RCS_LINKAGE_KEY", None)
+    if key:
+        _HELD_KEYS["RCS_LINKAGE_KEY"] = key
+    defs = load_defs()
+
+    everything = [*defs.assets, *(defs.asset_checks or [])]
+    resources = run_resources(Path(home))
+    stages = graph_stages(defs)
+    _worker["jobs"] = {stage.keys: (stage, _stage_job(everything, resources, stage)) for stage in stages}
+    _worker["instance"] = dg.DagsterInstance.from_ref(instance_ref)
+
+
+def _run_in_worker(
+    args: tuple[tuple[str, ...], tuple[str, object, tuple[str, str] | None], str, str],
+) -> RunOutcome:
+    """Pool entry point: one stage of one council under the submitting process's code version."""
+    keys, target, run_id, version = args
+    if version:
+        os.environ["RCS_CODE_VERSION"] = version  # the report files carry it: the same as a sequential run
+    stage, job = _worker["jobs"][tuple(dg.AssetKey.from_user_string(k) for k in keys)]
+    return _execute(job, stage, _worker["instance"], target, run_id)
+
+
+def _council_pool(jobs: int, instance: dg.DagsterInstance, home: Path) -> ProcessPoolExecutor:
+    """A spawned pool of `jobs` processes, each running whole council stages against the same instance."""
+    ref = instance.get_ref()
+    key = os.environ.get("RCS_LINKAGE_KEY") or _HELD_KEYS.get("RCS_LINKAGE_KEY")
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_start_worker, initargs=(ref, str(home), key)
+    )
+
+
 def materialise(
     home: Path,
     deliveries: Iterable[tuple[str, str]],
@@ -241,14 +371,20 @@ def materialise(
     on_run: Callable[[RunOutcome], None] | None = None,
     on_asset: Callable[[str, str], None] | None = None,
     stop_on_failure: bool = False,
+    jobs: int = 1,
 ) -> list[RunOutcome]:
     """Materialise every asset for the given (wave, council) deliveries, stage by stage.
 
     `on_run` receives each run's outcome when it ends; `on_asset` receives (partition, asset key) as each
-    asset is materialised, while the run goes on (from the instance's event stream).
+    asset is materialised, while the run goes on (from the instance's event stream). With `jobs` > 1 the
+    councils of a (wave, council) stage run `jobs` at a time, each in a spawned process of a kept pool with
+    the project's definitions (`defs` must then be left out); their report steps still take the
+    `report_rendering` pool's one slot in turn, and `on_asset` hears of a council's assets when its run ends.
     """
     from assets.definitions import defs as load_defs
 
+    if jobs > 1 and defs is not None:
+        raise ValueError("concurrent council runs (jobs > 1) load the project's definitions: leave defs out")
     defs = defs or load_defs()
     deliveries = sorted(set(deliveries))
     waves = sorted({wave for wave, _ in deliveries})
@@ -264,12 +400,13 @@ def materialise(
         instance.add_dynamic_partitions(waves_partitions.name, missing)
     everything = [*defs.assets, *(defs.asset_checks or [])]
     resources = run_resources(home)
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     outcomes: list[RunOutcome] = []
     failed_partitions: set[tuple[str, str]] = set()
     stages = graph_stages(defs)
-    jobs = {stage.keys: _stage_job(everything, resources, stage) for stage in stages}
-    process_tags = {"rcs/runner": "in-process", "rcs/pid": str(os.getpid()), "rcs/host": socket.gethostname()}
+    stage_jobs = {stage.keys: _stage_job(everything, resources, stage) for stage in stages}
+    pool = _council_pool(jobs, instance, home) if jobs > 1 and len(deliveries) > 1 else None
+    holding = key_out_of_environment()  # the key stays in memory, out of every spawned worker's environment
+    holding.__enter__()
     try:
         for stage in stages:
             targets: list[tuple[str, object, tuple[str, str] | None]]
@@ -277,52 +414,88 @@ def materialise(
                 targets = [(w, w, None) for w in waves]
             else:
                 targets = [(f"{w}|{la}", partition_key(w, la), (w, la)) for w, la in deliveries]
-            for label, key, delivery in targets:
-                # A failed council stops its own later stages; the wave-wide comparator still runs over
-                # the councils that succeeded (its metadata lists which were included).
-                if delivery in failed_partitions:
-                    continue
-                run_id = str(uuid.uuid4())
-                if on_asset:
-                    instance.add_event_listener(run_id, _asset_listener(label, on_asset))
-                result = jobs[stage.keys].execute_in_process(
-                    partition_key=str(key) if stage.wave_wide else key,
-                    instance=instance,
-                    raise_on_error=False,
-                    run_config=quiet,
-                    run_id=run_id,
-                    tags={
-                        "rcs/wave": label.split("|")[0],
-                        **({"rcs/la_code": delivery[1]} if delivery else {}),
-                        **process_tags,
-                    },
+            # A failed council stops its own later stages; the wave-wide comparator still runs over
+            # the councils that succeeded (its metadata lists which were included).
+            targets = [t for t in targets if t[2] not in failed_partitions]
+            if pool is not None and not stage.wave_wide:
+                ran = _run_concurrently(pool, stage, targets, on_run, on_asset, stop_on_failure)
+            else:
+                ran = _run_in_turn(
+                    stage_jobs[stage.keys], stage, instance, targets, on_run, on_asset, stop_on_failure
                 )
-                passed, checks_failed, findings = _check_evaluations(result)
-                outcome = RunOutcome(
-                    partition=label,
-                    keys=tuple(k.to_user_string() for k in stage.keys),
-                    success=result.success,
-                    run_id=result.run_id,
-                    failures=_failures(result),
-                    checks_passed=passed,
-                    checks_failed=checks_failed,
-                    materialised=_materialised(result),
-                    check_findings=findings,
-                )
-                outcomes.append(outcome)
-                if on_run:
-                    on_run(outcome)
+            outcomes.extend(ran)
+            for outcome in ran:
                 if not outcome.success:
-                    if delivery:
-                        failed_partitions.add(delivery)
+                    if outcome.partition in waves:
+                        failed_partitions.update((w, la) for w, la in deliveries if w == outcome.partition)
                     else:
-                        failed_partitions.update((label, la) for w, la in deliveries if w == label)
+                        wave, _, la_code = outcome.partition.partition("|")
+                        failed_partitions.add((wave, la_code))
                     if stop_on_failure:
                         return outcomes
     finally:
+        holding.__exit__(None, None, None)
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         if owned:
             instance.dispose()
     return outcomes
+
+
+def _run_in_turn(
+    job: dg.JobDefinition,
+    stage: Stage,
+    instance: dg.DagsterInstance,
+    targets: list[tuple[str, object, tuple[str, str] | None]],
+    on_run: Callable[[RunOutcome], None] | None,
+    on_asset: Callable[[str, str], None] | None,
+    stop_on_failure: bool,
+) -> list[RunOutcome]:
+    """Run the stage for each target one after another in this process."""
+    outcomes = []
+    for target in targets:
+        run_id = str(uuid.uuid4())
+        if on_asset:
+            instance.add_event_listener(run_id, _asset_listener(target[0], on_asset))
+        outcome = _execute(job, stage, instance, target, run_id)
+        outcomes.append(outcome)
+        if on_run:
+            on_run(outcome)
+        if not outcome.success and stop_on_failure:
+            break
+    return outcomes
+
+
+def _run_concurrently(
+    pool: ProcessPoolExecutor,
+    stage: Stage,
+    targets: list[tuple[str, object, tuple[str, str] | None]],
+    on_run: Callable[[RunOutcome], None] | None,
+    on_asset: Callable[[str, str], None] | None,
+    stop_on_failure: bool,
+) -> list[RunOutcome]:
+    """Run the stage for every target in the council pool; outcomes in the targets' order."""
+    from rcs_pipeline.reports.render import code_version
+
+    keys = tuple(k.to_user_string() for k in stage.keys)
+    version = code_version()
+    futures = {
+        pool.submit(_run_in_worker, (keys, target, str(uuid.uuid4()), version)): n
+        for n, target in enumerate(targets)
+    }
+    done: dict[int, RunOutcome] = {}
+    for future in as_completed(futures):
+        outcome = future.result()
+        done[futures[future]] = outcome
+        for asset in outcome.materialised if on_asset else ():
+            on_asset(outcome.partition, asset)
+        if on_run:
+            on_run(outcome)
+        if not outcome.success and stop_on_failure:
+            for other in futures:
+                other.cancel()
+            break
+    return [done[n] for n in sorted(done)]
 
 
 __all__ = ["RunOutcome", "Stage", "graph_stages", "materialise", "wave_council_partitions"]
