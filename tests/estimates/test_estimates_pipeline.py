@@ -7,6 +7,7 @@ import pytest
 
 from rcs_pipeline.estimates.domains import BREAKDOWNS
 from rcs_pipeline.estimates.parent_design import parent_breakdowns
+from rcs_pipeline.need.asn_groups import group_columns
 from rcs_pipeline.paths import RcsHome
 from tests.estimates.conftest import COUNCIL, WAVE, read_table
 
@@ -30,7 +31,10 @@ def test_estimates_cover_every_indicator_geography_and_breakdown(small_council: 
     assert est.filter(pl.col("indicator_id").str.starts_with("par_")).height > 0
     assert set(est["geography_level"]) == {"council", "cluster", "school"}
     pupil = est.filter(~pl.col("indicator_id").str.starts_with("par_"))
-    assert set(pupil["breakdown"]) == {"all", *BREAKDOWNS}
+    # ASN reason groups (asn_<group>, value true) at council level only (docs/methods/parents.md).
+    assert set(pupil["breakdown"]) == {"all", *BREAKDOWNS, *group_columns()}
+    groups = pupil.filter(pl.col("breakdown").is_in(group_columns()))
+    assert set(groups["geography_level"]) == {"council"} and set(groups["breakdown_value"]) == {"true"}
     parent = est.filter(pl.col("indicator_id").str.starts_with("par_"))
     # Parent indicators have the parent design's breakdowns (docs/methods/parents.md).
     assert set(parent["breakdown"]) <= {"all", *parent_breakdowns()}
@@ -53,7 +57,9 @@ def test_one_council_comparator_equals_the_council(small_council: RcsHome) -> No
     """With one council in the wave, the all-councils design is the council's design: same n, estimate and CI."""
     comp = read_table(small_council, "comparator_estimates")
     assert set(comp["geography_level"]) == {"all_councils"} and set(comp["geography_code"]) == {"all"}
-    council = read_table(small_council, "estimates").filter(pl.col("geography_level") == "council")
+    council = read_table(small_council, "estimates").filter(
+        (pl.col("geography_level") == "council") & ~pl.col("breakdown").is_in(group_columns())
+    )  # the comparator has no ASN reason groups: they are council figures only
     joined = comp.join(council, on=DOMAIN, suffix="_c")
     assert joined.height == comp.height == council.height
     assert (joined["n"] == joined["n_c"]).all()
