@@ -13,8 +13,9 @@ import pytest
 from assets.defs.key_holder.assets import link_map
 from assets.defs.landing.assets import landing
 from assets.defs.separation.assets import separate_deliveries
-from assets.partitions import partition_key
-from assets.runner import run_resources
+from assets.partitions import partition_key, wave_council_partitions
+from assets.resources import LinkageKey
+from assets.runner import materialise, run_resources
 from tests.contract.deliveries import LA_CODE, WAVE
 from tests.security.hostile import write_delivery
 
@@ -100,3 +101,50 @@ def test_rcs_never_reads_dot_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     with pytest.raises(SystemExit, match="make demo"):
         cli.ensure_demo_key(tmp_path / ".env")
     assert "RCS_LINKAGE_KEY" not in os.environ
+
+
+SEEN: dict[str, object] = {}
+"""What the probe step below saw inside an in-process run."""
+
+
+def _environ_of(pid: int) -> str:
+    """The environment a process was started with, as the kernel keeps it (not its later os.environ)."""
+    return Path(f"/proc/{pid}/environ").read_bytes().decode("utf-8", errors="ignore")
+
+
+@dg.asset(partitions_def=wave_council_partitions)
+def render_worker_environment(linkage_key: LinkageKey) -> None:
+    """Probe: start the kept report-rendering workers as the reports steps do, and note what they inherited."""
+    from assets.defs.reports.pools import RENDER_POOLS
+
+    RENDER_POOLS.close()  # workers spawned by an earlier test would carry that test's environment
+    pool = RENDER_POOLS.get(2)
+    assert pool is not None
+    for future in [pool.submit(os.getpid) for _ in range(2)]:
+        future.result()
+    SEEN["workers"] = [_environ_of(pid) for pid in list(pool._processes)]
+    SEEN["step_environ_has_key"] = "RCS_LINKAGE_KEY" in os.environ
+    SEEN["secret"] = linkage_key.secret()
+    RENDER_POOLS.close()
+
+
+@pytest.mark.xdist_group("security_dagster")
+def test_report_workers_of_an_in_process_run_never_inherit_the_key(tmp_path: Path, linkage_key: str) -> None:
+    """Finding 7: `rcs run` (materialise) takes the key out of its environment for the run, so a rendering
+    worker spawned by a step starts without it, while the key holder's resource still reads it; afterwards
+    the environment has it again."""
+    SEEN.clear()
+    with dg.instance_for_test() as instance:
+        outcomes = materialise(
+            tmp_path,
+            [(WAVE, LA_CODE)],
+            defs=dg.Definitions(assets=[render_worker_environment], resources=run_resources(tmp_path)),
+            instance=instance,
+        )
+    assert [o.success for o in outcomes] == [True], outcomes
+    workers = SEEN["workers"]
+    assert isinstance(workers, list) and len(workers) == 2
+    assert all("PATH=" in env and linkage_key not in env and "RCS_LINKAGE_KEY" not in env for env in workers)
+    assert SEEN["step_environ_has_key"] is False
+    assert SEEN["secret"] == bytes.fromhex(linkage_key)
+    assert os.environ["RCS_LINKAGE_KEY"] == linkage_key
