@@ -253,7 +253,7 @@ def test_all_councils_comparator_is_computed_once_per_wave(tiny_run: TinyRun) ->
     assert len({f.read_bytes() for f in files}) == 1
     memos = list(files[0].parent.glob("_memo-*.parquet"))
     assert len(memos) == 1 and pl.read_parquet(memos[0]).equals(pl.read_parquet(files[0]))
-    with dg.DagsterInstance.from_ref(dg.InstanceRef.from_dir(str(tiny_run.dagster_home))) as instance:
+    with dg.DagsterInstance.from_config(str(tiny_run.dagster_home)) as instance:
         records = instance.fetch_materializations(dg.AssetKey("comparator_estimates"), limit=10).records
         computed = [r.asset_materialization.metadata["computed_for_this_council"].value for r in records]
     assert sorted(computed) == [False, True]
