@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from rcs_pipeline.codelists import council_names
+from rcs_pipeline.schemas import empty
 from rcs_pipeline.services.comparison import compare_with_alternatives
 from rcs_pipeline.services.coordination import coordination_opportunities
 from rcs_pipeline.services.costs import cost_by_level, cost_per_participant
@@ -26,22 +27,7 @@ from rcs_pipeline.services.tables import ServicesTables
 from rcs_pipeline.services.validation import validate_services_inputs
 from rcs_pipeline.synthetic.services import evidence_costs, services_register
 
-EMPTY_PUBLISHED = pl.DataFrame(
-    schema={
-        "indicator_id": pl.String,
-        "geography_level": pl.String,
-        "geography_code": pl.String,
-        "breakdown": pl.String,
-        "breakdown_value": pl.String,
-        "unit": pl.String,
-        "n": pl.Int64,
-        "value": pl.Float64,
-        "ci_low": pl.Float64,
-        "ci_high": pl.Float64,
-        "suppressed": pl.Boolean,
-        "reason": pl.String,
-    }
-)
+EMPTY_PUBLISHED = empty("published_estimates")
 
 
 def peak_rss_mb() -> float:

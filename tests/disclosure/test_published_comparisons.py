@@ -11,6 +11,7 @@ from rcs_pipeline.disclosure.comparisons import (
     PUBLISHED_COMPARISON_SCHEMA,
     publish_comparisons,
 )
+from rcs_pipeline.schemas import schema
 
 LA = "S12000005"
 SCHOOL_A, SCHOOL_B = "5500001", "5500002"
@@ -48,20 +49,7 @@ def published(rows: list[dict]) -> pl.DataFrame:
     """A published_estimates frame."""
     return pl.DataFrame(
         rows,
-        schema={
-            "indicator_id": pl.String,
-            "geography_level": pl.String,
-            "geography_code": pl.String,
-            "breakdown": pl.String,
-            "breakdown_value": pl.String,
-            "unit": pl.String,
-            "n": pl.Int64,
-            "value": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-            "suppressed": pl.Boolean,
-            "reason": pl.String,
-        },
+        schema=schema("published_estimates"),
     )
 
 

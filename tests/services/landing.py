@@ -9,6 +9,7 @@ import polars as pl
 
 from rcs_pipeline.contract.readers import read_dataset
 from rcs_pipeline.paths import RcsHome
+from rcs_pipeline.schemas import schema
 from rcs_pipeline.storage import write_parquet_atomic
 from rcs_pipeline.synthetic.services import evidence_costs, services_register
 
@@ -37,20 +38,7 @@ def published_need(values: dict[str, tuple[float | None, int | None, bool]]) -> 
             }
             for i, (v, n, s) in values.items()
         ],
-        schema={
-            "indicator_id": pl.String,
-            "geography_level": pl.String,
-            "geography_code": pl.String,
-            "breakdown": pl.String,
-            "breakdown_value": pl.String,
-            "unit": pl.String,
-            "n": pl.Int64,
-            "value": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-            "suppressed": pl.Boolean,
-            "reason": pl.String,
-        },
+        schema=schema("published_estimates"),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from rcs_pipeline.schemas import schema
 from rcs_pipeline.services.need import spend_against_need
 from tests.services.registers import make_register
 
@@ -29,20 +30,7 @@ def _published(*rows: tuple[str, str, float | None, int | None, bool]) -> pl.Dat
             }
             for i, g, v, n, s in rows
         ],
-        schema={
-            "indicator_id": pl.String,
-            "geography_level": pl.String,
-            "geography_code": pl.String,
-            "breakdown": pl.String,
-            "breakdown_value": pl.String,
-            "unit": pl.String,
-            "n": pl.Int64,
-            "value": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-            "suppressed": pl.Boolean,
-            "reason": pl.String,
-        },
+        schema=schema("published_estimates"),
     )
 
 
