@@ -5,8 +5,7 @@ returns `write(part, zone, name, frame, ...)`; paths, atomic writes and the part
 rcs_pipeline.storage (docs/architecture.md, "Storage").
 """
 
-from __future__ import annotations
-
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,4 +60,50 @@ def no_identifier_columns(path: Path) -> dg.AssetCheckResult:
     forbidden = sorted(set(pl.read_parquet_schema(path)) & {*IDENTIFIER_COLUMNS, "record_token"})
     return dg.AssetCheckResult(
         passed=not forbidden, metadata={"forbidden_columns": ", ".join(forbidden) or "none"}
+    )
+
+
+def no_identifier_check(asset: dg.AssetsDefinition, zone: str, description: str) -> dg.AssetChecksDefinition:
+    """The blocking check `<asset>_no_identifiers` of a hand-over table of `zone` (one definition for every such table)."""
+    name = asset.key.path[-1]
+
+    @dg.asset_check(asset=asset, name=f"{name}_no_identifiers", blocking=True, description=description)
+    def check(context: dg.AssetCheckExecutionContext, settings: RcsSettings) -> dg.AssetCheckResult:
+        """No identifier or token column reached the table."""
+        return no_identifier_columns(partition(context, settings).path(zone, name))
+
+    return check
+
+
+PartitionRule = Callable[[Partition, RcsSettings], dg.AssetCheckResult]
+TableRule = Callable[[pl.DataFrame], dg.AssetCheckResult]
+
+
+def _blocking_check(
+    asset: dg.AssetsDefinition, name: str, description: str, run: PartitionRule
+) -> dg.AssetChecksDefinition:
+    """The blocking check `name` of `asset`: `run` on the partition being checked."""
+
+    @dg.asset_check(asset=asset, name=name, blocking=True, description=description)
+    def check(context: dg.AssetCheckExecutionContext, settings: RcsSettings) -> dg.AssetCheckResult:
+        """Apply the rule to the partition being checked."""
+        return run(partition(context, settings), settings)
+
+    return check
+
+
+def partition_check(
+    asset: dg.AssetsDefinition, description: str
+) -> Callable[[PartitionRule], dg.AssetChecksDefinition]:
+    """Make `rule(part, settings) -> result` a blocking check of `asset` named as the rule."""
+    return lambda rule: _blocking_check(asset, rule.__name__, description, rule)
+
+
+def table_check(
+    asset: dg.AssetsDefinition, zone: str, description: str
+) -> Callable[[TableRule], dg.AssetChecksDefinition]:
+    """Make `rule(table) -> result` a blocking check of `asset` (on its `zone` table) named as the rule."""
+    table = asset.key.path[-1]
+    return lambda rule: _blocking_check(
+        asset, rule.__name__, description, lambda part, _settings: rule(part.read(zone, table))
     )

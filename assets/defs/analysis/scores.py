@@ -5,8 +5,9 @@ import polars as pl
 
 from assets.partitions import wave_council_partitions
 from assets.resources import RcsSettings
-from assets.tables import partition, write
+from assets.tables import partition, partition_check, write
 from rcs_pipeline.scoring.score_tables import INSTRUMENT_STAGES, score_parents, score_pupils
+from rcs_pipeline.storage import Partition
 from rcs_pipeline.weights import covered_roll
 
 WEIGHT_TOLERANCE = 1e-6
@@ -81,17 +82,13 @@ def pupil_scores(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg
     )
 
 
-@dg.asset_check(
-    asset=pupil_scores,
-    blocking=True,
-    description="For each pupil survey, the weights sum to the roll of the schools with respondents and every "
+@partition_check(
+    pupil_scores,
+    "For each pupil survey, the weights sum to the roll of the schools with respondents and every "
     "respondent of a school on the roll has a weight.",
 )
-def pupil_scores_weights_match_roll(
-    context: dg.AssetCheckExecutionContext, settings: RcsSettings
-) -> dg.AssetCheckResult:
+def pupil_scores_weights_match_roll(part: Partition, _settings: RcsSettings) -> dg.AssetCheckResult:
     """Weights reproduce the covered roll (post-stratification sums by construction; a mismatch is a bug)."""
-    part = partition(context, settings)
     summary = _roll_by_instrument(
         part.read("analysis", "pupil_scores"), part.lookup("analysis", "school_roll")
     )

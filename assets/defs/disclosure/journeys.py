@@ -4,7 +4,7 @@ import dagster as dg
 
 from assets.partitions import wave_council_partitions
 from assets.resources import RcsSettings
-from assets.tables import partition, write
+from assets.tables import partition, partition_check, write
 from rcs_pipeline.disclosure.settings import DisclosureSettings
 from rcs_pipeline.journeys.protect import audit_journeys, protect_journeys
 from rcs_pipeline.schemas import check
@@ -41,17 +41,13 @@ def published_journeys(context: dg.AssetExecutionContext, settings: RcsSettings)
     )
 
 
-@dg.asset_check(
-    asset=published_journeys,
-    blocking=True,
-    description="Attacker audit of the published journey tables: no withheld count can be worked out to within "
+@partition_check(
+    published_journeys,
+    "Attacker audit of the published journey tables: no withheld count can be worked out to within "
     "min_cell from what is shown and the relations between the tables.",
 )
-def published_journeys_disclosure_audit(
-    context: dg.AssetCheckExecutionContext, settings: RcsSettings
-) -> dg.AssetCheckResult:
+def published_journeys_disclosure_audit(part: Partition, settings: RcsSettings) -> dg.AssetCheckResult:
     """Pass when every withheld count keeps an interval of at least min_cell."""
-    part = partition(context, settings)
     table, published = part.read("analysis", "journeys"), part.read("published", "published_journeys")
     audit = audit_journeys(table, published, _thresholds(settings, part))
     return dg.AssetCheckResult(

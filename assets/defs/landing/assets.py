@@ -13,10 +13,10 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from assets.partitions import wave_and_council, wave_council_partitions
+from assets.partitions import wave_council_partitions
 from assets.quality import outcome_metadata, suite_summary
 from assets.resources import RcsSettings
-from assets.tables import write_table
+from assets.tables import partition, write
 from rcs_pipeline.contract import Problem, dataset_spec, load_contract
 from rcs_pipeline.contract.columns import empty_frame
 from rcs_pipeline.contract.validate import parse_delivery
@@ -163,9 +163,9 @@ def build_landing(suites_dir: Path | None = None) -> dg.AssetsDefinition:
     )
     def landing(context: dg.AssetExecutionContext, settings: RcsSettings) -> Iterator[object]:
         """Validate the whole delivery of one (wave, council), then write its eight typed landing tables."""
-        wave, la_code = wave_and_council(context)
-        layout = settings.layout()
-        parsed, problems = parse_delivery(layout.delivery(wave, la_code))
+        part = partition(context, settings)
+        delivery = part.home.delivery(part.wave, part.la_code)
+        parsed, problems = parse_delivery(delivery)
         for found in problems:
             if not found.is_error:
                 context.log.warning(str(found))
@@ -176,22 +176,24 @@ def build_landing(suites_dir: Path | None = None) -> dg.AssetsDefinition:
             d: parsed[d].frame if parsed[d].frame is not None else empty_frame(dataset_spec(d))
             for d in LANDING_DATASETS
         }
-        docs = layout.quality() / "data_docs" / "landing" / wave / la_code
+        docs = part.home.quality() / "data_docs" / "landing" / part.wave / part.la_code
         outcomes = run_suites(frames, suites_dir=suites_dir, docs_dir=docs)
-        write_docs_index(layout.quality())
+        write_docs_index(part.home.quality())
         if not all(o.success for o in outcomes.values()):
             yield from _cross_file_results(problems)
             yield from _expectation_results(outcomes)
             raise expectations_refusal(outcomes)
         warnings = [str(p) for p in problems]
         # Recorded so the landing sensor and nightly refresh can tell an unchanged delivery from a new one.
-        fingerprint = delivery_fingerprint(layout.delivery(wave, la_code)) or "no _READY marker"
+        fingerprint = delivery_fingerprint(delivery) or "no _READY marker"
         for dataset in LANDING_DATASETS:
             data = parsed[dataset]
             own = [w for w in warnings if data.file and f" {data.file}" in w]
-            result = write_table(
+            result = write(
+                part,
+                "landing",
+                dataset,
                 frames[dataset],
-                layout.table("landing", dataset, wave, la_code),
                 preview=False,
                 delivered=data.delivered,
                 delivery_fingerprint=fingerprint,

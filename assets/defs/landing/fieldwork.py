@@ -5,8 +5,8 @@ from collections.abc import Callable
 import dagster as dg
 import polars as pl
 
-from assets.partitions import wave_and_council
 from assets.resources import RcsSettings
+from assets.tables import partition
 from rcs_pipeline.waves import fieldwork_problems, wave_rules
 
 SURVEYS = {"secondary_survey": "secondary", "primary_survey": "primary"}  # the surveys that date each answer
@@ -25,11 +25,11 @@ def _fieldwork_check(dataset: str, instrument: str) -> Callable[..., dg.AssetChe
     )
     def check(context: dg.AssetCheckExecutionContext, settings: RcsSettings) -> dg.AssetCheckResult:
         """Counts before, after and unreadable against the window; WARN when any."""
-        wave, la_code = wave_and_council(context)
-        path = settings.layout().table("landing", dataset, wave, la_code)
-        frame = pl.read_parquet(path, columns=["completed_on"]) if path.exists() else pl.DataFrame()
-        counts = fieldwork_problems(frame, instrument, wave)
-        first, last = wave_rules(wave).fieldwork[instrument]
+        part = partition(context, settings)
+        landed = part.read_if_any("landing", dataset)
+        frame = landed.select("completed_on") if landed is not None else pl.DataFrame()
+        counts = fieldwork_problems(frame, instrument, part.wave)
+        first, last = wave_rules(part.wave).fieldwork[instrument]
         outside = counts["before_window"] + counts["after_window"] + counts["unreadable"]
         return dg.AssetCheckResult(
             passed=outside == 0,

@@ -7,7 +7,7 @@ import polars as pl
 
 from assets.partitions import wave_council_partitions
 from assets.resources import RcsSettings
-from assets.tables import no_identifier_columns, partition, write
+from assets.tables import no_identifier_check, partition, write
 from rcs_pipeline.linkage.linker import PARENT_SURVEYS, PUPIL_SURVEYS, linked_dataset
 from rcs_pipeline.linkage.matching import ADMIN, SURVEY_INSTRUMENTS
 from rcs_pipeline.linkage.quality import linkage_comparison as compare_linked
@@ -124,32 +124,9 @@ def linkage_comparison(context: dg.AssetExecutionContext, settings: RcsSettings)
     )
 
 
-@dg.asset_check(
-    asset=linked_pupils,
-    blocking=True,
-    description="The linked pupil dataset has no identifier and no record-token column.",
+linked_pupils_no_identifiers = no_identifier_check(
+    linked_pupils, "linkage", "The linked pupil dataset has no identifier and no record-token column."
 )
-def linked_pupils_no_identifiers(
-    context: dg.AssetCheckExecutionContext, settings: RcsSettings
-) -> dg.AssetCheckResult:
-    """No identifier or token column reached the analysis hand-over."""
-    return _no_identifier_check(context, settings, "linked_pupils")
-
-
-@dg.asset_check(
-    asset=linked_parents,
-    blocking=True,
-    description="The linked parent dataset has no identifier and no record-token column.",
+linked_parents_no_identifiers = no_identifier_check(
+    linked_parents, "linkage", "The linked parent dataset has no identifier and no record-token column."
 )
-def linked_parents_no_identifiers(
-    context: dg.AssetCheckExecutionContext, settings: RcsSettings
-) -> dg.AssetCheckResult:
-    """No identifier or token column reached the analysis hand-over."""
-    return _no_identifier_check(context, settings, "linked_parents")
-
-
-def _no_identifier_check(
-    context: dg.AssetCheckExecutionContext, settings: RcsSettings, name: str
-) -> dg.AssetCheckResult:
-    """Pass when the table's columns include no identifier and no record token."""
-    return no_identifier_columns(partition(context, settings).path("linkage", name))

@@ -4,7 +4,7 @@ import dagster as dg
 
 from assets.partitions import earlier_waves_dep, wave_council_partitions
 from assets.resources import RcsSettings
-from assets.tables import no_identifier_columns, partition, write
+from assets.tables import no_identifier_check, partition, write
 from rcs_pipeline.journeys.longitudinal import longitudinal_table, wave_measures
 
 
@@ -34,13 +34,6 @@ def linked_journeys(context: dg.AssetExecutionContext, settings: RcsSettings) ->
     )
 
 
-@dg.asset_check(
-    asset=linked_journeys,
-    blocking=True,
-    description="The longitudinal table has no identifier and no record-token column.",
+linked_journeys_no_identifiers = no_identifier_check(
+    linked_journeys, "linkage", "The longitudinal table has no identifier and no record-token column."
 )
-def linked_journeys_no_identifiers(
-    context: dg.AssetCheckExecutionContext, settings: RcsSettings
-) -> dg.AssetCheckResult:
-    """No identifier or token column reached the longitudinal table."""
-    return no_identifier_columns(partition(context, settings).path("linkage", "linked_journeys"))

@@ -9,15 +9,15 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import dagster as dg
-import polars as pl
 
 from assets.defs.reports.pools import RENDER_POOLS
-from assets.partitions import earlier_waves_dep, wave_and_council, wave_council_partitions
+from assets.partitions import earlier_waves_dep, wave_council_partitions
 from assets.resources import RcsSettings
-from rcs_pipeline.paths import RcsHome
+from assets.tables import partition
 from rcs_pipeline.reports.build import BuildSummary, build_reports
 from rcs_pipeline.reports.council import ReportSettings
 from rcs_pipeline.reports.inputs import load_published
+from rcs_pipeline.storage import Partition
 
 GROUP = "reports"
 POOL = "report_rendering"
@@ -37,15 +37,13 @@ DEPS: list[str | dg.AssetDep] = [
 ]
 
 
-def report_settings(
-    home: RcsHome, wave: str, la_code: str, settings: RcsSettings, run_id: str
-) -> ReportSettings:
+def report_settings(part: Partition, settings: RcsSettings, run_id: str) -> ReportSettings:
     """Thresholds as the disclosure zone applied them (its settings table), else the run's settings."""
-    path = home.table("published", "disclosure_settings", wave, la_code)
-    if path.exists():
-        row = pl.read_parquet(path).row(0, named=True)
+    applied = part.read_if_any("published", "disclosure_settings")
+    if applied is not None:
+        row = applied.row(0, named=True)
         return ReportSettings(min_group=int(row["min_group"]), min_cell=int(row["min_cell"]), run_id=run_id)
-    rules = settings.thresholds(wave, la_code)
+    rules = settings.thresholds(part.wave, part.la_code)
     return ReportSettings(min_group=rules.min_group, min_cell=rules.min_cell, run_id=run_id)
 
 
@@ -56,18 +54,17 @@ def workers() -> int:
 
 def render(context: dg.AssetExecutionContext, settings: RcsSettings, kind: str) -> dg.MaterializeResult:
     """Build one kind of report for the partition and describe what was produced."""
-    wave, la_code = wave_and_council(context)
+    part = partition(context, settings)
     RENDER_POOLS.prestart(workers())
-    home = settings.layout()
-    tables = load_published(home, wave, la_code)
+    tables = load_published(part.home, part.wave, part.la_code)
     if tables.estimates.is_empty():
         raise dg.Failure(
-            f"no published estimates for {wave} {la_code}: materialise published_estimates first"
+            f"no published estimates for {part.wave} {part.la_code}: materialise published_estimates first"
         )
     # Reports carry their data and code versions, not the run id (reruns give byte-identical files,
     # docs/methods/reproducibility.md); the run id is Dagster's own, on the materialisation.
-    rules = report_settings(home, wave, la_code, settings, "")
-    out_dir = home.reports(wave, la_code)
+    rules = report_settings(part, settings, "")
+    out_dir = part.home.reports(part.wave, part.la_code)
     try:
         summary = build_reports(tables, out_dir, rules, pool=RENDER_POOLS.get(workers()), kinds=(kind,))
     except BrokenProcessPool:
@@ -115,30 +112,32 @@ def council_report(context: dg.AssetExecutionContext, settings: RcsSettings) -> 
     return render(context, settings, "council")
 
 
-@dg.asset(
-    group_name=GROUP,
-    kinds=KINDS,
-    partitions_def=wave_council_partitions,
-    code_version=CODE_VERSION,
-    deps=DEPS,
-    pool=POOL,
-    description="One wellbeing profile (PDF and spreadsheet) per school cluster whose respondents reach min_group.",
+def area_reports(kind: str, description: str) -> dg.AssetsDefinition:
+    """The asset `<kind>_reports`: one report per cluster (clusters/<asg_code>) or school (schools/<seed_code>)."""
+
+    @dg.asset(
+        name=f"{kind}_reports",
+        group_name=GROUP,
+        kinds=KINDS,
+        partitions_def=wave_council_partitions,
+        code_version=CODE_VERSION,
+        deps=DEPS,
+        pool=POOL,
+        description=description,
+    )
+    def reports(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
+        """Render the partition's area reports of this kind (PDF and .xlsx) under reports/<wave>/<la_code>/."""
+        return render(context, settings, kind)
+
+    return reports
+
+
+cluster_reports = area_reports(
+    "cluster",
+    "One wellbeing profile (PDF and spreadsheet) per school cluster whose respondents reach min_group.",
 )
-def cluster_reports(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
-    """Render reports/<wave>/<la_code>/clusters/<asg_code>.pdf and .xlsx."""
-    return render(context, settings, "cluster")
-
-
-@dg.asset(
-    group_name=GROUP,
-    kinds=KINDS,
-    partitions_def=wave_council_partitions,
-    code_version=CODE_VERSION,
-    deps=DEPS,
-    pool=POOL,
-    description="One wellbeing profile (PDF and spreadsheet) per school whose respondents reach min_group, "
+school_reports = area_reports(
+    "school",
+    "One wellbeing profile (PDF and spreadsheet) per school whose respondents reach min_group, "
     "rendered in a process pool; unchanged schools are not redrawn.",
 )
-def school_reports(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
-    """Render reports/<wave>/<la_code>/schools/<seed_code>.pdf and .xlsx."""
-    return render(context, settings, "school")

@@ -9,27 +9,18 @@ from assets.defs.services.assets import (
     services_investment,
     services_spend_against_need,
 )
-from assets.resources import RcsSettings
-from assets.tables import partition
+from assets.tables import table_check
 
 SHARE_TOLERANCE = 1e-9
 
 
-def _table(context: dg.AssetCheckExecutionContext, settings: RcsSettings, name: str) -> pl.DataFrame:
-    """The services table of the partition being checked."""
-    return partition(context, settings).read("services", name)
-
-
-@dg.asset_check(
-    asset=services_investment,
-    blocking=True,
-    description="Within every breakdown the shares of spend add up to 1 (when anything was spent).",
+@table_check(
+    services_investment,
+    "services",
+    "Within every breakdown the shares of spend add up to 1 (when anything was spent).",
 )
-def services_investment_shares_sum_to_one(
-    context: dg.AssetCheckExecutionContext, settings: RcsSettings
-) -> dg.AssetCheckResult:
+def services_investment_shares_sum_to_one(table: pl.DataFrame) -> dg.AssetCheckResult:
     """Shares of each breakdown sum to one."""
-    table = _table(context, settings, "services_investment")
     sums = (
         table.filter(pl.col("share_of_spend").is_not_null())
         .group_by("breakdown")
@@ -42,17 +33,14 @@ def services_investment_shares_sum_to_one(
     )
 
 
-@dg.asset_check(
-    asset=services_cost_per_participant,
-    blocking=True,
-    description="Every service with no participants has a null cost flagged `no_participants`, "
+@table_check(
+    services_cost_per_participant,
+    "services",
+    "Every service with no participants has a null cost flagged `no_participants`, "
     "and every other service a cost equal to spend / participants.",
 )
-def services_cost_per_participant_zero_participants_flagged(
-    context: dg.AssetCheckExecutionContext, settings: RcsSettings
-) -> dg.AssetCheckResult:
+def services_cost_per_participant_zero_participants_flagged(table: pl.DataFrame) -> dg.AssetCheckResult:
     """Zero participants are flagged, never divided."""
-    table = _table(context, settings, "services_cost_per_participant")
     none = pl.col("participants") == 0
     bad = table.filter(
         (
@@ -79,16 +67,13 @@ def services_cost_per_participant_zero_participants_flagged(
     )
 
 
-@dg.asset_check(
-    asset=services_spend_against_need,
-    blocking=True,
-    description="A suppressed need figure ([c]) carries no number and no base.",
+@table_check(
+    services_spend_against_need,
+    "services",
+    "A suppressed need figure ([c]) carries no number and no base.",
 )
-def services_spend_against_need_suppressed_stay_withheld(
-    context: dg.AssetCheckExecutionContext, settings: RcsSettings
-) -> dg.AssetCheckResult:
+def services_spend_against_need_suppressed_stay_withheld(table: pl.DataFrame) -> dg.AssetCheckResult:
     """Suppressed need figures have null percentages and bases."""
-    table = _table(context, settings, "services_spend_against_need")
     leaks = sum(
         table.filter(
             (pl.col(f"{i}_symbol") == "[c]")

@@ -3,8 +3,9 @@
 import dagster as dg
 
 from assets.defs.services.assets import CODE_VERSION, GROUP
-from assets.partitions import wave_and_council, wave_council_partitions
+from assets.partitions import wave_council_partitions
 from assets.resources import RcsSettings
+from assets.tables import partition
 from rcs_pipeline.codelists import council_names
 from rcs_pipeline.services.report import input_hash, render_services_report, unchanged_services_report
 from rcs_pipeline.services.tables import TABLE_NAMES, read_services_tables
@@ -23,14 +24,13 @@ from rcs_pipeline.services.tables import TABLE_NAMES, read_services_tables
 )
 def services_report(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.MaterializeResult:
     """Render the services report and spreadsheet of the partition, unless those of the same inputs are there."""
-    wave, la_code = wave_and_council(context)
-    home = settings.layout()
-    tables = read_services_tables(home, wave, la_code)
-    folder = home.reports(wave, la_code)
+    part = partition(context, settings)
+    tables = read_services_tables(part.home, part.wave, part.la_code)
+    folder = part.home.reports(part.wave, part.la_code)
     names = {
-        "wave": wave,
-        "la_code": la_code,
-        "cpp_name": council_names()[la_code],
+        "wave": part.wave,
+        "la_code": part.la_code,
+        "cpp_name": council_names()[part.la_code],
         "run_id": "",
     }  # no run id
     files = unchanged_services_report(folder, input_hash(tables, **names))
