@@ -13,7 +13,7 @@ from rcs_pipeline.linkage.matching import ADMIN, SURVEY_INSTRUMENTS
 from rcs_pipeline.linkage.quality import linkage_comparison as compare_linked
 from rcs_pipeline.linkage.quality import linkage_quality as quality_table
 from rcs_pipeline.linkage.quality import quality_summary
-from rcs_pipeline.storage import Partition, read_parquet
+from rcs_pipeline.storage import Partition
 
 UPSTREAM = ["link_map", "content_tables"]
 linkage_asset = partial(
@@ -31,9 +31,10 @@ def _inputs(part: Partition) -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
     mapping = part.read("key_holder", "link_map")
     content = {}
     for dataset in (ADMIN, *SURVEY_INSTRUMENTS):
-        path = part.separated("content", dataset)
-        if path.exists() or dataset == ADMIN:
-            content[dataset] = read_parquet(path)
+        name = f"content/{dataset}"  # separation's content table (Partition.separated); surveys are optional
+        frame = part.read("separation", name) if dataset == ADMIN else part.read_if_any("separation", name)
+        if frame is not None:
+            content[dataset] = frame
     return mapping, content
 
 
