@@ -4,7 +4,8 @@ Parent estimates follow the parent design's published shape (docs/methods/parent
 age band, sex, SIMD quintile, urban/rural and parent-reported need; clusters overall and by sex; the
 all-councils comparator; the previous wave's council figures. Linkage counts add the parent survey and
 the equality fields of the admin side (instrument `any`) and the survey side by sex, as
-published_linkage_quality holds them, with small counts withheld; council pupil estimates by ASN reason group.
+published_linkage_quality holds them; council pupil estimates by ASN reason group. All drawn unsuppressed:
+`sample_tables.sample_published` protects them with the other tables (`protect_council`).
 """
 
 from __future__ import annotations
@@ -37,8 +38,6 @@ ADMIN_FIELDS: dict[str, tuple[str, ...]] = {
     "child_protection_register": ("Y", "N", "unknown"),
     "free_school_meals": ("Y", "N", "unknown"),
 }
-MIN_CELL = 10
-MIN_GROUP = 20
 
 
 def _parent_rows(
@@ -69,28 +68,21 @@ def _parent_rows(
             shift = (
                 0.1 if (breakdown, value) == ("need_sdq_high", "true") and units[ident] == "percent" else 0.0
             )
-            rows.append(
-                _estimate_row(
-                    sample, level, code, breakdown, value, size, centre + shift, rng, MIN_GROUP, MIN_CELL
-                )
-            )
-        comparator.append(
-            _estimate_row(sample, "all_councils", "all", "all", "all", 6000, centre, rng, MIN_GROUP, MIN_CELL)
-        )
+            rows.append(_estimate_row(sample, level, code, breakdown, value, size, centre + shift, rng))
+        comparator.append(_estimate_row(sample, "all_councils", "all", "all", "all", 6000, centre, rng))
     return rows, comparator  # fmt: skip
 
 
 def _count_row(instrument: str, breakdown: str, value: str, measure: str, count: int) -> dict:
-    """One linkage count row, withheld (null, suppressed) when 1 to MIN_CELL − 1."""
-    hidden = 0 < count < MIN_CELL
+    """One unsuppressed linkage count row."""
     return {
         "instrument": instrument,
         "breakdown": breakdown,
         "breakdown_value": value,
         "measure": measure,
-        "count": None if hidden else count,
-        "suppressed": hidden,
-        "reason": "min_cell" if hidden else None,
+        "count": count,
+        "suppressed": False,
+        "reason": None,
     }
 
 
@@ -162,8 +154,6 @@ def _asn_group_rows(tables: PublishedTables, rng: np.random.Generator) -> list[d
                     int(size * share),
                     centre,
                     rng,
-                    MIN_GROUP,
-                    MIN_CELL,
                 )
             )
     return rows
@@ -184,7 +174,7 @@ def with_sample_parents(tables: PublishedTables, seed: int) -> PublishedTables:
     if tables.previous_wave and not previous.is_empty():
         earlier = [
             _estimate_row(SampleIndicator(i, units[i], "parent"), "council", tables.la_code, "all", "all", parents,
-                          _centre(SampleIndicator(i, units[i], "parent"), {i: 0.5}), rng, MIN_GROUP, MIN_CELL)
+                          _centre(SampleIndicator(i, units[i], "parent"), {i: 0.5}), rng)
             for i in ids
         ]  # fmt: skip
         previous = pl.concat([previous.filter(~is_parent), pl.DataFrame(earlier, schema=ESTIMATE_SCHEMA)])

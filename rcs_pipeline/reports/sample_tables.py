@@ -1,7 +1,8 @@
 """Published-like tables made up for developing, testing and benchmarking the reports.
 
-They follow docs/tables.md "disclosure" exactly (suppressed values null with `suppressed` and `reason`),
-with groups below `min_group` and cells below `min_cell` suppressed, so templates meet realistic gaps.
+The made-up council is drawn unsuppressed (analysis-like counts and values) and then protected by the real
+disclosure zone (`protect_council`, thresholds from rules.yaml through `settings_for`), so every withheld
+cell, its symbol and its reason are what the pipeline would publish (docs/tables.md "disclosure").
 They are not statistics of anyone: values are drawn at random around plausible levels.
 """
 
@@ -13,7 +14,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import polars as pl
 
+from rcs_pipeline.disclosure import CouncilTables, DisclosureSettings, protect_council
 from rcs_pipeline.disclosure.comparisons import COMPARISON_SCHEMA, publish_comparisons
+from rcs_pipeline.disclosure.settings import settings_for
 from rcs_pipeline.reports.inputs import (
     ESTIMATE_SCHEMA,
     LINKAGE_QUALITY_SCHEMA,
@@ -21,7 +24,9 @@ from rcs_pipeline.reports.inputs import (
     SCHOOLS_SCHEMA,
     THREE_CIRCLES_SCHEMA,
     PublishedTables,
+    conform,
 )
+from rcs_pipeline.schemas import conform as conform_analysis
 
 PUPIL_STAGES = {"primary": ("P5", "P6", "P7"), "secondary": ("S1", "S2", "S3", "S4")}
 COUNCIL_BREAKDOWNS = {
@@ -73,17 +78,6 @@ def sample_schools(la_code: str, n_clusters: int, rng: np.random.Generator) -> p
     return pl.DataFrame(rows, schema=SCHOOLS_SCHEMA, orient="row")
 
 
-def _suppress(n: int, p: float | None, unit: str, min_group: int, min_cell: int) -> str | None:
-    """The suppression reason a simple disclosure rule gives one estimate (None when publishable)."""
-    if n < min_group:
-        return "min_group"
-    if unit == "percent" and p is not None:
-        k = round(n * p)
-        if 0 < k < min_cell or 0 < n - k < min_cell:
-            return "min_cell"
-    return None
-
-
 def _estimate_row(
     ident: SampleIndicator,
     level: str,
@@ -93,10 +87,8 @@ def _estimate_row(
     n: int,
     centre: float,
     rng: np.random.Generator,
-    min_group: int,
-    min_cell: int,
 ) -> dict:
-    """One published estimate row around `centre` (proportion 0–1 or mean) for a group of n."""
+    """One unsuppressed published-like estimate row around `centre` (proportion 0–1 or mean) for a group of n."""
     if ident.unit == "percent":
         p = float(np.clip(centre + rng.normal(0, 0.06), 0.01, 0.99))
         half = 1.96 * np.sqrt(p * (1 - p) / max(n, 1)) * 1.3
@@ -106,27 +98,13 @@ def _estimate_row(
         mean = centre + rng.normal(0, 1.5)
         half = 1.96 * 8.5 / np.sqrt(max(n, 1)) * 1.2
         shown = (round(mean, 1), round(mean - half, 1), round(mean + half, 1))
-    reason = _suppress(n, p, ident.unit, min_group, min_cell)
-    out = {
+    return {
         "indicator_id": ident.indicator_id,
         "geography_level": level,
         "geography_code": code,
         "breakdown": breakdown,
         "breakdown_value": value,
         "unit": ident.unit,
-    }
-    if reason:
-        return {
-            **out,
-            "n": None,
-            "value": None,
-            "ci_low": None,
-            "ci_high": None,
-            "suppressed": True,
-            "reason": reason,
-        }
-    return {
-        **out,
         "n": n,
         "value": float(shown[0]),
         "ci_low": float(shown[1]),
@@ -199,13 +177,42 @@ def sample_published(
     *,
     n_clusters: int = 4,
     seed: int = 2015,
-    min_group: int = 20,
-    min_cell: int = 10,
+    settings: DisclosureSettings | None = None,
     parent_survey: bool = True,
     previous_wave: str | None = None,
     per_domain: int | None = None,
 ) -> PublishedTables:
-    """A council's published-like tables for a wave: estimates, three circles, response and linkage rates."""
+    """A council's published tables for a wave (estimates, three circles, response and linkage rates, tested
+    comparisons): `sample_drawn` protected by `protect_council` with `settings` (default: rules.yaml's for
+    the wave and council; the made-up previous wave is protected with the same)."""
+    settings = settings or settings_for(wave, la_code)
+    drawn = sample_drawn(
+        wave,
+        la_code,
+        n_clusters=n_clusters,
+        seed=seed,
+        settings=settings,
+        parent_survey=parent_survey,
+        previous_wave=previous_wave,
+        per_domain=per_domain,
+    )
+    return with_sample_comparisons(protected(drawn, settings))
+
+
+def sample_drawn(
+    wave: str,
+    la_code: str,
+    *,
+    n_clusters: int = 4,
+    seed: int = 2015,
+    settings: DisclosureSettings | None = None,
+    parent_survey: bool = True,
+    previous_wave: str | None = None,
+    per_domain: int | None = None,
+) -> PublishedTables:
+    """A council's tables for a wave as drawn, before disclosure control: published-like columns, nothing
+    withheld (the previous wave's council estimates are already protected with `settings`)."""
+    settings = settings or settings_for(wave, la_code)
     rng = np.random.default_rng([seed, int(la_code[-3:]), int(wave[:4])])
     schools = sample_schools(la_code, n_clusters, rng)
     indicators = [i for i in sample_indicators() if parent_survey or i.instrument != "parent"]
@@ -245,8 +252,6 @@ def sample_published(
                             max(n // 3, 1),
                             _centre(ident, base),
                             rng,
-                            min_group,
-                            min_cell,
                         )
                     )
                 continue
@@ -254,9 +259,7 @@ def sample_published(
                 continue
             n_ind = n if school_sector else max(n // 2, 1)
             centre = _centre(ident, base) + _planted(ident, code, "all", "all", academies)
-            est.append(
-                _estimate_row(ident, level, code, "all", "all", n_ind, centre, rng, min_group, min_cell)
-            )
+            est.append(_estimate_row(ident, level, code, "all", "all", n_ind, centre, rng))
             for breakdown, values in {**breakdowns, "stage": _stages(ident, school_sector)}.items():
                 shares = rng.dirichlet(np.full(len(values), 4.0))
                 for value, share in zip(values, shares, strict=True):
@@ -270,18 +273,14 @@ def sample_published(
                             int(n_ind * share),
                             centre + _planted(ident, code, breakdown, value, set()),
                             rng,
-                            min_group,
-                            min_cell,
                         )
                     )
-        rr.extend(_response_rows(level, code, n, sector.get(code), rng, min_group))
-        circles.extend(_circle_rows(level, code, n, rng, min_group, min_cell))
+        rr.extend(_response_rows(level, code, n, sector.get(code), rng))
+        circles.extend(_circle_rows(level, code, n, rng))
     estimates = pl.DataFrame(est, schema=ESTIMATE_SCHEMA)
     comparator = pl.DataFrame(
         [
-            _estimate_row(
-                i, "all_councils", "all", "all", "all", 20_000, _centre(i, base), rng, min_group, min_cell
-            )
+            _estimate_row(i, "all_councils", "all", "all", "all", 20_000, _centre(i, base), rng)
             for i in indicators
         ],
         schema=ESTIMATE_SCHEMA,
@@ -292,8 +291,7 @@ def sample_published(
             la_code,
             n_clusters=n_clusters,
             seed=seed + 1,
-            min_group=min_group,
-            min_cell=min_cell,
+            settings=settings,
             parent_survey=parent_survey,
             per_domain=per_domain,
         ).estimates.filter(pl.col("geography_level") == "council")
@@ -307,7 +305,7 @@ def sample_published(
         previous=previous if previous is not None else estimates.clear(),
         previous_wave=previous_wave,
         three_circles=pl.DataFrame(circles, schema=THREE_CIRCLES_SCHEMA),
-        linkage_quality=_linkage_rows(total, rng, min_cell),
+        linkage_quality=_linkage_rows(total, rng),
         response_rates=pl.DataFrame(rr, schema=RESPONSE_RATES_SCHEMA),
         comparator=comparator,
         schools=schools,
@@ -317,7 +315,42 @@ def sample_published(
         from rcs_pipeline.reports.sample_parents import with_sample_parents
 
         tables = with_sample_parents(tables, seed)
-    return with_sample_comparisons(tables)
+    return tables
+
+
+def analysis_tables(tables: PublishedTables) -> CouncilTables:
+    """The unsuppressed sample tables in the analysis schemas `protect_council` reads (docs/tables.md)."""
+    percent = pl.col("unit") == "percent"
+    scale = pl.when(percent).then(pl.lit(100.0)).otherwise(pl.lit(1.0))
+    estimates = tables.estimates.with_columns(
+        estimate=pl.col("value") / scale,
+        ci_low=pl.col("ci_low") / scale,
+        ci_high=pl.col("ci_high") / scale,
+        n_positive=pl.when(percent).then((pl.col("n") * pl.col("value") / 100).round(0).cast(pl.Int64)),
+    )
+    return CouncilTables(
+        conform_analysis(estimates, "estimates"),
+        conform_analysis(tables.three_circles, "three_circles"),
+        conform_analysis(tables.response_rates, "response_rates"),
+        conform_analysis(tables.linkage_quality, "linkage_quality"),
+    )
+
+
+def protected(tables: PublishedTables, settings: DisclosureSettings) -> PublishedTables:
+    """The council's tables as the disclosure zone publishes them: primary and secondary suppression and the
+    audit of `protect_council` applied to the unsuppressed sample (the comparator, 20,000 pupils, is left as drawn).
+    """
+    protection = protect_council(analysis_tables(tables), tables.schools, tables.la_code, settings)
+    if not protection.audit.passed:
+        raise ValueError(f"sample council {tables.la_code} {tables.wave}: the disclosure audit failed")
+    out = protection.published
+    return replace(
+        tables,
+        estimates=conform(out["published_estimates"], ESTIMATE_SCHEMA),
+        three_circles=conform(out["published_three_circles"], THREE_CIRCLES_SCHEMA),
+        response_rates=conform(out["published_response_rates"], RESPONSE_RATES_SCHEMA),
+        linkage_quality=conform(out["published_linkage_quality"], LINKAGE_QUALITY_SCHEMA),
+    )
 
 
 def with_sample_comparisons(tables: PublishedTables) -> PublishedTables:
@@ -456,10 +489,8 @@ def _adjust(frame: pl.DataFrame) -> pl.DataFrame:
     return adjusted.with_columns(direction=direction).select(list(COMPARISON_SCHEMA))
 
 
-def _response_rows(
-    level: str, code: str, n: int, sector: str | None, rng: np.random.Generator, min_group: int
-) -> list[dict]:
-    """Response-rate rows of one geography: totals and stage × sex cells, small cells suppressed."""
+def _response_rows(level: str, code: str, n: int, sector: str | None, rng: np.random.Generator) -> list[dict]:
+    """Response-rate rows of one geography: totals and stage × sex cells (unsuppressed)."""
     instruments = [sector.lower()] if sector in ("Primary", "Secondary") else ["primary", "secondary"]
     rows = []
     for instrument in instruments:
@@ -472,7 +503,6 @@ def _response_rows(
             cells.append((stage, "all", max(share // len(stages), 0)))
         for stage, sex, k in cells:
             roll = int(k / rng.uniform(0.6, 0.9)) + 1
-            hidden = k < (min_group if stage == "all" and sex == "all" else 10) and level != "council"
             rows.append(
                 {
                     "geography_level": level,
@@ -480,27 +510,24 @@ def _response_rows(
                     "instrument": instrument,
                     "stage": stage,
                     "sex": sex,
-                    "roll": None if hidden else roll,
-                    "respondents": None if hidden else k,
-                    "response_rate": None if hidden else float(round(100 * k / roll)),
-                    "suppressed": hidden,
-                    "reason": ("min_group" if stage == "all" else "min_cell") if hidden else None,
+                    "roll": roll,
+                    "respondents": k,
+                    "response_rate": float(round(100 * k / roll)),
+                    "suppressed": False,
+                    "reason": None,
                 }
             )
     return rows
 
 
-def _circle_rows(
-    level: str, code: str, n: int, rng: np.random.Generator, min_group: int, min_cell: int
-) -> list[dict]:
-    """Three-circles rows of one geography (breakdown all): need × service × four circles."""
+def _circle_rows(level: str, code: str, n: int, rng: np.random.Generator) -> list[dict]:
+    """Three-circles rows of one geography (breakdown all): need × service × four circles (unsuppressed)."""
     rows = []
     for need, service in ((need, service) for need in NEEDS for service in SERVICES):
         shares = rng.dirichlet((2.0, 1.2, 2.5, 12.0))
         counts = [int(n * s) for s in shares]
         counts[-1] = n - sum(counts[:-1])
         for circle, k in zip(CIRCLES, counts, strict=True):
-            reason = "min_group" if n < min_group else ("min_cell" if 0 < k < min_cell else None)
             rows.append(
                 {
                     "geography_level": level,
@@ -510,18 +537,18 @@ def _circle_rows(
                     "need": need,
                     "service": service,
                     "circle": circle,
-                    "n": None if reason else k,
-                    "base": None if n < min_group else n,
-                    "percent": None if reason else float(round(100 * k / n)),
-                    "suppressed": reason is not None,
-                    "reason": reason,
+                    "n": k,
+                    "base": n,
+                    "percent": float(round(100 * k / n)) if n else None,
+                    "suppressed": False,
+                    "reason": None,
                 }
             )
     return rows
 
 
-def _linkage_rows(total: int, rng: np.random.Generator, min_cell: int) -> pl.DataFrame:
-    """Linkage-quality counts per pupil instrument (breakdown all)."""
+def _linkage_rows(total: int, rng: np.random.Generator) -> pl.DataFrame:
+    """Linkage-quality counts per pupil instrument (breakdown all, unsuppressed)."""
     rows = []
     for instrument in ("primary", "secondary"):
         respondents = total // 2
@@ -538,16 +565,15 @@ def _linkage_rows(total: int, rng: np.random.Generator, min_cell: int) -> pl.Dat
             "duplicate": 0,
         }
         for measure, count in measures.items():
-            hidden = 0 < count < min_cell
             rows.append(
                 {
                     "instrument": instrument,
                     "breakdown": "all",
                     "breakdown_value": "all",
                     "measure": measure,
-                    "count": None if hidden else count,
-                    "suppressed": hidden,
-                    "reason": "min_cell" if hidden else None,
+                    "count": count,
+                    "suppressed": False,
+                    "reason": None,
                 }
             )
     return pl.DataFrame(rows, schema=LINKAGE_QUALITY_SCHEMA)

@@ -148,22 +148,28 @@ def test_child_protection_in_the_pdf_and_8fold_in_the_spreadsheet(built, publish
 
 
 def expected_rate(records: dict | None, linked: dict | None, overall: float | None) -> str:
-    """The link rate and gap the section must print, worked independently: both counts shown, else [c]."""
+    """The link rate and gap the section must print, worked independently: both counts shown, else [c]; the
+    gap [x] when all records' rate is not published (one of its counts withheld)."""
     if records is None or linked is None or records["suppressed"] or linked["suppressed"]:
         return "[c] [c]"
     rate = 100 * linked["count"] / records["count"]
+    if overall is None:
+        return f"{math.floor(rate + 0.5)}% [x]"
     gap = math.floor(abs(rate - overall) + 0.5) * (1 if rate >= overall else -1)
     return f"{math.floor(rate + 0.5)}% {gap}"
 
 
 def test_link_rates_and_gaps_only_from_published_counts(built, published) -> None:
     """Link rate = linked ÷ records and its gap from all records' rate (points), printed where both counts are
-    published; [c] where either is withheld (some are)."""
+    published; [c] where either is withheld (some are). In the small council protect_council withholds all
+    records' linked count (fewer than min_cell records unlinked), so the overall rate is [c] too."""
     text = section_text(built)
     total = admin(published, "all", "all", "admin_records")
     linked = admin(published, "all", "all", "admin_linked")
-    overall = 100 * linked["count"] / total["count"]
-    assert f"All records {printed(total)} {printed(linked)} {math.floor(overall + 0.5)}% 0" in text
+    assert total is not None and linked is not None
+    overall = None if linked["suppressed"] or total["suppressed"] else 100 * linked["count"] / total["count"]
+    whole = "[c] [c]" if overall is None else f"{math.floor(overall + 0.5)}% 0"
+    assert f"All records {printed(total)} {printed(linked)} {whole}" in text
     withheld = 0
     for field, prefix in (("simd_quintile", "SIMD quintile"), ("sex", "Sex")):
         rows = published.linkage_quality.filter(
@@ -180,9 +186,11 @@ def test_link_rates_and_gaps_only_from_published_counts(built, published) -> Non
     assert withheld > 0 and "Gap from all (points)" in text
 
 
-def test_asn_reason_groups_print_their_published_values(built, published) -> None:
+def test_asn_reason_groups_print_their_published_values(tested_built, tested) -> None:
     """The PDF table by ASN reason group keeps the groups with a published value and prints them as published;
-    every group, withheld ones too, is in the spreadsheet."""
+    every group, withheld ones too, is in the spreadsheet (the tested council: protect_council leaves some shown).
+    """
+    built, published = tested_built, tested
     text = section_text(built)
     assert "indicators by additional support need reason group" in text
     groups = published.estimates.filter(
@@ -202,3 +210,22 @@ def test_asn_reason_groups_print_their_published_values(built, published) -> Non
     assert sheets and all(ws.tables for ws in sheets)
     headers = {str(c.value) for ws in sheets for row in ws.iter_rows(max_row=6) for c in row if c.value}
     assert {labels[b] for b in hidden_only} <= headers
+
+
+def test_when_every_asn_group_is_withheld_the_section_says_so(built, published) -> None:
+    """In the small council protect_council withholds every council figure by ASN reason group: the PDF says so
+    in a sentence per survey instead of a table of [c], and the spreadsheet still lists every group."""
+    groups = published.estimates.filter(
+        (pl.col("geography_level") == "council") & pl.col("breakdown").is_in(group_columns())
+    )
+    assert groups.height > 0 and groups["suppressed"].all()
+    text = section_text(built)
+    assert "indicators by additional support need reason group" not in text
+    assert "every figure by ASN reason group is withheld to protect confidentiality [c]" in text
+    out, _ = built
+    book = openpyxl.load_workbook(out / "council_report.xlsx")
+    sheets = [ws for ws in book.worksheets if "ASN groups" in ws.title]
+    assert sheets and all(ws.tables for ws in sheets)
+    labels = {f"asn_{g['id']}": g["label"] for g in asn_groups()}
+    headers = {str(c.value) for ws in sheets for row in ws.iter_rows(max_row=6) for c in row if c.value}
+    assert {labels[b] for b in groups["breakdown"].unique()} <= headers
