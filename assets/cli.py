@@ -129,7 +129,7 @@ def run_pipeline(home: Path, deliveries: list[tuple[str, str]], jobs: int = 1) -
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from assets.definitions import defs as load_defs
-    from assets.runner import RunOutcome, graph_stages, materialise
+    from assets.runner import RunInterrupted, RunOutcome, graph_stages, materialise
     from rcs_pipeline.paths import RcsHome
 
     if not deliveries:
@@ -171,7 +171,15 @@ def run_pipeline(home: Path, deliveries: list[tuple[str, str]], jobs: int = 1) -
                     f"    reports rendered: {_report_files(layout, wave, la_code)}", soft_wrap=True
                 )
 
-        materialise(home, deliveries, on_run=on_run, on_asset=on_asset, jobs=jobs)
+        try:
+            materialise(home, deliveries, on_run=on_run, on_asset=on_asset, jobs=jobs)
+        except RunInterrupted as stop:
+            progress.console.print(
+                f"[red]interrupted[/red]: {stop}; no later run was started. "
+                "Run `rcs run` again to finish (finished tables are kept; partial files are removed)."
+            )
+            _summarise(home, deliveries, outcomes)
+            return 130
     return _summarise(home, deliveries, outcomes)
 
 

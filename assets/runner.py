@@ -23,6 +23,7 @@ import dagster as dg
 
 from assets.partitions import partition_key, wave_council_partitions, waves_partitions
 from assets.resources import LinkageKey, RcsSettings
+from rcs_pipeline.processes import end_with_parent
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,16 @@ class RunOutcome:
     checks_failed: list[str] = field(default_factory=list)
     materialised: list[str] = field(default_factory=list)
     check_findings: dict[str, str] = field(default_factory=dict)  # failed check name → what it found
+    interrupted: bool = False  # the run failed because rcs run was interrupted (SIGINT/SIGTERM)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """rcs run was interrupted: the run in progress failed and no later run was started."""
+
+    def __init__(self, outcomes: list[RunOutcome]) -> None:
+        """Keep what ran, so the caller can still report it."""
+        super().__init__(f"interrupted during {outcomes[-1].partition}" if outcomes else "interrupted")
+        self.outcomes = outcomes
 
 
 def graph_stages(defs: dg.Definitions) -> list[Stage]:
@@ -307,14 +318,24 @@ def _execute(
         checks_failed=checks_failed,
         materialised=_materialised(result),
         check_findings=findings,
+        interrupted=_interrupted(result),
     )
+
+
+def _interrupted(result: dg.ExecuteInProcessResult) -> bool:
+    """Whether the run failed because its process was interrupted (Dagster's unexpected-termination failure)."""
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.RUN_FAILURE:
+            reason = getattr(event.event_specific_data, "failure_reason", None)
+            return getattr(reason, "value", reason) == "UNEXPECTED_TERMINATION"
+    return False
 
 
 # One council-run worker's state: the definitions, their stage jobs and the instance, built once per worker.
 _worker: dict[str, object] = {}
 
 
-def _start_worker(instance_ref: object, home: str, key: str | None) -> None:
+def _start_worker(instance_ref: object, home: str, key: str | None, parent_pid: int) -> None:
     """Pool initialiser: hold the key in memory, load the definitions, build the stage jobs, open the instance.
 
     The key comes through the pool's start-up pipe and is kept out of the worker's environment, so the
@@ -329,6 +350,7 @@ def _start_worker(instance_ref: object, home: str, key: str | None) -> None:
     # rendering pool must be closed first, or the worker (and `rcs run`) would wait on it for ever; and
     # before the finalizers (priority 10) that close its queues, or its workers never hear the shutdown.
     util.Finalize(None, RENDER_POOLS.close, exitpriority=100)
+    end_with_parent(parent_pid)  # a SIGKILLed rcs run leaves no council worker behind
     os.environ.pop("RCS_LINKAGE_KEY", None)
     if key:
         _HELD_KEYS["RCS_LINKAGE_KEY"] = key
@@ -358,7 +380,7 @@ def _council_pool(jobs: int, instance: dg.DagsterInstance, home: Path) -> Proces
     key = os.environ.get("RCS_LINKAGE_KEY") or _HELD_KEYS.get("RCS_LINKAGE_KEY")
     context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_start_worker, initargs=(ref, str(home), key)
+        jobs, mp_context=context, initializer=_start_worker, initargs=(ref, str(home), key, os.getpid())
     )
 
 
@@ -424,6 +446,8 @@ def materialise(
                     stage_jobs[stage.keys], stage, instance, targets, on_run, on_asset, stop_on_failure
                 )
             outcomes.extend(ran)
+            if any(outcome.interrupted for outcome in ran):  # stop here: start no later run
+                raise RunInterrupted(outcomes)
             for outcome in ran:
                 if not outcome.success:
                     if outcome.partition in waves:
@@ -461,7 +485,7 @@ def _run_in_turn(
         outcomes.append(outcome)
         if on_run:
             on_run(outcome)
-        if not outcome.success and stop_on_failure:
+        if outcome.interrupted or (not outcome.success and stop_on_failure):
             break
     return outcomes
 

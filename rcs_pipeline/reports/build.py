@@ -26,6 +26,7 @@ from rcs_pipeline.charts.figures import ChartSpec, draw_chart
 from rcs_pipeline.charts.style import Chart
 from rcs_pipeline.codelists import council_names
 from rcs_pipeline.paths import area_report_file, inside, report_templates_dir
+from rcs_pipeline.processes import end_with_parent
 from rcs_pipeline.reports.area import area_sections, area_tables, plan_areas
 from rcs_pipeline.reports.council import AreaOutcome, ReportSettings, council_sections
 from rcs_pipeline.reports.inputs import PublishedTables, data_version
@@ -290,7 +291,15 @@ def new_render_pool(workers: int) -> ProcessPoolExecutor:
     for the council, cluster and school builds of every partition in its process (assets/defs/reports/pools.py).
     """
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_up)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
+    )
+
+
+def start_worker(parent_pid: int) -> None:
+    """Pool initializer: end with the process that started the pool (no orphan after a SIGKILL), then warm up."""
+    end_with_parent(parent_pid)
+    warm_up()
 
 
 def _largest_first(jobs: list[ReportJob]) -> list[ReportJob]:
