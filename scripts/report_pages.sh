@@ -38,7 +38,7 @@ school="$src/schools/${SCHOOL:-$(ls "$src/schools" | grep '\.pdf$' | sort | head
 [ -f "$council" ] && [ -f "$school" ] || { echo "no council_report.pdf or school report under $src" >&2; exit 2; }
 
 listed_page() {  # page number that the contents page (page 2) gives for a chapter title
-  pdftotext -f 2 -l 2 -layout "$1" - | grep -m1 "^ *$2 *\.\." | grep -o '[0-9]\+ *$' | tr -d ' '
+  pdftotext -f 2 -l 2 -layout "$1" - | grep -m1 -E "^ *$2[ .]+[0-9]+ *\$" | grep -o '[0-9]\+ *$' | tr -d ' '
 }
 figure_page() {  # first page that carries Figure 1
   local pages p
@@ -48,6 +48,7 @@ figure_page() {  # first page that carries Figure 1
   done
 }
 page() {  # page image NAME of PDF page P
+  [ -n "$3" ] || { echo "$1: page not found in $2" >&2; exit 2; }
   pdftoppm -r "$dpi" -png -f "$3" -l "$3" -singlefile "$2" "$out/$1"
   echo "$out/$1.png: page $3 of $2 ($(($(stat -c %s "$out/$1.png") / 1024)) KB)"
 }

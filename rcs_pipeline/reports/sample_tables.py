@@ -4,6 +4,10 @@ The made-up council is drawn unsuppressed (analysis-like counts and values) and 
 disclosure zone (`protect_council`, thresholds from rules.yaml through `settings_for`), so every withheld
 cell, its symbol and its reason are what the pipeline would publish (docs/tables.md "disclosure").
 They are not statistics of anyone: values are drawn at random around plausible levels.
+
+The module stays in the package (the pipeline never imports it) because the README's page images
+(`scripts/report_pages.sh sample`) and the report benchmarks (benchmarks/bench_reports.py,
+bench_render_ratio.py) render it outside the test tree; the report tests use it through tests/reports/conftest.py.
 """
 
 from __future__ import annotations
