@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,11 +76,6 @@ def report_templates_dir() -> Path:
 def expectations_dir() -> Path:
     """Folder of the Great Expectations suites kept as JSON."""
     return project_root() / "expectations"
-
-
-def default_home() -> Path:
-    """RCS_HOME from the environment, else ./data."""
-    return Path(os.environ.get("RCS_HOME", "data")).resolve()
 
 
 @dataclass(frozen=True)
