@@ -76,7 +76,11 @@ def test_published_tables_are_protected_at_the_councils_own_min_cell(
 
 
 def test_the_override_changed_what_was_published(run: tuple[RcsHome, list[RunOutcome]]) -> None:
-    """At rules.yaml's defaults the overridden council would have published more cells (the override bites)."""
+    """At rules.yaml's defaults the overridden council would have published more cells (the override bites).
+
+    Counted over all its tables: secondary suppression may protect a stricter primary pattern through
+    another table's cells, so one table (linkage quality, say) can show a few more cells than at the defaults.
+    """
     home, _ = run
     part = Partition(home, TINY_WAVE, STRICT)
     tables, schools = read_council_tables(part), read_schools(part)
@@ -88,8 +92,8 @@ def test_the_override_changed_what_was_published(run: tuple[RcsHome, list[RunOut
         )
         for name in default
     }
-    assert all(strict <= loose for strict, loose in shown.values()), shown
-    assert any(strict < loose for strict, loose in shown.values()), shown
+    strict, loose = (sum(pair[i] for pair in shown.values()) for i in (0, 1))
+    assert strict < loose, shown
 
 
 @pytest.mark.parametrize(("la_code", "largest_withheld"), [(STRICT, 14), (DEFAULT, 9)])
