@@ -92,14 +92,24 @@ def test_both_waves_pass_every_gate(two_waves: TwoWaves) -> None:
 
 
 def test_later_wave_is_compared_with_the_earlier_and_the_planted_rise_is_found(two_waves: TwoWaves) -> None:
-    """wave_vs_wave rows against 2015-16; feeling safe in the area (planted +0.8 SD) rose significantly."""
+    """wave_vs_wave rows against 2015-16: feeling safe in the area (planted +0.8 SD) rose in both surveys,
+    and nothing else at council level is called different.
+
+    The secondary rise (n ~ 165 a wave) is called "higher" after false-discovery control. The primary one
+    (n ~ 115) has p ~ 0.0015 alone, which the council's trend family of 75 tests (29 primary, 33 secondary,
+    13 parent indicators) takes to an adjusted p near 0.05, so it must rise with p < 0.01 and may or may not be
+    called: the test asks for the planted direction and no false claim, not for power BH does not give.
+    """
     trend = _table(two_waves, "analysis", "comparisons").filter(pl.col("comparison") == "wave_vs_wave")
     assert set(trend["reference"]) == {EARLY}
-    council = trend.filter(
-        (pl.col("geography_level") == "council") & pl.col("indicator_id").str.ends_with("feel_safe")
-    )
-    assert council.height == 2
-    assert council["direction"].to_list() == ["higher", "higher"], council
+    council = trend.filter(pl.col("geography_level") == "council")
+    safe = council.filter(pl.col("indicator_id").str.ends_with("feel_safe")).sort("indicator_id")
+    assert safe["indicator_id"].to_list() == ["pri_feel_safe", "sec_feel_safe"]
+    assert safe["direction"].to_list()[1] == "higher", safe
+    assert safe["direction"].to_list()[0] in ("higher", "no clear difference"), safe
+    assert (safe["difference"] > 0).all() and (safe["p_value"] < 0.01).all(), safe
+    called = council.filter(pl.col("direction").is_in(["higher", "lower"]))
+    assert set(called["indicator_id"]) <= {"pri_feel_safe", "sec_feel_safe"}, called
 
 
 def test_longitudinal_table_is_keyed_by_link_id_only(two_waves: TwoWaves) -> None:
