@@ -7,6 +7,7 @@ import pytest
 from rcs_pipeline.disclosure import DisclosureSettings, attacker_intervals, families, protect_council
 from rcs_pipeline.disclosure.families import NEED_CIRCLES
 from rcs_pipeline.disclosure.protect import council_system
+from rcs_pipeline.disclosure.publish import CIRCLE_KEYS
 from rcs_pipeline.disclosure.settings import load_rules
 from rcs_pipeline.disclosure.system import SystemBuilder
 from tests.disclosure.handmade import COUNCIL, circle_rows, council_tables, estimate_rows, schools
@@ -337,18 +338,7 @@ def test_a_circles_percent_printed_with_its_count_and_base_withheld_bounds_their
     hidden[tc["b_var"].to_numpy()] = True
     published = pl.DataFrame(
         {
-            **{
-                k: tc[k]
-                for k in (
-                    "geography_level",
-                    "geography_code",
-                    "breakdown",
-                    "breakdown_value",
-                    "need",
-                    "service",
-                    "circle",
-                )
-            },
+            **{k: tc[k] for k in CIRCLE_KEYS},
             "percent": (tc["n"] / tc["base"] * 100).round(0),
         }
     )
