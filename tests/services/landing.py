@@ -20,11 +20,16 @@ ROLL = (("1234567", "S1", "F", 400), ("1234567", "S1", "M", 600))  # 1,000 child
 
 def published_need(values: dict[str, tuple[float | None, int | None, bool]]) -> pl.DataFrame:
     """Council-wide published estimates rows: indicator_id → (value, n, suppressed)."""
+    return published_rows(*((i, "council", v, n, s) for i, (v, n, s) in values.items()))
+
+
+def published_rows(*rows: tuple[str, str, float | None, int | None, bool]) -> pl.DataFrame:
+    """Published estimates rows (indicator, geography level, value, n, suppressed), breakdown all."""
     return pl.DataFrame(
         [
             {
                 "indicator_id": i,
-                "geography_level": "council",
+                "geography_level": g,
                 "geography_code": LA_CODE,
                 "breakdown": "all",
                 "breakdown_value": "all",
@@ -36,7 +41,7 @@ def published_need(values: dict[str, tuple[float | None, int | None, bool]]) -> 
                 "suppressed": s,
                 "reason": "min_cell" if s else None,
             }
-            for i, (v, n, s) in values.items()
+            for i, g, v, n, s in rows
         ],
         schema=schema("published_estimates"),
     )

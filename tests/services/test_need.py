@@ -5,33 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from rcs_pipeline.schemas import schema
 from rcs_pipeline.services.need import spend_against_need
+from tests.services.landing import published_rows
 from tests.services.registers import make_register
-
-
-def _published(*rows: tuple[str, str, float | None, int | None, bool]) -> pl.DataFrame:
-    """Published estimates rows (indicator, geography level, value, n, suppressed), breakdown all."""
-    return pl.DataFrame(
-        [
-            {
-                "indicator_id": i,
-                "geography_level": g,
-                "geography_code": "S12000005",
-                "breakdown": "all",
-                "breakdown_value": "all",
-                "unit": "percent",
-                "n": n,
-                "value": v,
-                "ci_low": None,
-                "ci_high": None,
-                "suppressed": s,
-                "reason": "min_cell" if s else None,
-            }
-            for i, g, v, n, s in rows
-        ],
-        schema=schema("published_estimates"),
-    )
 
 
 @pytest.fixture
@@ -41,7 +17,7 @@ def table() -> pl.DataFrame:
         {"domain": "family", "annual_spend_gbp": 200.0},
         {"domain": "peers", "annual_spend_gbp": 200.0},
     )
-    published = _published(
+    published = published_rows(
         ("sec_high_need_family", "council", 12.0, 300, False),
         ("pri_high_need_family", "council", None, None, True),
         ("sec_high_need_peers", "council", 0.0, 250, False),
