@@ -47,16 +47,23 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 MB = 1024 * 1024
 TARGETS = {"whole_refresh_s": 15 * 60, "corrected_council_s": 60, "asset_peak_mb": 4 * 1024}
 STEP_END = ("STEP_SUCCESS", "STEP_FAILURE")
+POOL_BLOCKED = "Step blocked by limit for pool"  # the engine event of a step waiting for a pool slot
 RUN_END = ("PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED")  # Dagster's stored names for RUN_*
 
 
 @dataclass
 class Sample:
-    """The process tree's summed resident memory at one moment, and the root process's own."""
+    """The process tree's summed resident memory at one moment, the root process's own, and the largest run's.
+
+    `run_mb` is the largest memory of one process that runs Dagster steps together with its children (its
+    render workers): with `--jobs N` each council's run is a worker of `rcs run` with its own subtree; run
+    one after another, the whole tree is the one run.
+    """
 
     at: float
     tree_mb: float
     root_mb: float
+    run_mb: float = 0.0
 
 
 @dataclass
@@ -98,17 +105,34 @@ def _rss_mb(pid: int) -> float:
         return 0.0
 
 
-def _tree(root: int) -> list[int]:
-    """The root pid and all its descendants."""
+def _children() -> dict[int, list[int]]:
+    """Child pids of every process on the machine."""
     children: dict[int, list[int]] = defaultdict(list)
     for pid, parent in _parents().items():
         children[parent].append(pid)
+    return children
+
+
+def _tree(root: int, children: dict[int, list[int]] | None = None) -> list[int]:
+    """The root pid and all its descendants."""
+    children = _children() if children is None else children
     out, todo = [], [root]
     while todo:
         pid = todo.pop()
         out.append(pid)
         todo.extend(children.get(pid, []))
     return out
+
+
+def _sample(root: int) -> Sample:
+    """Memory of the tree, of the root, and of the largest run subtree (a root child that has children)."""
+    children = _children()
+    tree = _tree(root, children)
+    rss = {pid: _rss_mb(pid) for pid in tree}
+    runs = [c for c in children.get(root, []) if children.get(c)]
+    run_mb = max((sum(rss.get(p, 0.0) for p in _tree(c, children)) for c in runs), default=0.0)
+    total = sum(rss.values())
+    return Sample(time.time(), total, rss.get(root, 0.0), run_mb if runs else total)
 
 
 def timed(name: str, command: list[str], env: dict[str, str], log: Path) -> Phase:
@@ -122,8 +146,7 @@ def timed(name: str, command: list[str], env: dict[str, str], log: Path) -> Phas
 
         def sample() -> None:
             while not done.wait(0.5):
-                pids = _tree(process.pid)
-                phase.samples.append(Sample(time.time(), sum(_rss_mb(p) for p in pids), _rss_mb(process.pid)))
+                phase.samples.append(_sample(process.pid))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -204,6 +227,8 @@ def event_log(dagster_home: Path, since: float) -> list[dict]:
 def _run_summary(run, entries) -> dict:
     """Timings of one run's steps, its checks, the assets it materialised and the report counts."""
     starts: dict[str, float] = {}
+    blocked: dict[str, float] = {}
+    waits: list[tuple[float, float]] = []
     steps: dict[str, list[float]] = {}
     start, end = entries[0].timestamp, None  # a run's first event (planning) to its success or failure
     checks, assets, rendered, unchanged = [], [], 0, 0
@@ -214,8 +239,14 @@ def _run_summary(run, entries) -> dict:
         kind = event.event_type_value
         if kind in RUN_END:
             end = entry.timestamp
+        elif (
+            kind == "ENGINE_EVENT" and event.step_key and (entry.user_message or "").startswith(POOL_BLOCKED)
+        ):
+            blocked.setdefault(event.step_key, entry.timestamp)
         elif kind == "STEP_START":
             starts[event.step_key] = entry.timestamp
+            if event.step_key in blocked:
+                waits.append((blocked[event.step_key], entry.timestamp))
         elif kind in STEP_END and event.step_key in starts:
             steps[event.step_key] = [starts[event.step_key], entry.timestamp]
         elif kind == "ASSET_CHECK_EVALUATION":
@@ -238,6 +269,7 @@ def _run_summary(run, entries) -> dict:
         "end": end,
         "first_event": entries[0].timestamp,
         "steps": steps,
+        "pool_waits": waits,
         "checks": checks,
         "assets": assets,
         "reports_rendered": rendered,
@@ -259,12 +291,12 @@ def stage_names() -> dict[str, str]:
     return names
 
 
-def _peak_during(samples: list[Sample], begin: float, end: float) -> float:
-    """Largest tree memory sampled while a step ran; the last sample before its end for a step shorter than 0.5 s."""
-    during = [s.tree_mb for s in samples if begin <= s.at <= end]
+def _peak_during(samples: list[Sample], begin: float, end: float, what: str = "tree_mb") -> float:
+    """Largest memory (`what` of a sample) while a step ran; the last sample before its end for a step under 0.5 s."""
+    during = [getattr(s, what) for s in samples if begin <= s.at <= end]
     if during:
         return max(during)
-    return next((s.tree_mb for s in reversed(samples) if s.at <= end), 0.0)
+    return next((getattr(s, what) for s in reversed(samples) if s.at <= end), 0.0)
 
 
 def _union(spans: list[tuple[float, float]]) -> float:
@@ -282,6 +314,8 @@ def analyse(runs: list[dict], phase: Phase, stages: dict[str, str]) -> dict:
     step_s: dict[str, float] = defaultdict(float)
     step_n: dict[str, int] = defaultdict(int)
     step_peak: dict[str, float] = defaultdict(float)
+    step_run_peak: dict[str, float] = defaultdict(float)
+    pool_wait = 0.0
     stage_s: dict[str, float] = defaultdict(float)
     stage_runs: dict[str, int] = defaultdict(int)
     checks: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -297,6 +331,8 @@ def analyse(runs: list[dict], phase: Phase, stages: dict[str, str]) -> dict:
             step_n[step] += 1
             step_total += end - begin
             step_peak[step] = max(step_peak[step], _peak_during(phase.samples, begin, end))
+            step_run_peak[step] = max(step_run_peak[step], _peak_during(phase.samples, begin, end, "run_mb"))
+        pool_wait += _union(run["pool_waits"])  # several steps of a run may wait for the same slot together
         for name, passed in run["checks"]:
             checks[name][0 if passed else 1] += 1
     return {
@@ -304,12 +340,18 @@ def analyse(runs: list[dict], phase: Phase, stages: dict[str, str]) -> dict:
         "runs_failed": sorted(r["partition"] for r in runs if not r["success"]),
         "run_wall_s": run_wall,
         "step_s": step_total,
-        "dagster_overhead_s": run_wall - step_total,
+        "pool_wait_s": pool_wait,
+        "dagster_overhead_s": run_wall - step_total - pool_wait,
         "runs_union_s": _union([(r["start"], r["end"]) for r in runs]),
         "outside_runs_s": phase.wall_s - _union([(r["start"], r["end"]) for r in runs]),
         "stages": {k: {"seconds": stage_s[k], "runs": stage_runs[k]} for k in sorted(stage_s)},
         "steps": {
-            k: {"seconds": step_s[k], "count": step_n[k], "peak_tree_mb": step_peak[k]}
+            k: {
+                "seconds": step_s[k],
+                "count": step_n[k],
+                "peak_tree_mb": step_peak[k],
+                "peak_run_mb": step_run_peak[k],
+            }
             for k in sorted(step_s, key=lambda k: -step_s[k])
         },
         "checks_passed": sum(v[0] for v in checks.values()),
@@ -345,20 +387,30 @@ def print_run(title: str, phase: Phase, figures: dict, top: int) -> None:
     print(f"peak memory of the process tree (sum of RSS): {phase.peak_tree_mb():.0f} MB")
     print(
         f"Dagster runs {figures['runs']} ({len(figures['runs_failed'])} failed); run wall summed "
-        f"{figures['run_wall_s']:.1f} s, step time summed {figures['step_s']:.1f} s, Dagster overhead "
-        f"(run wall - step time) {figures['dagster_overhead_s']:.1f} s, outside runs (start-up, imports, "
+        f"{figures['run_wall_s']:.1f} s, step time summed {figures['step_s']:.1f} s, waiting for a pool slot "
+        f"(report_rendering, held by another council's run) {figures['pool_wait_s']:.1f} s, Dagster overhead "
+        f"(run wall - step time - pool waits) {figures['dagster_overhead_s']:.1f} s, outside runs (start-up, imports, "
         f"job building, between runs) {figures['outside_runs_s']:.1f} s; runs in progress "
         f"{figures['runs_union_s']:.1f} s of the wall time"
     )
     print("time per stage (run wall summed over partitions):")
     for name, stage in figures["stages"].items():
         print(f"  {stage['seconds']:9.1f} s  {stage['runs']:4d} runs  {name}")
-    print(f"time per step (asset or check) summed over partitions, top {top}; peak tree memory during it:")
+    print(
+        f"time per step (asset or check) summed over partitions, top {top}; peak memory while it ran: of the "
+        "largest run (its process and render workers) / of the whole tree:"
+    )
     for name, step in list(figures["steps"].items())[:top]:
-        print(f"  {step['seconds']:9.1f} s  x{step['count']:<4d} {step['peak_tree_mb']:7.0f} MB  {name}")
-    heaviest = max(figures["steps"].items(), key=lambda kv: kv[1]["peak_tree_mb"], default=None)
+        print(
+            f"  {step['seconds']:9.1f} s  x{step['count']:<4d} {step['peak_run_mb']:7.0f} / "
+            f"{step['peak_tree_mb']:5.0f} MB  {name}"
+        )
+    heaviest = max(figures["steps"].items(), key=lambda kv: kv[1]["peak_run_mb"], default=None)
     if heaviest:
-        print(f"heaviest step: {heaviest[0]} at {heaviest[1]['peak_tree_mb']:.0f} MB of the tree")
+        print(
+            f"heaviest step: {heaviest[0]} at {heaviest[1]['peak_run_mb']:.0f} MB of the largest run "
+            f"({heaviest[1]['peak_tree_mb']:.0f} MB of the whole tree)"
+        )
     print(f"asset checks passed {figures['checks_passed']}, failed {figures['checks_failed']}")
     for line in figures["failed_checks"]:
         print(f"  FAILED {line}")
@@ -455,13 +507,16 @@ def main() -> int:
     total = time.time() - started
     whole_ok = run.wall_s <= TARGETS["whole_refresh_s"]
     fix_ok = fix.wall_s <= TARGETS["corrected_council_s"]
-    heaviest = max((s["peak_tree_mb"] for s in run_figures["steps"].values()), default=0.0)
+    heaviest = max((s["peak_run_mb"] for s in run_figures["steps"].values()), default=0.0)
     print("\n== against the targets")
     print(
         f"whole national refresh {run.wall_s / 60:.1f} min (target <= 15 min): {'met' if whole_ok else 'NOT met'}"
     )
     print(f"corrected council {fix.wall_s:.1f} s (target <= 60 s): {'met' if fix_ok else 'NOT met'}")
-    print(f"largest step peak (whole tree) {heaviest:.0f} MB (target <= 4096 MB per asset)")
+    print(
+        f"largest step peak {heaviest:.0f} MB, the largest run while it ran (target <= 4096 MB per asset): "
+        f"{'met' if heaviest <= TARGETS['asset_peak_mb'] else 'NOT met'}"
+    )
     gates_ok = not run_figures["checks_failed"] and not run_figures["runs_failed"] and run.returncode == 0
     print(f"every gate passed and every run succeeded: {'yes' if gates_ok else 'NO'}")
     print(f"benchmark total {total:.1f} s")
