@@ -26,6 +26,7 @@ from rcs_pipeline.charts.style import (
     MUTED,
     OKABE_ITO,
     SUPPRESSED_LABEL,
+    TextBatch,
     figure_png,
     new_figure,
 )
@@ -144,6 +145,7 @@ def _draw_panel(axes: Axes, panel: Panel, n_rows: int, width_mm: float, legend_l
     lo, hi = _limits(panel)
     n_groups = max(len(panel.groups), 1)
     spread = 0.66 / n_groups
+    symbols = TextBatch(axes, axes.transData, va="center", ha="left", fontsize=6.5, color=MUTED)
     for g, group in enumerate(panel.groups):
         offset = (g - (n_groups - 1) / 2) * spread
         colour = OKABE_ITO[g % len(OKABE_ITO)]
@@ -153,15 +155,7 @@ def _draw_panel(axes: Axes, panel: Panel, n_rows: int, width_mm: float, legend_l
             p = row[g] if g < len(row) else Point(None)
             y = r + offset
             if p.value is None:
-                axes.text(
-                    lo + (hi - lo) * 0.004,
-                    y,
-                    p.symbol,
-                    va="center",
-                    ha="left",
-                    fontsize=6.5,
-                    color=MUTED,
-                )
+                symbols.add(lo + (hi - lo) * 0.004, y, p.symbol)
                 continue
             if p.low is not None and p.high is not None:
                 spans.append(((p.low, y), (p.high, y)))
@@ -183,14 +177,15 @@ def _draw_panel(axes: Axes, panel: Panel, n_rows: int, width_mm: float, legend_l
             label=group,
         )
     _draw_marks(axes, panel)
+    # Tick styles before the ticks: set afterwards, each style is applied again to every tick made.
+    axes.xaxis.grid(True, color=GRID, linewidth=0.5)
+    axes.tick_params(axis="y", length=0)
+    axes.tick_params(axis="x", labelsize=7.5)
     axes.set_xlim(lo, hi)
     if panel.unit == "percent":
         axes.set_xticks(PERCENT_TICKS if width_mm >= 45 else PERCENT_TICKS[::2])
     axes.set_ylim(n_rows - 0.5, -0.5)
-    axes.xaxis.grid(True, color=GRID, linewidth=0.5)
     axes.set_axisbelow(True)
-    axes.tick_params(axis="y", length=0)
-    axes.tick_params(axis="x", labelsize=7.5)
     if n_groups > 1:
         axes.legend(
             loc="lower left",
@@ -211,9 +206,10 @@ def _draw_panel(axes: Axes, panel: Panel, n_rows: int, width_mm: float, legend_l
 def _draw_marks(axes: Axes, panel: Panel) -> None:
     """The ▲/▼ of each row with a significant comparison, just right of the panel."""
     to_mark = blended_transform_factory(axes.transAxes, axes.transData)
+    glyphs = TextBatch(axes, to_mark, ha="left", va="center", fontsize=8, color=INK)
     for r, mark in enumerate(panel.marks):
         if mark is not None:
-            axes.text(1.015, r, mark.glyph, transform=to_mark, ha="left", va="center", fontsize=8, color=INK)
+            glyphs.add(1.015, r, mark.glyph)
 
 
 def legend_columns(groups: list[str], width_mm: float) -> int:
@@ -275,11 +271,11 @@ def _draw_dot_panels(labels: list[str], panels: list[Panel], width_mm: float) ->
         # about 2 ms to build, and a long chart has dozens of rows per panel.
         axes.set_yticks([])
         if k == 0:
-            to_axes = axes.get_yaxis_transform()
+            row_labels = TextBatch(
+                axes, axes.get_yaxis_transform(), ha="right", va="center", fontsize=7.5, color=INK
+            )
             for r, label in enumerate(labels):
-                axes.text(
-                    -0.02, r, wrap(label), transform=to_axes, ha="right", va="center", fontsize=7.5, color=INK
-                )
+                row_labels.add(-0.02, r, wrap(label))
     figure.text(
         left,
         2.5 / height,

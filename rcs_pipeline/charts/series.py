@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from rcs_pipeline.charts.figures import ChartSpec, Point, describe_point
-from rcs_pipeline.charts.style import GRID, INK, MUTED, OKABE_ITO, new_figure
+from rcs_pipeline.charts.style import GRID, INK, MUTED, OKABE_ITO, TextBatch, new_figure
 
 COLUMNS = 4
 PANEL_MM = 31.0
@@ -91,6 +91,11 @@ def draw_series_panels(panels: list[SeriesPanel], width_mm: float) -> Figure:
     canvas.axis("off")
     cell = width_mm / COLUMNS
     frames, grid, spans, joins, xs, ys = [], [], [], [], [], []
+    to_mm = canvas.transData
+    ticks = TextBatch(canvas, to_mm, ha="right", va="center", fontsize=6.2, color=INK)
+    waves = TextBatch(canvas, to_mm, ha="center", va="top", fontsize=6.2, color=INK)
+    symbols = TextBatch(canvas, to_mm, ha="center", va="bottom", fontsize=6.5, color=MUTED)
+    headings = TextBatch(canvas, to_mm, ha="left", va="bottom", fontsize=6.6, color=INK, linespacing=1.15)
     for k, panel in enumerate(panels):
         r, c = divmod(k, COLUMNS)
         x0, y0 = c * cell + 10, height - 3 - (r + 1) * PANEL_MM + 7
@@ -103,15 +108,13 @@ def draw_series_panels(panels: list[SeriesPanel], width_mm: float) -> Figure:
         for tick in _ticks(panel, lo, hi):
             grid.append(((x0, to_y(tick)), (x0 + w, to_y(tick))))
             label = f"{tick:.0f}" if panel.unit == "percent" or float(tick).is_integer() else f"{tick:g}"
-            canvas.text(x0 - 1, to_y(tick), label, ha="right", va="center", fontsize=6.2, color=INK)
+            ticks.add(x0 - 1, to_y(tick), label)
         shown: list[tuple[int, float]] = []
         for i, (wave, p) in enumerate(zip(panel.waves, panel.points, strict=True)):
             label = wave if n <= 2 else wave[2:]
-            canvas.text(to_x(i), y0 - 1.2, label, ha="center", va="top", fontsize=6.2, color=INK)
+            waves.add(to_x(i), y0 - 1.2, label)
             if p.value is None:
-                canvas.text(
-                    to_x(i), y0 + h * 0.06, p.symbol, ha="center", va="bottom", fontsize=6.5, color=MUTED
-                )
+                symbols.add(to_x(i), y0 + h * 0.06, p.symbol)
                 continue
             if p.low is not None and p.high is not None:
                 spans.append(((to_x(i), to_y(p.low)), (to_x(i), to_y(p.high))))
@@ -121,16 +124,7 @@ def draw_series_panels(panels: list[SeriesPanel], width_mm: float) -> Figure:
             xs.append(to_x(i))
             ys.append(to_y(p.value))
         heading = panel_heading(panel.title) + (f"\n{panel.change}" if panel.change else "")
-        canvas.text(
-            c * cell + 2,
-            y0 + h + 2.2,
-            heading,
-            ha="left",
-            va="bottom",
-            fontsize=6.6,
-            color=INK,
-            linespacing=1.15,
-        )
+        headings.add(c * cell + 2, y0 + h + 2.2, heading)
     colour = OKABE_ITO[0]
     canvas.add_collection(LineCollection(grid, colors=GRID, linewidths=0.5))
     canvas.add_collection(LineCollection(frames, colors=MUTED, linewidths=0.7))
