@@ -22,6 +22,7 @@ A wave with fewer than two councils with published tables publishes no comparato
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -66,6 +67,7 @@ class ComparatorProtection(Protection):
     councils: tuple[str, ...] = ()
     other_councils: bool = False
     before: AuditResult | None = None  # the audit with the comparator withheld
+    built: ComparatorSystem | None = None  # the system it was decided on (the file's audit re-uses it)
 
 
 def withheld_reason(councils: dict[str, tuple[pl.DataFrame, pl.DataFrame]]) -> str | None:
@@ -160,6 +162,7 @@ def protect_comparator(
         councils=built.councils,
         other_councils=built.other_councils,
         before=before,
+        built=built,
     )
 
 
@@ -169,16 +172,18 @@ def audit_published_comparator(
     settings: DisclosureSettings,
     written: pl.DataFrame,
     before: AuditResult | None = None,
+    built: ComparatorSystem | None = None,
 ) -> tuple[AuditResult, int, dict[int, str]]:
     """Audit the comparator as written: what it adds to the councils' tables, the shown cells breaking a
-    primary rule, and the names of the system's cells (for explain.audit_summary).
+    primary rule, and the names of the system's cells when it fails (for explain.audit_summary).
 
     A withheld comparator must be written empty; any row it has then counts as a primary breach.
-    `before` is protect_comparator's audit with the comparator withheld (computed again when None).
+    `before` is protect_comparator's audit with the comparator withheld and `built` the system it was decided
+    on, from the same inputs and settings (each built again when None: the system is a function of them).
     """
     if withheld_reason(councils):
         return AuditResult(0, 0, None, 0), written.height, {}
-    built = build_system(comparator, councils, settings)
+    built = built if built is not None else build_system(comparator, councils, settings)
     shown = written.select(*publish.ESTIMATE_KEYS, pl.col("n").alias("_n"), pl.col("value").alias("_v"))
     rows = built.comparator.join(shown, on=publish.ESTIMATE_KEYS, how="left", nulls_equal=True)
     hidden = built.fixed_hidden.copy()
@@ -190,6 +195,8 @@ def audit_published_comparator(
     ).height
     before = before if before is not None else withheld_intervals(built, settings)
     audit = beyond_councils(attacker_intervals(built.system, hidden, settings.min_cell), before)
+    if audit.passed and breaches == 0:  # names serve only to say which cells failed (1.8 s at national scale)
+        return audit, breaches, {}
     return audit, breaches, cell_names({"estimates": built.rows})
 
 
@@ -244,6 +251,68 @@ def _sum_of_shown(a, built: ComparatorSystem, var: int) -> bool:
         if others.size and (built.system.frozen[others] & ~built.fixed_hidden[others]).all():
             return True
     return False
+
+
+def audit_facts(audit: AuditResult) -> dict[str, Any]:
+    """A passed audit's figures as JSON (for the wave's memo); an audit with failures is refused.
+
+    A failure's bounds would put a suppressed count into a file, and a failed verdict is never re-used.
+    """
+    if audit.failures:
+        raise ValueError("only a passed audit is memoised: its failures' bounds must not be written")
+    return {
+        "cells_checked": audit.cells_checked,
+        "intervals_checked": audit.intervals_checked,
+        "narrowest": audit.narrowest,
+        "lp_solves": audit.lp_solves,
+    }
+
+
+def audit_from_facts(facts: dict[str, Any]) -> AuditResult:
+    """The passed AuditResult that `audit_facts` wrote."""
+    narrowest = facts["narrowest"]
+    return AuditResult(
+        int(facts["cells_checked"]),
+        int(facts["intervals_checked"]),
+        None if narrowest is None else float(narrowest),
+        int(facts["lp_solves"]),
+    )
+
+
+def protection_facts(result: ComparatorProtection) -> dict[str, Any]:
+    """Every figure of a comparator protection except its table and `before`, as JSON (for the wave's memo)."""
+    return {
+        "audit": audit_facts(result.audit),
+        "primary_breaches": result.primary_breaches,
+        "variables": result.variables,
+        "hidden": result.hidden,
+        "primary_hidden": result.primary_hidden,
+        "shares": result.shares,
+        "withheld_reason": result.withheld_reason,
+        "determined": result.determined,
+        "narrow_before": result.narrow_before,
+        "councils": list(result.councils),
+        "other_councils": result.other_councils,
+    }
+
+
+def protection_from_facts(facts: dict[str, Any], published: pl.DataFrame) -> ComparatorProtection:
+    """The ComparatorProtection that `protection_facts` wrote, with its published table (`before` is not kept:
+    an audit of another file computes it again)."""
+    return ComparatorProtection(
+        published={"published_comparator_estimates": published},
+        audit=audit_from_facts(facts["audit"]),
+        primary_breaches=int(facts["primary_breaches"]),
+        variables=int(facts["variables"]),
+        hidden=int(facts["hidden"]),
+        primary_hidden=int(facts["primary_hidden"]),
+        shares={t: {k: float(v) for k, v in s.items()} for t, s in facts["shares"].items()},
+        withheld_reason=facts["withheld_reason"],
+        determined=int(facts["determined"]),
+        narrow_before=int(facts["narrow_before"]),
+        councils=tuple(facts["councils"]),
+        other_councils=bool(facts["other_councils"]),
+    )
 
 
 def _withheld(comparator: pl.DataFrame, reason: str, councils: tuple[str, ...]) -> ComparatorProtection:
@@ -326,4 +395,13 @@ def _other_councils(comparator: pl.DataFrame, council_rows: pl.DataFrame) -> pl.
     ).select(council_rows.columns)
 
 
-__all__ = ["ComparatorProtection", "Failure", "audit_published_comparator", "protect_comparator"]
+__all__ = [
+    "ComparatorProtection",
+    "Failure",
+    "audit_facts",
+    "audit_from_facts",
+    "audit_published_comparator",
+    "protect_comparator",
+    "protection_facts",
+    "protection_from_facts",
+]

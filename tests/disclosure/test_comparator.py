@@ -8,14 +8,21 @@ B's girls (60 − 30 = 30) and so B's boys (45 − 30 = 15): only the determined
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import pytest
 
 from rcs_pipeline.disclosure import DisclosureSettings
+from rcs_pipeline.disclosure.audit import AuditResult, Failure
 from rcs_pipeline.disclosure.comparator import (
     ONE_COUNCIL,
+    audit_facts,
+    audit_from_facts,
     audit_published_comparator,
     protect_comparator,
+    protection_facts,
+    protection_from_facts,
 )
 from rcs_pipeline.disclosure.explain import audit_summary
 from tests.disclosure.handmade import estimate_rows
@@ -132,3 +139,46 @@ def test_a_comparator_older_than_the_councils_is_refused() -> None:
     stale = comparator({"all": (100, 50), "F": (60, 29), "M": (45, 21)})
     with pytest.raises(ValueError, match="older than a council's estimates"):
         protect_comparator(stale, {A: COUNCIL_A, B: COUNCIL_B}, RULES)
+
+
+def test_protection_figures_survive_the_json_memo() -> None:
+    """Every figure of the two-council protection comes back from JSON (the wave's memo) as it was computed:
+    1 of 3 cells determined (the total), 2 comparator cells hidden, councils A and B, no other councils."""
+    result = protect_comparator(TWO, {A: COUNCIL_A, B: COUNCIL_B}, RULES, audit=False)
+    facts = json.loads(json.dumps(protection_facts(result)))
+    back = protection_from_facts(facts, result.published["published_comparator_estimates"])
+    assert (back.councils, back.other_councils, back.withheld_reason) == ((A, B), False, None)
+    assert back.hidden == result.hidden == 4  # girls and boys: base and numerator each
+    for field in ("primary_breaches", "variables", "primary_hidden", "shares", "determined", "narrow_before"):
+        assert getattr(back, field) == getattr(result, field), field
+    assert back.audit == result.audit and back.before is None
+
+
+def test_a_passed_audit_round_trips_and_a_failed_one_is_never_memoised() -> None:
+    """Counts and the narrowest width come back equal; failures (their bounds) are refused, not written."""
+    passed = AuditResult(cells_checked=4, intervals_checked=6, narrowest=12.5, lp_solves=3)
+    assert audit_from_facts(audit_facts(passed)) == passed
+    assert audit_from_facts(audit_facts(AuditResult(0, 0, None, 0))).narrowest is None
+    failed = AuditResult(4, 6, 0.0, 3, [Failure(var=7, kind="count", low=15, high=15)])
+    with pytest.raises(ValueError, match="passed audit"):
+        audit_facts(failed)
+
+
+def test_the_file_audit_on_the_protections_own_system_reaches_the_same_verdict() -> None:
+    """Passing protect_comparator's system (built once from the same inputs) changes no figure of the audit:
+    the published file passes either way with no names computed, and the leaky file (girls shown) still fails
+    with the same pinned cells and their names."""
+    result = protect_comparator(TWO, {A: COUNCIL_A, B: COUNCIL_B}, RULES, audit=False)
+    published = result.published["published_comparator_estimates"]
+    councils = {A: COUNCIL_A, B: COUNCIL_B}
+    fresh = audit_published_comparator(TWO, councils, RULES, published)
+    shared = audit_published_comparator(TWO, councils, RULES, published, result.before, result.built)
+    assert result.built is not None and fresh == shared and shared[0].passed and shared[2] == {}
+    leaky = published.with_columns(
+        n=pl.when(pl.col("breakdown_value") == "F").then(60).otherwise(pl.col("n")),
+        value=pl.when(pl.col("breakdown_value") == "F").then(48.0).otherwise(pl.col("value")),
+    )
+    fresh = audit_published_comparator(TWO, councils, RULES, leaky)
+    shared = audit_published_comparator(TWO, councils, RULES, leaky, result.before, result.built)
+    assert not shared[0].passed and fresh == shared
+    assert f"estimates ind_x council {B} sex M, base n" in shared[2].values()

@@ -257,3 +257,40 @@ def test_all_councils_comparator_is_computed_once_per_wave(tiny_run: TinyRun) ->
         records = instance.fetch_materializations(dg.AssetKey("comparator_estimates"), limit=10).records
         computed = [r.asset_materialization.metadata["computed_for_this_council"].value for r in records]
     assert sorted(computed) == [False, True]
+
+
+def test_published_comparator_is_computed_once_and_its_audit_verdict_reused_for_the_same_bytes(
+    tiny_run: TinyRun,
+) -> None:
+    """Both councils publish the same comparator bytes (and suppression reasons); the first computed it and
+    ran the audit, the second read the wave's one memo bundle and re-used the verdict for its identical file,
+    saying so; every protection figure in its metadata equals the first council's."""
+    name = "published_comparator_estimates"
+    files = [tiny_run.layout.table("published", name, TINY_WAVE, la) for la in TINY_COUNCILS]
+    assert len({f.read_bytes() for f in files}) == 1 and pl.read_parquet(files[0]).height > 0
+    reasons = [
+        tiny_run.layout.table("disclosure", "comparator_suppression_reasons", TINY_WAVE, la).read_bytes()
+        for la in TINY_COUNCILS
+    ]
+    assert len(set(reasons)) == 1
+    bundles = list((tiny_run.home / "disclosure" / name / TINY_WAVE).glob("_memo-*"))
+    assert len(bundles) == 1 and (bundles[0] / "facts.json").exists()
+    assert pl.read_parquet(bundles[0] / "published.parquet").drop("reason").equals(pl.read_parquet(files[0]))
+    with dg.DagsterInstance.from_config(str(tiny_run.dagster_home)) as instance:
+        records = instance.fetch_materializations(dg.AssetKey(name), limit=10).records
+        checks = instance.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey(name), f"{name}_audit"), limit=10
+        )
+    by_computed = {
+        r.asset_materialization.metadata["computed_for_this_council"].value: r.asset_materialization.metadata
+        for r in records
+    }
+    assert sorted(by_computed) == [False, True]
+    figures = set(by_computed[True]) - {"path", "dagster/uri", "computed_for_this_council"}
+    assert "counts_hidden" in figures and "cells_determined_by_council_tables" in figures
+    assert {k: by_computed[False][k] for k in figures} == {k: by_computed[True][k] for k in figures}
+    evaluations = [c.event.dagster_event.event_specific_data for c in checks]
+    assert all(e.passed for e in evaluations) and len(evaluations) == 2
+    reused = sorted(e.metadata["audit_reused_from_memo"].value for e in evaluations)
+    assert reused == [False, True]
+    assert len({e.metadata["cells_checked"].value for e in evaluations}) == 1

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from rcs_pipeline.paths import RcsHome
-from rcs_pipeline.storage.memo import computed_once, inputs_digest, memo_path
+from rcs_pipeline.storage.memo import (
+    FACTS,
+    Memo,
+    bundle_path,
+    computed_once,
+    family_of,
+    file_digest,
+    inputs_digest,
+    memo_path,
+    read_memo,
+    source_digest,
+    write_memo,
+)
 
 WAVE = "2015-16"
 
@@ -63,3 +77,84 @@ def test_memo_path_refuses_unknown_zones_and_non_digests(tmp_path: Path, zone: s
     """A memo lives in a known zone under a hex SHA-256 name, never a path a caller made up."""
     with pytest.raises(ValueError):
         memo_path(RcsHome(tmp_path), zone, "comparator_estimates", WAVE, digest)
+
+
+NAME = "published_comparator_estimates"
+
+
+def _bundle() -> Memo:
+    """Two tiny tables and the figures a published comparator memoises (hand-made)."""
+    published = pl.DataFrame({"indicator_id": ["a", "a"], "n": [105, None], "suppressed": [False, True]})
+    reasons = pl.DataFrame({"indicator_id": ["a"], "reason": ["secondary"]})
+    facts = {"hidden": 2, "shares": {"t": {"council": 0.5}}, "narrowest": 10.0, "withheld_reason": None}
+    return Memo({"published": published, "reasons": reasons}, facts)
+
+
+def test_bundle_is_read_back_as_written_in_parquet_and_json(tmp_path: Path) -> None:
+    """Tables come back equal (dtypes and nulls), facts equal; the facts file is plain JSON, no pickle."""
+    home, family, digest = RcsHome(tmp_path / "home"), family_of("min_group=20 min_cell=10"), "a" * 64
+    assert read_memo(home, "disclosure", NAME, WAVE, family, digest) is None
+    folder = write_memo(home, "disclosure", NAME, WAVE, family, digest, _bundle())
+    got = read_memo(home, "disclosure", NAME, WAVE, family, digest)
+    assert got is not None and got.facts == _bundle().facts
+    assert all(got.tables[t].equals(_bundle().tables[t]) for t in ("published", "reasons"))
+    assert got.tables["published"].schema == _bundle().tables["published"].schema
+    assert json.loads((folder / FACTS).read_text())["facts"]["shares"] == {"t": {"council": 0.5}}
+    assert sorted(p.name for p in folder.iterdir()) == [FACTS, "published.parquet", "reasons.parquet"]
+
+
+def test_a_bundle_without_its_facts_file_is_unfinished_and_not_read(tmp_path: Path) -> None:
+    """facts.json is written last: a folder holding only tables (a killed run) reads as no memo."""
+    home, family, digest = RcsHome(tmp_path / "home"), family_of("x"), "b" * 64
+    folder = write_memo(home, "disclosure", NAME, WAVE, family, digest, _bundle())
+    (folder / FACTS).unlink()
+    assert read_memo(home, "disclosure", NAME, WAVE, family, digest) is None
+    write_memo(home, "disclosure", NAME, WAVE, family, digest, _bundle())
+    (folder / "reasons.parquet").unlink()  # pruned by another run while this one read
+    assert read_memo(home, "disclosure", NAME, WAVE, family, digest) is None
+
+
+def test_other_thresholds_are_another_family_that_a_new_bundle_does_not_remove(tmp_path: Path) -> None:
+    """Writing digest 2 of the defaults removes digest 1 of the defaults only; the stricter council's stays."""
+    home = RcsHome(tmp_path / "home")
+    default, strict = family_of("min_group=20 min_cell=10"), family_of("min_group=20 min_cell=15")
+    assert default != strict and len(default) == 16
+    write_memo(home, "disclosure", NAME, WAVE, default, "1" * 64, _bundle())
+    write_memo(home, "disclosure", NAME, WAVE, strict, "1" * 64, _bundle())
+    write_memo(home, "disclosure", NAME, WAVE, default, "2" * 64, _bundle())
+    assert read_memo(home, "disclosure", NAME, WAVE, default, "1" * 64) is None
+    assert read_memo(home, "disclosure", NAME, WAVE, default, "2" * 64) is not None
+    assert read_memo(home, "disclosure", NAME, WAVE, strict, "1" * 64) is not None
+    assert read_memo(home, "disclosure", NAME, WAVE, strict, "2" * 64) is None
+
+
+@pytest.mark.parametrize(
+    ("family", "table"),
+    [("0" * 15, "published"), ("../" + "0" * 13, "published"), ("0" * 16, "../x"), ("0" * 16, "Published")],
+)
+def test_bundle_refuses_bad_families_and_table_names(tmp_path: Path, family: str, table: str) -> None:
+    """A family is 16 hex digits and a table a plain lower-case name: never a path a caller made up."""
+    memo = Memo({table: pl.DataFrame({"a": [1]})}, {})
+    with pytest.raises(ValueError):
+        write_memo(RcsHome(tmp_path), "disclosure", NAME, WAVE, family, "0" * 64, memo)
+    assert not list(tmp_path.rglob("*.parquet"))
+    with pytest.raises(ValueError):
+        bundle_path(RcsHome(tmp_path), "disclosure", NAME, WAVE, "0" * 16, "x" * 64)
+
+
+def test_file_digest_is_the_bytes_alone_and_source_digest_follows_code(tmp_path: Path) -> None:
+    """The same bytes under two council names have one file digest; a changed .py or .yaml changes the
+    source digest, a file of another kind does not."""
+    one, two = _inputs(tmp_path, b"same", b"same")
+    assert file_digest(one) == file_digest(two) == hashlib.sha256(b"same").hexdigest()
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "a.py").write_text("x = 1\n")
+    (package / "rules.yaml").write_text("min_cell: 10\n")
+    (package / "notes.txt").write_text("one")
+    first = source_digest(package)
+    (package / "notes.txt").write_text("two")
+    assert source_digest(package) == first
+    (package / "rules.yaml").write_text("min_cell: 15\n")
+    assert source_digest(package) != first
+    assert source_digest(package / "a.py") != source_digest(package)

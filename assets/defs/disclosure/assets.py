@@ -16,15 +16,28 @@ from rcs_pipeline.disclosure import CouncilTables, DisclosureSettings, audit_pub
 from rcs_pipeline.disclosure.audit import AuditResult
 from rcs_pipeline.disclosure.comparator import (
     ComparatorProtection,
+    audit_facts,
+    audit_from_facts,
     audit_published_comparator,
     protect_comparator,
+    protection_facts,
+    protection_from_facts,
 )
 from rcs_pipeline.disclosure.explain import audit_summary, cell_names
 from rcs_pipeline.disclosure.protect import TABLES, Protection, council_system
 from rcs_pipeline.disclosure.publish import for_publication, suppression_reasons
-from rcs_pipeline.paths import RcsHome
+from rcs_pipeline.paths import RcsHome, project_root
 from rcs_pipeline.schemas import check, conform
 from rcs_pipeline.storage import Partition
+from rcs_pipeline.storage.memo import (
+    Memo,
+    family_of,
+    file_digest,
+    inputs_digest,
+    read_memo,
+    source_digest,
+    write_memo,
+)
 from rcs_pipeline.storage.parquet import read_parquet
 
 GROUP = "disclosure"
@@ -38,6 +51,7 @@ SOURCES = {
     "linkage_quality": "linkage",
 }
 PUBLISHED = [f"published_{name}" for name in TABLES]
+COMPARATOR_SOURCES = tuple(project_root() / p for p in ("rcs_pipeline/disclosure", "rcs_pipeline/schemas.py"))
 THRESHOLDS_KEY = "thresholds"  # disclosure_settings metadata: the partition's resolved thresholds (label)
 AUDITED = PUBLISHED
 
@@ -204,31 +218,97 @@ def _materialise(
     "reason in metadata. Reads every council's estimates of the wave (same wave, every council).",
 )
 def published_comparator_estimates(context: dg.AssetExecutionContext, settings: RcsSettings):
-    """Suppress and publish the all-councils comparator beside this council's tables, then audit the file."""
+    """Suppress and publish the all-councils comparator beside this council's tables, then audit the file.
+
+    Computed once per wave: a later council whose inputs have the same bytes and whose thresholds are the same
+    reads the wave's memo (docs/architecture.md, "Storage"); the audit verdict is re-used only for a file
+    with the very bytes it was reached on.
+    """
     part = partition(context, settings)
     rules = disclosure_settings(settings, part.wave, part.la_code)
-    comparator = conform(part.read("analysis", "comparator_estimates"), "estimates")
-    councils = read_published_councils(part.home, part.wave)
-    result = protect_comparator(comparator, councils, rules, audit=False)  # the check audits the file
     name = "published_comparator_estimates"
+    family, digest = comparator_memo_key(part, rules)
+    memo = read_memo(part.home, "disclosure", name, part.wave, family, digest)
+    inputs: tuple[pl.DataFrame, dict] | None = None
+    if memo is None:
+        inputs = comparator_inputs(part)
+        result = protect_comparator(*inputs, rules, audit=False)  # the check audits the file
+        reasons = suppression_reasons(result.published)
+    else:
+        result = protection_from_facts(memo.facts["protection"], memo.tables["published"])
+        reasons = memo.tables["reasons"]
     metadata = {**protection_metadata(result, rules, name), **comparator_metadata(result)}
-    yield _materialise(part, name, result.published[name], metadata)
-    part.write(
-        "disclosure", "comparator_suppression_reasons", suppression_reasons(result.published)
-    )  # internal
-    written = part.read("published", name)
-    audit, breaches, names = audit_published_comparator(comparator, councils, rules, written, result.before)
+    yield _materialise(
+        part, name, result.published[name], {**metadata, "computed_for_this_council": memo is None}
+    )
+    part.write("disclosure", "comparator_suppression_reasons", reasons)  # internal
+    audited = file_digest(part.path("published", name))
+    reused = memo is not None and memo.facts["audited_sha256"] == audited
+    if reused:
+        audit, breaches, names = audit_from_facts(memo.facts["audit"]), 0, {}
+    else:
+        comparator, councils = inputs or comparator_inputs(part)
+        written = part.read("published", name)
+        audit, breaches, names = audit_published_comparator(
+            comparator, councils, rules, written, result.before, result.built
+        )
+    passed = audit.passed and breaches == 0
     summary = audit_summary(audit, breaches, rules.min_cell, names)
-    if not (audit.passed and breaches == 0):
+    if not passed:
         context.log.error(f"{name}_audit: {summary}")
+    elif not reused and comparator_memo_key(part, rules) == (family, digest):
+        # later councils of the wave with the same inputs and thresholds read it (not when an input was
+        # rewritten by a concurrent run while this one read it: the memo would name other bytes)
+        facts = {
+            "protection": protection_facts(result),
+            "audit": audit_facts(audit),
+            "audited_sha256": audited,
+        }
+        tables = {"published": result.published[name], "reasons": reasons}
+        write_memo(part.home, "disclosure", name, part.wave, family, digest, Memo(tables, facts))
     yield dg.AssetCheckResult(
         check_name=f"{name}_audit",
-        passed=audit.passed and breaches == 0,
-        description=summary,
-        metadata={**audit_metadata(audit, breaches), "summary": summary, **comparator_metadata(result)},
+        passed=passed,
+        description=summary + (REUSED if reused else ""),
+        metadata={
+            **audit_metadata(audit, breaches),
+            "summary": summary,
+            **comparator_metadata(result),
+            "audit_reused_from_memo": reused,
+        },
     )
-    if not (audit.passed and breaches == 0):  # the step's failure message says what the audit found
+    if not passed:  # the step's failure message says what the audit found
         raise dg.Failure(description=f"{name}_audit: {summary}", allow_retries=False)
+
+
+REUSED = (
+    " (verdict re-used from the wave's memo: the same file bytes, inputs, thresholds and code were audited for "
+    "an earlier council)"
+)
+
+
+def comparator_memo_key(part: Partition, rules: DisclosureSettings) -> tuple[str, str]:
+    """(family, digest) of the published comparator's memo: the thresholds, and the bytes of this partition's
+    comparator_estimates and of every published council's estimates and published_estimates with the code."""
+    home, wave = part.home, part.wave
+    councils = [p for p in home.wave_tables("analysis", "estimates", wave) if _published(home, wave, p.stem)]
+    files = [f for p in councils for f in (p, home.table("published", "published_estimates", wave, p.stem))]
+    comparator = file_digest(part.path("analysis", "comparator_estimates"))  # bytes only: its name is ours
+    code = source_digest(*COMPARATOR_SOURCES)
+    parts = (comparator, str([p.stem for p in councils]), rules.label, COMPARATOR_VERSION, code)
+    digest = inputs_digest(files, *parts)
+    return family_of(rules.label), digest
+
+
+def _published(home: RcsHome, wave: str, la_code: str) -> bool:
+    """Whether a council of the wave has published estimates (read_published_councils keeps it)."""
+    return home.table("published", "published_estimates", wave, la_code).exists()
+
+
+def comparator_inputs(part: Partition) -> tuple[pl.DataFrame, dict[str, tuple[pl.DataFrame, pl.DataFrame]]]:
+    """This partition's comparator_estimates and every published council's (estimates, published_estimates)."""
+    comparator = conform(part.read("analysis", "comparator_estimates"), "estimates")
+    return comparator, read_published_councils(part.home, part.wave)
 
 
 def read_published_councils(home: RcsHome, wave: str) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
