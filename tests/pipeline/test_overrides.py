@@ -96,6 +96,39 @@ def test_the_override_changed_what_was_published(run: tuple[RcsHome, list[RunOut
     assert strict < loose, shown
 
 
+def test_a_council_with_other_thresholds_computes_its_own_published_comparator(
+    run: tuple[RcsHome, list[RunOutcome]],
+) -> None:
+    """The wave's comparator memo is keyed by the thresholds: the stricter council does not read the other's,
+    both computed their published comparator and audited it themselves, and each equals protect_comparator
+    at its own min_cell (two memo bundles of two families side by side)."""
+    from assets.defs.disclosure.assets import comparator_inputs
+    from rcs_pipeline.disclosure.comparator import protect_comparator
+
+    home, _ = run
+    name = "published_comparator_estimates"
+    with dg.DagsterInstance.from_config(str(home.root / "dagster_home")) as instance:
+        records = instance.fetch_materializations(dg.AssetKey(name), limit=10).records
+        checks = instance.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey(name), f"{name}_audit"), limit=10
+        )
+    assert [r.asset_materialization.metadata["computed_for_this_council"].value for r in records] == [
+        True,
+        True,
+    ]
+    evaluations = [c.event.dagster_event.event_specific_data for c in checks]
+    assert [e.metadata["audit_reused_from_memo"].value for e in evaluations] == [False, False]
+    bundles = sorted((home.root / "disclosure" / name / TINY_WAVE).glob("_memo-*"))
+    assert len(bundles) == 2 and len({b.name.split("-")[1] for b in bundles}) == 2
+    for la_code, min_cell in ((STRICT, 15), (DEFAULT, 10)):
+        comparator, councils = comparator_inputs(Partition(home, TINY_WAVE, la_code))
+        expected = protect_comparator(
+            comparator, councils, DisclosureSettings(min_cell=min_cell), audit=False
+        )
+        written = pl.read_parquet(home.table("published", name, TINY_WAVE, la_code))
+        assert written.equals(for_publication(expected.published[name])), la_code
+
+
 @pytest.mark.parametrize(("la_code", "largest_withheld"), [(STRICT, 14), (DEFAULT, 9)])
 def test_the_council_report_states_its_own_rule(
     run: tuple[RcsHome, list[RunOutcome]], la_code: str, largest_withheld: int
