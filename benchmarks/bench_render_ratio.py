@@ -65,8 +65,11 @@ def weasyprint_clock() -> Iterator[list[float]]:
 
 
 @contextmanager
-def clock(name: str, *modules: Any) -> Iterator[list[float]]:
-    """CPU seconds of every call of function `name` (as each module that holds it calls it) while the block runs."""
+def clock(
+    name: str, *modules: Any, by_first_argument: dict[str, list[float]] | None = None
+) -> Iterator[list[float]]:
+    """CPU seconds of every call of function `name` (as each module that holds it calls it) while the block runs;
+    also by the call's first argument (a chart's drawing name) into `by_first_argument` when given."""
     holders = [m for m in modules if hasattr(m, name)]
     originals = [getattr(m, name) for m in holders]
     spent: list[float] = []
@@ -78,6 +81,8 @@ def clock(name: str, *modules: Any) -> Iterator[list[float]]:
                 return original(*args, **kwargs)
             finally:
                 spent.append(time.process_time() - started)
+                if by_first_argument is not None and args:
+                    by_first_argument.setdefault(str(args[0]), []).append(spent[-1])
 
         return call
 
@@ -90,8 +95,11 @@ def clock(name: str, *modules: Any) -> Iterator[list[float]]:
             setattr(module, name, original)
 
 
-def render_ratios(schools: int = 4, clusters: int = 2) -> dict[str, list[tuple[float, float, float, float]]]:
-    """(whole render, WeasyPrint, spreadsheet, charts) CPU seconds per report of one sample council, by kind, in this process."""
+def render_ratios(
+    schools: int = 4, clusters: int = 2, chart_seconds: dict[str, list[float]] | None = None
+) -> dict[str, list[tuple[float, float, float, float]]]:
+    """(whole render, WeasyPrint, spreadsheet, charts) CPU seconds per report of one sample council, by kind, in this
+    process; each chart's CPU seconds by its drawing (dot_panels, series_panels, stacked_bar) into `chart_seconds`."""
     from rcs_pipeline.charts import figures
     from rcs_pipeline.reports import build
     from rcs_pipeline.reports.build import plan_jobs, render_job
@@ -113,7 +121,7 @@ def render_ratios(schools: int = 4, clusters: int = 2) -> dict[str, list[tuple[f
         with (
             weasyprint_clock() as spent,
             clock("workbook_bytes", build) as sheets,
-            clock("draw_chart", figures, build) as charts,
+            clock("draw_chart", figures, build, by_first_argument=chart_seconds) as charts,
         ):
             started = time.process_time()
             render_job(job, out)
@@ -122,8 +130,12 @@ def render_ratios(schools: int = 4, clusters: int = 2) -> dict[str, list[tuple[f
     return found
 
 
-def print_ratios(found: dict[str, list[tuple[float, float, float, float]]]) -> float:
-    """Print the median ratio per kind and overall; return the overall ratio (total render / total WeasyPrint)."""
+def print_ratios(
+    found: dict[str, list[tuple[float, float, float, float]]],
+    chart_seconds: dict[str, list[float]] | None = None,
+) -> float:
+    """Print the median ratio per kind and overall, and the CPU per chart drawing when given; return the overall
+    ratio (total render / total WeasyPrint)."""
     for kind, runs in found.items():
         ratios = [r[0] / r[1] for r in runs]
         print(
@@ -143,6 +155,11 @@ def print_ratios(found: dict[str, list[tuple[float, float, float, float]]]) -> f
         f"{charts / rest:.0%}, spreadsheets {sheets / rest:.0%}, chapters and HTML {(rest - charts - sheets) / rest:.0%}"
     )
     print(f"the same without drawing the charts (matplotlib): {(whole - charts) / weasy:.2f}")
+    for name, seconds in sorted((chart_seconds or {}).items()):
+        print(
+            f"chart {name}: {len(seconds)} drawn, CPU mean {statistics.mean(seconds) * 1000:.0f} ms "
+            f"(max {max(seconds) * 1000:.0f} ms), {sum(seconds):.2f} s in all"
+        )
     return ratio
 
 
@@ -152,7 +169,8 @@ def main() -> None:
     parser.add_argument("--schools", type=int, default=4)
     parser.add_argument("--clusters", type=int, default=2)
     args = parser.parse_args()
-    print_ratios(render_ratios(args.schools, args.clusters))
+    chart_seconds: dict[str, list[float]] = {}
+    print_ratios(render_ratios(args.schools, args.clusters, chart_seconds), chart_seconds)
 
 
 if __name__ == "__main__":

@@ -121,7 +121,10 @@ def main() -> None:
     print(f"peak RSS: main process {own:.0f} MB, largest worker {children:.0f} MB")
     from bench_render_ratio import print_ratios, render_ratios  # this folder (the script's own)
 
-    print_ratios(render_ratios())  # render time against WeasyPrint's own time on the same HTML (target 1.2)
+    chart_seconds: dict[
+        str, list[float]
+    ] = {}  # render time against WeasyPrint's own on the same HTML (target 1.2)
+    print_ratios(render_ratios(chart_seconds=chart_seconds), chart_seconds)
 
 
 if __name__ == "__main__":
