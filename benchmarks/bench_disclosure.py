@@ -99,9 +99,9 @@ def small(args: argparse.Namespace) -> None:
         start = time.perf_counter()
         built = council_system(tables, schools, la_code, rules)
         built_at = time.perf_counter()
-        hidden, _ = protect(built.system, built.primary, rules.min_cell, budget_seconds=audit_budget())
+        hidden, _ = protect(built.system, built.primary, rules.min_cell, budget_rounds=audit_budget())
         secondary_at = time.perf_counter()
-        audit = attacker_intervals(built.system, hidden, rules.min_cell, budget_seconds=audit_budget())
+        audit = attacker_intervals(built.system, hidden, rules.min_cell, budget_rounds=audit_budget())
         audit_at = time.perf_counter()
         totals["build"] += built_at - start
         totals["suppression"] += secondary_at - built_at

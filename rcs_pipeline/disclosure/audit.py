@@ -26,7 +26,6 @@ warm between rounds (lp.py).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,7 +104,7 @@ def attacker_intervals(
     hidden: np.ndarray,
     min_cell: int,
     focus: np.ndarray | None = None,
-    budget_seconds: float | None = None,
+    budget_rounds: int | None = None,
     side: SideInformation | None = None,
 ) -> AuditResult:
     """Audit every hidden variable of `system` under the published relations; see the module docstring.
@@ -133,8 +132,7 @@ def attacker_intervals(
             break
         tracker.observe(lp.solve(_sweep_vector(columns.size, sweep)))
         solves += 1
-    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
-    solves += _exact_rounds(problem, lp, tracker, deadline)
+    solves += _exact_rounds(problem, lp, tracker, budget_rounds)
     return tracker.result(columns, solves)
 
 
@@ -400,8 +398,12 @@ class _Tracker:
         )
 
 
-def _exact_rounds(problem: _Problem, lp: _SubLP, tracker: _Tracker, deadline: float | None = None) -> int:
-    """Optimise each uncertified objective exactly, one per component per round of the warm LP."""
+def _exact_rounds(problem: _Problem, lp: _SubLP, tracker: _Tracker, budget_rounds: int | None = None) -> int:
+    """Optimise each uncertified objective exactly, one per component per round of the warm LP.
+
+    At most `budget_rounds` rounds (a count, not a clock, so the same tables give the same verdict on any
+    machine under any load); what is left unproven is reported as such.
+    """
     solves = 0
     obj_component = problem.component[tracker.objectives.indices[tracker.objectives.indptr[:-1]]]
     if obj_component.size == 0:
@@ -409,7 +411,7 @@ def _exact_rounds(problem: _Problem, lp: _SubLP, tracker: _Tracker, deadline: fl
     for sign, exact in ((-1.0, tracker.exact_high), (1.0, tracker.exact_low)):
         while True:
             todo = tracker.pending()[0 if sign < 0 else 1]
-            if todo.size == 0 or (deadline is not None and time.monotonic() > deadline):
+            if todo.size == 0 or (budget_rounds is not None and solves >= budget_rounds):
                 break
             # the first pending objective of each component
             _, first = np.unique(obj_component[todo], return_index=True)

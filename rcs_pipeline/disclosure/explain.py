@@ -53,7 +53,7 @@ def cell_names(tables: dict[str, pl.DataFrame]) -> dict[int, str]:
 def narrowness(failure: Failure, min_cell: int) -> str:
     """How narrow the interval is, in words: never its bounds."""
     if failure.kind == "unproven":
-        return "not proven wide enough within the audit's time budget"
+        return "not proven wide enough within the audit's budget of rounds"
     what = "its complement (base minus count)" if failure.kind == "complement" else "the count"
     if failure.high == failure.low:
         return f"{what} is pinned exactly"

@@ -103,7 +103,7 @@ def protect_council(
     Example: protect_council(tables, schools, "S12000005", DisclosureSettings()).published["published_estimates"]
     """
     built = council_system(tables, schools, la_code, settings)
-    hidden, audit = protect(built.system, built.primary, settings.min_cell, budget_seconds=audit_budget())
+    hidden, audit = protect(built.system, built.primary, settings.min_cell, budget_rounds=audit_budget())
     published = publish_tables(built, hidden)
     return Protection(
         published=published,
@@ -149,6 +149,6 @@ def audit_published(
     hidden = hidden_from_published(built, published)
     side = side_information.published_side_information(built.system, built.tables, hidden, published)
     result = attacker_intervals(
-        built.system, hidden, settings.min_cell, budget_seconds=audit_budget(), side=side
+        built.system, hidden, settings.min_cell, budget_rounds=audit_budget(), side=side
     )
     return result, int((built.primary & ~hidden).sum())

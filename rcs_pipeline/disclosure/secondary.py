@@ -154,7 +154,7 @@ def protect(
     primary: np.ndarray,
     min_cell: int,
     max_rounds: int = 50,
-    budget_seconds: float | None = None,
+    budget_rounds: int | None = None,
 ) -> tuple[np.ndarray, AuditResult]:
     """Primary mask → final hidden mask: secondary suppression, then audit-driven repair until it passes.
 
@@ -162,7 +162,7 @@ def protect(
     unchanged); the result returned is a full audit of the final mask.
     """
     hidden = suppress_secondary(system, primary)
-    result = attacker_intervals(system, hidden, min_cell, budget_seconds=budget_seconds)
+    result = attacker_intervals(system, hidden, min_cell, budget_rounds=budget_rounds)
     repaired = False
     failed_before = np.zeros(system.size, bool)
     for _ in range(max_rounds):
@@ -181,10 +181,10 @@ def protect(
         hidden = suppress_secondary(system, hidden)
         focus = np.concatenate([np.flatnonzero(hidden & ~before), [f.var for f in result.failures]])
         result = attacker_intervals(
-            system, hidden, min_cell, focus=focus.astype(np.int64), budget_seconds=budget_seconds
+            system, hidden, min_cell, focus=focus.astype(np.int64), budget_rounds=budget_rounds
         )
         repaired = True
     # After repairs, one full audit gives the figures reported (narrowest interval over every component).
     return hidden, attacker_intervals(
-        system, hidden, min_cell, budget_seconds=budget_seconds
+        system, hidden, min_cell, budget_rounds=budget_rounds
     ) if repaired else result

@@ -143,9 +143,9 @@ def geography_rank() -> dict[str, int]:
     return dict(load_rules()["geography_rank"])
 
 
-def audit_budget() -> float:
-    """Seconds the attacker audit may spend on exact optimisations; intervals left unproven fail the check."""
-    return float(load_rules()["audit_budget_seconds"])
+def audit_budget() -> int:
+    """Exact-optimisation rounds one attacker audit may run; intervals left unproven fail the check."""
+    return int(load_rules()["audit_budget_rounds"])
 
 
 def zeros_are_disclosive(table: str) -> bool:
