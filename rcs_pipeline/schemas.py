@@ -75,7 +75,6 @@ ANALYSIS: dict[str, Schema] = {
 _PUBLISHED_ESTIMATES: Schema = {
     **_ESTIMATE_KEYS,
     "unit": S,
-    "n": I64,
     "value": F64,
     "ci_low": F64,
     "ci_high": F64,
@@ -107,9 +106,7 @@ PUBLISHED: dict[str, Schema] = {
     "published_comparisons": {
         **_COMPARISON_KEYS,
         "unit": S,
-        "n": I64,
         "estimate": F64,
-        "reference_n": I64,
         "reference_estimate": F64,
         "difference": F64,
         "p_adjusted": F64,

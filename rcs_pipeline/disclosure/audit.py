@@ -322,10 +322,14 @@ def _objectives(system: CountSystem, hidden: np.ndarray, columns: np.ndarray) ->
 
 
 def _public_ceiling(system: CountSystem, columns: np.ndarray, objectives: _Objectives) -> np.ndarray:
-    """The largest value public knowledge alone allows each objective (a respondent count ≤ the public roll)."""
-    ceiling = np.full(objectives.kinds.size, np.inf)
-    ceiling[: columns.size] = np.floor(public_ceilings(system)[columns] + TOLERANCE)
-    return ceiling
+    """The largest value public knowledge alone allows each objective (a respondent count ≤ the public roll;
+    a complement whole − part ≤ the whole's ceiling, e.g. a circles base within a school's small roll)."""
+    public = np.floor(public_ceilings(system) + TOLERANCE)
+    hidden = np.zeros(system.size, bool)
+    hidden[columns] = True
+    part, whole = system.complements[:, 0], system.complements[:, 1]
+    both = hidden[part] & hidden[whole]
+    return np.concatenate([public[columns], public[whole[both]]])
 
 
 def _sweep_vector(size: int, sweep: int) -> np.ndarray:

@@ -184,7 +184,8 @@ def audit_published_comparator(
     if withheld_reason(councils):
         return AuditResult(0, 0, None, 0), written.height, {}
     built = built if built is not None else build_system(comparator, councils, settings)
-    shown = written.select(*publish.ESTIMATE_KEYS, pl.col("n").alias("_n"), pl.col("value").alias("_v"))
+    # no base is printed: a row's base is withheld exactly when its value is (docs/methods/disclosure.md §4)
+    shown = written.select(*publish.ESTIMATE_KEYS, pl.col("value").alias("_n"), pl.col("value").alias("_v"))
     rows = built.comparator.join(shown, on=publish.ESTIMATE_KEYS, how="left", nulls_equal=True)
     hidden = built.fixed_hidden.copy()
     hidden[rows.filter(pl.col("_n").is_null())["n_var"].to_numpy()] = True
@@ -344,7 +345,7 @@ def _council_rows(councils: dict[str, tuple[pl.DataFrame, pl.DataFrame]]) -> pl.
         estimates, published = councils[la_code]
         shown = published.filter(pl.col("geography_level") == "council").select(
             *publish.ESTIMATE_KEYS,
-            pl.col("n").is_null().alias("n_hidden"),
+            pl.col("value").is_null().alias("n_hidden"),  # no base printed: withheld with its value
             pl.col("value").is_null().alias("p_hidden"),
         )
         rows = estimates.filter(pl.col("geography_level") == "council").join(

@@ -10,7 +10,7 @@ published tables at all (outside the publication scope, or no respondents), the 
 
 Values are printed as the published estimates print them (whole percentages, means to one decimal
 place). The design standard error, the degrees of freedom and the unadjusted p-value are not published,
-nor the reference side's base for a `rest` reference.
+nor any side's base: no estimate's base is published (docs/methods/disclosure.md §4, "Bases").
 """
 
 from __future__ import annotations
@@ -48,13 +48,12 @@ def conform_comparisons(frame: pl.DataFrame | None) -> pl.DataFrame:
 
 
 def figure_states(published: pl.DataFrame, wave: str = "") -> pl.DataFrame:
-    """Published estimates as figures: keys, `fig_wave`, unit, n, value and state (shown or withheld)."""
+    """Published estimates as figures: keys, `fig_wave`, unit, value and state (shown or withheld)."""
     shown = ~pl.col("suppressed").fill_null(True) & pl.col("value").is_not_null()
     return published.select(
         pl.lit(wave, S).alias("fig_wave"),
         *[pl.col(k).cast(S) for k in ESTIMATE_KEYS],
         pl.col("unit").cast(S),
-        pl.col("n").cast(I64),
         pl.col("value").cast(F64),
         pl.when(shown).then(pl.lit(SHOWN)).otherwise(pl.lit(WITHHELD)).cast(pl.Int8).alias("state"),
         (pl.col("reliability") if "reliability" in published.columns else pl.lit(None)).cast(S).alias("rel"),
@@ -133,7 +132,7 @@ def publish_comparisons(
         ]
     )
     own = figures.filter(pl.col("fig_wave") == "").drop("fig_wave")
-    side_a = own.rename({"n": "a_n", "value": "a_value", "state": "a_state", "rel": "a_rel"})
+    side_a = own.rename({"value": "a_value", "state": "a_state", "rel": "a_rel"})
     side_b = figures.rename(
         {
             "fig_wave": "ref_wave",
@@ -142,7 +141,6 @@ def publish_comparisons(
             "breakdown": "ref_breakdown",
             "breakdown_value": "ref_value",
             "unit": "b_unit",
-            "n": "b_n",
             "value": "b_value",
             "state": "b_state",
             "rel": "b_rel",
@@ -172,9 +170,7 @@ def publish_comparisons(
     return framed.select(
         *list(COMPARISON_SCHEMA)[:8],
         pl.when(pl.col("state") != WITHHELD).then(unit).alias("unit"),
-        pl.when(shown).then(pl.col("a_n")).alias("n"),
         pl.when(shown).then(pl.col("a_value")).alias("estimate"),
-        pl.when(shown & ~rest_side).then(pl.col("b_n")).alias("reference_n"),
         pl.when(shown)
         .then(
             pl.when(rest_side).then(display(pl.col("reference_estimate"), unit)).otherwise(pl.col("b_value"))
@@ -196,9 +192,7 @@ def publish_comparisons(
 
 VALUE_COLUMNS = (
     "unit",
-    "n",
     "estimate",
-    "reference_n",
     "reference_estimate",
     "difference",
     "p_adjusted",
@@ -218,8 +212,8 @@ def rule_breaches(
 ) -> list[str]:
     """The published comparisons that break the rule, checked row by row apart from `publish_comparisons`.
 
-    A shown row must rest only on shown published figures, repeat the first side's published value and base
-    (and a group or earlier-wave reference's) and carry no base for a `rest` side; a withheld row no value.
+    A shown row must rest only on shown published figures, repeat the first side's published value (and a group
+    or earlier-wave reference's) and carry no base at all; a withheld row no value.
     Each breach is named by its keys only (never a value).
     """
     figures: dict[tuple[str, ...], dict] = {}
@@ -243,15 +237,15 @@ def rule_breaches(
         first, rested = _rested_on(row, la_code, figures, groups)
         if not all(_is_shown(f) for f in [first, *rested]):
             breaches.append(f"{name}: rests on a figure that is not published")
-        elif (row["estimate"], row["n"]) != (first["value"], first["n"]):  # type: ignore[index]
+        elif any(row.get(c) is not None for c in ("n", "reference_n")):
+            breaches.append(f"{name}: publishes a base")
+        elif row["estimate"] != first["value"]:  # type: ignore[index]
             breaches.append(f"{name}: first side is not its published value")
         elif (
             row["comparison"] in ("group_vs_group", "wave_vs_wave")
             and row["reference_estimate"] != rested[0]["value"]
         ):
             breaches.append(f"{name}: reference is not its published value")
-        elif row["comparison"] not in ("group_vs_group", "wave_vs_wave") and row["reference_n"] is not None:
-            breaches.append(f"{name}: publishes the base of a rest side")
     return breaches
 
 

@@ -66,8 +66,15 @@ def council_system(
     )
     families.link_estimates_to_needs(builder, est, tc)
     families.link_linkage_to_response(builder, lq, rr)
-    if load_rules().get("base_within_respondents", False):  # a printed base ≤ its area's respondents
-        side_information.add_base_bounds(builder, est, tc, rr)
+    if load_rules().get("base_within_respondents", True):  # a printed base ≤ its area's respondents
+        side_information.add_base_bounds(builder, tc, rr)
+    # No estimate base is printed, so a reader has none for a withheld row: a withheld value withholds its base
+    # (the audit of the written tables reads it so: hidden_from_published).
+    builder.add_pairs(
+        "couples",
+        est["p_var"].drop_nulls().to_numpy(),
+        est.filter(pl.col("p_var").is_not_null())["n_var"].to_numpy(),
+    )
     system = builder.build()
     mask = np.zeros(system.size, bool)
     for frame, var, why in (
@@ -123,14 +130,16 @@ def hidden_from_published(built: CouncilSystem, published: dict[str, pl.DataFram
 
     def mark(table: str, keys: list[str], pairs: list[tuple[str, str]]) -> None:
         shown = published[f"published_{table}"].select(
-            [*keys, *[pl.col(c).alias(f"{c}_pub") for c, _ in pairs]]
+            [*keys, *[pl.col(c).alias(f"{c}_pub") for c in dict.fromkeys(c for c, _ in pairs)]]
         )
         joined = t[table].join(shown, on=keys, how="left", nulls_equal=True)
         for column, var in pairs:
             rows = joined.filter(pl.col(f"{column}_pub").is_null() & pl.col(var).is_not_null())
             hidden[rows[var].to_numpy()] = True
 
-    mark("estimates", publish.ESTIMATE_KEYS, [("n", "n_var"), ("value", "p_var")])
+    # No n is printed: an estimate's base is withheld exactly when its value is (the couple in council_system);
+    # a publication that prints n anyway is audited with it (side_information.estimate_base_information).
+    mark("estimates", publish.ESTIMATE_KEYS, [("value", "n_var"), ("value", "p_var")])
     mark("three_circles", publish.CIRCLE_KEYS, [("n", "c_var"), ("base", "b_var")])
     mark("response_rates", publish.RESPONSE_KEYS, [("respondents", "var")])
     mark("linkage_quality", publish.LINKAGE_KEYS, [("count", "var")])

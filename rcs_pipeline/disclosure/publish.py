@@ -56,9 +56,13 @@ def reason(*primary: str) -> pl.Expr:
 
 
 def publish_estimates(est: pl.DataFrame, mask: np.ndarray) -> pl.DataFrame:
-    """published_estimates: keys, unit, n, value, ci_low, ci_high, suppressed, reason, reliability.
+    """published_estimates: keys, unit, value, ci_low, ci_high, suppressed, reason, reliability.
 
-    `reliability` ('low' or null, from the estimates) is carried for shown values only (reports print [u]).
+    No estimate's own base `n` is published (issue 21; docs/methods/disclosure.md §4, "Bases"): an indicator
+    every respondent answered would print n = the area's respondents, and so give away respondents the
+    response table withholds. The base a reader sees is the area's respondents, printed once in
+    published_response_rates. `reliability` ('low' or null, from the estimates) is carried for shown values
+    only (reports print [u]).
     """
     if "reliability" not in est.columns:
         est = est.with_columns(pl.lit(None, pl.String).alias("reliability"))
@@ -76,7 +80,6 @@ def publish_estimates(est: pl.DataFrame, mask: np.ndarray) -> pl.DataFrame:
     return framed.select(
         *ESTIMATE_KEYS,
         "unit",
-        pl.when(~pl.col("n_var_hidden")).then(pl.col("n")).alias("n"),
         *[
             pl.when(shown).then(display(pl.col(src), pl.col("unit"))).alias(dst)
             for src, dst in (("estimate", "value"), ("ci_low", "ci_low"), ("ci_high", "ci_high"))

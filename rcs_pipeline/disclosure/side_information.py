@@ -2,11 +2,12 @@
 
 The CountSystem fixes every published count at its value. A reader knows more, and the audit gets it:
 
-- **bases**: the unweighted base `n` printed beside every estimate counts pupils who answered the survey, so it
-  is at most the respondents of the same area, instrument, stage and sex; a three-circles group's base (pupils
-  with both flags known) likewise within the area's pupil respondents. These are definitions, so they are
-  relations of the CountSystem (`add_base_bounds`) when rules.yaml `base_within_respondents` is true
-  (false for now: a known gap, docs/methods/disclosure.md §4): protection and the audit then both use them.
+- **bases**: no estimate's own base `n` is published (publish.py); the base a reader sees is the area's
+  respondents, printed once in the response table. A three-circles group's base (pupils with both flags known)
+  is printed and lies within the area's pupil respondents: a definition, so a relation of the CountSystem
+  (`add_base_bounds`, rules.yaml `base_within_respondents`), used by protection and the audit alike. A
+  publication that prints estimate bases anyway gives the audit of the tables as written each printed n within
+  its area's respondents (`estimate_base_information`).
 - **rounding**: a rounded percentage printed for a row whose count (or base) is withheld bounds it. P% of a base
   b (round half up to a whole number) means (P − ½)·b ≤ 100·x < (P + ½)·b, i.e. for integer counts
   (2P − 1)·b − 200·x ≤ 0 and 200·x − (2P + 1)·b ≤ −1: with b published, x ∈ [⌈(2P−1)b/200⌉, ⌈(2P+1)b/200⌉ − 1]
@@ -57,37 +58,62 @@ def _leq_pairs(small: np.ndarray, large: np.ndarray) -> pl.DataFrame:
     )
 
 
-def base_pairs(est: pl.DataFrame, tc: pl.DataFrame, rr: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(base variable, respondents variable) pairs: an estimate's n or a circles base within its respondents.
+def _estimate_pairs(est: pl.DataFrame, responses: pl.DataFrame) -> pl.DataFrame:
+    """(n_var, r_var): an estimate's base n within its area's respondents (same instrument, stage and sex)."""
+    instruments = load_catalogue().select("indicator_id", "instrument")
+    estimates = _response_target(est.join(instruments, on="indicator_id", how="inner"))
+    return estimates.join(responses, on=RESPONSE_AREA, how="inner").select("n_var", "r_var")
+
+
+def _circle_pairs(tc: pl.DataFrame, responses: pl.DataFrame, values: bool = False) -> pl.DataFrame:
+    """(n_var, r_var): a three-circles group's base within its area's pupil respondents (instrument `all`);
+    with `values`, also the true `_base` and `respondents` (tc must carry `_base`)."""
+    extra = ["_base"] if values else []
+    circles = (
+        _response_target(
+            tc.select("geography_level", "geography_code", "breakdown", "breakdown_value", "b_var", *extra)
+        )
+        .unique("b_var")
+        .with_columns(instrument=pl.lit("all"))
+    )
+    return circles.join(responses, on=RESPONSE_AREA, how="inner").select(
+        pl.col("b_var").alias("n_var"), "r_var", *([*extra, "respondents"] if values else [])
+    )
+
+
+def base_pairs(
+    tc: pl.DataFrame, rr: pl.DataFrame, est: pl.DataFrame | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(base variable, respondents variable) pairs: a circles base (and, given `est`, an estimate's n) within
+    its area's respondents.
 
     Example: ind_x (a secondary indicator) at school 5550000, stage S2 with n = 36 pairs with the school's
     secondary S2 respondents: 36 ≤ respondents.
     """
     responses = rr.select(*RESPONSE_AREA, pl.col("var").alias("r_var"))
-    instruments = load_catalogue().select("indicator_id", "instrument")
-    estimates = _response_target(est.join(instruments, on="indicator_id", how="inner"))
-    est_pairs = estimates.join(responses, on=RESPONSE_AREA, how="inner").select("n_var", "r_var")
-    circles = (
-        _response_target(
-            tc.select("geography_level", "geography_code", "breakdown", "breakdown_value", "b_var")
-        )
-        .unique("b_var")
-        .with_columns(instrument=pl.lit("all"))
-    )
-    circle_pairs = circles.join(responses, on=RESPONSE_AREA, how="inner").select(
-        pl.col("b_var").alias("n_var"), "r_var"
-    )
-    pairs = pl.concat([est_pairs, circle_pairs])
+    parts = [_circle_pairs(tc, responses)]
+    if est is not None:
+        parts.append(_estimate_pairs(est, responses))
+    pairs = pl.concat(parts)
     return pairs["n_var"].to_numpy(), pairs["r_var"].to_numpy()
 
 
-def add_base_bounds(builder: SystemBuilder, est: pl.DataFrame, tc: pl.DataFrame, rr: pl.DataFrame) -> None:
-    """Relations `printed base ≤ respondents of its area` (kept where the true counts satisfy them)."""
-    if (est.is_empty() and tc.is_empty()) or rr.is_empty():
+def add_base_bounds(builder: SystemBuilder, tc: pl.DataFrame, rr: pl.DataFrame) -> None:
+    """Relations `printed base ≤ respondents of its area` for every base the publication prints: the
+    three-circles bases (kept where the true counts satisfy them). No estimate base is printed (publish.py)."""
+    if tc.is_empty() or rr.is_empty():
         return
-    small, large = base_pairs(est, tc, rr)
+    responses = rr.select(*RESPONSE_AREA, pl.col("var").alias("r_var"), "respondents")
+    pairs = _circle_pairs(tc.with_columns(_base=pl.col("base")), responses, values=True)
+    pairs = pairs.filter(
+        pl.col("_base") <= pl.col("respondents")
+    )  # a definition, kept where the data hold it
+    small, large = pairs["n_var"].to_numpy(), pairs["r_var"].to_numpy()
     if small.size:
         builder.add_inequalities(_leq_pairs(small, large))
+        # also a part within its whole, so the public roll's ceiling carries to the base (public_ceilings): a
+        # base withheld in 0..its school's small roll tells nothing public knowledge does not
+        builder.add_pairs("at_most", small, large)
 
 
 def _rows(
@@ -208,17 +234,53 @@ def shown_information(
     )
 
 
+def estimate_base_information(
+    system: CountSystem, tables: dict[str, pl.DataFrame], published: dict[str, pl.DataFrame]
+) -> SideInformation:
+    """Rows n − respondents ≤ 0 for every estimate whose base n a publication prints (none should: publish.py).
+
+    The pipeline prints no estimate base; a table that does (an older or careless publication) gives the reader
+    each printed n within its area's respondents, and an indicator every respondent answered prints n =
+    respondents, so the audit of the tables as written takes these rows (tests/security/test_side_information.py).
+    """
+    frame = published.get("published_estimates")
+    if (
+        frame is None
+        or "n" not in frame.columns
+        or "estimates" not in tables
+        or "response_rates" not in tables
+    ):
+        return SideInformation.empty(system.size)
+    printed = tables["estimates"].join(
+        frame.filter(pl.col("n").is_not_null()).select(ESTIMATE_KEYS),
+        on=ESTIMATE_KEYS,
+        how="semi",
+        nulls_equal=True,
+    )
+    responses = tables["response_rates"].select(*RESPONSE_AREA, pl.col("var").alias("r_var"))
+    pairs = _estimate_pairs(printed, responses)
+    small, large = pairs["n_var"].to_numpy(), pairs["r_var"].to_numpy()
+    holds = (
+        system.values[small] <= system.values[large]
+    )  # a definition; kept where the true counts satisfy it
+    small, large = small[holds], large[holds]
+    k = small.size
+    return _rows(system.size, [(small, np.ones(k)), (large, -np.ones(k))], np.zeros(k), "bases")
+
+
 def published_side_information(
     system: CountSystem,
     tables: dict[str, pl.DataFrame],
     hidden: np.ndarray,
     published: dict[str, pl.DataFrame],
 ) -> SideInformation:
-    """Everything the published tables tell beyond the exact counts the audit fixes: rounding, shown anywhere."""
+    """Everything the published tables tell beyond the exact counts the audit fixes: rounding, shown anywhere,
+    and any printed estimate base."""
     return SideInformation.concat(
         [
             rounding_information(system, tables, hidden, published),
             shown_information(system, tables, hidden, published),
+            estimate_base_information(system, tables, published),
         ],
         system.size,
     )

@@ -15,7 +15,7 @@ from rcs_pipeline.reports.council import (
     heading_lower,
 )
 from rcs_pipeline.reports.inputs import PublishedTables
-from rcs_pipeline.reports.lookup import Comparisons, Estimates
+from rcs_pipeline.reports.lookup import Comparisons, Estimates, with_area_bases
 from rcs_pipeline.reports.parents import parent_area_section
 from rcs_pipeline.reports.sections import (
     Geography,
@@ -192,7 +192,7 @@ def area_sections(
     """The chapters of one cluster or school report."""
     geo = Geography(outcome.level, outcome.code, outcome.name)
     council = Geography("council", tables.la_code, council_name)
-    est = Estimates(tables.estimates)
+    est = Estimates(with_area_bases(tables.estimates, tables.response_rates, tables.linkage_quality))
     present = [i for i in est.indicators if est.get(geo.level, geo.code, i) is not None]
     labels = indicator_labels(est.indicators)
     domains = domain_groups(present, labels)

@@ -18,7 +18,7 @@ from rcs_pipeline.reports.equalities import completeness_section
 from rcs_pipeline.reports.formatting import format_count, format_value
 from rcs_pipeline.reports.inputs import PublishedTables
 from rcs_pipeline.reports.journeys import journeys_reason, journeys_section
-from rcs_pipeline.reports.lookup import Comparisons, Estimates, cell
+from rcs_pipeline.reports.lookup import Comparisons, Estimates, cell, with_area_bases
 from rcs_pipeline.reports.parents import parent_chapter
 from rcs_pipeline.reports.sections import (
     Geography,
@@ -418,7 +418,7 @@ def council_sections(
 ) -> tuple[list[Section], Geography]:
     """Every chapter of the council report, in order, and the council it is about."""
     geo = Geography("council", tables.la_code, council_names().get(tables.la_code, tables.la_code))
-    est = Estimates(tables.estimates)
+    est = Estimates(with_area_bases(tables.estimates, tables.response_rates, tables.linkage_quality))
     labels = indicator_labels(est.indicators)
     domains = domain_groups(est.indicators, labels)
     series = comparators(tables, geo)

@@ -169,9 +169,64 @@ def interval_cell(row: dict | None) -> Cell:
     return cell(ends, row["unit"] if row is not None else TEXT, suppressed=withheld(row))
 
 
+def with_area_bases(
+    estimates: pl.DataFrame, response_rates: pl.DataFrame, parents: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Published estimates with `n` = their area's respondents (same instrument, stage and sex) from the
+    published response table, and `base_withheld` where those respondents are [c].
+
+    No estimate's own base is published (docs/methods/disclosure.md §4, "Bases"): the base a report prints
+    beside a percentage is the area's respondents, the figure the response table prints. The parent survey
+    has no response table: its council `all` rows get the parents interviewed from `parents` (the published
+    linkage_quality, instrument `parent`, measure `respondents`). Rows of other breakdowns get none ([x]).
+    """
+    from rcs_pipeline.indicators import load_catalogue
+
+    keys = ["geography_level", "geography_code", "instrument", "stage", "sex"]
+    bases = response_rates.select(
+        *keys,
+        pl.when(~pl.col("suppressed")).then(pl.col("respondents")).alias("n"),
+        pl.col("suppressed").alias("base_withheld"),
+    )
+    if parents is not None and not estimates.is_empty():
+        council = estimates.filter(pl.col("geography_level") == "council")["geography_code"].head(1)
+        interviews = parents.filter(
+            (pl.col("instrument") == "parent")
+            & (pl.col("breakdown") == "all")
+            & (pl.col("measure") == "respondents")
+        ).select(
+            pl.lit("council").alias("geography_level"),
+            pl.lit(council.item() if council.len() else None, pl.String).alias("geography_code"),
+            pl.lit("parent").alias("instrument"),
+            pl.lit("all").alias("stage"),
+            pl.lit("all").alias("sex"),
+            pl.when(~pl.col("suppressed")).then(pl.col("count")).cast(bases.schema["n"]).alias("n"),
+            pl.col("suppressed").alias("base_withheld"),
+        )
+        bases = pl.concat([bases, interviews.cast(bases.schema)])
+    by_breakdown = pl.col("breakdown")
+    framed = estimates.drop([c for c in ("n", "base_withheld") if c in estimates.columns]).join(
+        load_catalogue().select("indicator_id", "instrument"), on="indicator_id", how="left"
+    )
+    framed = framed.with_columns(
+        stage=pl.when(by_breakdown == "stage").then(pl.col("breakdown_value")).otherwise(pl.lit("all")),
+        sex=pl.when(by_breakdown == "sex").then(pl.col("breakdown_value")).otherwise(pl.lit("all")),
+        _own=by_breakdown.is_in(["all", "stage", "sex"]),
+    )
+    joined = framed.join(bases, on=keys, how="left", nulls_equal=True)
+    return joined.with_columns(
+        n=pl.when(pl.col("_own")).then(pl.col("n")),
+        base_withheld=(pl.col("_own") & pl.col("base_withheld").fill_null(False)),
+    ).drop("instrument", "stage", "sex", "_own")
+
+
 def base_cell(row: dict | None) -> Cell:
-    """The unweighted base of a published row, '[c]' when withheld, '[x]' when absent."""
-    return cell(row.get("n") if shown(row) else None, "count", suppressed=withheld(row))  # type: ignore[union-attr]
+    """The base printed beside a published row: its area's respondents (`with_area_bases`), '[c]' when the row
+    or those respondents are withheld, '[x]' when absent."""
+    if not shown(row):
+        return cell(None, "count", suppressed=withheld(row))
+    assert row is not None
+    return cell(row.get("n"), "count", suppressed=bool(row.get("base_withheld")))
 
 
 COMPARISON_WORDS = {"higher": "Higher", "lower": "Lower", "no clear difference": "No clear difference"}

@@ -17,7 +17,13 @@ import polars as pl
 
 from rcs_pipeline.need.asn_groups import group_columns
 from rcs_pipeline.reports.inputs import ESTIMATE_SCHEMA, LINKAGE_QUALITY_SCHEMA, PublishedTables
-from rcs_pipeline.reports.sample_tables import SampleIndicator, _centre, _estimate_row, sample_indicators
+from rcs_pipeline.reports.sample_tables import (
+    DRAWN_ESTIMATE_SCHEMA,
+    SampleIndicator,
+    _centre,
+    _estimate_row,
+    sample_indicators,
+)
 
 PARENT_BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "child_age_band": ("0-2", "3-4", "5-8"),
@@ -191,12 +197,12 @@ def with_sample_parents(tables: PublishedTables, seed: int) -> PublishedTables:
         estimates=pl.concat(
             [
                 tables.estimates.filter(~is_parent),
-                pl.DataFrame(rows, schema=ESTIMATE_SCHEMA),
-                pl.DataFrame(_asn_group_rows(tables, rng), schema=ESTIMATE_SCHEMA),
+                pl.DataFrame(rows, schema=DRAWN_ESTIMATE_SCHEMA),
+                pl.DataFrame(_asn_group_rows(tables, rng), schema=DRAWN_ESTIMATE_SCHEMA),
             ]
         ),
         comparator=pl.concat(
-            [tables.comparator.filter(~is_parent), pl.DataFrame(comparator, schema=ESTIMATE_SCHEMA)]
+            [tables.comparator.filter(~is_parent), pl.DataFrame(comparator, schema=DRAWN_ESTIMATE_SCHEMA)]
         ),
         previous=previous,
         linkage_quality=linkage,

@@ -32,6 +32,12 @@ from rcs_pipeline.reports.inputs import (
 )
 from rcs_pipeline.schemas import conform as conform_analysis
 
+_AT = list(ESTIMATE_SCHEMA).index("unit") + 1
+DRAWN_ESTIMATE_SCHEMA = dict(
+    [*list(ESTIMATE_SCHEMA.items())[:_AT], ("n", pl.Int64()), *list(ESTIMATE_SCHEMA.items())[_AT:]]
+)
+"""Estimates as drawn, before disclosure control: the published columns and each row's base `n`, which
+publication drops (docs/methods/disclosure.md §4, "Bases")."""
 PUPIL_STAGES = {"primary": ("P5", "P6", "P7"), "secondary": ("S1", "S2", "S3", "S4")}
 COUNCIL_BREAKDOWNS = {
     "sex": ("F", "M"),
@@ -281,13 +287,13 @@ def sample_drawn(
                     )
         rr.extend(_response_rows(level, code, n, sector.get(code), rng))
         circles.extend(_circle_rows(level, code, n, rng))
-    estimates = pl.DataFrame(est, schema=ESTIMATE_SCHEMA)
+    estimates = pl.DataFrame(est, schema=DRAWN_ESTIMATE_SCHEMA)
     comparator = pl.DataFrame(
         [
             _estimate_row(i, "all_councils", "all", "all", "all", 20_000, _centre(i, base), rng)
             for i in indicators
         ],
-        schema=ESTIMATE_SCHEMA,
+        schema=DRAWN_ESTIMATE_SCHEMA,
     )
     previous = (
         sample_published(
@@ -449,8 +455,8 @@ def _test(a: dict, b: dict | None, family: str, kind: str, reference: str) -> di
         "breakdown": a["breakdown"],
         "breakdown_value": a["breakdown_value"],
         "reference": reference,
-        "n": a["n"],
-        "reference_n": b["n"],
+        "n": a.get("n"),  # published rows carry no base (docs/methods/disclosure.md §4); never published here
+        "reference_n": b.get("n"),
     }
     values = (a["value"], a["ci_low"], a["ci_high"], b["value"], b["ci_low"], b["ci_high"])
     if any(v is None for v in values):

@@ -42,7 +42,8 @@ def council_need_estimates(published: pl.DataFrame) -> pl.DataFrame:
     ).select(
         "indicator_id",
         pl.col("value").cast(pl.Float64),
-        pl.col("n").cast(pl.Int64),
+        # no estimate base is published (docs/methods/disclosure.md §4, "Bases"): the n columns stay empty
+        (pl.col("n") if "n" in published.columns else pl.lit(None)).cast(pl.Int64).alias("n"),
         pl.col("suppressed").cast(pl.Boolean),
     )
 

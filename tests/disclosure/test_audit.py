@@ -6,7 +6,7 @@ import pytest
 
 from rcs_pipeline.disclosure import DisclosureSettings, attacker_intervals, families, protect_council
 from rcs_pipeline.disclosure.families import NEED_CIRCLES
-from rcs_pipeline.disclosure.protect import council_system
+from rcs_pipeline.disclosure.protect import council_system, hidden_from_published
 from rcs_pipeline.disclosure.publish import CIRCLE_KEYS
 from rcs_pipeline.disclosure.settings import load_rules
 from rcs_pipeline.disclosure.system import SystemBuilder
@@ -352,20 +352,12 @@ def test_a_circles_percent_printed_with_its_count_and_base_withheld_bounds_their
     ]
 
 
-def bases_in_system(monkeypatch: pytest.MonkeyPatch, on: bool) -> None:
-    """Set rules.yaml `base_within_respondents` for one test (a printed base ≤ its area's respondents)."""
-    from rcs_pipeline.disclosure import protect
-
-    rules = {**load_rules(), "base_within_respondents": on}
-    monkeypatch.setattr(protect, "load_rules", lambda: rules)
-
-
-def test_a_printed_base_bounds_withheld_respondents_and_protection_hides_it(monkeypatch: pytest.MonkeyPatch):
+def test_a_printed_base_narrows_withheld_respondents_and_the_publication_prints_none():
     """Issue 21 (bases): school S3's 15 respondents are withheld (min_group), so S2's 51 are withheld too under
-    the council total of 66; with rolls of 60 each is in 6..60. The estimate printed for S2 has n = 51, and an
-    estimate's base counts respondents: S2 ≥ 51, so S2 is in 51..60 and S3 in 6..15, too narrow. Without the
-    relation (rules.yaml base_within_respondents) the audit passes this publication; with it the audit fails
-    it, and protection with it hides S2's estimate and passes."""
+    the council total of 66; with rolls of 60 each is in 6..60. An estimate's base counts respondents, so a
+    publication printing S2's estimate with n = 51 (as before 2026-12-05) puts S2 in 51..60 and S3 in 6..15:
+    the audit of that table fails. The publication prints no estimate base (the base a reader sees is the
+    area's respondents, [c] here): the audit passes and S2's estimate is still shown."""
     from rcs_pipeline.disclosure import audit_published
 
     est = estimate_rows([("school", "S2", "all", 51, 30)], indicator="pri_good_health")
@@ -377,20 +369,40 @@ def test_a_printed_base_bounds_withheld_respondents_and_protection_hides_it(monk
     )
     places = schools({"S2": "A1", "S3": "A1"})
     rules = DisclosureSettings()
-    with monkeypatch.context() as patched:
-        bases_in_system(patched, False)
-        before = protect_council(tables, places, COUNCIL, rules)
-        assert before.audit.passed
-        assert audit_published(tables, places, COUNCIL, rules, before.published)[0].passed
-    bases_in_system(monkeypatch, True)
-    assert before.published["published_estimates"]["n"].to_list() == [51]
-    assert before.published["published_response_rates"]["suppressed"].to_list() == [False, True, True]
-    fuller, _ = audit_published(tables, places, COUNCIL, rules, before.published)
-    assert sorted((f.low, f.high) for f in fuller.failures) == [(6, 15), (51, 60)]
-    after = protect_council(tables, places, COUNCIL, rules)
-    assert after.audit.passed and after.primary_breaches == 0
-    assert audit_published(tables, places, COUNCIL, rules, after.published)[0].passed
-    assert after.published["published_estimates"]["n"].to_list() == [None]
+    result = protect_council(tables, places, COUNCIL, rules)
+    published = result.published
+    assert result.audit.passed and result.primary_breaches == 0
+    assert "n" not in published["published_estimates"].columns
+    assert published["published_estimates"]["suppressed"].to_list() == [False]
+    assert published["published_response_rates"]["suppressed"].to_list() == [False, True, True]
+    assert audit_published(tables, places, COUNCIL, rules, published)[0].passed
+    printed = published["published_estimates"].with_columns(n=pl.lit(51, pl.Int64))
+    careless, _ = audit_published(
+        tables, places, COUNCIL, rules, {**published, "published_estimates": printed}
+    )
+    assert sorted((f.low, f.high) for f in careless.failures) == [(6, 15), (51, 60)]
+
+
+def test_a_withheld_estimate_value_withholds_its_base():
+    """No base is printed, so a reader has none for a withheld row: protection withholds the base of every
+    withheld value (a couple), as the audit of the written tables reads it (hidden_from_published)."""
+    est = estimate_rows(
+        [
+            ("council", COUNCIL, "all", 60, 30),
+            ("school", "S1", "all", 30, 5),
+            ("school", "S2", "all", 30, 25),
+        ],
+        indicator="pri_good_health",
+    )
+    tables = council_tables(est)
+    places = schools({"S1": "A1", "S2": "A1"})
+    rules = DisclosureSettings()
+    built = council_system(tables, places, COUNCIL, rules)
+    result = protect_council(tables, places, COUNCIL, rules)
+    hidden = hidden_from_published(built, result.published)
+    rows = built.tables["estimates"].filter(pl.col("p_var").is_not_null())
+    assert (hidden[rows["p_var"].to_numpy()] == hidden[rows["n_var"].to_numpy()]).all()
+    assert hidden[rows["p_var"].to_numpy()].any()
 
 
 def test_bound_choices_hide_the_published_bound_of_a_narrowed_cell():
@@ -408,3 +420,27 @@ def test_bound_choices_hide_the_published_bound_of_a_narrowed_cell():
     failures = [Failure(1, "count", 51, 60), Failure(2, "count", 0, 4)]
     picks, served = bound_choices(builder.build(), hidden, failures, min_cell=10)
     assert picks.tolist() == [0, 3] and served.tolist() == [1, 2]
+
+
+def test_a_circles_base_within_a_small_schools_respondents_tells_nothing_beyond_its_roll():
+    """A school of roll 6 with 3 respondents (withheld, min_cell) and a three-circles group of base 3 (withheld,
+    min_group). The base is within the respondents (a printed-base relation), so within the public roll: the
+    base and each base − circle lie in 0..6, exactly what the roll alone allows, so the audit passes them as
+    telling nothing (the public-knowledge exemption carried through the relation), not as narrow cells."""
+    from rcs_pipeline.disclosure.audit import exact_intervals
+
+    rr = _rates([("school", "S1", 6, 3)]).with_columns(instrument=pl.lit("all"))
+    circles = {"need_with_service": 0, "need_without_service": 1, "service_without_need": 1, "neither": 1}
+    tc = pl.DataFrame(circle_rows("school", "S1", circles, need="need_any"))
+    tables = council_tables(three_circles=tc, response_rates=rr)
+    places = schools({"S1": "A1"})
+    rules = DisclosureSettings()
+    result = protect_council(tables, places, COUNCIL, rules)
+    assert result.audit.passed and result.primary_breaches == 0
+    built = council_system(tables, places, COUNCIL, rules)
+    base = built.tables["three_circles"]["b_var"][0]
+    respondents = built.tables["response_rates"]["var"][0]
+    assert [base, respondents] in built.system.at_most.tolist()
+    hidden = hidden_from_published(built, result.published)
+    columns, _, high = exact_intervals(built.system, hidden)
+    assert high[columns.tolist().index(base)] == pytest.approx(6)

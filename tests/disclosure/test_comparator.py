@@ -42,7 +42,6 @@ def council(
         "geography_code",
         "breakdown",
         "breakdown_value",
-        pl.when(pl.col("breakdown_value").is_in(list(hidden))).then(None).otherwise(pl.col("n")).alias("n"),
         pl.when(pl.col("breakdown_value").is_in(list(hidden)))
         .then(None)
         .otherwise(pl.col("estimate"))
@@ -61,16 +60,16 @@ COUNCIL_B = council(B, {"all": (45, 20), "F": (30, 14), "M": (15, 6)}, hidden={"
 TWO = comparator({"all": (105, 50), "F": (60, 29), "M": (45, 21)})
 
 
-def shown(frame: pl.DataFrame) -> dict[str, int | None]:
-    """breakdown_value → published n (None when suppressed)."""
-    return dict(zip(frame["breakdown_value"], frame["n"], strict=True))
+def shown(frame: pl.DataFrame) -> dict[str, bool]:
+    """breakdown_value → whether its value is published (no base is: docs/methods/disclosure.md §4)."""
+    return dict(zip(frame["breakdown_value"], frame["value"].is_not_null(), strict=True))
 
 
 def test_two_council_wave_shows_only_what_the_councils_determine() -> None:
     """The total (60 + 45) is shown; girls and boys, over B's hidden cells, are suppressed; the audit passes."""
     result = protect_comparator(TWO, {A: COUNCIL_A, B: COUNCIL_B}, RULES)
     published = result.published["published_comparator_estimates"]
-    assert shown(published) == {"all": 105, "F": None, "M": None}
+    assert shown(published) == {"all": True, "F": False, "M": False}
     assert published.filter(pl.col("breakdown_value") == "all")["value"].item() is not None
     assert result.audit.passed and result.primary_breaches == 0
     audit, breaches, _ = audit_published_comparator(TWO, {A: COUNCIL_A, B: COUNCIL_B}, RULES, published)
@@ -83,7 +82,6 @@ def test_comparator_showing_a_cell_over_a_hidden_council_cell_fails_its_audit() 
         "published_comparator_estimates"
     ]
     leaky = published.with_columns(
-        n=pl.when(pl.col("breakdown_value") == "F").then(60).otherwise(pl.col("n")),
         value=pl.when(pl.col("breakdown_value") == "F").then(48.0).otherwise(pl.col("value")),
     )
     audit, breaches, names = audit_published_comparator(TWO, {A: COUNCIL_A, B: COUNCIL_B}, RULES, leaky)
@@ -101,7 +99,8 @@ def test_one_council_wave_publishes_an_empty_comparator_and_says_why() -> None:
     result = protect_comparator(alone, {A: COUNCIL_A}, RULES)
     published = result.published["published_comparator_estimates"]
     assert published.height == 0
-    assert set(published.columns) >= {"indicator_id", "n", "value", "suppressed", "reason"}
+    assert set(published.columns) >= {"indicator_id", "value", "suppressed", "reason"}
+    assert "n" not in published.columns
     assert result.withheld_reason == ONE_COUNCIL and "one council" in ONE_COUNCIL
     _, breaches, _ = audit_published_comparator(alone, {A: COUNCIL_A}, RULES, alone.head(2))
     assert breaches == 2
@@ -117,9 +116,9 @@ def test_children_of_a_council_without_published_tables_are_hidden_as_other_coun
     result = protect_comparator(three, {A: COUNCIL_A, B: COUNCIL_B}, RULES)
     assert result.other_councils
     published = result.published["published_comparator_estimates"]
-    assert shown(published) == {"all": None, "F": None, "M": None}
+    assert shown(published) == {"all": False, "F": False, "M": False}
     assert result.audit.passed
-    naive = published.with_columns(n=pl.lit(145), value=pl.lit(48.0))
+    naive = published.with_columns(value=pl.lit(48.0))
     audit, _, names = audit_published_comparator(three, {A: COUNCIL_A, B: COUNCIL_B}, RULES, naive)
     assert any("other_councils" in names[f.var] for f in audit.failures)
 
@@ -130,7 +129,7 @@ def test_three_council_wave_with_every_council_published() -> None:
     three = comparator({"all": (145, 70), "F": (80, 39), "M": (65, 31)})
     councils = {A: COUNCIL_A, B: COUNCIL_B, C: council_c}
     result = protect_comparator(three, councils, RULES)
-    assert shown(result.published["published_comparator_estimates"]) == {"all": 145, "F": None, "M": None}
+    assert shown(result.published["published_comparator_estimates"]) == {"all": True, "F": False, "M": False}
     assert not result.other_councils and result.audit.passed
 
 
@@ -175,7 +174,6 @@ def test_the_file_audit_on_the_protections_own_system_reaches_the_same_verdict()
     shared = audit_published_comparator(TWO, councils, RULES, published, result.before, result.built)
     assert result.built is not None and fresh == shared and shared[0].passed and shared[2] == {}
     leaky = published.with_columns(
-        n=pl.when(pl.col("breakdown_value") == "F").then(60).otherwise(pl.col("n")),
         value=pl.when(pl.col("breakdown_value") == "F").then(48.0).otherwise(pl.col("value")),
     )
     fresh = audit_published_comparator(TWO, councils, RULES, leaky)

@@ -24,7 +24,8 @@ def test_published_estimates_units_and_nulls():
     )
     out = protect_council(council_tables(est), schools({}), COUNCIL, DisclosureSettings()).published
     rows = {r["indicator_id"]: r for r in out["published_estimates"].iter_rows(named=True)}
-    assert (rows["ind_a"]["value"], rows["ind_a"]["n"], rows["ind_a"]["reason"]) == (None, 40, "min_cell")
+    assert (rows["ind_a"]["value"], rows["ind_a"]["reason"]) == (None, "min_cell")
+    assert "n" not in out["published_estimates"].columns  # no estimate base is published (disclosure.md §4)
     assert (rows["ind_b"]["unit"], rows["ind_b"]["value"], rows["ind_b"]["ci_low"]) == ("percent", 63.0, 56.0)
     assert (rows["ind_mean"]["unit"], rows["ind_mean"]["value"], rows["ind_mean"]["ci_high"]) == (
         "mean",

@@ -8,13 +8,11 @@ from tests.disclosure.handmade import COUNCIL, circle_rows, council_tables, esti
 RULES = DisclosureSettings(min_group=20, min_cell=10)
 
 
-def published(
-    result, table="published_estimates"
-) -> dict[tuple[str, str], tuple[bool, str | None, int | None]]:
-    """(code, breakdown_value) → (suppressed, reason, n shown)."""
+def published(result, table="published_estimates") -> dict[tuple[str, str], tuple[bool, str | None]]:
+    """(code, breakdown_value) → (suppressed, reason); no estimate base is published (disclosure.md §4)."""
     frame = result.published[table]
     return {
-        (r["geography_code"], r["breakdown_value"]): (r["suppressed"], r["reason"], r["n"])
+        (r["geography_code"], r["breakdown_value"]): (r["suppressed"], r["reason"])
         for r in frame.iter_rows(named=True)
     }
 
@@ -30,9 +28,9 @@ def test_one_small_breakdown_value_forces_its_sibling_not_the_total():
     )
     result = protect_council(council_tables(est), schools({}), COUNCIL, RULES)
     assert published(result) == {
-        (COUNCIL, "all"): (False, None, 100),
-        (COUNCIL, "M"): (True, "secondary", 60),
-        (COUNCIL, "F"): (True, "min_cell", 40),
+        (COUNCIL, "all"): (False, None),
+        (COUNCIL, "M"): (True, "secondary"),
+        (COUNCIL, "F"): (True, "min_cell"),
     }
     assert result.audit.passed
 
@@ -54,7 +52,7 @@ def test_one_small_school_forces_a_second_school_of_its_cluster():
     result = protect_council(
         council_tables(est), schools({"1": "A1", "2": "A1", "3": "A1", "4": "A2", "5": "A2"}), COUNCIL, RULES
     )
-    hidden = {code: reason for (code, _), (sup, reason, _) in published(result).items() if sup}
+    hidden = {code: reason for (code, _), (sup, reason) in published(result).items() if sup}
     assert hidden == {"1": "min_group", "2": "secondary"}
     assert result.audit.passed
 
@@ -73,7 +71,7 @@ def test_a_small_single_school_cluster_cascades_to_a_second_cluster_and_its_scho
         ]
     )
     result = protect_council(council_tables(est), schools({"1": "A1", "4": "A2", "5": "A2"}), COUNCIL, RULES)
-    hidden = {code: reason for (code, _), (sup, reason, _) in published(result).items() if sup}
+    hidden = {code: reason for (code, _), (sup, reason) in published(result).items() if sup}
     assert hidden == {"1": "min_group", "A1": "min_group", "A2": "secondary", "5": "secondary"}
     assert result.audit.passed
 

@@ -33,12 +33,12 @@ def plant_sentinels(tables: PublishedTables) -> PublishedTables:
 
     return replace(
         tables,
-        estimates=leak(tables.estimates, ["value", "ci_low", "ci_high"], ["n"]),
+        estimates=leak(tables.estimates, ["value", "ci_low", "ci_high"], []),
         three_circles=leak(tables.three_circles, ["percent"], ["n", "base"]),
         response_rates=leak(tables.response_rates, ["response_rate"], ["roll", "respondents"]),
         linkage_quality=leak(tables.linkage_quality, [], ["count"]),
         comparisons=leak(
-            tables.comparisons, ["estimate", "reference_estimate", "difference"], ["n", "reference_n"]
+            tables.comparisons, ["estimate", "reference_estimate", "difference"], []
         ).with_columns(  # a withheld comparison that leaked a direction must still state none
             direction=pl.when(pl.col("suppressed")).then(pl.lit("higher")).otherwise(pl.col("direction"))
         ),

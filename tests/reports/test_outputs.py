@@ -44,7 +44,6 @@ def published_numbers(tables: PublishedTables) -> set[str]:
         for r in frame.filter(~pl.col("suppressed")).iter_rows(named=True):
             for col in ("value", "ci_low", "ci_high"):
                 out |= printed(r[col], r["unit"])
-            out |= printed(r["n"], "count")
     for r in tables.three_circles.filter(~pl.col("suppressed")).iter_rows(named=True):
         out |= printed(r["percent"], "percent") | printed(r["n"], "count") | printed(r["base"], "count")
     for r in tables.response_rates.filter(~pl.col("suppressed")).iter_rows(named=True):

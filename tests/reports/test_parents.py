@@ -67,11 +67,17 @@ def test_each_indicator_with_interval_all_councils_and_base_parents(built, publi
     comparator = {r["indicator_id"]: r for r in published.comparator.iter_rows(named=True)}
     rows = parent_rows(published, "council", LA_CODE).filter(~pl.col("suppressed"))
     assert rows.height >= 5
+    counts = published.linkage_quality.filter(
+        (pl.col("instrument") == "parent")
+        & (pl.col("breakdown") == "all")
+        & (pl.col("measure") == "respondents")
+    )
+    interviews = "[c]" if counts["suppressed"].item() else format_count(counts["count"].item())
     for r in rows.iter_rows(named=True):
         cells = [
             format_value(r["value"], r["unit"]),
             format_interval(r["ci_low"], r["ci_high"], r["unit"]),
-            format_count(r["n"]),
+            interviews,  # no estimate base is published: the base is the parents interviewed (disclosure.md §4)
             format_value(comparator[r["indicator_id"]]["value"], r["unit"]),
         ]
         row_text = re.escape(labels[r["indicator_id"]].label) + r"\s+" + r"\s+".join(map(re.escape, cells))

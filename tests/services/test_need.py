@@ -30,7 +30,7 @@ def test_share_of_spend_beside_share_with_high_need(table) -> None:
     assert table.loc["family", "share_of_spend"] == pytest.approx(0.8)
     assert table.loc["family", "services"] == 2
     assert table.loc["family", "secondary_high_need_percent"] == 12.0
-    assert table.loc["family", "secondary_n"] == 300
+    assert pd_isna(table.loc["family", "secondary_n"])  # no estimate base is published (disclosure.md §4)
     assert table.loc["peers", "share_of_spend"] == pytest.approx(0.2)
 
 
