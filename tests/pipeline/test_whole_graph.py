@@ -294,3 +294,27 @@ def test_published_comparator_is_computed_once_and_its_audit_verdict_reused_for_
     reused = sorted(e.metadata["audit_reused_from_memo"].value for e in evaluations)
     assert reused == [False, True]
     assert len({e.metadata["cells_checked"].value for e in evaluations}) == 1
+
+
+def test_comparisons_read_the_other_councils_wave_design_from_its_memo(tiny_run: TinyRun) -> None:
+    """Each council's part of the wave design is memoised once (a bundle per council); comparisons of a council
+    materialised again read the other council's from it and write the same bytes."""
+    from assets.defs.analysis.comparisons import comparisons
+    from assets.partitions import partition_key
+    from assets.resources import RcsSettings
+
+    folder = tiny_run.home / "analysis" / "comparisons" / TINY_WAVE
+    assert len(list(folder.glob("_memo-*/facts.json"))) == len(TINY_COUNCILS)
+    path = tiny_run.layout.table("analysis", "comparisons", TINY_WAVE, TINY_COUNCILS[1])
+    before = path.read_bytes()
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("wave", [TINY_WAVE])
+        result = dg.materialize(
+            [comparisons],
+            partition_key=partition_key(TINY_WAVE, TINY_COUNCILS[1]),
+            resources={"settings": RcsSettings(home=str(tiny_run.home))},
+            instance=instance,
+        )
+    metadata = result.asset_materializations_for_node("comparisons")[0].metadata
+    assert metadata["other_councils_designs_from_memo"].value == 1
+    assert path.read_bytes() == before

@@ -19,6 +19,7 @@ from rcs_pipeline.estimates.comparisons import (
     rule_breakdowns,
 )
 from rcs_pipeline.estimates.parent_design import parent_comparisons
+from rcs_pipeline.estimates.wave_designs import wave_design
 from rcs_pipeline.indicators import load_catalogue
 from rcs_pipeline.storage import Partition
 
@@ -38,6 +39,18 @@ def _pupils(path: Path, indicators: list[str]) -> pl.DataFrame:
     frame = pl.read_parquet(path, columns=columns)
     return frame.with_columns(
         pl.lit(None, pl.Float64).alias(f"ind_{i}") for i in indicators if f"ind_{i}" not in present
+    )
+
+
+def _wave_design(part: Partition, path: Path, indicators: list[str]) -> tuple[Design, bool]:
+    """Another council's part of the wave design, read from its memo when its pupil_scores are unchanged."""
+    return wave_design(
+        part.home,
+        part.wave,
+        path,
+        indicators,
+        lambda: prepare_design(_pupils(path, indicators), indicators, breakdowns=(), levels=("council",)),
+        sources=(Path(__file__),),
     )
 
 
@@ -122,9 +135,8 @@ def comparisons(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.
     indicators = _indicators(own.columns)
     design = prepare_design(own, indicators)
     others = part.other_councils("analysis", "pupil_scores")
-    wave_designs = [design] + [
-        prepare_design(_pupils(p, indicators), indicators, breakdowns=(), levels=("council",)) for p in others
-    ]
+    prepared = [_wave_design(part, p, indicators) for p in others]
+    wave_designs = [design] + [d for d, _ in prepared]
     table = council_comparisons(
         design,
         combine(wave_designs) if others else None,
@@ -142,5 +154,6 @@ def comparisons(context: dg.AssetExecutionContext, settings: RcsSettings) -> dg.
         table,
         preview=False,
         councils_in_wave=len(wave_designs),
+        other_councils_designs_from_memo=sum(reused for _, reused in prepared),
         **_summary(table),
     )
