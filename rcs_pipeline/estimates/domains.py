@@ -40,20 +40,20 @@ def breakdown_text_sql(column: str) -> str:
     return f'CAST("{column}" AS VARCHAR)'
 
 
-def breakdown_grouping_sets(keys: list[str]) -> str:
+def breakdown_grouping_sets(keys: list[str], breakdowns: tuple[str, ...] = BREAKDOWNS) -> str:
     """GROUPING SETS clause: `keys` alone (breakdown all) and `keys` + each breakdown column `b_<name>`."""
     base = ", ".join(keys)
-    sets = [f"({base})"] + [f"({base}, b_{name})" for name in BREAKDOWNS]
+    sets = [f"({base})"] + [f"({base}, b_{name})" for name in breakdowns]
     return "GROUPING SETS (" + ", ".join(sets) + ")"
 
 
-def breakdown_label_sql() -> tuple[str, str]:
+def breakdown_label_sql(breakdowns: tuple[str, ...] = BREAKDOWNS) -> tuple[str, str]:
     """SQL expressions naming the breakdown and its value of a GROUPING SETS row (GROUPING() = 0 is grouped)."""
-    names = " ".join(f"WHEN GROUPING(b_{name}) = 0 THEN '{name}'" for name in BREAKDOWNS)
-    values = " ".join(f"WHEN GROUPING(b_{name}) = 0 THEN b_{name}" for name in BREAKDOWNS)
+    names = " ".join(f"WHEN GROUPING(b_{name}) = 0 THEN '{name}'" for name in breakdowns)
+    values = " ".join(f"WHEN GROUPING(b_{name}) = 0 THEN b_{name}" for name in breakdowns)
     return f"CASE {names} ELSE 'all' END", f"CASE {values} ELSE 'all' END"
 
 
-def breakdown_projection_sql() -> str:
+def breakdown_projection_sql(breakdowns: tuple[str, ...] = BREAKDOWNS) -> str:
     """SELECT list turning each breakdown column into its text column `b_<name>`."""
-    return ", ".join(f"{breakdown_text_sql(name)} AS b_{name}" for name in BREAKDOWNS)
+    return ", ".join(f"{breakdown_text_sql(name)} AS b_{name}" for name in breakdowns)

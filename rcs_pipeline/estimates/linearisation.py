@@ -103,10 +103,13 @@ def _aggregates_sql(j: int, kind: str) -> str:
 
 
 def unit_sums_sql(
-    indicator_types: Mapping[str, str], source: str = "design_rows", centre: Mapping[str, float] | None = None
+    indicator_types: Mapping[str, str],
+    source: str = "design_rows",
+    centre: Mapping[str, float] | None = None,
+    breakdowns: tuple[str, ...] = BREAKDOWNS,
 ) -> str:
     """SQL of the wide per-school × stratum × breakdown-group sums (one column per sum × indicator position)."""
-    label, value = breakdown_label_sql()
+    label, value = breakdown_label_sql(breakdowns)
     keys = list(UNIT_KEYS)
     items = list(indicator_types.items())
     centre = centre or {}
@@ -114,12 +117,12 @@ def unit_sums_sql(
     aggregates = ", ".join(_aggregates_sql(j, k) for j, (_, k) in enumerate(items))
     return f"""
         WITH p AS (
-            SELECT {", ".join(keys)}, {breakdown_projection_sql()}, {products}
+            SELECT {", ".join(keys)}, {breakdown_projection_sql(breakdowns)}, {products}
             FROM {source}
         )
         SELECT {", ".join(keys)}, {label} AS breakdown, {value} AS breakdown_value, {aggregates}
         FROM p
-        GROUP BY {breakdown_grouping_sets(keys)}
+        GROUP BY {breakdown_grouping_sets(keys, breakdowns)}
     """
 
 
@@ -145,10 +148,12 @@ def unit_sums(
     indicator_types: Mapping[str, str],
     source: str = "design_units",
     row_groups: Mapping[str, list[str]] | None = None,
+    breakdowns: tuple[str, ...] = BREAKDOWNS,
 ) -> None:
     """Create table `unit_sums` (long: one row per school × stratum × breakdown group × indicator with n > 0).
 
     `indicator` is the indicator's position in `indicator_types` (SMALLINT; cheaper than its name).
+    `breakdowns` (default every one of domains.BREAKDOWNS) names the breakdowns grouped besides `all`.
 
     `row_groups` ({SQL condition on the rows: their answered indicators}, from `answered_by_group`) lets
     each instrument's rows be aggregated over its own indicators only: a pupil has no answer to another
@@ -165,7 +170,9 @@ def unit_sums(
             continue
         types = {i: indicator_types[i] for i in ids}
         rows = f"(SELECT * FROM {source} WHERE {condition})"
-        con.sql(f"CREATE OR REPLACE TEMP TABLE unit_wide_{k} AS {unit_sums_sql(types, rows, centre)}")
+        con.sql(
+            f"CREATE OR REPLACE TEMP TABLE unit_wide_{k} AS {unit_sums_sql(types, rows, centre, breakdowns)}"
+        )
         parts += [
             f"""SELECT {", ".join(UNIT_KEYS)}, breakdown, breakdown_value,
                    CAST({positions[i]} AS SMALLINT) AS indicator,

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import duckdb
 import polars as pl
 
-from rcs_pipeline.estimates.domains import COMPARATOR_LEVEL, GEOGRAPHY_LEVELS
+from rcs_pipeline.estimates.domains import BREAKDOWNS, COMPARATOR_LEVEL, GEOGRAPHY_LEVELS
 from rcs_pipeline.estimates.intervals import with_intervals
 from rcs_pipeline.estimates.linearisation import (
     answered_by_group,
@@ -66,9 +66,14 @@ def connect(threads: int = 1) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _check_columns(pupils: pl.DataFrame, types: Mapping[str, str], census: bool) -> None:
+def _check_columns(
+    pupils: pl.DataFrame, types: Mapping[str, str], census: bool, breakdowns: tuple[str, ...] = BREAKDOWNS
+) -> None:
     """Fail with the list of missing columns before any SQL runs."""
-    missing = [c for c in required_columns(types, census) if c not in pupils.columns]
+    if not breakdowns:
+        raise ValueError("estimate_indicators: breakdowns must name at least one column")
+    needed = required_columns(types, census) + [b for b in breakdowns if b not in BREAKDOWNS]
+    missing = [c for c in needed if c not in pupils.columns]
     if missing:
         raise IndicatorColumnError(f"pupil_scores is missing columns needed for estimates: {missing}")
 
@@ -86,6 +91,7 @@ def estimate_indicators(
     levels: tuple[str, ...] = GEOGRAPHY_LEVELS,
     census: bool = True,
     threads: int = 1,
+    breakdowns: tuple[str, ...] = BREAKDOWNS,
 ) -> pl.DataFrame:
     """Estimates of every indicator × geography level × breakdown group, each a domain of one design.
 
@@ -94,18 +100,24 @@ def estimate_indicators(
     reference; parents have their own design, parent_design.py). `pupils` may hold several councils:
     their strata never mix, so council, cluster and school figures equal each council's own design. Add
     `'all_councils'` to `levels` for the comparator over every council in `pupils` (one design).
+    `breakdowns` (default domains.BREAKDOWNS) names the columns grouped besides `all`, any column of
+    `pupils` (e.g. the ASN group flags): a caller that keeps some breakdowns' rows need not sum the others
+    (each group's figures are the same either way).
     """
-    _check_columns(pupils, types, census)
+    _check_columns(pupils, types, census, breakdowns)
     if not types:
         return pl.DataFrame(schema=ESTIMATE_SCHEMA)
     con = connect(threads)
     try:
         columns = required_columns(types, census) + (["instrument"] if "instrument" in pupils.columns else [])
+        columns += [b for b in breakdowns if b not in columns]  # breakdowns beyond domains.BREAKDOWNS
         con.register("pupils", pupils.select(columns))
         create_design_rows(con, census=census)
         design_strata(con)
         _check_strata(con)
-        unit_sums(con, types, row_groups=answered_by_group(pupils, types, "instrument"))
+        unit_sums(
+            con, types, row_groups=answered_by_group(pupils, types, "instrument"), breakdowns=breakdowns
+        )
         raw = domain_estimates(con, levels).pl()
         ids = dict(enumerate(types))  # unit_sums numbers the indicators by their position in `types`
         raw = raw.with_columns(

@@ -326,3 +326,20 @@ def test_one_respondent_mean_has_exactly_zero_variance() -> None:
     boy = _row(est, "council", "L1", "sex", "M")
     assert (boy["n"], boy["se"], boy["df"]) == (1, 0.0, 0)
     assert boy["estimate"] == pytest.approx(25.4, abs=1e-12)
+
+
+def test_breakdowns_limit_the_groups_to_the_named_columns() -> None:
+    """breakdowns=("sex", "asn_x"): only all, sex and the extra column asn_x are grouped; all and sex rows
+    are the full run's to the bit; asn_x true = rows 1, 3 (cell a, w = 10/3, y = 1) and 4 (cell b, w = 2,
+    y = 0): estimate (20/3) / (20/3 + 2) = 10/13, n = 3, 2 positive."""
+    pupils = _pupils(COUNCIL, sex=SEX, asn_x=[True, False, True, True, False])
+    some = estimate_indicators(pupils, {"x": "proportion"}, breakdowns=("sex", "asn_x"))
+    assert set(some["breakdown"]) == {"all", "sex", "asn_x"}
+    full = estimate_indicators(pupils, {"x": "proportion"})
+    kept = full.filter(pl.col("breakdown").is_in(["all", "sex"]))
+    assert some.filter(pl.col("breakdown") != "asn_x").equals(kept)
+    row = _row(some, "council", "L1", "asn_x", "true")
+    assert (row["n"], row["n_positive"]) == (3, 2)
+    assert row["estimate"] == pytest.approx(10 / 13, rel=1e-12)
+    with pytest.raises(IndicatorColumnError, match="asn_missing"):
+        estimate_indicators(pupils, {"x": "proportion"}, breakdowns=("asn_missing",))
