@@ -142,7 +142,12 @@ def test_asset_compares_with_the_earlier_wave(materialised: RcsHome) -> None:
 def test_asset_metadata_has_counts_of_tests_only(materialised: RcsHome) -> None:
     """Metadata: per family type, families, comparisons, tests and significant results (no bases of children)."""
     meta = (materialised.root / "meta.json").read_text()
-    assert set(json.loads(meta)) == {"councils_in_wave", "by_family_type", "not_tested"}
+    assert set(json.loads(meta)) == {
+        "councils_in_wave",
+        "by_family_type",
+        "not_tested",
+        "other_councils_designs_from_memo",
+    }
     for kind in ("school:vs_rest_of_council", "cluster:groups", "council:vs_rest_of_wave", "council:trend"):
         assert kind in meta
     assert "'n'" not in meta and "reference_n" not in meta
