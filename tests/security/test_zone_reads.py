@@ -31,7 +31,12 @@ ALLOWED = {
     "key_holder": ("separation/identifiers/", "key_holder/"),
     "linkage": ("separation/content/", "key_holder/link_map/", "linkage/"),
     "analysis": ("linkage/", "analysis/"),
-    "disclosure": ("analysis/", "linkage/linkage_quality/", "published/"),
+    "disclosure": (
+        "analysis/",
+        "linkage/linkage_quality/",
+        "published/",
+        "disclosure/",
+    ),  # its own comparator memo
     "reports": ("published/", "services/", "reports/"),
     "services": ("published/", "services/"),
 }
