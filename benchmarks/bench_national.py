@@ -309,6 +309,17 @@ def _union(spans: list[tuple[float, float]]) -> float:
     return covered
 
 
+def _waiting_only(waits: list[tuple[float, float]], steps: list[list[float]]) -> float:
+    """Seconds a run waited for a pool slot with none of its own steps in progress.
+
+    A report step is "blocked" from the run's start, while the run's other steps still execute; and
+    several report steps wait for the same slot together. So the wait is the union of the waits minus the
+    run's step time: |W ∪ S| - |S|.
+    """
+    spans = [tuple(span) for span in steps]
+    return _union([*waits, *spans]) - _union(spans)
+
+
 def analyse(runs: list[dict], phase: Phase, stages: dict[str, str]) -> dict:
     """Summed step and stage times, Dagster overhead, gates and per-step peak memory over a phase's runs."""
     step_s: dict[str, float] = defaultdict(float)
@@ -332,7 +343,7 @@ def analyse(runs: list[dict], phase: Phase, stages: dict[str, str]) -> dict:
             step_total += end - begin
             step_peak[step] = max(step_peak[step], _peak_during(phase.samples, begin, end))
             step_run_peak[step] = max(step_run_peak[step], _peak_during(phase.samples, begin, end, "run_mb"))
-        pool_wait += _union(run["pool_waits"])  # several steps of a run may wait for the same slot together
+        pool_wait += _waiting_only(run["pool_waits"], list(run["steps"].values()))
         for name, passed in run["checks"]:
             checks[name][0 if passed else 1] += 1
     return {
