@@ -42,14 +42,32 @@ def council_need_estimates(published: pl.DataFrame) -> pl.DataFrame:
     ).select(
         "indicator_id",
         pl.col("value").cast(pl.Float64),
-        # no estimate base is published (docs/methods/disclosure.md §4, "Bases"): the n columns stay empty
-        (pl.col("n") if "n" in published.columns else pl.lit(None)).cast(pl.Int64).alias("n"),
         pl.col("suppressed").cast(pl.Boolean),
     )
 
 
-def _need_columns(domains: pl.DataFrame, need: pl.DataFrame, instrument: str) -> pl.DataFrame:
-    """One instrument's high-need percentage, base and GSS symbol per domain."""
+def council_respondents(rates: pl.DataFrame | None) -> dict[str, int | None]:
+    """Each survey's council respondents as the response table publishes them, None where withheld or absent.
+
+    No estimate's own base is published; the base a reader sees is the area's respondents from the protected
+    response table (docs/methods/disclosure.md §4, "Bases"), as in every other report.
+    """
+    if rates is None or rates.is_empty():
+        return {}
+    rows = rates.filter(
+        (pl.col("geography_level") == "council") & (pl.col("stage") == "all") & (pl.col("sex") == "all")
+    )
+    return {
+        r["instrument"]: None if r["suppressed"] else r["respondents"]
+        for r in rows.iter_rows(named=True)
+        if r["instrument"] in INSTRUMENTS
+    }
+
+
+def _need_columns(
+    domains: pl.DataFrame, need: pl.DataFrame, instrument: str, base: int | None
+) -> pl.DataFrame:
+    """One instrument's high-need percentage, base (the survey's published council respondents) and symbol."""
     indicator = INSTRUMENTS[instrument]
     joined = domains.select("domain", pl.col(indicator).alias(f"{instrument}_indicator_id")).join(
         need.rename({"indicator_id": f"{instrument}_indicator_id"}),
@@ -61,7 +79,10 @@ def _need_columns(domains: pl.DataFrame, need: pl.DataFrame, instrument: str) ->
         "domain",
         f"{instrument}_indicator_id",
         pl.when(withheld).then(None).otherwise(pl.col("value")).alias(f"{instrument}_high_need_percent"),
-        pl.when(withheld).then(None).otherwise(pl.col("n")).alias(f"{instrument}_n"),
+        pl.when(withheld | pl.col("value").is_null())
+        .then(None)
+        .otherwise(pl.lit(base, pl.Int64))
+        .alias(f"{instrument}_n"),
         pl.when(withheld)
         .then(pl.lit(SYMBOL_SUPPRESSED))
         .when(pl.col("value").is_null())
@@ -70,7 +91,9 @@ def _need_columns(domains: pl.DataFrame, need: pl.DataFrame, instrument: str) ->
     )
 
 
-def spend_against_need(register: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
+def spend_against_need(
+    register: pl.DataFrame, published: pl.DataFrame, rates: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Per domain: services, spend and share of all spend, beside the published % of pupils with high need.
 
     Example: family services take £600 of £1,000 (share 0.6) while 12% of secondary pupils have high
@@ -80,6 +103,7 @@ def spend_against_need(register: pl.DataFrame, published: pl.DataFrame) -> pl.Da
     total = register.select(sum_gbp()).item() if register.height else 0.0
     spend = register.group_by("domain").agg(services=pl.len().cast(pl.Int64), annual_spend_gbp=sum_gbp())
     need = council_need_estimates(published)
+    bases = council_respondents(rates)
     frame = (
         domains.select("domain", "label", "order")
         .join(spend, on="domain", how="left")
@@ -87,5 +111,7 @@ def spend_against_need(register: pl.DataFrame, published: pl.DataFrame) -> pl.Da
         .with_columns(share(pl.col("annual_spend_gbp"), pl.lit(total)).alias("share_of_spend"))
     )
     for instrument in INSTRUMENTS:
-        frame = frame.join(_need_columns(domains, need, instrument), on="domain", how="left")
+        frame = frame.join(
+            _need_columns(domains, need, instrument, bases.get(instrument)), on="domain", how="left"
+        )
     return frame.sort("order").select(list(NEED_SCHEMA)).cast(NEED_SCHEMA)

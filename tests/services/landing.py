@@ -47,6 +47,36 @@ def published_rows(*rows: tuple[str, str, float | None, int | None, bool]) -> pl
     )
 
 
+def published_respondents(secondary: int | None, primary: int | None) -> pl.DataFrame:
+    """The council's published response-table rows per survey (None: withheld), the base of need figures."""
+    rows = [("secondary", 600, secondary), ("primary", 500, primary)]
+    return pl.DataFrame(
+        [
+            {
+                "geography_level": "council",
+                "geography_code": LA_CODE,
+                "instrument": instrument,
+                "stage": "all",
+                "sex": "all",
+                "roll": roll,
+                "respondents": respondents,
+                "response_rate": None if respondents is None else round(100 * respondents / roll),
+                "suppressed": respondents is None,
+                "reason": None,
+            }
+            for instrument, roll, respondents in rows
+        ],
+        schema=schema("published_response_rates"),
+    )
+
+
+def write_published(layout: RcsHome, need: pl.DataFrame, rates: pl.DataFrame | None = None) -> None:
+    """The published tables the services zone reads: council estimates and the response table."""
+    write_parquet_atomic(need, layout.table("published", "published_estimates", WAVE, LA_CODE))
+    rates = rates if rates is not None else published_respondents(420, None)
+    write_parquet_atomic(rates, layout.table("published", "published_response_rates", WAVE, LA_CODE))
+
+
 def land_services(
     home: Path,
     register: pl.DataFrame | None = None,
@@ -93,5 +123,5 @@ def land_services(
             }
         )
     )
-    write_parquet_atomic(need, layout.table("published", "published_estimates", WAVE, LA_CODE))
+    write_published(layout, need)
     return layout

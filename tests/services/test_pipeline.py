@@ -19,8 +19,7 @@ from assets.defs.services.report import services_report
 from assets.partitions import partition_key
 from assets.resources import RcsSettings
 from rcs_pipeline.paths import RcsHome
-from rcs_pipeline.storage import write_parquet_atomic
-from tests.services.landing import published_need
+from tests.services.landing import published_need, published_respondents, write_published
 
 WAVE, LA_CODE = "2015-16", "S12000005"
 
@@ -36,7 +35,7 @@ def test_demo_council_services_report_has_real_figures(
             "pri_high_need_family": (11.0, 120, False),
         }
     ).with_columns(pl.lit(LA_CODE).alias("geography_code"))
-    write_parquet_atomic(need, layout.table("published", "published_estimates", WAVE, LA_CODE))
+    write_published(layout, need, published_respondents(180, 120))
     result = dg.materialize(
         [
             landing,
@@ -94,3 +93,7 @@ def _assert_report_shows_the_figures(
     assert flagged and all(row[header.index("cost_per_participant_gbp")] == "[z]" for row in flagged)
     need = list(book["Spend_against_need"].values)
     assert "[c]" in need[[r[0] for r in need].index("family")]
+    # The need figures' base is the survey's published council respondents (180 secondary, 120 primary)
+    header = need[1]
+    mental = need[[r[0] for r in need].index("mental_wellbeing")]
+    assert mental[header.index("secondary_n")] == 180

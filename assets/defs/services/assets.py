@@ -28,6 +28,7 @@ REGISTER = dg.AssetKey("services_register")
 EVIDENCE_COSTS = dg.AssetKey("evidence_costs")
 SCHOOL_ROLL = dg.AssetKey("school_roll")
 PUBLISHED_ESTIMATES = dg.AssetKey("published_estimates")
+PUBLISHED_RESPONSE_RATES = dg.AssetKey("published_response_rates")
 services_asset = partial(
     dg.asset, group_name=GROUP, kinds=KINDS, partitions_def=wave_council_partitions, code_version=CODE_VERSION
 )
@@ -187,9 +188,10 @@ def services_coordination(context: dg.AssetExecutionContext, settings: RcsSettin
 
 
 @services_asset(
-    deps=[REGISTER, EVIDENCE_COSTS, PUBLISHED_ESTIMATES],
+    deps=[REGISTER, EVIDENCE_COSTS, PUBLISHED_ESTIMATES, PUBLISHED_RESPONSE_RATES],
     description="Per domain, its share of the CPP's investment beside the published share of secondary and "
-    "primary pupils with high need in that domain; suppressed figures stay [c].",
+    "primary pupils with high need in that domain, with the survey's published council respondents as its "
+    "base; suppressed figures stay [c].",
 )
 def services_spend_against_need(
     context: dg.AssetExecutionContext, settings: RcsSettings
@@ -198,7 +200,8 @@ def services_spend_against_need(
     part = partition(context, settings)
     register, _ = _checked_inputs(part)
     published = part.read("published", "published_estimates")
-    table = spend_against_need(register, published)
+    rates = part.read("published", "published_response_rates")
+    table = spend_against_need(register, published, rates)
     symbols = pl.concat([table["secondary_symbol"], table["primary_symbol"]])
     return write(
         part,
