@@ -16,7 +16,13 @@ PR_SET_PDEATHSIG = 1
 
 
 def end_with_parent(parent_pid: int) -> None:
-    """Ask the kernel to SIGTERM this process when its parent dies; exit now if `parent_pid` is already gone."""
+    """Ask the kernel to SIGTERM this process when its parent dies; exit now if `parent_pid` is already gone.
+
+    SIGTERM is set back to its default action and unblocked first: an ignored disposition and a blocked mask
+    are inherited through fork and exec, and either would make the kernel's request do nothing.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)

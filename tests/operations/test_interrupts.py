@@ -77,8 +77,55 @@ def test_a_worker_ends_when_the_process_that_started_it_is_killed(tmp_path: Path
     parent.wait()
     deadline = time.monotonic() + 20
     while _alive(worker_pid):
-        assert time.monotonic() < deadline, "the worker outlived its killed parent"
+        assert time.monotonic() < deadline, (
+            f"the worker outlived its killed parent ({_signal_state(worker_pid)})"
+        )
         time.sleep(0.1)
+
+
+def test_a_worker_ends_with_its_parent_even_with_sigterm_inherited_ignored_and_blocked(
+    tmp_path: Path,
+) -> None:
+    """An ignored or blocked SIGTERM survives fork and exec; end_with_parent undoes both, so the kernel's
+    SIGTERM still ends the worker (the orphans this module exists to prevent)."""
+    pid_file = tmp_path / "worker.pid"
+    worker = textwrap.dedent(
+        f"""
+        import os, time
+        from rcs_pipeline.processes import end_with_parent
+        end_with_parent(os.getppid())
+        open({str(pid_file)!r}, "w").write(str(os.getpid()))
+        time.sleep(120)
+        """
+    )
+    starter = (
+        "import signal, subprocess, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}); "
+        f"subprocess.Popen([sys.executable, '-c', {worker!r}]); time.sleep(120)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", starter])
+    deadline = time.monotonic() + 60
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline, "the worker never started"
+        time.sleep(0.1)
+    worker_pid = int(pid_file.read_text())
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while _alive(worker_pid):
+        assert time.monotonic() < deadline, (
+            f"the worker outlived its killed parent ({_signal_state(worker_pid)})"
+        )
+        time.sleep(0.1)
+
+
+def _signal_state(pid: int) -> str:
+    """The blocked and ignored signal masks of a process, to say why it did not end."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except FileNotFoundError:
+        return "gone"
+    return ", ".join(line for line in lines if line.startswith(("State", "SigBlk", "SigIgn", "PPid")))
 
 
 def _alive(pid: int) -> bool:
