@@ -38,12 +38,15 @@ def _settings(dagster_home: Path) -> dict:
     return settings
 
 
-def _wait_for(condition, seconds: float, what: str) -> None:
-    """Poll `condition` until it holds; fail naming `what` when it does not within `seconds`."""
+def _wait_for(condition, seconds: float, what: str, log: Path | None = None) -> None:
+    """Poll `condition` until it holds; fail naming `what` (and the end of `log`) when it does not in `seconds`."""
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting: {what}")
+            tail = (
+                "\n".join(log.read_text(errors="replace").splitlines()[-30:]) if log and log.exists() else ""
+            )
+            pytest.fail(f"gave up waiting: {what}" + (f"\nthe daemon's last lines:\n{tail}" if tail else ""))
         time.sleep(1)
 
 
@@ -79,17 +82,20 @@ def test_daemon_fails_a_killed_run_and_frees_its_rendering_slot(tmp_path: Path) 
             worker.send_signal(signal.SIGKILL)
             worker.wait(timeout=30)
             assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.STARTED  # orphaned
-            daemon = subprocess.Popen(
-                [str(Path(sys.executable).with_name("dagster-daemon")), "run", "-f", str(JOB_FILE)],
-                env=env,
-                cwd=tmp_path,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            daemon_log = tmp_path / "daemon.log"
+            with daemon_log.open("w") as log:
+                daemon = subprocess.Popen(
+                    [str(Path(sys.executable).with_name("dagster-daemon")), "run", "-f", str(JOB_FILE)],
+                    env=env,
+                    cwd=tmp_path,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
             _wait_for(
                 lambda: instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE,
                 240,
                 "the daemon to mark the killed run failed",
+                daemon_log,
             )
             _wait_for(lambda: run_id not in _holders(instance), 120, "the daemon to free the slot")
             assert _holders(instance) == set()
