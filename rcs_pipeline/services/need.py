@@ -33,41 +33,31 @@ NEED_SCHEMA = {
 }
 
 
-def council_need_estimates(published: pl.DataFrame) -> pl.DataFrame:
-    """The council-wide, whole-group rows of a published estimates table: indicator_id, value, n, suppressed."""
-    return published.filter(
+def council_need_estimates(published: pl.DataFrame, rates: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The council-wide, whole-group rows of a published estimates table: indicator_id, value, n, suppressed.
+
+    No estimate's own base is published: `n` is the survey's council respondents as the published response
+    table `rates` prints them (null where it withholds them, or without `rates`), the base every report prints
+    (docs/methods/disclosure.md §4, "Bases").
+    """
+    from rcs_pipeline.reports.lookup import with_area_bases
+
+    council = published.filter(
         (pl.col("geography_level") == "council")
         & (pl.col("breakdown") == "all")
         & (pl.col("breakdown_value") == "all")
-    ).select(
+    )
+    based = with_area_bases(council, rates) if rates is not None else council.with_columns(n=pl.lit(None))
+    return based.select(
         "indicator_id",
         pl.col("value").cast(pl.Float64),
+        pl.col("n").cast(pl.Int64),
         pl.col("suppressed").cast(pl.Boolean),
     )
 
 
-def council_respondents(rates: pl.DataFrame | None) -> dict[str, int | None]:
-    """Each survey's council respondents as the response table publishes them, None where withheld or absent.
-
-    No estimate's own base is published; the base a reader sees is the area's respondents from the protected
-    response table (docs/methods/disclosure.md §4, "Bases"), as in every other report.
-    """
-    if rates is None or rates.is_empty():
-        return {}
-    rows = rates.filter(
-        (pl.col("geography_level") == "council") & (pl.col("stage") == "all") & (pl.col("sex") == "all")
-    )
-    return {
-        r["instrument"]: None if r["suppressed"] else r["respondents"]
-        for r in rows.iter_rows(named=True)
-        if r["instrument"] in INSTRUMENTS
-    }
-
-
-def _need_columns(
-    domains: pl.DataFrame, need: pl.DataFrame, instrument: str, base: int | None
-) -> pl.DataFrame:
-    """One instrument's high-need percentage, base (the survey's published council respondents) and symbol."""
+def _need_columns(domains: pl.DataFrame, need: pl.DataFrame, instrument: str) -> pl.DataFrame:
+    """One instrument's high-need percentage, base and GSS symbol per domain."""
     indicator = INSTRUMENTS[instrument]
     joined = domains.select("domain", pl.col(indicator).alias(f"{instrument}_indicator_id")).join(
         need.rename({"indicator_id": f"{instrument}_indicator_id"}),
@@ -79,10 +69,7 @@ def _need_columns(
         "domain",
         f"{instrument}_indicator_id",
         pl.when(withheld).then(None).otherwise(pl.col("value")).alias(f"{instrument}_high_need_percent"),
-        pl.when(withheld | pl.col("value").is_null())
-        .then(None)
-        .otherwise(pl.lit(base, pl.Int64))
-        .alias(f"{instrument}_n"),
+        pl.when(withheld).then(None).otherwise(pl.col("n")).alias(f"{instrument}_n"),
         pl.when(withheld)
         .then(pl.lit(SYMBOL_SUPPRESSED))
         .when(pl.col("value").is_null())
@@ -102,8 +89,7 @@ def spend_against_need(
     domains = read_codes("domains")
     total = register.select(sum_gbp()).item() if register.height else 0.0
     spend = register.group_by("domain").agg(services=pl.len().cast(pl.Int64), annual_spend_gbp=sum_gbp())
-    need = council_need_estimates(published)
-    bases = council_respondents(rates)
+    need = council_need_estimates(published, rates)
     frame = (
         domains.select("domain", "label", "order")
         .join(spend, on="domain", how="left")
@@ -111,7 +97,5 @@ def spend_against_need(
         .with_columns(share(pl.col("annual_spend_gbp"), pl.lit(total)).alias("share_of_spend"))
     )
     for instrument in INSTRUMENTS:
-        frame = frame.join(
-            _need_columns(domains, need, instrument, bases.get(instrument)), on="domain", how="left"
-        )
+        frame = frame.join(_need_columns(domains, need, instrument), on="domain", how="left")
     return frame.sort("order").select(list(NEED_SCHEMA)).cast(NEED_SCHEMA)
