@@ -51,36 +51,7 @@ def test_an_interrupt_fails_the_run_in_progress_and_starts_no_other(tmp_path: Pa
 
 def test_a_worker_ends_when_the_process_that_started_it_is_killed(tmp_path: Path) -> None:
     """A process that called end_with_parent gets SIGTERM when its parent is SIGKILLed (no orphan)."""
-    pid_file = tmp_path / "worker.pid"
-    worker = textwrap.dedent(
-        f"""
-        import os, time
-        from rcs_pipeline.processes import end_with_parent
-        end_with_parent(os.getppid())
-        open({str(pid_file)!r}, "w").write(str(os.getpid()))
-        time.sleep(120)
-        """
-    )
-    parent = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {worker!r}]); time.sleep(120)",
-        ]
-    )
-    deadline = time.monotonic() + 60
-    while not pid_file.exists() or not pid_file.read_text():
-        assert time.monotonic() < deadline, "the worker never started"
-        time.sleep(0.1)
-    worker_pid = int(pid_file.read_text())
-    parent.kill()
-    parent.wait()
-    deadline = time.monotonic() + 20
-    while _alive(worker_pid):
-        assert time.monotonic() < deadline, (
-            f"the worker outlived its killed parent ({_signal_state(worker_pid)})"
-        )
-        time.sleep(0.1)
+    _assert_worker_ends_with_killed_parent(tmp_path, prelude="")
 
 
 def test_a_worker_ends_with_its_parent_even_with_sigterm_inherited_ignored_and_blocked(
@@ -88,6 +59,18 @@ def test_a_worker_ends_with_its_parent_even_with_sigterm_inherited_ignored_and_b
 ) -> None:
     """An ignored or blocked SIGTERM survives fork and exec; end_with_parent undoes both, so the kernel's
     SIGTERM still ends the worker (the orphans this module exists to prevent)."""
+    _assert_worker_ends_with_killed_parent(
+        tmp_path,
+        prelude="signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}); ",
+    )
+
+
+def _assert_worker_ends_with_killed_parent(tmp_path: Path, prelude: str) -> None:
+    """Start parent -> worker (the worker calls end_with_parent), SIGKILL the parent, see the worker end.
+
+    `prelude` runs in the parent before it starts the worker (its signal state is what the worker inherits).
+    """
     pid_file = tmp_path / "worker.pid"
     worker = textwrap.dedent(
         f"""
@@ -99,8 +82,7 @@ def test_a_worker_ends_with_its_parent_even_with_sigterm_inherited_ignored_and_b
         """
     )
     starter = (
-        "import signal, subprocess, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}); "
+        f"import signal, subprocess, sys, time; {prelude}"
         f"subprocess.Popen([sys.executable, '-c', {worker!r}]); time.sleep(120)"
     )
     parent = subprocess.Popen([sys.executable, "-c", starter])
