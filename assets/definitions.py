@@ -6,7 +6,12 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.pool_waits import sleep_between_slot_checks
 from assets.resources import default_resources
+
+# Every process that executes this code location's runs (rcs run's workers, the daemon's run workers, the
+# UI's code server) waits for the report_rendering slot asleep, not spinning (assets/pool_waits.py).
+sleep_between_slot_checks()
 
 
 @dg.definitions
