@@ -30,7 +30,13 @@ from rcs_pipeline.processes import end_with_parent
 from rcs_pipeline.reports.area import area_sections, area_tables, plan_areas
 from rcs_pipeline.reports.council import AreaOutcome, ReportSettings, council_sections
 from rcs_pipeline.reports.inputs import PublishedTables, data_version
-from rcs_pipeline.reports.render import code_version, render_pdf_bytes, warm_up
+from rcs_pipeline.reports.render import (
+    code_version,
+    freeze_long_lived,
+    garbage_collected_after,
+    render_pdf_bytes,
+    warm_up,
+)
 from rcs_pipeline.reports.sections import Section, resolve_sheet_notes
 from rcs_pipeline.reports.spreadsheet import sheet_names, workbook_bytes
 from rcs_pipeline.storage import write_bytes_atomic
@@ -193,6 +199,7 @@ def chart_cpu_seconds(charts: list[Chart]) -> float:
     return sum(c.image.result()[1] for c in charts if not isinstance(c.image, bytes))
 
 
+@garbage_collected_after()
 def render_job(job: ReportJob, out_dir: Path, chart_pool: Executor | None = None) -> dict[str, Any]:
     """Render one report's PDF and spreadsheet into out_dir; return its contents.json entry.
 
@@ -297,9 +304,10 @@ def new_render_pool(workers: int) -> ProcessPoolExecutor:
 
 
 def start_worker(parent_pid: int) -> None:
-    """Pool initializer: end with the process that started the pool (no orphan after a SIGKILL), then warm up."""
+    """Pool initializer: end with the process that started the pool (no orphan after a SIGKILL), warm up, freeze."""
     end_with_parent(parent_pid)
     warm_up()
+    freeze_long_lived()
 
 
 def _largest_first(jobs: list[ReportJob]) -> list[ReportJob]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from dataclasses import replace
 
 import polars as pl
@@ -12,6 +14,7 @@ from rcs_pipeline.reports.area import plan_areas
 from rcs_pipeline.reports.build import build_reports
 from rcs_pipeline.reports.council import ReportSettings
 from rcs_pipeline.reports.inputs import PublishedTables
+from rcs_pipeline.reports.render import garbage_collected_after
 
 pytestmark = pytest.mark.xdist_group("reports")
 
@@ -106,3 +109,29 @@ def test_council_report_with_charts_drawn_in_worker_processes_is_the_same_report
     pdf = (tmp_path / "pooled" / entry["pdf"]).read_bytes()
     assert pdf.count(b"/Subtype /Image") >= 5  # the charts are in it, not placeholders
     assert pdf == (tmp_path / "alone" / entry["pdf"]).read_bytes()
+
+
+def test_a_report_renders_with_the_collector_paused_and_its_cycles_collected_after():
+    """Inside a report's render the cyclic collector is paused; leaving it collects the cycles and resumes it."""
+
+    class Box:
+        """A layout box that points back at its parent, as WeasyPrint's do."""
+
+    with garbage_collected_after():
+        assert not gc.isenabled()
+        parent, child = Box(), Box()
+        parent.child, child.parent = child, parent
+        kept = weakref.ref(parent)
+        del parent, child
+        assert kept() is not None  # paused: the cycle is still in memory
+    assert gc.isenabled() and kept() is None
+
+
+def test_render_workers_freeze_what_they_load_and_an_in_process_build_leaves_the_collector_on(
+    published, tmp_path
+):
+    """A render worker moves its imports, fonts and stylesheet out of the collector's sight once warmed up;
+    rendering in this process (the council report's way) leaves the collector as it found it."""
+    assert RENDER_POOLS.get(2).submit(gc.get_freeze_count).result() > 10_000
+    build_reports(one_school(published), tmp_path, ReportSettings(run_id="r"), kinds=("school",))
+    assert gc.isenabled()
