@@ -8,17 +8,20 @@ read, and writing a memo removes the wave's older ones (docs/architecture.md, "S
 
 A result of several tables and figures (the published comparator: its table, its suppression reasons, its
 protection figures and audit verdict) is a `Memo` bundle: a folder `_memo-<family>-<digest>/` holding one
-Parquet file per table and `facts.json` (JSON, never pickle), written last so that a folder without it is
-unfinished and never read. `family` separates results that live side by side in one wave (e.g. councils
+Parquet file per table and `facts.json` (JSON, never pickle), written in a private folder and renamed into
+place whole, so a bundle is never seen half-written, even by a council's run writing it at the same time. `family` separates results that live side by side in one wave (e.g. councils
 whose thresholds differ): a new bundle replaces the older ones of its own family only.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
 import re
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +30,7 @@ from typing import Any
 import polars as pl
 
 from rcs_pipeline.paths import WAVE_PATTERN, RcsHome, checked_name, inside
-from rcs_pipeline.storage.parquet import read_parquet, write_bytes_atomic, write_parquet_atomic
+from rcs_pipeline.storage.parquet import dir_mode, parquet_bytes, write_bytes_atomic, write_parquet_atomic
 
 MEMO_PREFIX = "_memo-"
 FACTS = "facts.json"
@@ -61,15 +64,22 @@ def memo_path(home: RcsHome, zone: str, name: str, wave: str, digest: str) -> Pa
 def computed_once(
     home: RcsHome, zone: str, name: str, wave: str, digest: str, compute: Callable[[], pl.DataFrame]
 ) -> tuple[pl.DataFrame, bool]:
-    """The wave's table for these inputs: read from its memo, or computed and memoised; (table, reused)."""
+    """The wave's table for these inputs: read from its memo, or computed and memoised; (table, reused).
+
+    Two councils' runs may compute the same memo at once, or memos of other inputs, which replace it: the
+    table returned is read back from the bytes this call wrote, never from a file another run may remove.
+    """
     path = memo_path(home, zone, name, wave, digest)
-    if path.exists():
-        return read_parquet(path), True
-    write_parquet_atomic(compute(), path)
+    try:
+        return pl.read_parquet(path), True
+    except FileNotFoundError:
+        pass
+    data = parquet_bytes(compute())
+    write_bytes_atomic(path, data)
     for older in path.parent.glob(f"{MEMO_PREFIX}*.parquet"):
         if older != path:
             older.unlink(missing_ok=True)
-    return read_parquet(path), False
+    return pl.read_parquet(io.BytesIO(data)), False
 
 
 def source_digest(*sources: Path) -> str:
@@ -116,18 +126,49 @@ def read_memo(home: RcsHome, zone: str, name: str, wave: str, family: str, diges
 
 
 def write_memo(home: RcsHome, zone: str, name: str, wave: str, family: str, digest: str, memo: Memo) -> Path:
-    """Write a bundle (tables first, facts.json last) and remove the older bundles of the same family."""
+    """Write a bundle and remove the older bundles of the same family.
+
+    The bundle is written whole in a private folder (`.<bundle>.<random>.tmp`) and renamed into place, so
+    two runs writing it at once, or a run replacing it with a newer bundle, never touch a half-written one;
+    when another run has already put the same bundle in place, this copy is dropped.
+    """
     folder = bundle_path(home, zone, name, wave, family, digest)
-    for table, frame in memo.tables.items():
+    for table in memo.tables:
         if not TABLE_NAME.fullmatch(table):
             raise ValueError(f"memo table name {table!r} is not a plain lower-case name")
-        write_parquet_atomic(frame, folder / f"{table}.parquet")
-    text = json.dumps({"tables": sorted(memo.tables), "facts": memo.facts}, sort_keys=True, indent=1)
-    write_bytes_atomic(folder / FACTS, text.encode("utf-8"))
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    try:
+        for table, frame in memo.tables.items():
+            write_parquet_atomic(frame, staging / f"{table}.parquet")
+        text = json.dumps({"tables": sorted(memo.tables), "facts": memo.facts}, sort_keys=True, indent=1)
+        write_bytes_atomic(staging / FACTS, text.encode("utf-8"))
+        os.chmod(staging, dir_mode())
+        _put_in_place(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     for older in folder.parent.glob(f"{MEMO_PREFIX}{family}-*"):
         if older != folder and older.is_dir():
             shutil.rmtree(older, ignore_errors=True)
     return folder
+
+
+def _put_in_place(staging: Path, folder: Path) -> None:
+    """Rename a finished bundle into place, unless another run put the same bundle there first.
+
+    A folder there without its facts file is a broken one (left by older code, or pruned while read): it is
+    replaced.
+    """
+    for attempt in range(2):
+        try:
+            os.rename(staging, folder)
+            return
+        except OSError:
+            if (folder / FACTS).exists():
+                return  # the same inputs, so the same content
+            if attempt:
+                raise
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def file_digest(path: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Callable
@@ -38,6 +39,18 @@ def write_atomic(path: Path, write: Callable[[str], object]) -> Path:
 def write_bytes_atomic(path: Path, data: bytes) -> Path:
     """Write `data` to `path` atomically."""
     return write_atomic(path, lambda tmp: Path(tmp).write_bytes(data))
+
+
+def parquet_bytes(frame: pl.DataFrame) -> bytes:
+    """The Parquet bytes `write_parquet_atomic` writes for this frame (zstd, statistics, no timestamps)."""
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd", statistics=True)
+    return buffer.getvalue()
+
+
+def dir_mode() -> int:
+    """Mode of a folder the pipeline makes private first (memo bundles): file_mode() plus search."""
+    return file_mode() | 0o100 | (0o010 if file_mode() & 0o040 else 0)
 
 
 def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> Path:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -104,7 +106,8 @@ def test_bundle_is_read_back_as_written_in_parquet_and_json(tmp_path: Path) -> N
 
 
 def test_a_bundle_without_its_facts_file_is_unfinished_and_not_read(tmp_path: Path) -> None:
-    """facts.json is written last: a folder holding only tables (a killed run) reads as no memo."""
+    """A folder without its facts file (left by older code, or pruned while read) reads as no memo, and the
+    next write replaces it."""
     home, family, digest = RcsHome(tmp_path / "home"), family_of("x"), "b" * 64
     folder = write_memo(home, "disclosure", NAME, WAVE, family, digest, _bundle())
     (folder / FACTS).unlink()
@@ -158,3 +161,33 @@ def test_file_digest_is_the_bytes_alone_and_source_digest_follows_code(tmp_path:
     (package / "rules.yaml").write_text("min_cell: 15\n")
     assert source_digest(package) != first
     assert source_digest(package / "a.py") != source_digest(package)
+
+
+def _write_and_read(args: tuple[str, str, int]) -> int:
+    """One council's run, `rounds` times over: write bundle `digest` and the memo table, read what is in place."""
+    root, digest, rounds = args
+    home, family = RcsHome(Path(root)), family_of("min_group=20 min_cell=10")
+    table = pl.DataFrame({"indicator_id": ["a", "b"], "estimate": [0.25, 0.5]})
+    for _ in range(rounds):
+        write_memo(home, "disclosure", NAME, WAVE, family, digest, _bundle())
+        got = read_memo(home, "disclosure", NAME, WAVE, family, digest)
+        assert got is None or got.facts == _bundle().facts  # None: a newer bundle replaced it just now
+        again, _ = computed_once(home, "analysis", "comparator_estimates", WAVE, digest, lambda: table)
+        assert again.equals(table)
+    return rounds
+
+
+def test_runs_writing_the_same_and_newer_memos_at_once_never_break_each_other(tmp_path: Path) -> None:
+    """Four processes (two councils' runs per digest, as `rcs run --jobs` can start them) write the same
+    bundle and a newer one of the same family, and the memo table, at once: none fails, what is left in place
+    is whole, and no private folder is left behind."""
+    home = tmp_path / "home"
+    work = [(str(home), digest, 40) for digest in ("1" * 64, "2" * 64, "1" * 64, "2" * 64)]
+    with ProcessPoolExecutor(4, mp_context=multiprocessing.get_context("spawn")) as pool:
+        assert list(pool.map(_write_and_read, work)) == [40] * 4
+    folder = bundle_path(
+        RcsHome(home), "disclosure", NAME, WAVE, family_of("min_group=20 min_cell=10"), "1" * 64
+    )
+    left = sorted(folder.parent.iterdir())
+    assert len(left) == 1 and left[0].name.startswith("_memo-")  # one bundle, no staging folder
+    assert sorted(p.name for p in left[0].iterdir()) == [FACTS, "published.parquet", "reasons.parquet"]
