@@ -130,13 +130,20 @@ def _domains(long: pl.DataFrame, levels: tuple[str, ...]) -> pl.DataFrame:
 
 
 def domain_variances(domains: pl.DataFrame, strata: pl.DataFrame) -> pl.DataFrame:
-    """Per domain: n, n_positive (Σy), estimate, var (None with a lonely stratum), df and var_status."""
+    """Per domain: n, n_positive (Σy), estimate, var (None with a lonely stratum), df and var_status.
+
+    Every floating-point sum adds its terms in one fixed order (the rows' order, then the strata's), so the
+    same scores give the same bits in every run: a parallel group-by otherwise adds them in whatever order
+    its threads finish, and the last digits of a variance differ from run to run.
+    """
     keys = ["indicator_id", "geography_level", "geography_code", "breakdown", "breakdown_value"]
+    domains = domains.with_row_index("row")
+    in_order = pl.col("row")
     ratio = domains.group_by(keys).agg(
         pl.len().alias("n"),
         pl.col("y").sum().alias("sum_y"),
-        (pl.col("weight") * pl.col("y")).sum().alias("wy"),
-        pl.col("weight").sum().alias("w"),
+        (pl.col("weight") * pl.col("y")).sort_by(in_order).sum().alias("wy"),
+        pl.col("weight").sort_by(in_order).sum().alias("w"),
     )
     ratio = ratio.with_columns((pl.col("wy") / pl.col("w")).alias("estimate"))
     z = domains.join(ratio.select(*keys, "estimate", "w"), on=keys).with_columns(
@@ -144,7 +151,10 @@ def domain_variances(domains: pl.DataFrame, strata: pl.DataFrame) -> pl.DataFram
     )
     per_stratum = (
         z.group_by(*keys, "stratum")
-        .agg(pl.col("z").sum().alias("sz"), (pl.col("z") ** 2).sum().alias("sz2"))
+        .agg(
+            pl.col("z").sort_by(in_order).sum().alias("sz"),
+            (pl.col("z") ** 2).sort_by(in_order).sum().alias("sz2"),
+        )
         .join(strata, on="stratum")
         .with_columns(
             pl.when(pl.col("n_h") >= 2)
@@ -154,7 +164,7 @@ def domain_variances(domains: pl.DataFrame, strata: pl.DataFrame) -> pl.DataFram
         )
     )
     var = per_stratum.group_by(keys).agg(
-        pl.col("term").sum().clip(lower_bound=0.0).alias("var"),
+        pl.col("term").sort_by("stratum").sum().clip(lower_bound=0.0).alias("var"),
         pl.len().alias("strata"),
         (pl.col("n_h") < 2).any().alias("lonely"),
     )
