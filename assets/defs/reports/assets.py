@@ -1,7 +1,10 @@
 """Council, cluster and school report assets: PDFs and spreadsheets under reports/<wave>/<la_code>/.
 
-They read only the disclosure zone's published tables (and school names), declare those as deps, and
-render through the `report_rendering` pool so that two council runs never render at the same time.
+They read only the disclosure zone's published tables (and school names) and declare those as deps. The
+cluster and school reports, a council's many documents rendered by both cores, take the `report_rendering`
+pool's slot, so two council runs never render those at the same time. The council report does not: it is
+one document laid out in the run's own process (its charts drawn by the workers meanwhile), so it uses
+about one core and fills the core the other council's rendering leaves (docs/deploy.md, section 6).
 """
 
 import os
@@ -102,7 +105,6 @@ def summary_metadata(summary: BuildSummary, kind: str, folder: str) -> dict[str,
     partitions_def=wave_council_partitions,
     code_version=CODE_VERSION,
     deps=[*DEPS, "published_journeys"],
-    pool=POOL,
     description="Council wellbeing profile (PDF/UA) and its spreadsheet, made only from published tables: "
     "key findings, response and linkage, domains, SDQ/WEMWBS, change over time, need and services, journeys, "
     "equalities, parents, methods.",
