@@ -443,7 +443,12 @@ def main() -> int:
     parser.add_argument("--correct-la", default=None, help="council to correct (default: the first)")
     parser.add_argument("--correct-rows", type=int, default=5)
     parser.add_argument("--top", type=int, default=25, help="steps listed")
-    parser.add_argument("--jobs", type=int, default=None, help="rcs run --jobs N (default: rcs run's own)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="rcs run --jobs N (default: 2 on a machine of 2 cores or more, as docs/deploy.md advises; 0: rcs run's own)",
+    )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # figures appear as they come when the output is a file
     work = args.work.resolve()
