@@ -44,7 +44,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> Path:
 def parquet_bytes(frame: pl.DataFrame) -> bytes:
     """The Parquet bytes `write_parquet_atomic` writes for this frame (zstd, statistics, no timestamps)."""
     buffer = io.BytesIO()
-    frame.write_parquet(buffer, compression="zstd", statistics=True)
+    _write_parquet(frame, buffer)
     return buffer.getvalue()
 
 
@@ -55,7 +55,12 @@ def dir_mode() -> int:
 
 def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> Path:
     """Write a Polars frame as Parquet atomically; deterministic bytes for the same frame (no timestamps)."""
-    return write_atomic(path, lambda tmp: frame.write_parquet(tmp, compression="zstd", statistics=True))
+    return write_atomic(path, lambda tmp: _write_parquet(frame, tmp))
+
+
+def _write_parquet(frame: pl.DataFrame, target: str | io.BytesIO) -> None:
+    """The one way the pipeline writes Parquet: zstd, column statistics, no timestamps."""
+    frame.write_parquet(target, compression="zstd", statistics=True)
 
 
 def read_parquet(path: Path) -> pl.DataFrame:
