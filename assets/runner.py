@@ -24,6 +24,7 @@ import dagster as dg
 
 from assets.partitions import partition_key, wave_council_partitions, waves_partitions
 from assets.resources import LinkageKey, RcsSettings
+from rcs_pipeline.frame_stack import reserved_frame_stack
 from rcs_pipeline.processes import end_with_parent
 
 
@@ -287,6 +288,7 @@ def _process_tags() -> dict[str, str]:
     return {"rcs/runner": "in-process", "rcs/pid": str(os.getpid()), "rcs/host": socket.gethostname()}
 
 
+@reserved_frame_stack  # every step of the run: docs/benchmarks.md, "The frame stack"
 def _execute(
     job: dg.JobDefinition,
     stage: Stage,

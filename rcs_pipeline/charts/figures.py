@@ -30,6 +30,7 @@ from rcs_pipeline.charts.style import (
     figure_png,
     new_figure,
 )
+from rcs_pipeline.frame_stack import reserved_frame_stack
 
 MARKERS = ("o", "D", "s", "^", "v", "P", "X", "*")
 MM = 1 / 25.4
@@ -104,6 +105,7 @@ class ChartSpec:
         return f"chart:{self.key}"
 
 
+@reserved_frame_stack  # matplotlib's artist recursion: docs/benchmarks.md, "The frame stack"
 def draw_chart(name: str, args: tuple) -> tuple[bytes, float]:
     """Draw one chart here (also a pool entry point): its PNG and the CPU seconds it took."""
     started = time.process_time()

@@ -28,6 +28,7 @@ from typing import Any
 import jinja2
 
 from rcs_pipeline.charts.style import Chart
+from rcs_pipeline.frame_stack import reserved_frame_stack
 from rcs_pipeline.paths import project_root, report_templates_dir
 from rcs_pipeline.reports.blocks import macro_of
 from rcs_pipeline.reports.pdf_structure import tag_table_headers
@@ -215,6 +216,7 @@ def chart_fetcher(charts: Iterable[Chart]) -> Any:
     return ChartFetcher(fail_on_errors=True)
 
 
+@reserved_frame_stack  # WeasyPrint's layout recursion: docs/benchmarks.md, "The frame stack"
 def render_pdf_bytes(
     template: str,
     context: dict[str, Any],
