@@ -15,6 +15,7 @@ whose thresholds differ): a new bundle replaces the older ones of its own family
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -36,6 +37,8 @@ MEMO_PREFIX = "_memo-"
 FACTS = "facts.json"
 FAMILY = re.compile(r"[0-9a-f]{16}")
 TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+PLACE_ATTEMPTS = 5
+"""Tries to rename a bundle into place while other runs write or prune the same name (`_put_in_place`)."""
 
 
 def inputs_digest(paths: Iterable[Path], *parts: str) -> str:
@@ -153,22 +156,25 @@ def write_memo(home: RcsHome, zone: str, name: str, wave: str, family: str, dige
     return folder
 
 
-def _put_in_place(staging: Path, folder: Path) -> None:
+def _put_in_place(staging: Path, folder: Path) -> bool:
     """Rename a finished bundle into place, unless another run put the same bundle there first.
 
-    A folder there without its facts file is a broken one (left by older code, or pruned while read): it is
-    replaced.
+    A folder there without its facts file is a broken one (left by older code) or one being pruned by a run
+    that wrote a newer bundle of the family: it is removed and the rename tried again. When other runs keep
+    the name busy for PLACE_ATTEMPTS tries, this copy is dropped (False): a memo is a cache, and the run
+    that wrote it already has its tables. Any other failure of the rename is raised.
     """
-    for attempt in range(2):
+    for _ in range(PLACE_ATTEMPTS):
         try:
             os.rename(staging, folder)
-            return
-        except OSError:
-            if (folder / FACTS).exists():
-                return  # the same inputs, so the same content
-            if attempt:
+            return True
+        except OSError as error:
+            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                 raise
+            if (folder / FACTS).exists():
+                return True  # the same inputs, so the same content
             shutil.rmtree(folder, ignore_errors=True)
+    return False
 
 
 def file_digest(path: Path) -> str:
