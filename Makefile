@@ -34,7 +34,7 @@ dev: $(BIN)/rcs
 	set -a; . ./.env; set +a; $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 ## make bench: national-scale timings (prints figures; not part of the tests). BENCH="reports national" picks some;
-## bench_national (rcs run --jobs 2 over the whole national wave from empty, about 15 min) runs last (docs/benchmarks.md).
+## bench_national (rcs run --jobs 2 over the whole national wave from empty, about 14 min) runs last (docs/benchmarks.md).
 BENCH ?=
 bench: $(BIN)/rcs
 	$(BIN)/python benchmarks/run_all.py $(BENCH)

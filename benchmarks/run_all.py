@@ -1,6 +1,6 @@
 """Run the benchmark scripts in this folder in turn; each prints its own figures (`make bench`).
 
-With no names every bench_*.py runs, the whole-graph national benchmark (bench_national.py, about 16 minutes
+With no names every bench_*.py runs, the whole-graph national benchmark (bench_national.py, about 14 minutes
 on the 2-core machine) last; with names only those run: `python benchmarks/run_all.py reports national`.
 """
 

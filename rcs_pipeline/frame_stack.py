@@ -3,7 +3,7 @@
 CPython 3.11 keeps the frames of running Python functions on a per-thread stack allocated in 16 KiB chunks.
 A frame that does not fit in the current chunk gets a new one (an `mmap`), and that chunk is unmapped as
 soon as the frame at its base returns. WeasyPrint lays a document out by deep recursion whose depth rises
-and falls across chunk boundaries thousands of times a page, so a report spent about a tenth of its CPU
+and falls across chunk boundaries thousands of times a page, so about 8% of WeasyPrint's CPU went to
 mapping, faulting in and unmapping the same few pages (`perf`: `_PyThreadState_BumpFramePointerSlow`,
 `munmap`, page faults).
 

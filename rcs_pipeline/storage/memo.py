@@ -156,25 +156,24 @@ def write_memo(home: RcsHome, zone: str, name: str, wave: str, family: str, dige
     return folder
 
 
-def _put_in_place(staging: Path, folder: Path) -> bool:
+def _put_in_place(staging: Path, folder: Path) -> None:
     """Rename a finished bundle into place, unless another run put the same bundle there first.
 
     A folder there without its facts file is a broken one (left by older code) or one being pruned by a run
     that wrote a newer bundle of the family: it is removed and the rename tried again. When other runs keep
-    the name busy for PLACE_ATTEMPTS tries, this copy is dropped (False): a memo is a cache, and the run
+    the name busy for PLACE_ATTEMPTS tries, this copy is dropped: a memo is a cache, and the run
     that wrote it already has its tables. Any other failure of the rename is raised.
     """
     for _ in range(PLACE_ATTEMPTS):
         try:
             os.rename(staging, folder)
-            return True
+            return
         except OSError as error:
             if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                 raise
             if (folder / FACTS).exists():
-                return True  # the same inputs, so the same content
+                return  # the same inputs, so the same content
             shutil.rmtree(folder, ignore_errors=True)
-    return False
 
 
 def file_digest(path: Path) -> str:
